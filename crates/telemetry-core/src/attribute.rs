@@ -1,0 +1,350 @@
+//! Attributes: key/value pairs with OpenTelemetry's value set.
+//!
+//! Source: OpenTelemetry specification, *Common › Attribute*: a value is a string, boolean,
+//! 64-bit signed integer or 64-bit float, or a homogeneous array of one of those.
+
+use std::borrow::Cow;
+use std::fmt;
+
+/// An attribute key. `&'static str` keys never allocate.
+pub type Key = Cow<'static, str>;
+
+/// An attribute value, with the same value set as OpenTelemetry.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AttributeValue {
+    /// A UTF-8 string. `&'static str` values never allocate.
+    String(Cow<'static, str>),
+    /// A boolean.
+    Bool(bool),
+    /// A 64-bit signed integer.
+    I64(i64),
+    /// A 64-bit float.
+    F64(f64),
+    /// An array of strings.
+    StringArray(Vec<Cow<'static, str>>),
+    /// An array of booleans.
+    BoolArray(Vec<bool>),
+    /// An array of 64-bit signed integers.
+    I64Array(Vec<i64>),
+    /// An array of 64-bit floats.
+    F64Array(Vec<f64>),
+}
+
+impl AttributeValue {
+    /// The value as a string slice, if it is a string.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Self::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The value as an `i64`, if it is an integer.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Self::I64(v) => Some(*v),
+            _ => None,
+        }
+    }
+
+    /// The value as an `f64`, if it is a float or an integer.
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Self::F64(v) => Some(*v),
+            Self::I64(v) => Some(*v as f64),
+            _ => None,
+        }
+    }
+
+    /// The value as a `bool`, if it is a boolean.
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Self::Bool(v) => Some(*v),
+            _ => None,
+        }
+    }
+}
+
+/// Renders scalars plainly and arrays as `[a, b]`, as the console and text loggers show them.
+impl fmt::Display for AttributeValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fn list<T: fmt::Display>(f: &mut fmt::Formatter<'_>, items: &[T]) -> fmt::Result {
+            f.write_str("[")?;
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(", ")?;
+                }
+                item.fmt(f)?;
+            }
+            f.write_str("]")
+        }
+        match self {
+            Self::String(v) => f.write_str(v),
+            Self::Bool(v) => v.fmt(f),
+            Self::I64(v) => v.fmt(f),
+            Self::F64(v) => v.fmt(f),
+            Self::StringArray(v) => list(f, v),
+            Self::BoolArray(v) => list(f, v),
+            Self::I64Array(v) => list(f, v),
+            Self::F64Array(v) => list(f, v),
+        }
+    }
+}
+
+macro_rules! from_scalar {
+    ($($t:ty => $variant:ident as $conv:ty),* $(,)?) => {$(
+        impl From<$t> for AttributeValue {
+            fn from(v: $t) -> Self {
+                Self::$variant(<$conv>::from(v))
+            }
+        }
+    )*};
+}
+
+from_scalar!(
+    bool => Bool as bool,
+    i64 => I64 as i64,
+    i32 => I64 as i64,
+    i16 => I64 as i64,
+    i8 => I64 as i64,
+    u32 => I64 as i64,
+    u16 => I64 as i64,
+    u8 => I64 as i64,
+    f64 => F64 as f64,
+    f32 => F64 as f64,
+);
+
+/// `u64` and `usize` saturate at `i64::MAX`: OpenTelemetry integers are signed 64-bit.
+impl From<u64> for AttributeValue {
+    fn from(v: u64) -> Self {
+        Self::I64(i64::try_from(v).unwrap_or(i64::MAX))
+    }
+}
+
+/// Saturates at `i64::MAX`, like `u64`.
+impl From<usize> for AttributeValue {
+    fn from(v: usize) -> Self {
+        Self::from(v as u64)
+    }
+}
+
+impl From<&'static str> for AttributeValue {
+    fn from(v: &'static str) -> Self {
+        Self::String(Cow::Borrowed(v))
+    }
+}
+
+impl From<String> for AttributeValue {
+    fn from(v: String) -> Self {
+        Self::String(Cow::Owned(v))
+    }
+}
+
+impl From<Cow<'static, str>> for AttributeValue {
+    fn from(v: Cow<'static, str>) -> Self {
+        Self::String(v)
+    }
+}
+
+impl From<Vec<bool>> for AttributeValue {
+    fn from(v: Vec<bool>) -> Self {
+        Self::BoolArray(v)
+    }
+}
+
+impl From<Vec<i64>> for AttributeValue {
+    fn from(v: Vec<i64>) -> Self {
+        Self::I64Array(v)
+    }
+}
+
+impl From<Vec<f64>> for AttributeValue {
+    fn from(v: Vec<f64>) -> Self {
+        Self::F64Array(v)
+    }
+}
+
+impl From<Vec<String>> for AttributeValue {
+    fn from(v: Vec<String>) -> Self {
+        Self::StringArray(v.into_iter().map(Cow::Owned).collect())
+    }
+}
+
+impl From<Vec<&'static str>> for AttributeValue {
+    fn from(v: Vec<&'static str>) -> Self {
+        Self::StringArray(v.into_iter().map(Cow::Borrowed).collect())
+    }
+}
+
+/// One key/value pair.
+///
+/// Building one from a `&'static str` key and a scalar or `&'static str` value does not
+/// allocate, so `&[Attribute]` literals are free on hot paths:
+///
+/// ```
+/// use telemetry_core::Attribute;
+/// let attrs = [Attribute::new("http.route", "/v1/sessions"), Attribute::new("retries", 2)];
+/// assert_eq!(attrs[1].value.as_i64(), Some(2));
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Attribute {
+    /// The key, for example `http.request.method`.
+    pub key: Key,
+    /// The value.
+    pub value: AttributeValue,
+}
+
+impl Attribute {
+    /// A pair from anything convertible into a key and a value.
+    pub fn new(key: impl Into<Key>, value: impl Into<AttributeValue>) -> Self {
+        Self {
+            key: key.into(),
+            value: value.into(),
+        }
+    }
+}
+
+/// Builds a `[Attribute; N]` array: `attrs!["k" => 1, "name" => "x"]`.
+///
+/// Static keys and scalar or static-string values do not allocate.
+///
+/// ```
+/// let a = telemetry_core::attrs!["gen_ai.operation.name" => "chat", "attempt" => 1];
+/// assert_eq!(a.len(), 2);
+/// ```
+#[macro_export]
+macro_rules! attrs {
+    () => { [] as [$crate::Attribute; 0] };
+    ($($key:expr => $value:expr),+ $(,)?) => {
+        [$($crate::Attribute::new($key, $value)),+]
+    };
+}
+
+/// An owned, ordered list of attributes with unique keys (last write wins).
+///
+/// Lookups are linear: attribute lists on scopes and log calls are short, and a `Vec` beats a
+/// map below a few dozen entries.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Attributes(Vec<Attribute>);
+
+impl Attributes {
+    /// An empty list. Does not allocate.
+    pub const fn new() -> Self {
+        Self(Vec::new())
+    }
+
+    /// The value for `key`, if present.
+    pub fn get(&self, key: &str) -> Option<&AttributeValue> {
+        self.0.iter().find(|a| a.key == key).map(|a| &a.value)
+    }
+
+    /// Sets `key` to `value`, replacing an existing value for the same key.
+    pub fn insert(&mut self, key: impl Into<Key>, value: impl Into<AttributeValue>) {
+        self.push(Attribute::new(key, value));
+    }
+
+    /// Adds one attribute, replacing an existing value for the same key.
+    pub fn push(&mut self, attribute: Attribute) {
+        match self.0.iter_mut().find(|a| a.key == attribute.key) {
+            Some(existing) => existing.value = attribute.value,
+            None => self.0.push(attribute),
+        }
+    }
+
+    /// Adds every attribute of `attributes`, later keys replacing earlier ones.
+    pub fn extend_from_slice(&mut self, attributes: &[Attribute]) {
+        for a in attributes {
+            self.push(a.clone());
+        }
+    }
+
+    /// The attributes as a slice, in insertion order.
+    pub fn as_slice(&self) -> &[Attribute] {
+        &self.0
+    }
+
+    /// Iterates in insertion order.
+    pub fn iter(&self) -> std::slice::Iter<'_, Attribute> {
+        self.0.iter()
+    }
+
+    /// The number of attributes.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether the list is empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Consumes the list into its vector.
+    pub fn into_vec(self) -> Vec<Attribute> {
+        self.0
+    }
+}
+
+impl From<&[Attribute]> for Attributes {
+    fn from(slice: &[Attribute]) -> Self {
+        let mut out = Self(Vec::with_capacity(slice.len()));
+        out.extend_from_slice(slice);
+        out
+    }
+}
+
+impl From<Vec<Attribute>> for Attributes {
+    fn from(v: Vec<Attribute>) -> Self {
+        v.into_iter().collect()
+    }
+}
+
+impl FromIterator<Attribute> for Attributes {
+    fn from_iter<I: IntoIterator<Item = Attribute>>(iter: I) -> Self {
+        let mut out = Self::new();
+        for a in iter {
+            out.push(a);
+        }
+        out
+    }
+}
+
+impl<'a> IntoIterator for &'a Attributes {
+    type Item = &'a Attribute;
+    type IntoIter = std::slice::Iter<'a, Attribute>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl std::ops::Deref for Attributes {
+    type Target = [Attribute];
+    fn deref(&self) -> &[Attribute] {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn insert_replaces_same_key() {
+        let mut a = Attributes::new();
+        a.insert("k", 1);
+        a.insert("other", true);
+        a.insert("k", "two");
+        assert_eq!(a.len(), 2);
+        assert_eq!(a.get("k").and_then(|v| v.as_str()), Some("two"));
+    }
+
+    #[test]
+    fn conversions_cover_the_otel_value_set() {
+        assert_eq!(AttributeValue::from(u64::MAX), AttributeValue::I64(i64::MAX));
+        assert_eq!(AttributeValue::from(1.5f32), AttributeValue::F64(1.5));
+        assert_eq!(
+            AttributeValue::from(vec!["a", "b"]).to_string(),
+            "[a, b]".to_string()
+        );
+        assert_eq!(AttributeValue::from(vec![1i64, 2]).to_string(), "[1, 2]");
+    }
+}

@@ -1,0 +1,142 @@
+//! The [`ContextualCorrelator`] trait: nested scopes that carry a correlation id.
+
+use std::borrow::Cow;
+use std::future::Future;
+
+use crate::propagation::{BAGGAGE, Extractor, Injector, RemoteParent, TRACESTATE, TRACEPARENT};
+use crate::scope::{Instrumented, Scope, ScopeError, ScopeGuard, ScopeOptions};
+use crate::{Attribute, AttributeValue, Context, CorrelationId};
+
+/// Opens nested scopes (request → agent run → tool call) and answers "where am I?".
+///
+/// Object-safe, `Send + Sync`; hold it as `Arc<dyn ContextualCorrelator>`. Only
+/// [`open_scope`](Self::open_scope) is required. Generic conveniences (futures, closures)
+/// live in [`CorrelatorExt`], implemented for every correlator including `dyn` ones.
+///
+/// The current scope lives in one thread-local slot shared by all implementations (see
+/// [`Context`]); it follows a future across worker threads through [`Instrumented`] and
+/// [`WithContext`](crate::WithContext).
+pub trait ContextualCorrelator: Send + Sync {
+    /// Opens a scope described by `options`; it is not current until entered.
+    ///
+    /// Implementations call [`ScopeOptions::resolve`] and then
+    /// [`ResolvedScope::into_scope`](crate::ResolvedScope::into_scope).
+    ///
+    /// # Errors
+    /// [`ScopeError::EmptyName`] for an empty name.
+    fn open_scope(&self, options: ScopeOptions<'_>) -> Result<Scope, ScopeError>;
+
+    /// A snapshot of the current scope (`none` outside any scope, and always for NoOp).
+    fn current(&self) -> Context {
+        Context::current()
+    }
+
+    /// The current correlation id; `None` outside any scope.
+    fn correlation_id(&self) -> Option<CorrelationId> {
+        self.current().correlation_id()
+    }
+
+    /// The current scope path, root first. Empty outside any scope.
+    fn scope_path(&self) -> Vec<String> {
+        self.current()
+            .path()
+            .to_vec()
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// The value of `key` in the current scope, inherited from ancestors, the child winning.
+    fn attribute(&self, key: &str) -> Option<AttributeValue> {
+        self.current().attribute(key)
+    }
+
+    /// Reads a caller's trace from incoming headers (`traceparent`, `tracestate`, `baggage`).
+    /// Open the request's root with [`ScopeOptions::remote_parent`].
+    fn extract(&self, carrier: &dyn Extractor) -> Option<RemoteParent> {
+        RemoteParent::extract(carrier)
+    }
+
+    /// Writes `context` into outgoing headers so the callee continues this trace.
+    fn inject(&self, context: &Context, carrier: &mut dyn Injector) {
+        let Some(traceparent) = context.traceparent() else {
+            return;
+        };
+        carrier.set(TRACEPARENT, traceparent);
+        if let Some(remote) = context.remote_parent() {
+            if let Some(state) = &remote.trace_state {
+                carrier.set(TRACESTATE, state.clone());
+            }
+            if let Some(baggage) = &remote.baggage {
+                carrier.set(BAGGAGE, baggage.clone());
+            }
+        }
+    }
+}
+
+/// Generic conveniences over any [`ContextualCorrelator`], including `dyn` ones.
+pub trait CorrelatorExt: ContextualCorrelator {
+    /// Opens a child of the current scope and enters it; it ends when the guard drops.
+    ///
+    /// ```
+    /// use telemetry_core::{CorrelatorExt, NoOpCorrelator};
+    /// let guard = NoOpCorrelator.enter_scope("request", &[])?;
+    /// # drop(guard);
+    /// # Ok::<(), telemetry_core::ScopeError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`ContextualCorrelator::open_scope`].
+    fn enter_scope(
+        &self,
+        name: impl Into<Cow<'static, str>>,
+        attributes: &[Attribute],
+    ) -> Result<ScopeGuard, ScopeError> {
+        Ok(self
+            .open_scope(ScopeOptions::new(name).attributes(attributes))?
+            .entered())
+    }
+
+    /// Runs `future` inside a new child scope of the current one; the scope ends when the
+    /// future completes or is dropped.
+    ///
+    /// ```
+    /// use telemetry_core::{CorrelatorExt, NoOpCorrelator, attrs};
+    /// # futures::executor::block_on(async {
+    /// let correlator = NoOpCorrelator;
+    /// let answer = correlator.scoped("tool", &attrs!["gen_ai.tool.name" => "clock"], async { 42 })?.await;
+    /// assert_eq!(answer, 42);
+    /// # Ok::<(), telemetry_core::ScopeError>(()) }).unwrap();
+    /// ```
+    ///
+    /// # Errors
+    /// As [`ContextualCorrelator::open_scope`].
+    fn scoped<F: Future>(
+        &self,
+        name: impl Into<Cow<'static, str>>,
+        attributes: &[Attribute],
+        future: F,
+    ) -> Result<Instrumented<F>, ScopeError> {
+        Ok(self
+            .open_scope(ScopeOptions::new(name).attributes(attributes))?
+            .instrument(future))
+    }
+
+    /// Runs `f` inside a new child scope of the current one.
+    ///
+    /// # Errors
+    /// As [`ContextualCorrelator::open_scope`].
+    fn in_scope<R>(
+        &self,
+        name: impl Into<Cow<'static, str>>,
+        attributes: &[Attribute],
+        f: impl FnOnce() -> R,
+    ) -> Result<R, ScopeError> {
+        let _guard = self
+            .open_scope(ScopeOptions::new(name).attributes(attributes))?
+            .entered();
+        Ok(f())
+    }
+}
+
+impl<T: ContextualCorrelator + ?Sized> CorrelatorExt for T {}

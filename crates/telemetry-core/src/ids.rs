@@ -1,0 +1,157 @@
+//! Correlation ids (which are trace ids) and span ids.
+//!
+//! Shapes follow W3C Trace Context §3.2.2: a trace id is 16 bytes written as 32 lowercase hex
+//! characters, a parent/span id is 8 bytes written as 16; all-zero ids are invalid.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// A 128-bit correlation id. With the OpenTelemetry implementation it *is* the trace id.
+///
+/// Never all zeros. Displays as 32 lowercase hex characters.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CorrelationId(std::num::NonZeroU128);
+
+/// A 64-bit span id, never zero. Displays as 16 lowercase hex characters.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SpanId(std::num::NonZeroU64);
+
+/// Why a string or byte value is not a valid id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvalidIdError {
+    what: &'static str,
+    input: String,
+    expected: &'static str,
+}
+
+impl fmt::Display for InvalidIdError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invalid {} {:?}: expected {}",
+            self.what, self.input, self.expected
+        )
+    }
+}
+
+impl std::error::Error for InvalidIdError {}
+
+macro_rules! id_type {
+    ($ty:ident, $int:ident, $nz:ty, $bytes:literal, $hex:literal, $width:literal, $what:literal) => {
+        impl $ty {
+            /// A fresh random id from a per-thread generator (wyrand, seeded from the OS).
+            pub fn random() -> Self {
+                loop {
+                    if let Some(v) = <$nz>::new(fastrand::$int(..)) {
+                        return Self(v);
+                    }
+                }
+            }
+
+            /// The id with this integer value, or `None` for zero.
+            pub const fn from_int(value: $int) -> Option<Self> {
+                match <$nz>::new(value) {
+                    Some(v) => Some(Self(v)),
+                    None => None,
+                }
+            }
+
+            /// The integer value (big-endian interpretation of the bytes).
+            pub const fn to_int(self) -> $int {
+                self.0.get()
+            }
+
+            /// The id from its big-endian bytes, or `None` for all zeros.
+            pub const fn from_bytes(bytes: [u8; $bytes]) -> Option<Self> {
+                Self::from_int(<$int>::from_be_bytes(bytes))
+            }
+
+            /// The big-endian bytes, as OTLP and W3C Trace Context carry them.
+            pub const fn to_bytes(self) -> [u8; $bytes] {
+                self.0.get().to_be_bytes()
+            }
+
+            /// Parses exactly
+            #[doc = concat!(stringify!($hex), " hex characters")]
+            /// (either case; rendered lowercase), not all zeros.
+            ///
+            /// # Errors
+            /// [`InvalidIdError`] naming the input when the length, a character or the
+            /// all-zero value is wrong.
+            pub fn parse(s: &str) -> Result<Self, InvalidIdError> {
+                let err = || InvalidIdError {
+                    what: $what,
+                    input: s.to_owned(),
+                    expected: concat!(
+                        stringify!($bytes),
+                        "-byte hex (",
+                        stringify!($hex),
+                        " characters 0-9a-f), not all zeros"
+                    ),
+                };
+                if s.len() != $hex || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return Err(err());
+                }
+                let v = <$int>::from_str_radix(s, 16).map_err(|_| err())?;
+                Self::from_int(v).ok_or_else(err)
+            }
+        }
+
+        impl FromStr for $ty {
+            type Err = InvalidIdError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::parse(s)
+            }
+        }
+
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, $width, self.0.get())
+            }
+        }
+
+        impl fmt::Debug for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, concat!(stringify!($ty), "({})"), self)
+            }
+        }
+    };
+}
+
+id_type!(CorrelationId, u128, std::num::NonZeroU128, 16, 32, "{:032x}", "correlation id");
+id_type!(SpanId, u64, std::num::NonZeroU64, 8, 16, "{:016x}", "span id");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_is_lowercase_fixed_width_hex() {
+        let id = CorrelationId::from_int(0xAB).unwrap();
+        assert_eq!(id.to_string(), format!("{:030}ab", 0));
+        assert_eq!(SpanId::from_int(1).unwrap().to_string(), "0000000000000001");
+    }
+
+    #[test]
+    fn parse_round_trips_and_rejects_bad_input() {
+        let id = CorrelationId::random();
+        assert_eq!(id.to_string().parse::<CorrelationId>(), Ok(id));
+        assert_eq!(
+            "4BF92F3577B34DA6A3CE929D0E0E4736".parse::<CorrelationId>().unwrap().to_string(),
+            "4bf92f3577b34da6a3ce929d0e0e4736"
+        );
+        for bad in ["", "abc", &"0".repeat(32), &"g".repeat(32), &"a".repeat(33), "+bf92f3577b34da6a3ce929d0e0e473"] {
+            let e = bad.parse::<CorrelationId>().unwrap_err().to_string();
+            assert!(e.contains("correlation id") && e.contains("expected 16-byte hex"), "{e}");
+        }
+        assert!("0000000000000000".parse::<SpanId>().is_err());
+    }
+
+    #[test]
+    fn bytes_are_big_endian() {
+        let id = CorrelationId::from_int(1).unwrap();
+        assert_eq!(id.to_bytes()[15], 1);
+        assert_eq!(CorrelationId::from_bytes(id.to_bytes()), Some(id));
+        assert_eq!(CorrelationId::from_bytes([0; 16]), None);
+    }
+}

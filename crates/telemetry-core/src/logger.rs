@@ -1,0 +1,86 @@
+//! The [`Logger`] trait and the record it produces.
+
+use std::fmt;
+use std::time::SystemTime;
+
+use crate::{Attribute, Context, LogLevel};
+
+/// One log call, as a logger sees it after the level check.
+///
+/// Borrowed: sinks format or copy what they keep.
+#[derive(Clone, Copy, Debug)]
+pub struct LogRecord<'a> {
+    /// Wall-clock time of the call.
+    pub timestamp: SystemTime,
+    /// The level.
+    pub level: LogLevel,
+    /// The message.
+    pub message: &'a str,
+    /// The call's own attributes.
+    pub attributes: &'a [Attribute],
+    /// The scope the call was made in: correlation id, span id and scope path.
+    pub context: &'a Context,
+}
+
+/// Leveled log calls that carry the current correlation id and scope path.
+///
+/// Object-safe, `Send + Sync`; hold it as `Arc<dyn Logger>`. A logger is bound to a
+/// [`ContextualCorrelator`](crate::ContextualCorrelator) at construction and reads the
+/// current scope from it on each enabled call. Calls are synchronous and never block on I/O
+/// for longer than one write of one line.
+pub trait Logger: Send + Sync {
+    /// Whether a call at `level` would be recorded. One atomic load in the provided
+    /// implementations; check it before building expensive messages.
+    fn enabled(&self, level: LogLevel) -> bool;
+
+    /// Records `message` at `level` with `attributes`, if enabled.
+    fn log(&self, level: LogLevel, message: &str, attributes: &[Attribute]);
+
+    /// The minimum level recorded; `None` when off.
+    fn level(&self) -> Option<LogLevel>;
+
+    /// Changes the minimum level at run time; `None` turns logging off.
+    fn set_level(&self, level: Option<LogLevel>);
+
+    /// Records a formatted message, formatting only if `level` is enabled.
+    ///
+    /// ```
+    /// use telemetry_core::{Logger, LogLevel, NoOpLogger};
+    /// let n = 3;
+    /// NoOpLogger.log_fmt(LogLevel::Info, format_args!("{n} tools ran"), &[]);
+    /// ```
+    fn log_fmt(&self, level: LogLevel, message: fmt::Arguments<'_>, attributes: &[Attribute]) {
+        if !self.enabled(level) {
+            return;
+        }
+        match message.as_str() {
+            Some(s) => self.log(level, s, attributes),
+            None => self.log(level, &message.to_string(), attributes),
+        }
+    }
+
+    /// `log(Trace, …)`.
+    fn trace(&self, message: &str, attributes: &[Attribute]) {
+        self.log(LogLevel::Trace, message, attributes);
+    }
+    /// `log(Debug, …)`.
+    fn debug(&self, message: &str, attributes: &[Attribute]) {
+        self.log(LogLevel::Debug, message, attributes);
+    }
+    /// `log(Info, …)`.
+    fn info(&self, message: &str, attributes: &[Attribute]) {
+        self.log(LogLevel::Info, message, attributes);
+    }
+    /// `log(Warning, …)`.
+    fn warning(&self, message: &str, attributes: &[Attribute]) {
+        self.log(LogLevel::Warning, message, attributes);
+    }
+    /// `log(Error, …)`.
+    fn error(&self, message: &str, attributes: &[Attribute]) {
+        self.log(LogLevel::Error, message, attributes);
+    }
+    /// `log(Critical, …)`.
+    fn critical(&self, message: &str, attributes: &[Attribute]) {
+        self.log(LogLevel::Critical, message, attributes);
+    }
+}

@@ -1,0 +1,72 @@
+//! NoOp implementations: for tests and for telemetry switched off.
+//!
+//! No call allocates, locks or touches a thread-local (`tests/noop_alloc.rs` proves the first
+//! with a counting allocator). Scope names are still validated, so code tested against NoOp
+//! fails the same way it would in production.
+
+use std::time::Duration;
+
+use crate::{
+    Attribute, Context, ContextualCorrelator, Counter, Gauge, Histogram, InstrumentDescriptor,
+    LogLevel, Logger, Meter, Scope, ScopeError, ScopeOptions, UpDownCounter,
+};
+
+/// A logger that records nothing; `enabled` is always false.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoOpLogger;
+
+impl Logger for NoOpLogger {
+    #[inline]
+    fn enabled(&self, _level: LogLevel) -> bool {
+        false
+    }
+    #[inline]
+    fn log(&self, _level: LogLevel, _message: &str, _attributes: &[Attribute]) {}
+    fn level(&self) -> Option<LogLevel> {
+        None
+    }
+    fn set_level(&self, _level: Option<LogLevel>) {}
+}
+
+/// A correlator whose scopes carry no id and record nothing.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoOpCorrelator;
+
+impl ContextualCorrelator for NoOpCorrelator {
+    #[inline]
+    fn open_scope(&self, options: ScopeOptions<'_>) -> Result<Scope, ScopeError> {
+        if options.name().trim().is_empty() {
+            return Err(ScopeError::EmptyName);
+        }
+        Ok(Scope::noop())
+    }
+    #[inline]
+    fn current(&self) -> Context {
+        Context::none()
+    }
+}
+
+/// A meter whose instruments are the `const` noop handles.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoOpMeter;
+
+impl Meter for NoOpMeter {
+    fn counter(&self, _descriptor: &InstrumentDescriptor) -> Counter {
+        Counter::noop()
+    }
+    fn up_down_counter(&self, _descriptor: &InstrumentDescriptor) -> UpDownCounter {
+        UpDownCounter::noop()
+    }
+    fn histogram(&self, _descriptor: &InstrumentDescriptor) -> Histogram {
+        Histogram::noop()
+    }
+    fn gauge(&self, _descriptor: &InstrumentDescriptor) -> Gauge {
+        Gauge::noop()
+    }
+    #[inline]
+    fn record_counter(&self, _name: &str, _value: u64, _attributes: &[Attribute]) {}
+    #[inline]
+    fn record_histogram(&self, _name: &str, _value: f64, _attributes: &[Attribute]) {}
+    #[inline]
+    fn record_duration(&self, _name: &str, _duration: Duration, _attributes: &[Attribute]) {}
+}
