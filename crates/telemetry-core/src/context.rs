@@ -196,7 +196,15 @@ impl Context {
         let mut previous = self.clone();
         swap_current(&mut previous);
         ContextGuard {
-            previous,
+            previous: Some(previous),
+            _not_send: PhantomData,
+        }
+    }
+
+    /// A guard that changes nothing: entering the NoOp scope must not touch the thread-local.
+    pub(crate) fn inert_guard() -> ContextGuard {
+        ContextGuard {
+            previous: None,
             _not_send: PhantomData,
         }
     }
@@ -321,13 +329,16 @@ impl fmt::Debug for ScopePath<'_> {
 /// `!Send` on purpose: the thread-local it restores belongs to the thread that created it.
 #[must_use = "the context is current only while the guard lives"]
 pub struct ContextGuard {
-    previous: Context,
+    // `None` for the inert guard of a NoOp scope.
+    previous: Option<Context>,
     _not_send: PhantomData<*const ()>,
 }
 
 impl Drop for ContextGuard {
     fn drop(&mut self) {
-        swap_current(&mut self.previous);
+        if let Some(previous) = &mut self.previous {
+            swap_current(previous);
+        }
     }
 }
 

@@ -4,6 +4,10 @@
 //! Source: OpenTelemetry Metrics API, *Instrument* (names, kinds, units) and the semantic
 //! conventions' general metrics guidance (durations in seconds).
 
+// pin-project-lite cannot parse `M: ?Sized + Meter` in a generics list, so the `Meter` bound of
+// `MeasureDuration` must sit in a where clause.
+#![allow(clippy::multiple_bound_locations)]
+
 use std::borrow::Cow;
 use std::fmt;
 use std::future::Future;

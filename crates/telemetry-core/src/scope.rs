@@ -274,13 +274,16 @@ impl Scope {
 
     /// Makes the scope current until the guard drops. The scope stays open after that.
     pub fn enter(&self) -> ContextGuard {
+        if self.context.is_none() {
+            return Context::inert_guard();
+        }
         self.context.attach()
     }
 
     /// Makes the scope current and ends it when the returned guard drops.
     pub fn entered(self) -> ScopeGuard {
         ScopeGuard {
-            _current: self.context.attach(),
+            _current: self.enter(),
             scope: self,
         }
     }
@@ -406,6 +409,9 @@ impl<F: Future> Future for Instrumented<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<F::Output> {
         let this = self.project();
+        if this.scope.context.is_none() {
+            return this.future.poll(cx);
+        }
         let swap = SwapGuard::enter(&mut this.scope.context);
         let out = this.future.poll(cx);
         drop(swap);
