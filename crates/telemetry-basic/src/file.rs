@@ -90,6 +90,9 @@ impl FileLogger {
 
     /// Sets the minimum level (default [`LogLevel::Info`]). Change it later with
     /// [`Logger::set_level`].
+    ///
+    /// This builder method shadows [`Logger::level`] on a concrete `FileLogger`; read the
+    /// current level with `Logger::level(&logger)` (or through `Arc<dyn Logger>`).
     pub fn level(self, l: LogLevel) -> Self {
         self.inner.filter.set(Some(l));
         self

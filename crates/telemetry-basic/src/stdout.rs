@@ -96,6 +96,9 @@ impl StdoutLogger {
 
     /// Sets the minimum level (default [`LogLevel::Info`]). Change it later with
     /// [`Logger::set_level`].
+    ///
+    /// This builder method shadows [`Logger::level`] on a concrete `StdoutLogger`; read the
+    /// current level with `Logger::level(&logger)` (or through `Arc<dyn Logger>`).
     pub fn level(self, l: LogLevel) -> Self {
         self.inner.filter.set(Some(l));
         self
