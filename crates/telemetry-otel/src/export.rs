@@ -1,0 +1,273 @@
+//! Exporter wrappers that count failures, and the counts they feed.
+//!
+//! SDK 0.33's `force_flush`/`shutdown` return `Ok` even when the backend rejected every batch
+//! (field notes §1), so each exporter is wrapped: an `Err` from `export` (collector down, HTTP
+//! 4xx/5xx, timeout) is counted per signal and reported as a rate-limited warning on stderr —
+//! the fallback logger, because the telemetry pipeline itself is what is failing.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::logs::{LogBatch, LogExporter};
+use opentelemetry_sdk::metrics::Temporality;
+use opentelemetry_sdk::metrics::data::ResourceMetrics;
+use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
+use opentelemetry_sdk::trace::{SpanData, SpanExporter};
+
+use crate::config::Signal;
+
+/// At most one warning per kind per this interval.
+const WARN_INTERVAL: Duration = Duration::from_secs(10);
+
+/// Counts of one signal. See [`ExportFailures`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SignalFailures {
+    /// Export calls that returned an error (one call carries one batch).
+    pub failed_exports: u64,
+    /// Items (spans, log records, metric exports) in those failed calls.
+    pub failed_items: u64,
+    /// Items handed to the pipeline but not (yet) given to an exporter: still queued, or
+    /// dropped because the batch queue was full. After shutdown, exactly the dropped ones.
+    pub not_exported: u64,
+}
+
+/// What did not reach the backend, per signal, since start. Read it with
+/// [`OpenTelemetry::export_failures`](crate::OpenTelemetry::export_failures).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ExportFailures {
+    /// Spans.
+    pub traces: SignalFailures,
+    /// Metric exports (`failed_items` counts exports, not data points).
+    pub metrics: SignalFailures,
+    /// Log records.
+    pub logs: SignalFailures,
+    /// Log calls not recorded as span events because their span had reached its event limit
+    /// (`OTEL_SPAN_EVENT_COUNT_LIMIT`). With a logs exporter they still became log records.
+    pub span_events_over_limit: u64,
+    /// Log calls made outside any scope while no logs exporter was configured: there was no
+    /// span to attach them to and no log record to carry them.
+    pub log_calls_without_destination: u64,
+}
+
+impl ExportFailures {
+    /// Whether nothing at all was lost.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct SignalStats {
+    pub(crate) submitted: AtomicU64,
+    pub(crate) exported: AtomicU64,
+    pub(crate) failed_exports: AtomicU64,
+    pub(crate) failed_items: AtomicU64,
+    warn: RateLimit,
+}
+
+/// Shared by the exporter wrappers, the scope extensions and the logger.
+#[derive(Debug, Default)]
+pub(crate) struct Stats {
+    pub(crate) signals: [SignalStats; 3],
+    pub(crate) events_over_limit: AtomicU64,
+    pub(crate) logs_without_destination: AtomicU64,
+    warn_events: RateLimit,
+    warn_logs: RateLimit,
+}
+
+impl Stats {
+    pub(crate) fn signal(&self, s: Signal) -> &SignalStats {
+        &self.signals[s.index()]
+    }
+
+    pub(crate) fn snapshot(&self) -> ExportFailures {
+        let sig = |s: Signal| {
+            let st = self.signal(s);
+            let submitted = st.submitted.load(Ordering::Relaxed);
+            let exported = st.exported.load(Ordering::Relaxed);
+            let failed_items = st.failed_items.load(Ordering::Relaxed);
+            SignalFailures {
+                failed_exports: st.failed_exports.load(Ordering::Relaxed),
+                failed_items,
+                not_exported: if s == Signal::Metrics {
+                    0
+                } else {
+                    submitted.saturating_sub(exported + failed_items)
+                },
+            }
+        };
+        ExportFailures {
+            traces: sig(Signal::Traces),
+            metrics: sig(Signal::Metrics),
+            logs: sig(Signal::Logs),
+            span_events_over_limit: self.events_over_limit.load(Ordering::Relaxed),
+            log_calls_without_destination: self.logs_without_destination.load(Ordering::Relaxed),
+        }
+    }
+
+    fn export_result(&self, signal: Signal, items: usize, result: &OTelSdkResult) {
+        let st = self.signal(signal);
+        match result {
+            Ok(()) => {
+                st.exported.fetch_add(items as u64, Ordering::Relaxed);
+            }
+            Err(e) => {
+                let n = st.failed_exports.fetch_add(1, Ordering::Relaxed) + 1;
+                let total =
+                    st.failed_items.fetch_add(items as u64, Ordering::Relaxed) + items as u64;
+                if st.warn.allow() {
+                    eprintln!(
+                        "agent-telemetry: OpenTelemetry {signal} export failed: {e} ({n} failed \
+                         exports, {total} items lost so far; see OpenTelemetry::export_failures; \
+                         warnings limited to one per {}s)",
+                        WARN_INTERVAL.as_secs()
+                    );
+                }
+            }
+        }
+    }
+
+    #[cold]
+    pub(crate) fn event_over_limit(&self, limit: u32) {
+        let n = self.events_over_limit.fetch_add(1, Ordering::Relaxed) + 1;
+        if self.warn_events.allow() {
+            eprintln!(
+                "agent-telemetry: a span reached its event limit ({limit}, \
+                 OTEL_SPAN_EVENT_COUNT_LIMIT); {n} log calls were not recorded as span events so \
+                 far (log records still carry them when OTEL_LOGS_EXPORTER is set)"
+            );
+        }
+    }
+
+    #[cold]
+    pub(crate) fn log_without_destination(&self) {
+        let n = self
+            .logs_without_destination
+            .fetch_add(1, Ordering::Relaxed)
+            + 1;
+        if self.warn_logs.allow() {
+            eprintln!(
+                "agent-telemetry: {n} log calls made outside any scope had nowhere to go: open a \
+                 scope, or enable log records with OTEL_LOGS_EXPORTER=otlp"
+            );
+        }
+    }
+}
+
+/// Allows one event per [`WARN_INTERVAL`], lock-free.
+#[derive(Debug)]
+struct RateLimit {
+    // Milliseconds since `EPOCH` of the last allowed event, plus one (0 = never).
+    last: AtomicU64,
+}
+
+impl Default for RateLimit {
+    fn default() -> Self {
+        Self {
+            last: AtomicU64::new(0),
+        }
+    }
+}
+
+fn epoch() -> Instant {
+    static EPOCH: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    *EPOCH.get_or_init(Instant::now)
+}
+
+impl RateLimit {
+    fn allow(&self) -> bool {
+        let now = epoch().elapsed().as_millis() as u64 + 1;
+        let last = self.last.load(Ordering::Relaxed);
+        if last != 0 && now.saturating_sub(last) < WARN_INTERVAL.as_millis() as u64 {
+            return false;
+        }
+        self.last
+            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+    }
+}
+
+/// Wraps an exporter of any signal and counts what it reports.
+pub(crate) struct Counting<E> {
+    pub(crate) inner: E,
+    pub(crate) stats: std::sync::Arc<Stats>,
+}
+
+impl<E: fmt::Debug> fmt::Debug for Counting<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Counting").field(&self.inner).finish()
+    }
+}
+
+impl<E: SpanExporter> SpanExporter for Counting<E> {
+    fn export(
+        &self,
+        batch: Vec<SpanData>,
+    ) -> impl std::future::Future<Output = OTelSdkResult> + Send {
+        let n = batch.len();
+        let fut = self.inner.export(batch);
+        async move {
+            let r = fut.await;
+            self.stats.export_result(Signal::Traces, n, &r);
+            r
+        }
+    }
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        self.inner.shutdown_with_timeout(timeout)
+    }
+    fn force_flush(&self) -> OTelSdkResult {
+        self.inner.force_flush()
+    }
+    fn set_resource(&mut self, resource: &Resource) {
+        self.inner.set_resource(resource);
+    }
+}
+
+impl<E: LogExporter> LogExporter for Counting<E> {
+    fn export(
+        &self,
+        batch: LogBatch<'_>,
+    ) -> impl std::future::Future<Output = OTelSdkResult> + Send {
+        let n = batch.iter().count();
+        let fut = self.inner.export(batch);
+        async move {
+            let r = fut.await;
+            self.stats.export_result(Signal::Logs, n, &r);
+            r
+        }
+    }
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        self.inner.shutdown_with_timeout(timeout)
+    }
+    fn set_resource(&mut self, resource: &Resource) {
+        self.inner.set_resource(resource);
+    }
+}
+
+impl<E: PushMetricExporter> PushMetricExporter for Counting<E> {
+    fn export(
+        &self,
+        metrics: &ResourceMetrics,
+    ) -> impl std::future::Future<Output = OTelSdkResult> + Send {
+        let fut = self.inner.export(metrics);
+        async move {
+            let r = fut.await;
+            self.stats.export_result(Signal::Metrics, 1, &r);
+            r
+        }
+    }
+    fn force_flush(&self) -> OTelSdkResult {
+        self.inner.force_flush()
+    }
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        self.inner.shutdown_with_timeout(timeout)
+    }
+    fn temporality(&self) -> Temporality {
+        self.inner.temporality()
+    }
+}

@@ -1,0 +1,644 @@
+//! The OpenTelemetry implementation of Agent Telemetry: scopes become spans, log calls become
+//! span events (and, when asked, log records), the meter becomes SDK instruments, and OTLP
+//! export is configured by the usual `OTEL_*` variables.
+//!
+//! ```
+//! use std::time::Duration;
+//! use telemetry_core::{CorrelatorExt, Logger, Meter, attrs};
+//! use telemetry_otel::OpenTelemetry;
+//!
+//! # let env = |k: &str| match k { "OTEL_TRACES_EXPORTER" | "OTEL_METRICS_EXPORTER" | "OTEL_LOGS_EXPORTER" => Some("none".to_owned()), _ => None };
+//! // Production: `OpenTelemetry::from_env("my-agent")?`; here without a collector.
+//! let otel = OpenTelemetry::builder("my-agent").with_env_source(env).build()?;
+//! let t = otel.telemetry();
+//! {
+//!     let request = t.correlator.enter_scope("POST /v1/sessions", &attrs!["http.request.method" => "POST"])?;
+//!     t.logger.info("session created", &attrs!["session.kind" => "chat"]);
+//!     t.meter.record_counter("sessions.created", 1, &[]);
+//!     assert!(request.correlation_id().is_some());
+//! }
+//! # futures::executor::block_on(async {
+//! t.shutdown(Duration::from_secs(5)).await?;
+//! # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Mapping
+//!
+//! - **Scope → span.** Named after the scope, with its attributes and span kind (default
+//!   INTERNAL); nested scopes are child spans. The span's trace id *is* the scope's correlation
+//!   id and its span id the scope's span id, through a custom `IdGenerator` (field notes §1);
+//!   a root has no parent span. A root opened with
+//!   [`ScopeOptions::remote_parent`](telemetry_core::ScopeOptions::remote_parent) continues
+//!   the remote trace: remote parent span, sampled flag and `tracestate` as received. How
+//!   panics, errors and cancellation end a span: see the table in [`span`](crate#ending).
+//! - **Log call → span event** on the current scope's span: event name = the message,
+//!   attributes `level` (severity text: `TRACE`, `DEBUG`, `INFO`, `WARN`, `ERROR`, `FATAL`, as
+//!   `tracing-opentelemetry` writes it, so existing queries work) and `severity_number` (1, 5,
+//!   9, 13, 17, 21 from the OTel Logs data model, so `severity_number >= 13` selects warnings
+//!   and worse), then the call's own attributes. Backends index event names and attributes
+//!   (Tempo `event:name`, Jaeger log fields), so message and level are both searchable.
+//!   A span keeps at most `OTEL_SPAN_EVENT_COUNT_LIMIT` (128) events; further log calls are
+//!   counted ([`ExportFailures::span_events_over_limit`]) and warned about (rate-limited).
+//! - **Log call → log record**, when `OTEL_LOGS_EXPORTER` is `otlp` or `console` (the spec
+//!   default is `otlp`, kept here): severity number and text, body = message, attributes, and
+//!   the trace id and span id of the current scope set explicitly. Log records leave the
+//!   process on their own, so they survive a span that never ends (crash, hung task) and make a
+//!   log backend searchable by correlation id. Set `OTEL_LOGS_EXPORTER=none` to keep only the
+//!   span events. A log call outside any scope becomes a log record only; with no logs exporter
+//!   it has nowhere to go and is counted
+//!   ([`ExportFailures::log_calls_without_destination`]).
+//! - **Meter.** Instruments are created once per (name, kind) and cached per `OpenTelemetry`
+//!   value. Histograms with unit `s` get
+//!   [`DURATION_BUCKETS_SECONDS`](telemetry_core::DURATION_BUCKETS_SECONDS). By-name calls hit
+//!   the cache under a read lock without allocating.
+//!
+//! <a id="ending"></a>
+//!
+//! | scope ends | span |
+//! | --- | --- |
+//! | completed | ended; status UNSET unless an error was recorded |
+//! | [`Scope::record_error`](telemetry_core::Scope::record_error)`(type, msg)` | status ERROR with `msg`, attribute `error.type = type`, an `exception` event with `exception.type` and `exception.message` |
+//! | panicked | status ERROR `panicked`, `error.type = "panic"`, an `exception` event with `exception.type = "panic"` |
+//! | cancelled (instrumented future dropped) | ended at once with attribute `cancelled = true`; status stays UNSET (a losing `select!` branch is not a failure) unless an error was recorded |
+//!
+//! # Configuration
+//!
+//! [`OpenTelemetry::from_env`] reads the variables below; [`OpenTelemetry::builder`] sets the
+//! same in code. Precedence: code, signal-specific variable, generic variable, default. Every
+//! invalid value is a [`ConfigError`] at construction naming the variable, the value and the
+//! accepted values; nothing falls back silently.
+//!
+//! | variables | accepted | default |
+//! | --- | --- | --- |
+//! | `OTEL_SDK_DISABLED` | `true`, `false` | `false`; `true` behaves exactly as NoOp: scopes carry no ids, nothing is recorded |
+//! | `OTEL_SERVICE_NAME` | any | `service.name` of `OTEL_RESOURCE_ATTRIBUTES`, else the caller's default |
+//! | `OTEL_RESOURCE_ATTRIBUTES` | `k=v,k2=v%202` | none |
+//! | `OTEL_{TRACES,METRICS,LOGS}_EXPORTER` | comma list of `otlp`, `console` (`logging`); or `none` | `otlp` |
+//! | `OTEL_EXPORTER_OTLP_{,TRACES_,METRICS_,LOGS_}PROTOCOL` | `grpc`, `http/protobuf`, `http/json` | `http/protobuf` |
+//! | `OTEL_EXPORTER_OTLP_{,…_}ENDPOINT` | `http://host:port[/path]`; a generic HTTP endpoint gets `/v1/{signal}` appended, a per-signal one is used as is | `http://localhost:4318` (HTTP), `http://localhost:4317` (gRPC) |
+//! | `OTEL_EXPORTER_OTLP_{,…_}HEADERS` | `k=v,k2=v2` (percent-encoded values) | none |
+//! | `OTEL_EXPORTER_OTLP_{,…_}TIMEOUT` | milliseconds | 10000 |
+//! | `OTEL_EXPORTER_OTLP_{,…_}COMPRESSION` | `gzip`, `none` | `none` |
+//! | `OTEL_EXPORTER_OTLP_{,…_}INSECURE` | `true`, `false` (scheme of a scheme-less gRPC endpoint) | `false` |
+//! | `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE` | `cumulative`, `delta`, `lowmemory` | `cumulative` |
+//! | `OTEL_BSP_SCHEDULE_DELAY`, `OTEL_BLRP_SCHEDULE_DELAY` | milliseconds | 5000, 1000 |
+//! | `OTEL_BSP_MAX_QUEUE_SIZE`, `OTEL_BLRP_MAX_QUEUE_SIZE` | positive integer | 2048 |
+//! | `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`, `OTEL_BLRP_MAX_EXPORT_BATCH_SIZE` | positive integer ≤ queue size | 512 |
+//! | `OTEL_BSP_EXPORT_TIMEOUT`, `OTEL_BLRP_EXPORT_TIMEOUT`, `OTEL_METRIC_EXPORT_TIMEOUT` | milliseconds (validated; SDK 0.33's thread-based processors bound exports by the exporter timeout) | |
+//! | `OTEL_METRIC_EXPORT_INTERVAL` | positive milliseconds | 60000 |
+//! | `OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG` | `always_on`, `always_off`, `traceidratio`, `parentbased_always_on`, `parentbased_always_off`, `parentbased_traceidratio`; ratio in \[0, 1\] | `parentbased_always_on`, 1.0 |
+//! | `OTEL_SPAN_{ATTRIBUTE,EVENT,LINK}_COUNT_LIMIT`, `OTEL_{EVENT,LINK}_ATTRIBUTE_COUNT_LIMIT` | non-negative integer | 128 |
+//! | `OTEL_PROPAGATORS` | comma list of `tracecontext`, `baggage`; or `none` | `tracecontext,baggage` |
+//!
+//! `console` prints spans, log records and metrics to stdout (`opentelemetry-stdout`). This
+//! build has no TLS: `https://` endpoints are rejected at construction (use a local collector
+//! or sidecar).
+//!
+//! # Lifecycle
+//!
+//! Keep one [`OpenTelemetry`] (or its [`telemetry`](OpenTelemetry::telemetry) bundle) for the
+//! life of the process and call [`Lifecycle::shutdown`] once before exit; it exports what is
+//! queued, waiting at most the given timeout, and later calls return `Ok` at once.
+//! [`Lifecycle::force_flush`] exports without shutting down. Both run the blocking SDK calls
+//! on dedicated threads, so they never deadlock, whether awaited on a multi-thread or
+//! `current_thread` tokio runtime or any other executor. Dropping the last handle without a
+//! shutdown shuts down on a dedicated thread and waits at most the drop timeout (default 5 s,
+//! [`OpenTelemetryBuilder::with_drop_timeout`]).
+//!
+//! Export failures (collector down, HTTP 4xx/5xx, timeouts) never panic and never block the
+//! application: batch queues are bounded (`OTEL_BSP_MAX_QUEUE_SIZE`), each failure is counted
+//! ([`OpenTelemetry::export_failures`]) and reported on stderr at most once per 10 s per
+//! signal.
+//!
+//! # Interoperating with raw OpenTelemetry
+//!
+//! The current scope lives in the core's thread-local, not in OpenTelemetry's `Context`. To
+//! start raw SDK spans under a scope, pass [`OpenTelemetry::otel_context`] as their parent.
+
+mod config;
+mod convert;
+mod export;
+mod ids;
+mod meter;
+mod pipeline;
+mod span;
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, SystemTime};
+
+use opentelemetry::logs::{AnyValue, LogRecord as _, Logger as _, LoggerProvider as _, Severity};
+use opentelemetry::metrics::MeterProvider as _;
+use opentelemetry::trace::{
+    SpanBuilder, SpanContext, TraceFlags, TraceState, Tracer as _, TracerProvider as _,
+};
+use opentelemetry::{InstrumentationScope, Key};
+use opentelemetry_sdk::logs::SdkLogger;
+use opentelemetry_sdk::trace::SdkTracer;
+use parking_lot::Mutex;
+use telemetry_core::propagation::{BAGGAGE, Extractor, Injector, TRACEPARENT, TRACESTATE};
+use telemetry_core::{
+    Attribute, Context, ContextualCorrelator, Counter, Gauge, Histogram, InstrumentDescriptor,
+    LevelFilter, Lifecycle, LogLevel, Logger, Meter, NoOpCorrelator, RemoteParent, Scope,
+    ScopeError, ScopeOptions, SpanKind, Telemetry, TelemetryError, UpDownCounter,
+};
+
+pub use config::{
+    ConfigError, EnvSource, ExporterKind, OpenTelemetryBuilder, Propagators, Protocol,
+    SamplerConfig, Signal,
+};
+pub use export::{ExportFailures, SignalFailures};
+
+use config::Resolved;
+use meter::Instruments;
+use pipeline::Providers;
+use span::OtelScope;
+
+/// The OpenTelemetry implementation of [`Logger`], [`ContextualCorrelator`], [`Meter`] and
+/// [`Lifecycle`], over one SDK pipeline. Cloning is one `Arc` increment.
+///
+/// See the [crate documentation](crate) for the mapping, the configuration and what to call
+/// at exit.
+#[derive(Clone)]
+pub struct OpenTelemetry {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    disabled: bool,
+    tracer: Option<SdkTracer>,
+    logger: Option<SdkLogger>,
+    instruments: Option<Instruments>,
+    providers: Mutex<Option<Providers>>,
+    level: LevelFilter,
+    stats: Arc<export::Stats>,
+    propagators: Propagators,
+    event_limit: u32,
+    drop_timeout: Duration,
+    shut_down: AtomicBool,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        if self.shut_down.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        if let Some(p) = self.providers.get_mut().take() {
+            let t = self.drop_timeout;
+            // Bounded: never block the dropping thread (maybe an async worker) for longer.
+            let _ = pipeline::run_bounded(
+                "telemetry-otel-drop",
+                t + Duration::from_millis(100),
+                move || p.shutdown(t),
+            );
+        }
+    }
+}
+
+impl fmt::Debug for OpenTelemetry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OpenTelemetry")
+            .field("disabled", &self.inner.disabled)
+            .field("traces", &self.inner.tracer.is_some())
+            .field("logs", &self.inner.logger.is_some())
+            .field("metrics", &self.inner.instruments.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+const SCOPE_NAME: &str = "telemetry-otel";
+
+impl OpenTelemetry {
+    /// Configures everything from the `OTEL_*` environment (see the [crate](crate#configuration)
+    /// table); `default_service_name` is the service name when neither `OTEL_SERVICE_NAME` nor
+    /// a `service.name` resource attribute is set.
+    ///
+    /// Works inside a tokio runtime (multi-thread or `current_thread`) and outside one:
+    /// exporters are built on a dedicated thread.
+    ///
+    /// # Errors
+    /// [`ConfigError`] for the first invalid value.
+    pub fn from_env(default_service_name: &str) -> Result<OpenTelemetry, ConfigError> {
+        Self::builder(default_service_name).build()
+    }
+
+    /// A builder for configuration in code; the environment still applies where code is
+    /// silent.
+    pub fn builder(default_service_name: &str) -> OpenTelemetryBuilder {
+        OpenTelemetryBuilder::new(default_service_name)
+    }
+
+    pub(crate) fn start(cfg: Resolved) -> Result<Self, ConfigError> {
+        let stats = Arc::new(export::Stats::default());
+        let mut inner = Inner {
+            disabled: cfg.disabled,
+            tracer: None,
+            logger: None,
+            instruments: None,
+            providers: Mutex::new(None),
+            level: LevelFilter::off(),
+            stats: stats.clone(),
+            propagators: cfg.propagators,
+            event_limit: cfg.span_limits.events,
+            drop_timeout: cfg.drop_timeout,
+            shut_down: AtomicBool::new(false),
+        };
+        if cfg.disabled {
+            inner.shut_down.store(true, Ordering::Relaxed);
+            return Ok(Self {
+                inner: Arc::new(inner),
+            });
+        }
+        inner.level.set(cfg.level);
+        let build_cfg = cfg.clone();
+        let build_stats = stats.clone();
+        let providers = std::thread::Builder::new()
+            .name("telemetry-otel-build".to_owned())
+            .spawn(move || pipeline::build(&build_cfg, &build_stats))
+            .map_err(|e| {
+                ConfigError::new(
+                    "OpenTelemetry pipeline",
+                    e.to_string(),
+                    "a thread to build exporters on",
+                )
+            })?
+            .join()
+            .map_err(|_| {
+                ConfigError::new(
+                    "OpenTelemetry pipeline",
+                    "panic",
+                    "exporters that build without panicking",
+                )
+            })??;
+        let scope = InstrumentationScope::builder(SCOPE_NAME)
+            .with_version(env!("CARGO_PKG_VERSION"))
+            .build();
+        inner.tracer = providers
+            .tracer
+            .as_ref()
+            .map(|p| p.tracer_with_scope(scope.clone()));
+        inner.logger = providers
+            .logger
+            .as_ref()
+            .map(|p| p.logger_with_scope(scope.clone()));
+        inner.instruments = providers
+            .meter
+            .as_ref()
+            .map(|p| Instruments::new(p.meter_with_scope(scope)));
+        *inner.providers.get_mut() = Some(providers);
+        Ok(Self {
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// The bundle an application passes around: logger, correlator and meter are this value,
+    /// and so is the lifecycle part, so `telemetry.shutdown(..)` shuts this pipeline down.
+    pub fn telemetry(&self) -> Telemetry {
+        Telemetry::new(
+            Arc::new(self.clone()),
+            Arc::new(self.clone()),
+            Arc::new(self.clone()),
+        )
+        .with_lifecycle(Arc::new(self.clone()))
+    }
+
+    /// What did not reach the backend so far, per signal.
+    pub fn export_failures(&self) -> ExportFailures {
+        self.inner.stats.snapshot()
+    }
+
+    /// Whether `OTEL_SDK_DISABLED` (or the builder) switched everything off.
+    pub fn is_disabled(&self) -> bool {
+        self.inner.disabled
+    }
+
+    /// An OpenTelemetry `Context` whose active span is `scope`'s span, to start raw SDK spans
+    /// as its children (the core keeps the current scope in its own thread-local).
+    pub fn otel_context(scope: &Context) -> opentelemetry::Context {
+        match scope.extension::<OtelScope>() {
+            Some(s) => pipeline::parent_context(s.span_context.clone()),
+            None => match (scope.correlation_id(), scope.span_id()) {
+                (Some(t), Some(s)) => pipeline::parent_context(SpanContext::new(
+                    t.to_int().into(),
+                    s.to_int().into(),
+                    TraceFlags::SAMPLED,
+                    false,
+                    TraceState::NONE,
+                )),
+                _ => opentelemetry::Context::new(),
+            },
+        }
+    }
+
+    fn parent_for(
+        &self,
+        parent: &Context,
+        remote: Option<&RemoteParent>,
+    ) -> opentelemetry::Context {
+        if let Some(r) = remote {
+            let flags = if r.sampled {
+                TraceFlags::SAMPLED
+            } else {
+                TraceFlags::default()
+            };
+            let state = r
+                .trace_state
+                .as_deref()
+                .and_then(|s| s.parse::<TraceState>().ok())
+                .unwrap_or_default();
+            return pipeline::parent_context(SpanContext::new(
+                r.trace_id.to_int().into(),
+                r.span_id.to_int().into(),
+                flags,
+                true,
+                state,
+            ));
+        }
+        if parent.is_none() {
+            return opentelemetry::Context::new();
+        }
+        Self::otel_context(parent)
+    }
+
+    fn emit_record(
+        &self,
+        logger: &SdkLogger,
+        level: LogLevel,
+        message: &str,
+        attributes: &[Attribute],
+        cx: &Context,
+        scope: Option<&OtelScope>,
+    ) {
+        let now = SystemTime::now();
+        let mut r = logger.create_log_record();
+        r.set_timestamp(now);
+        r.set_observed_timestamp(now);
+        r.set_severity_number(severity(level));
+        r.set_severity_text(level.severity_text());
+        r.set_body(AnyValue::String(message.to_owned().into()));
+        for a in attributes {
+            r.add_attribute(Key::from(a.key.clone()), convert::any_value(&a.value));
+        }
+        if let (Some(t), Some(s)) = (cx.correlation_id(), cx.span_id()) {
+            let flags = scope.map_or(TraceFlags::SAMPLED, |s| s.span_context.trace_flags());
+            r.set_trace_context(t.to_int().into(), s.to_int().into(), Some(flags));
+        }
+        logger.emit(r);
+    }
+}
+
+fn severity(level: LogLevel) -> Severity {
+    match level {
+        LogLevel::Trace => Severity::Trace,
+        LogLevel::Debug => Severity::Debug,
+        LogLevel::Info => Severity::Info,
+        LogLevel::Warning => Severity::Warn,
+        LogLevel::Error => Severity::Error,
+        LogLevel::Critical => Severity::Fatal,
+    }
+}
+
+fn otel_kind(kind: SpanKind) -> opentelemetry::trace::SpanKind {
+    use opentelemetry::trace::SpanKind as K;
+    match kind {
+        SpanKind::Internal => K::Internal,
+        SpanKind::Server => K::Server,
+        SpanKind::Client => K::Client,
+        SpanKind::Producer => K::Producer,
+        SpanKind::Consumer => K::Consumer,
+    }
+}
+
+impl ContextualCorrelator for OpenTelemetry {
+    fn open_scope(&self, options: ScopeOptions<'_>) -> Result<Scope, ScopeError> {
+        let inner = &*self.inner;
+        if inner.disabled {
+            return NoOpCorrelator.open_scope(options);
+        }
+        let resolved = options.resolve()?;
+        let Some(tracer) = &inner.tracer else {
+            // No traces exporter: scopes still carry ids (log records use them).
+            return Ok(resolved.into_scope(None));
+        };
+        let parent = self.parent_for(&resolved.parent, resolved.remote_parent.as_ref());
+        let mut builder =
+            SpanBuilder::from_name(resolved.name.clone()).with_kind(otel_kind(resolved.kind));
+        if !resolved.attributes.is_empty() {
+            builder.attributes = Some(convert::key_values(resolved.attributes));
+        }
+        let span = {
+            let _parked = ids::park(resolved.correlation_id.to_int(), resolved.span_id.to_int());
+            tracer.build_with_context(builder, &parent)
+        };
+        let ext = OtelScope::new(span, inner.event_limit, inner.stats.clone());
+        Ok(resolved.into_scope(Some(Box::new(ext))))
+    }
+
+    fn current(&self) -> Context {
+        if self.inner.disabled {
+            Context::none()
+        } else {
+            Context::current()
+        }
+    }
+
+    /// Reads `traceparent` + `tracestate` (propagator `tracecontext`) and `baggage`
+    /// (propagator `baggage`), as `OTEL_PROPAGATORS` selects. Without `tracecontext` there is
+    /// no remote parent to continue, so the result is `None`.
+    fn extract(&self, carrier: &dyn Extractor) -> Option<RemoteParent> {
+        let p = self.inner.propagators;
+        if self.inner.disabled || !p.tracecontext {
+            return None;
+        }
+        let mut remote = RemoteParent::extract(carrier)?;
+        if !p.baggage {
+            remote.baggage = None;
+        }
+        Some(remote)
+    }
+
+    /// Writes `traceparent` + `tracestate` and `baggage` for the propagators `OTEL_PROPAGATORS`
+    /// selects. Baggage is the incoming `baggage` of the trace's remote caller, passed on.
+    fn inject(&self, context: &Context, carrier: &mut dyn Injector) {
+        let p = self.inner.propagators;
+        if self.inner.disabled {
+            return;
+        }
+        if p.tracecontext {
+            let Some(traceparent) = context.traceparent() else {
+                return;
+            };
+            carrier.set(TRACEPARENT, traceparent);
+            if let Some(state) = context.remote_parent().and_then(|r| r.trace_state.clone()) {
+                carrier.set(TRACESTATE, state);
+            }
+        }
+        if p.baggage {
+            if let Some(b) = context.remote_parent().and_then(|r| r.baggage.clone()) {
+                carrier.set(BAGGAGE, b);
+            }
+        }
+    }
+}
+
+impl Logger for OpenTelemetry {
+    #[inline]
+    fn enabled(&self, level: LogLevel) -> bool {
+        self.inner.level.enabled(level)
+    }
+
+    fn log(&self, level: LogLevel, message: &str, attributes: &[Attribute]) {
+        let inner = &*self.inner;
+        if !inner.level.enabled(level) {
+            return;
+        }
+        let cx = Context::current();
+        let scope = cx.extension::<OtelScope>();
+        if let Some(s) = scope {
+            s.log_event(level, message, attributes);
+        }
+        match &inner.logger {
+            Some(logger) => self.emit_record(logger, level, message, attributes, &cx, scope),
+            None if scope.is_none() => inner.stats.log_without_destination(),
+            None => {}
+        }
+    }
+
+    fn level(&self) -> Option<LogLevel> {
+        self.inner.level.get()
+    }
+
+    /// Changes the minimum level; ignored when disabled (NoOp behaviour).
+    fn set_level(&self, level: Option<LogLevel>) {
+        if !self.inner.disabled {
+            self.inner.level.set(level);
+        }
+    }
+}
+
+impl Meter for OpenTelemetry {
+    fn counter(&self, descriptor: &InstrumentDescriptor) -> Counter {
+        match &self.inner.instruments {
+            Some(i) => meter::counter_handle(i.counter(descriptor)),
+            None => Counter::noop(),
+        }
+    }
+
+    fn up_down_counter(&self, descriptor: &InstrumentDescriptor) -> UpDownCounter {
+        match &self.inner.instruments {
+            Some(i) => meter::up_down_handle(i.up_down_counter(descriptor)),
+            None => UpDownCounter::noop(),
+        }
+    }
+
+    fn histogram(&self, descriptor: &InstrumentDescriptor) -> Histogram {
+        match &self.inner.instruments {
+            Some(i) => meter::histogram_handle(i.histogram(descriptor)),
+            None => Histogram::noop(),
+        }
+    }
+
+    fn gauge(&self, descriptor: &InstrumentDescriptor) -> Gauge {
+        match &self.inner.instruments {
+            Some(i) => meter::gauge_handle(i.gauge(descriptor)),
+            None => Gauge::noop(),
+        }
+    }
+
+    #[inline]
+    fn record_counter(&self, name: &str, value: u64, attributes: &[Attribute]) {
+        if let Some(i) = &self.inner.instruments {
+            i.record_counter(name, value, attributes);
+        }
+    }
+
+    #[inline]
+    fn record_histogram(&self, name: &str, value: f64, attributes: &[Attribute]) {
+        if let Some(i) = &self.inner.instruments {
+            i.record_histogram(name, value, attributes);
+        }
+    }
+
+    #[inline]
+    fn record_duration(&self, name: &str, duration: Duration, attributes: &[Attribute]) {
+        if let Some(i) = &self.inner.instruments {
+            i.record_duration(name, duration, attributes);
+        }
+    }
+}
+
+/// Waits for `f` (run on a dedicated thread) without blocking the executor: the result
+/// arrives through a oneshot channel, and a watchdog thread bounds the wait by `timeout`.
+async fn off_thread(
+    what: &'static str,
+    timeout: Duration,
+    f: impl FnOnce() -> Result<(), String> + Send + 'static,
+) -> Result<(), TelemetryError> {
+    let (tx, rx) = futures::channel::oneshot::channel();
+    let spawned = std::thread::Builder::new()
+        .name(format!("telemetry-otel-{what}"))
+        .spawn(move || {
+            let r = pipeline::run_bounded("telemetry-otel-worker", timeout, f);
+            let _ = tx.send(r);
+        });
+    if let Err(e) = spawned {
+        return Err(TelemetryError::with_source(
+            format!("OpenTelemetry {what}: could not start a thread"),
+            e,
+        ));
+    }
+    match rx.await {
+        Ok(Some(Ok(()))) => Ok(()),
+        Ok(Some(Err(e))) => Err(TelemetryError::new(format!(
+            "OpenTelemetry {what} failed: {e}"
+        ))),
+        Ok(None) | Err(_) => Err(TelemetryError::new(format!(
+            "OpenTelemetry {what} did not finish within {timeout:?}"
+        ))),
+    }
+}
+
+/// Flush and shutdown. Hold the `OpenTelemetry` (or a [`Telemetry`] made from it) until exit
+/// and call `shutdown` once; see the [crate docs](crate#lifecycle).
+#[async_trait::async_trait]
+impl Lifecycle for OpenTelemetry {
+    /// Exports everything queued on every signal, waiting at most `timeout`.
+    ///
+    /// # Errors
+    /// [`TelemetryError`] when a signal failed to flush or the timeout passed. Export failures
+    /// the SDK reports as success are in [`OpenTelemetry::export_failures`].
+    async fn force_flush(&self, timeout: Duration) -> Result<(), TelemetryError> {
+        let handles = self
+            .inner
+            .providers
+            .lock()
+            .as_ref()
+            .map(|p| (p.tracer.clone(), p.logger.clone(), p.meter.clone()));
+        let Some((t, l, m)) = handles else {
+            return Ok(());
+        };
+        off_thread("flush", timeout, move || pipeline::force_flush(t, l, m)).await
+    }
+
+    /// Flushes and shuts every signal down, waiting at most `timeout`; later calls return
+    /// `Ok(())` at once. Scopes opened afterwards still carry ids but export nothing.
+    ///
+    /// # Errors
+    /// [`TelemetryError`] when a signal failed to shut down or the timeout passed.
+    async fn shutdown(&self, timeout: Duration) -> Result<(), TelemetryError> {
+        if self.inner.shut_down.swap(true, Ordering::AcqRel) {
+            return Ok(());
+        }
+        let Some(p) = self.inner.providers.lock().take() else {
+            return Ok(());
+        };
+        off_thread(
+            "shutdown",
+            timeout + Duration::from_millis(100),
+            move || p.shutdown(timeout),
+        )
+        .await
+    }
+}
