@@ -339,7 +339,10 @@ mod tests {
 
     #[test]
     fn conversions_cover_the_otel_value_set() {
-        assert_eq!(AttributeValue::from(u64::MAX), AttributeValue::I64(i64::MAX));
+        assert_eq!(
+            AttributeValue::from(u64::MAX),
+            AttributeValue::I64(i64::MAX)
+        );
         assert_eq!(AttributeValue::from(1.5f32), AttributeValue::F64(1.5));
         assert_eq!(
             AttributeValue::from(vec!["a", "b"]).to_string(),

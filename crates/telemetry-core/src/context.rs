@@ -111,7 +111,10 @@ impl Context {
 
     /// The enclosing scope (`none` for a root).
     pub fn parent(&self) -> Context {
-        self.0.as_ref().map(|d| d.parent.clone()).unwrap_or_default()
+        self.0
+            .as_ref()
+            .map(|d| d.parent.clone())
+            .unwrap_or_default()
     }
 
     /// The remote caller this trace continues, found on the root of the chain.
@@ -128,7 +131,9 @@ impl Context {
     /// Whether the scope has ended. A snapshot may outlive its scope; children opened from it
     /// still link to it and carry its correlation id.
     pub fn has_ended(&self) -> bool {
-        self.0.as_ref().is_some_and(|d| d.ended.load(Ordering::Acquire))
+        self.0
+            .as_ref()
+            .is_some_and(|d| d.ended.load(Ordering::Acquire))
     }
 
     /// How many scopes enclose this one (a root has depth 0).
@@ -167,7 +172,12 @@ impl Context {
     pub fn own_attributes(&self) -> Attributes {
         self.0
             .as_ref()
-            .map(|d| d.attributes.lock().unwrap_or_else(|p| p.into_inner()).clone())
+            .map(|d| {
+                d.attributes
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .clone()
+            })
             .unwrap_or_default()
     }
 

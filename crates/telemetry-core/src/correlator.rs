@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::future::Future;
 
-use crate::propagation::{BAGGAGE, Extractor, Injector, RemoteParent, TRACESTATE, TRACEPARENT};
+use crate::propagation::{BAGGAGE, Extractor, Injector, RemoteParent, TRACEPARENT, TRACESTATE};
 use crate::scope::{Instrumented, Scope, ScopeError, ScopeGuard, ScopeOptions};
 use crate::{Attribute, AttributeValue, Context, CorrelationId};
 

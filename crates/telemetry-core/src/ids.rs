@@ -118,8 +118,24 @@ macro_rules! id_type {
     };
 }
 
-id_type!(CorrelationId, u128, std::num::NonZeroU128, 16, 32, "{:032x}", "correlation id");
-id_type!(SpanId, u64, std::num::NonZeroU64, 8, 16, "{:016x}", "span id");
+id_type!(
+    CorrelationId,
+    u128,
+    std::num::NonZeroU128,
+    16,
+    32,
+    "{:032x}",
+    "correlation id"
+);
+id_type!(
+    SpanId,
+    u64,
+    std::num::NonZeroU64,
+    8,
+    16,
+    "{:016x}",
+    "span id"
+);
 
 #[cfg(test)]
 mod tests {
@@ -137,12 +153,25 @@ mod tests {
         let id = CorrelationId::random();
         assert_eq!(id.to_string().parse::<CorrelationId>(), Ok(id));
         assert_eq!(
-            "4BF92F3577B34DA6A3CE929D0E0E4736".parse::<CorrelationId>().unwrap().to_string(),
+            "4BF92F3577B34DA6A3CE929D0E0E4736"
+                .parse::<CorrelationId>()
+                .unwrap()
+                .to_string(),
             "4bf92f3577b34da6a3ce929d0e0e4736"
         );
-        for bad in ["", "abc", &"0".repeat(32), &"g".repeat(32), &"a".repeat(33), "+bf92f3577b34da6a3ce929d0e0e473"] {
+        for bad in [
+            "",
+            "abc",
+            &"0".repeat(32),
+            &"g".repeat(32),
+            &"a".repeat(33),
+            "+bf92f3577b34da6a3ce929d0e0e473",
+        ] {
             let e = bad.parse::<CorrelationId>().unwrap_err().to_string();
-            assert!(e.contains("correlation id") && e.contains("expected 16-byte hex"), "{e}");
+            assert!(
+                e.contains("correlation id") && e.contains("expected 16-byte hex"),
+                "{e}"
+            );
         }
         assert!("0000000000000000".parse::<SpanId>().is_err());
     }

@@ -185,7 +185,10 @@ mod tests {
             assert_eq!(l.as_str().parse::<LogLevel>(), Ok(l));
         }
         let err = "verbose".parse::<LogLevel>().unwrap_err().to_string();
-        assert!(err.contains("\"verbose\"") && err.contains("expected one of"), "{err}");
+        assert!(
+            err.contains("\"verbose\"") && err.contains("expected one of"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -434,12 +434,20 @@ mod tests {
 
     #[test]
     fn instrument_names_follow_the_otel_syntax() {
-        for ok in ["a", "http.server.request.duration", "a/b-c_d.e", &"x".repeat(255)] {
+        for ok in [
+            "a",
+            "http.server.request.duration",
+            "a/b-c_d.e",
+            &"x".repeat(255),
+        ] {
             assert!(validate_instrument_name(ok).is_ok(), "{ok}");
         }
         for bad in ["", "1abc", "_a", "a b", "a:b", "ü", &"x".repeat(256)] {
             let e = validate_instrument_name(bad).unwrap_err().to_string();
-            assert!(e.starts_with("invalid instrument name") && e.contains("starting with a letter"), "{e}");
+            assert!(
+                e.starts_with("invalid instrument name") && e.contains("starting with a letter"),
+                "{e}"
+            );
         }
     }
 

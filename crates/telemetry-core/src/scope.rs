@@ -177,11 +177,15 @@ impl<'a> ScopeOptions<'a> {
         let (parent, correlation_id, remote_parent) = match self.parent {
             ParentChoice::Current => {
                 let parent = Context::current();
-                let id = parent.correlation_id().unwrap_or_else(CorrelationId::random);
+                let id = parent
+                    .correlation_id()
+                    .unwrap_or_else(CorrelationId::random);
                 (parent, id, None)
             }
             ParentChoice::Explicit(parent) => {
-                let id = parent.correlation_id().unwrap_or_else(CorrelationId::random);
+                let id = parent
+                    .correlation_id()
+                    .unwrap_or_else(CorrelationId::random);
                 (parent, id, None)
             }
             ParentChoice::Root(id) => (

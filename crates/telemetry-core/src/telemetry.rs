@@ -110,7 +110,11 @@ pub struct Telemetry {
 impl Telemetry {
     /// Telemetry switched off: every call does nothing and allocates nothing.
     pub fn noop() -> Self {
-        Self::new(Arc::new(NoOpLogger), Arc::new(NoOpCorrelator), Arc::new(NoOpMeter))
+        Self::new(
+            Arc::new(NoOpLogger),
+            Arc::new(NoOpCorrelator),
+            Arc::new(NoOpMeter),
+        )
     }
 
     /// A bundle of the given parts, with nothing to flush.

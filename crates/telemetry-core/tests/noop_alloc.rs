@@ -4,9 +4,9 @@
 //! One test per binary (this file) so no other test thread allocates while we count.
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::future::Future;
 use std::pin::pin;
-use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context as TaskContext, Poll, Waker};
 use std::time::Duration;
@@ -91,7 +91,11 @@ fn noop_calls_never_allocate() {
             guard.record_error("timeout", "upstream timed out");
             let inner = t
                 .correlator
-                .open_scope(ScopeOptions::new("child").attributes(&a).kind(SpanKind::Client))
+                .open_scope(
+                    ScopeOptions::new("child")
+                        .attributes(&a)
+                        .kind(SpanKind::Client),
+                )
                 .unwrap();
             let _entered = inner.enter();
             assert_eq!(t.correlator.correlation_id(), None);
