@@ -1,0 +1,235 @@
+//! The agent HTTP API (axum, JSON).
+//!
+//! | route | answer |
+//! | --- | --- |
+//! | `POST /v1/sessions` `{"agent": "<optional name>"}` | `201 {"id", "agent"}` |
+//! | `POST /v1/sessions/{id}/messages` `{"content": "..."}` | `200 {"reply", "correlation_id", "usage", "tool_calls"}` |
+//! | `GET /v1/sessions/{id}` | the session's messages and tool calls |
+//! | `GET /healthz` | `{"status": "ok"}` |
+//! | `GET /metrics` | Prometheus text (Basic telemetry only; 404 otherwise) |
+//!
+//! Errors are `{"error": "..."}`: 400 malformed JSON, missing or empty content; 404 unknown
+//! session or route; 405 wrong method; 413 body over 1 MiB; 415 non-JSON content type; 422
+//! well-formed JSON with a wrong type or an invalid agent name; 502/504 when the model
+//! provider fails or times out; 503 when the session store is full.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use serde_json::{Value, json};
+use telemetry_core::{Attribute, Telemetry};
+
+use crate::agent::{Agent, AgentError};
+use crate::api_error::{ApiError, MAX_BODY_BYTES, json_kind, json_object};
+use crate::http_trace::{HttpTelemetry, RequestCorrelation, trace_requests};
+use crate::instruments::Instruments;
+use crate::model::ModelError;
+use crate::semconv::{GEN_AI_AGENT_NAME, GEN_AI_CONVERSATION_ID};
+use crate::session::SessionStore;
+
+/// Renders metrics in the Prometheus text format, for `GET /metrics`.
+pub type PrometheusRender = Arc<dyn Fn() -> String + Send + Sync>;
+
+/// Longest accepted agent name, in bytes.
+pub const MAX_AGENT_NAME: usize = 64;
+
+/// Everything the handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    /// The sessions.
+    pub sessions: Arc<SessionStore>,
+    /// The agent that runs turns.
+    pub agent: Agent,
+    /// Telemetry for logs.
+    pub telemetry: Telemetry,
+    /// `GET /metrics`, when the telemetry keeps metrics in memory.
+    pub prometheus: Option<PrometheusRender>,
+    /// The agent name of sessions created without one.
+    pub default_agent: String,
+}
+
+/// The API router with request tracing, the 1 MiB body limit and JSON fallbacks.
+pub fn router(state: AppState, instruments: Instruments) -> Router {
+    let http = HttpTelemetry {
+        telemetry: state.telemetry.clone(),
+        instruments,
+    };
+    Router::new()
+        .route("/v1/sessions", post(create_session))
+        .route("/v1/sessions/{id}", get(get_session))
+        .route("/v1/sessions/{id}/messages", post(post_message))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .fallback(|| async {
+            ApiError::not_found("no such endpoint: see /v1/sessions and /healthz")
+        })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method not allowed for this endpoint",
+            )
+        })
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(http, trace_requests))
+}
+
+async fn healthz() -> Json<Value> {
+    Json(json!({"status": "ok"}))
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    match &state.prometheus {
+        Some(render) => (
+            [(
+                header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            )],
+            render(),
+        )
+            .into_response(),
+        None => ApiError::not_found(
+            "metrics are not kept in memory in this telemetry mode (with --open-telemetry they \
+             are exported over OTLP); /metrics is served with Basic telemetry only",
+        )
+        .into_response(),
+    }
+}
+
+async fn create_session(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    const EXAMPLE: &str = r#"{"agent": "planner"}"#;
+    let body = json_object(&headers, body, true, EXAMPLE)?;
+    let agent = match body.get("agent") {
+        None | Some(Value::Null) => state.default_agent.clone(),
+        Some(Value::String(name)) => {
+            let valid = !name.is_empty()
+                && name.len() <= MAX_AGENT_NAME
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+            if !valid {
+                return Err(ApiError::unprocessable(format!(
+                    "invalid agent name {name:?}: expected 1 to {MAX_AGENT_NAME} ASCII letters, \
+                     digits, '_', '-' or '.'"
+                )));
+            }
+            name.clone()
+        }
+        Some(other) => {
+            return Err(ApiError::unprocessable(format!(
+                "\"agent\" is {}: expected a string such as \"planner\"",
+                json_kind(other)
+            )));
+        }
+    };
+    let id = state.sessions.create(agent.clone()).map_err(|full| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "session limit reached ({} sessions): try again later",
+                full.max_sessions
+            ),
+        )
+    })?;
+    state.telemetry.logger.info(
+        "session created",
+        &[
+            Attribute::new(GEN_AI_CONVERSATION_ID, id.clone()),
+            Attribute::new(GEN_AI_AGENT_NAME, agent.clone()),
+        ],
+    );
+    Ok((StatusCode::CREATED, Json(json!({"id": id, "agent": agent}))).into_response())
+}
+
+async fn get_session(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let session = state
+        .sessions
+        .get(&id)
+        .ok_or_else(|| ApiError::not_found(format!("unknown session {id:?}")))?;
+    let session = session.lock().await;
+    Ok(Json(session.to_json()))
+}
+
+async fn post_message(
+    State(state): State<AppState>,
+    Extension(correlation): Extension<RequestCorrelation>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    const EXAMPLE: &str = r#"{"content": "what is 2 + 2?"}"#;
+    // The session is checked first: a message to a session that does not exist is a 404
+    // whatever its body.
+    let session = state
+        .sessions
+        .get(&id)
+        .ok_or_else(|| ApiError::not_found(format!("unknown session {id:?}")))?;
+    let body = json_object(&headers, body, false, EXAMPLE)?;
+    let content = match body.get("content") {
+        Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
+        Some(Value::String(_)) => {
+            return Err(ApiError::bad_request(format!(
+                "\"content\" is empty: expected a non-empty message such as {EXAMPLE}"
+            )));
+        }
+        None | Some(Value::Null) => {
+            return Err(ApiError::bad_request(format!(
+                "missing \"content\": expected a JSON object such as {EXAMPLE}"
+            )));
+        }
+        Some(other) => {
+            return Err(ApiError::unprocessable(format!(
+                "\"content\" is {}: expected a string",
+                json_kind(other)
+            )));
+        }
+    };
+    let mut session = session.lock().await;
+    let agent = session.agent.clone();
+    let outcome = state
+        .agent
+        .run_turn(&id, &agent, &session.history, &content)
+        .await
+        .map_err(|e| {
+            let status = match &e {
+                AgentError::Model(ModelError::Timeout(_)) => StatusCode::GATEWAY_TIMEOUT,
+                AgentError::Scope(_) => StatusCode::INTERNAL_SERVER_ERROR,
+                _ => StatusCode::BAD_GATEWAY,
+            };
+            ApiError::new(status, e.to_string())
+        })?;
+    session.history.extend(outcome.new_messages);
+    session
+        .tool_calls
+        .extend(outcome.tool_calls.iter().cloned());
+    drop(session);
+    Ok(Json(json!({
+        "reply": outcome.reply,
+        "correlation_id": correlation.0.to_string(),
+        "usage": {
+            "input_tokens": outcome.usage.input_tokens,
+            "output_tokens": outcome.usage.output_tokens,
+        },
+        "tool_calls": outcome.tool_calls.iter().map(|c| json!({
+            "id": c.id,
+            "name": c.name,
+            "arguments": c.arguments,
+            "result": c.result,
+            "error": c.error,
+        })).collect::<Vec<_>>(),
+    }))
+    .into_response())
+}

@@ -1,0 +1,87 @@
+//! The server's metric instruments, created once per [`Meter`].
+
+use telemetry_core::{Counter, Histogram, InstrumentDescriptor, Meter};
+
+use crate::semconv::{
+    HTTP_DURATION_BUCKETS, METRIC_HTTP_CLIENT_DURATION, METRIC_HTTP_SERVER_DURATION,
+    METRIC_OPERATION_DURATION, METRIC_TOKEN_USAGE, METRIC_TOOL_CALLS, METRIC_TOOL_DURATION,
+    TOKEN_USAGE_BUCKETS,
+};
+
+/// Handles to every instrument the server records. Attributes never carry session, request
+/// or correlation ids (one time series per id would explode cardinality).
+#[derive(Clone, Debug)]
+pub struct Instruments {
+    /// `http.server.request.duration` (s): method, route, status code, `error.type`.
+    pub http_server_duration: Histogram,
+    /// `http.client.request.duration` (s): method, server address/port, status code.
+    pub http_client_duration: Histogram,
+    /// `gen_ai.client.token.usage` ({token}): operation, provider, models, token type.
+    pub token_usage: Histogram,
+    /// `gen_ai.client.operation.duration` (s): operation, provider, models, `error.type`.
+    pub operation_duration: Histogram,
+    /// `agent_engine.tool.calls`: tool name and outcome.
+    pub tool_calls: Counter,
+    /// `agent_engine.tool.duration` (s): tool name and outcome.
+    pub tool_duration: Histogram,
+}
+
+impl Instruments {
+    /// Creates the instruments on `meter`.
+    pub fn new(meter: &dyn Meter) -> Self {
+        // The names and buckets are constants checked by the test below, so these cannot fail.
+        let d = |name: &'static str| {
+            InstrumentDescriptor::new(name).expect("instrument names in semconv.rs are valid")
+        };
+        let buckets = |desc: InstrumentDescriptor, b: &'static [f64]| {
+            desc.with_boundaries(b)
+                .expect("bucket constants in semconv.rs increase")
+        };
+        Self {
+            http_server_duration: meter.histogram(&buckets(
+                d(METRIC_HTTP_SERVER_DURATION)
+                    .with_unit("s")
+                    .with_description("Duration of HTTP server requests."),
+                HTTP_DURATION_BUCKETS,
+            )),
+            http_client_duration: meter.histogram(&buckets(
+                d(METRIC_HTTP_CLIENT_DURATION)
+                    .with_unit("s")
+                    .with_description("Duration of HTTP client requests."),
+                HTTP_DURATION_BUCKETS,
+            )),
+            token_usage: meter.histogram(&buckets(
+                d(METRIC_TOKEN_USAGE)
+                    .with_unit("{token}")
+                    .with_description("Number of input and output tokens used."),
+                TOKEN_USAGE_BUCKETS,
+            )),
+            operation_duration: meter.histogram(
+                &d(METRIC_OPERATION_DURATION)
+                    .with_description("GenAI operation duration.")
+                    .seconds(),
+            ),
+            tool_calls: meter.counter(
+                &d(METRIC_TOOL_CALLS)
+                    .with_unit("{call}")
+                    .with_description("Tool calls by tool and outcome."),
+            ),
+            tool_duration: meter.histogram(
+                &d(METRIC_TOOL_DURATION)
+                    .with_description("Duration of tool calls.")
+                    .seconds(),
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instruments_build_on_any_meter() {
+        let i = Instruments::new(&telemetry_core::NoOpMeter);
+        assert!(i.tool_calls.is_noop());
+    }
+}

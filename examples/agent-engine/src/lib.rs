@@ -1,0 +1,346 @@
+//! The Agent Telemetry agent engine: an HTTP agent server that embeds the telemetry traits.
+//!
+//! Start it in-process (this is what the tests do) and talk to it over real HTTP:
+//!
+//! ```
+//! use agent_engine::{ServerTelemetry, spawn_test_server};
+//!
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let server = spawn_test_server(ServerTelemetry::noop()).await?;
+//! let http = reqwest::Client::new();
+//! let session: serde_json::Value = http
+//!     .post(format!("{}/v1/sessions", server.base_url()))
+//!     .json(&serde_json::json!({"agent": "planner"}))
+//!     .send().await?.json().await?;
+//! let turn: serde_json::Value = http
+//!     .post(format!("{}/v1/sessions/{}/messages", server.base_url(), session["id"].as_str().unwrap()))
+//!     .json(&serde_json::json!({"content": "what is 6 * 7 and what time is it?"}))
+//!     .send().await?.json().await?;
+//! assert_eq!(turn["tool_calls"].as_array().unwrap().len(), 2); // calculator and clock, concurrently
+//! assert!(turn["reply"].as_str().unwrap().contains("calculator: 42"));
+//! server.shutdown().await?;
+//! # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
+//! ```
+//!
+//! - [`api`]: the routes, JSON errors and the 1 MiB body limit.
+//! - [`agent`]: the turn loop with `invoke_agent`, `chat` and `execute_tool` scopes; tools
+//!   asked for together run concurrently, each span a child of `invoke_agent`.
+//! - [`model`]: the offline [`model::ScriptedModel`] and an OpenAI-compatible client.
+//! - [`tools`]: `calculator` (evalexpr), `clock`, `research_task` (a traced task API client).
+//! - [`task_api`]: the local task REST API `research_task` talks to when no
+//!   `--task-api-url` is given.
+//! - [`simulate`]: the load simulator.
+//! - [`telemetry_setup`]: Basic, OpenTelemetry or NoOp telemetry.
+//!
+//! Telemetry decisions: every request is a SERVER root scope continuing an incoming
+//! `traceparent`; its correlation id (the trace id) is returned as `correlation_id` and in
+//! `x-correlation-id`. With NoOp telemetry, which has no ids, the id is the caller's trace id
+//! or a fresh random one. Metrics never carry session or request ids.
+
+pub mod agent;
+pub mod api;
+pub mod api_error;
+pub mod config;
+pub mod http_trace;
+pub mod instruments;
+pub mod model;
+pub mod propagation;
+pub mod semconv;
+pub mod session;
+pub mod simulate;
+pub mod task_api;
+pub mod telemetry_setup;
+pub mod tools;
+
+use std::fmt;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use telemetry_core::Attribute;
+use tokio::net::TcpListener;
+use tokio::sync::{oneshot, watch};
+
+pub use config::{ConfigError, ModelChoice, ResearchLimits, ServerConfig};
+pub use telemetry_setup::ServerTelemetry;
+
+use crate::agent::Agent;
+use crate::api::AppState;
+use crate::instruments::Instruments;
+use crate::model::{ChatModel, OpenAiModel, ScriptedModel};
+use crate::session::SessionStore;
+use crate::task_api::TaskApiConfig;
+use crate::tools::{Calculator, Clock, ResearchTool, TaskApiClient, ToolRegistry};
+
+/// Why the server could not start or run.
+#[derive(Debug)]
+pub enum ServerError {
+    /// Invalid configuration.
+    Config(ConfigError),
+    /// A socket error (bind, accept).
+    Io(std::io::Error),
+}
+
+impl fmt::Display for ServerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Config(e) => e.fmt(f),
+            Self::Io(e) => write!(f, "server I/O error: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ServerError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Config(e) => Some(e),
+            Self::Io(e) => Some(e),
+        }
+    }
+}
+
+impl From<ConfigError> for ServerError {
+    fn from(e: ConfigError) -> Self {
+        Self::Config(e)
+    }
+}
+
+impl From<std::io::Error> for ServerError {
+    fn from(e: std::io::Error) -> Self {
+        Self::Io(e)
+    }
+}
+
+/// Serves the agent API on `listener` until `shutdown` completes, then stops accepting,
+/// lets requests in flight finish (for at most [`ServerConfig::drain_timeout`]) and returns.
+///
+/// Without [`ServerConfig::task_api_url`] the local task API is started on an ephemeral
+/// loopback port first and stopped last, so research runs in flight can finish. Telemetry
+/// is not shut down here: its owner calls `telemetry.shutdown(timeout)` afterwards.
+///
+/// # Errors
+/// [`ServerError::Config`] for an invalid model or task API configuration,
+/// [`ServerError::Io`] when a socket fails.
+pub async fn serve(
+    config: ServerConfig,
+    telemetry: ServerTelemetry,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    let t = telemetry.telemetry.clone();
+    let instruments = Instruments::new(&*t.meter);
+
+    let model: Arc<dyn ChatModel> = match &config.model {
+        ModelChoice::Scripted => Arc::new(ScriptedModel::new()),
+        ModelChoice::OpenAi(openai) => Arc::new(OpenAiModel::new(openai.clone())?),
+    };
+
+    let (task_api_url, task_api) = match &config.task_api_url {
+        Some(url) => (url.clone(), None),
+        None => {
+            let task_listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+            let addr = task_listener.local_addr()?;
+            let (stop, stopped) = oneshot::channel::<()>();
+            let router = task_api::router(TaskApiConfig::default(), t.clone());
+            let handle = tokio::spawn(async move {
+                axum::serve(task_listener, router)
+                    .with_graceful_shutdown(async {
+                        let _ = stopped.await;
+                    })
+                    .await
+            });
+            t.logger.info(
+                "local task API started",
+                &[Attribute::new("server.address", addr.to_string())],
+            );
+            (format!("http://{addr}"), Some((stop, handle)))
+        }
+    };
+    let client = TaskApiClient::new(
+        &task_api_url,
+        config.task_api_key.clone(),
+        config.research,
+        t.clone(),
+        instruments.clone(),
+    )?;
+    let tools = ToolRegistry::new()
+        .with(Arc::new(Calculator))
+        .with(Arc::new(Clock))
+        .with(Arc::new(ResearchTool::new(client)));
+    let agent = Agent::new(
+        model,
+        tools,
+        t.clone(),
+        instruments.clone(),
+        config.max_model_calls_per_turn,
+    );
+    let state = AppState {
+        sessions: Arc::new(SessionStore::new(config.max_sessions)),
+        agent,
+        telemetry: t.clone(),
+        prometheus: telemetry.prometheus.clone(),
+        default_agent: config.default_agent.clone(),
+    };
+    let router = api::router(state, instruments);
+
+    let addr = listener.local_addr()?;
+    t.logger.info(
+        "agent engine listening",
+        &[
+            Attribute::new("server.address", addr.to_string()),
+            Attribute::new("task_api.url", task_api_url.clone()),
+        ],
+    );
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    });
+    let mut graceful_rx = stop_rx.clone();
+    let server = axum::serve(listener, router).with_graceful_shutdown(async move {
+        let _ = graceful_rx.wait_for(|stop| *stop).await;
+    });
+    let mut drain_rx = stop_rx;
+    let drain = config.drain_timeout;
+    let drain_deadline = async move {
+        // Only counts once shutdown began; a dropped sender means shutdown too.
+        let _ = drain_rx.wait_for(|stop| *stop).await;
+        tokio::time::sleep(drain).await;
+    };
+    let result = tokio::select! {
+        r = server => r.map_err(ServerError::Io),
+        () = drain_deadline => {
+            t.logger.warning(
+                "requests still in flight after the drain timeout; stopping anyway",
+                &[Attribute::new("drain_timeout_s", drain.as_secs_f64())],
+            );
+            Ok(())
+        }
+    };
+    t.logger
+        .info("agent engine stopped accepting; requests drained", &[]);
+    if let Some((stop, handle)) = task_api {
+        let _ = stop.send(());
+        let _ = tokio::time::timeout(Duration::from_secs(5), handle).await;
+    }
+    result
+}
+
+/// Serves only the local task API on `listener` until `shutdown` completes.
+///
+/// # Errors
+/// [`ServerError::Io`] when the socket fails.
+pub async fn serve_task_api(
+    telemetry: ServerTelemetry,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    let t = telemetry.telemetry;
+    t.logger.info(
+        "task API listening",
+        &[Attribute::new(
+            "server.address",
+            listener.local_addr()?.to_string(),
+        )],
+    );
+    axum::serve(listener, task_api::router(TaskApiConfig::default(), t))
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    Ok(())
+}
+
+/// A server running in a background task of the current runtime.
+#[derive(Debug)]
+pub struct RunningServer {
+    addr: SocketAddr,
+    stop: oneshot::Sender<()>,
+    handle: tokio::task::JoinHandle<Result<(), ServerError>>,
+}
+
+impl RunningServer {
+    /// The bound address (127.0.0.1 and an ephemeral port).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://{addr}`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting, drains requests in flight and waits for the server task.
+    ///
+    /// # Errors
+    /// What [`serve`] returned; a panicked server task is reported as an I/O error.
+    pub async fn shutdown(self) -> Result<(), ServerError> {
+        let _ = self.stop.send(());
+        self.handle
+            .await
+            .map_err(|e| ServerError::Io(std::io::Error::other(e)))?
+    }
+}
+
+/// Starts [`serve`] on 127.0.0.1 with an ephemeral port in a background task.
+///
+/// # Errors
+/// [`ServerError`] when binding fails or the configuration is invalid (checked before the
+/// task starts, so the error is returned here rather than lost in the task).
+pub async fn spawn_server(
+    config: ServerConfig,
+    telemetry: ServerTelemetry,
+) -> Result<RunningServer, ServerError> {
+    if let ModelChoice::OpenAi(openai) = &config.model {
+        OpenAiModel::new(openai.clone())?;
+    }
+    if let Some(url) = &config.task_api_url {
+        TaskApiClient::new(
+            url,
+            None,
+            config.research,
+            telemetry.telemetry.clone(),
+            Instruments::new(&telemetry_core::NoOpMeter),
+        )?;
+    }
+    let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = oneshot::channel::<()>();
+    let handle = tokio::spawn(serve(config, telemetry, listener, async move {
+        let _ = stopped.await;
+    }));
+    Ok(RunningServer { addr, stop, handle })
+}
+
+/// [`spawn_server`] with the default configuration: scripted model, local task API.
+///
+/// # Errors
+/// As [`spawn_server`].
+pub async fn spawn_test_server(telemetry: ServerTelemetry) -> Result<RunningServer, ServerError> {
+    spawn_server(ServerConfig::default(), telemetry).await
+}
+
+/// Completes on the first SIGINT (Ctrl-C) or, on Unix, SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            // No signal handler: never complete rather than shut down at once.
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}

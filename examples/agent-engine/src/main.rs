@@ -1,0 +1,294 @@
+//! `agent-engine`: the command line (clap only; everything else is in the library).
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use agent_engine::model::OpenAiConfig;
+use agent_engine::simulate::{self, SimulateConfig};
+use agent_engine::{ModelChoice, ServerConfig, ServerTelemetry};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use telemetry_basic::LogFormat;
+use telemetry_core::LogLevel;
+use tokio::net::TcpListener;
+
+const ENV_HELP: &str = "\
+Environment variables:
+  AGENT_ENGINE_ADDR, AGENT_ENGINE_MODEL, AGENT_ENGINE_LOG_FORMAT, AGENT_ENGINE_LOG_LEVEL,
+  TASK_API_URL, TASK_API_KEY, OPENAI_BASE_URL, OPENAI_API_KEY, OPENAI_MODEL
+      defaults for the flags of the same meaning (see each subcommand's --help).
+  OTEL_SERVICE_NAME (default agent-engine), OTEL_RESOURCE_ATTRIBUTES,
+  OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL (grpc | http/protobuf | http/json),
+  OTEL_EXPORTER_OTLP_HEADERS, OTEL_EXPORTER_OTLP_{TRACES,METRICS,LOGS}_{ENDPOINT,HEADERS,PROTOCOL},
+  OTEL_TRACES_SAMPLER, OTEL_PROPAGATORS, OTEL_SDK_DISABLED, OTEL_METRIC_EXPORT_INTERVAL, ...
+      read with --open-telemetry, following the OpenTelemetry SDK environment specification.
+
+Examples:
+  agent-engine serve                                  # offline: scripted model, local task API
+  OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4317 OTEL_EXPORTER_OTLP_PROTOCOL=grpc \\
+    agent-engine serve --open-telemetry
+  agent-engine simulate --sessions 200 --concurrency 16";
+
+/// An AI agent engine server instrumented with Agent Telemetry.
+///
+/// Runs offline on the embedded defaults (a scripted model and a local task API); switches
+/// to OpenTelemetry export with --open-telemetry.
+#[derive(Debug, Parser)]
+#[command(name = "agent-engine", version, after_help = ENV_HELP)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the agent HTTP API.
+    Serve(ServeArgs),
+    /// Serve only the local task REST API (what research_task talks to).
+    TaskApi(TaskApiArgs),
+    /// Drive N multi-turn sessions over HTTP and print a latency/error summary.
+    Simulate(SimulateArgs),
+}
+
+#[derive(Debug, Args)]
+struct TelemetryArgs {
+    /// Use the OpenTelemetry implementation, configured from OTEL_* variables (default
+    /// service name agent-engine). Without it: Basic telemetry, logs to stdout and metrics
+    /// at GET /metrics.
+    #[arg(long)]
+    open_telemetry: bool,
+    /// Log line format of Basic telemetry: text or json.
+    #[arg(long, env = "AGENT_ENGINE_LOG_FORMAT", default_value = "text")]
+    log_format: LogFormat,
+    /// Minimum log level: trace, debug, info, warning, error or critical.
+    #[arg(long, env = "AGENT_ENGINE_LOG_LEVEL", default_value = "info")]
+    log_level: LogLevel,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ModelArg {
+    /// Offline and deterministic.
+    Scripted,
+    /// An OpenAI-compatible /chat/completions endpoint (OPENAI_BASE_URL, OPENAI_API_KEY).
+    Openai,
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    telemetry: TelemetryArgs,
+    /// Address to listen on.
+    #[arg(long, env = "AGENT_ENGINE_ADDR", default_value = "127.0.0.1:8800")]
+    addr: SocketAddr,
+    /// Model provider.
+    #[arg(
+        long,
+        env = "AGENT_ENGINE_MODEL",
+        value_enum,
+        default_value = "scripted"
+    )]
+    model: ModelArg,
+    /// Base URL of the task REST API for research_task. Without it, a local task API is
+    /// started in-process on an ephemeral loopback port.
+    #[arg(long, env = "TASK_API_URL")]
+    task_api_url: Option<String>,
+    /// Sent as x-api-key to the task API.
+    #[arg(long, env = "TASK_API_KEY", hide_env_values = true)]
+    task_api_key: Option<String>,
+    /// OpenAI-compatible API base (https needs a build with --features tls).
+    #[arg(
+        long,
+        env = "OPENAI_BASE_URL",
+        default_value = "https://api.openai.com/v1"
+    )]
+    openai_base_url: String,
+    /// API key for the OpenAI-compatible endpoint (sent as a Bearer token).
+    #[arg(long, env = "OPENAI_API_KEY", hide_env_values = true)]
+    openai_api_key: Option<String>,
+    /// Model name for --model openai.
+    #[arg(long, env = "OPENAI_MODEL", default_value = "gpt-4o-mini")]
+    openai_model: String,
+    /// Timeout of one model call, in seconds.
+    #[arg(long, default_value_t = 60.0)]
+    model_timeout: f64,
+    /// Seconds to let requests in flight finish after SIGINT/SIGTERM.
+    #[arg(long, default_value_t = 20.0)]
+    drain_timeout: f64,
+}
+
+#[derive(Debug, Args)]
+struct TaskApiArgs {
+    #[command(flatten)]
+    telemetry: TelemetryArgs,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8801")]
+    addr: SocketAddr,
+}
+
+#[derive(Debug, Args)]
+struct SimulateArgs {
+    /// Sessions to run.
+    #[arg(long, default_value_t = 200)]
+    sessions: usize,
+    /// Sessions in flight at once.
+    #[arg(long, default_value_t = 16)]
+    concurrency: usize,
+    /// Messages per session.
+    #[arg(long, default_value_t = 3)]
+    turns: usize,
+    /// Target a running server instead of starting one in-process.
+    #[arg(long)]
+    url: Option<String>,
+    /// Seed of the message mix.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Use the OpenTelemetry implementation for the in-process server (see serve --help).
+    #[arg(long)]
+    open_telemetry: bool,
+    /// Log level of the in-process server's Basic telemetry.
+    #[arg(long, default_value = "warning")]
+    log_level: LogLevel,
+    /// Do not draw the progress bar.
+    #[arg(long)]
+    no_progress: bool,
+}
+
+fn seconds(flag: &str, value: f64) -> Result<Duration, String> {
+    Duration::try_from_secs_f64(value)
+        .map_err(|_| format!("invalid --{flag} {value}: expected a non-negative number of seconds"))
+}
+
+/// Builds the telemetry the flags ask for.
+fn telemetry(
+    open_telemetry: bool,
+    format: LogFormat,
+    level: LogLevel,
+) -> Result<ServerTelemetry, String> {
+    if open_telemetry {
+        agent_engine::telemetry_setup::open_telemetry("agent-engine", level)
+            .map_err(|e| e.to_string())
+    } else {
+        Ok(ServerTelemetry::basic(format, level))
+    }
+}
+
+async fn flush(telemetry: &ServerTelemetry, timeout: Duration) {
+    if let Err(e) = telemetry.telemetry.shutdown(timeout).await {
+        eprintln!("warning: telemetry did not flush within {timeout:?}: {e}");
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode, String> {
+    match cli.command {
+        Command::Serve(args) => {
+            let t = telemetry(
+                args.telemetry.open_telemetry,
+                args.telemetry.log_format,
+                args.telemetry.log_level,
+            )?;
+            let model = match args.model {
+                ModelArg::Scripted => ModelChoice::Scripted,
+                ModelArg::Openai => ModelChoice::OpenAi(OpenAiConfig {
+                    base_url: args.openai_base_url,
+                    api_key: args.openai_api_key,
+                    model: args.openai_model,
+                    timeout: seconds("model-timeout", args.model_timeout)?,
+                }),
+            };
+            let config = ServerConfig {
+                model,
+                task_api_url: args.task_api_url,
+                task_api_key: args.task_api_key,
+                drain_timeout: seconds("drain-timeout", args.drain_timeout)?,
+                ..ServerConfig::default()
+            };
+            let flush_timeout = config.telemetry_flush_timeout;
+            let listener = TcpListener::bind(args.addr)
+                .await
+                .map_err(|e| format!("cannot listen on --addr {}: {e}", args.addr))?;
+            eprintln!("agent-engine listening on http://{}", args.addr);
+            let result =
+                agent_engine::serve(config, t.clone(), listener, agent_engine::shutdown_signal())
+                    .await;
+            flush(&t, flush_timeout).await;
+            result.map_err(|e| e.to_string())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::TaskApi(args) => {
+            let t = telemetry(
+                args.telemetry.open_telemetry,
+                args.telemetry.log_format,
+                args.telemetry.log_level,
+            )?;
+            let listener = TcpListener::bind(args.addr)
+                .await
+                .map_err(|e| format!("cannot listen on --addr {}: {e}", args.addr))?;
+            eprintln!("task API listening on http://{}", args.addr);
+            let result =
+                agent_engine::serve_task_api(t.clone(), listener, agent_engine::shutdown_signal())
+                    .await;
+            flush(&t, Duration::from_secs(5)).await;
+            result.map_err(|e| e.to_string())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Simulate(args) => {
+            let config = SimulateConfig {
+                sessions: args.sessions,
+                concurrency: args.concurrency,
+                turns_per_session: args.turns,
+                seed: args.seed,
+                progress: !args.no_progress,
+                ..SimulateConfig::default()
+            };
+            let (summary, server) = match &args.url {
+                Some(url) => (
+                    simulate::run(url, &config)
+                        .await
+                        .map_err(|e| e.to_string())?,
+                    None,
+                ),
+                None => {
+                    let t = telemetry(args.open_telemetry, LogFormat::Text, args.log_level)?;
+                    let server = agent_engine::spawn_server(ServerConfig::default(), t.clone())
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    let summary = simulate::run(&server.base_url(), &config)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    (summary, Some((server, t)))
+                }
+            };
+            if let Some((server, t)) = server {
+                server.shutdown().await.map_err(|e| e.to_string())?;
+                flush(&t, Duration::from_secs(5)).await;
+            }
+            println!("{summary}");
+            Ok(if summary.unexpected_errors == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

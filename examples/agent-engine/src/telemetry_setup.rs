@@ -1,0 +1,75 @@
+//! Choosing the telemetry implementation: Basic (stdout logs, in-memory metrics served at
+//! `/metrics`), OpenTelemetry (`--open-telemetry`, configured from `OTEL_*`), or NoOp (tests).
+
+use std::sync::Arc;
+
+use telemetry_basic::{BasicTelemetry, LogFormat};
+use telemetry_core::{LogLevel, Telemetry};
+
+use crate::api::PrometheusRender;
+
+/// A telemetry bundle plus, when metrics are kept in memory, their Prometheus rendering.
+#[derive(Clone)]
+pub struct ServerTelemetry {
+    /// The bundle handed to every part of the server.
+    pub telemetry: Telemetry,
+    /// Serves `GET /metrics`; `None` answers 404 there.
+    pub prometheus: Option<PrometheusRender>,
+}
+
+impl std::fmt::Debug for ServerTelemetry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerTelemetry")
+            .field("telemetry", &self.telemetry)
+            .field("prometheus", &self.prometheus.is_some())
+            .finish()
+    }
+}
+
+impl ServerTelemetry {
+    /// NoOp telemetry: records nothing; `/metrics` answers 404.
+    pub fn noop() -> Self {
+        Self {
+            telemetry: Telemetry::noop(),
+            prometheus: None,
+        }
+    }
+
+    /// Basic telemetry: `format` log lines at `level` and above to stdout, each with its
+    /// correlation id and scope path; metrics in memory, rendered at `/metrics`.
+    pub fn basic(format: LogFormat, level: LogLevel) -> Self {
+        Self::from_basic(BasicTelemetry::stdout(format, level))
+    }
+
+    /// Wraps an already built [`BasicTelemetry`] (tests use it to read metrics back).
+    pub fn from_basic(basic: BasicTelemetry) -> Self {
+        let meter = basic.meter.clone();
+        Self {
+            telemetry: basic.telemetry,
+            prometheus: Some(Arc::new(move || meter.render_prometheus())),
+        }
+    }
+
+    /// Any bundle, without `/metrics`.
+    pub fn from_telemetry(telemetry: Telemetry) -> Self {
+        Self {
+            telemetry,
+            prometheus: None,
+        }
+    }
+}
+
+/// The OpenTelemetry implementation configured from `OTEL_*` (default service name
+/// `service_name`).
+///
+/// # Errors
+/// [`crate::ConfigError`] naming the invalid variable.
+pub fn open_telemetry(
+    service_name: &str,
+    level: LogLevel,
+) -> Result<ServerTelemetry, crate::ConfigError> {
+    let _ = (service_name, level);
+    Err(crate::ConfigError::new(
+        "--open-telemetry is not available yet: the telemetry-otel crate is not wired into this build",
+    ))
+}

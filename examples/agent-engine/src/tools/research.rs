@@ -1,0 +1,404 @@
+//! The `research_task` tool: a client for an asynchronous task REST API (the Parallel-style
+//! `POST /v1/tasks/runs` + poll `GET /v1/tasks/runs/{run_id}` protocol), traced with the HTTP
+//! client semantic conventions.
+
+use std::time::Instant;
+
+use axum::http::HeaderMap;
+use serde_json::{Value, json};
+use telemetry_core::{Attribute, ScopeOptions, SpanKind, Telemetry};
+
+use super::{Tool, ToolError, string_argument};
+use crate::config::{ConfigError, ResearchLimits, check_scheme};
+use crate::instruments::Instruments;
+use crate::propagation::HeaderInjector;
+use crate::semconv::{
+    ERROR_TYPE, HTTP_REQUEST_METHOD, HTTP_RESPONSE_STATUS_CODE, SERVER_ADDRESS, SERVER_PORT,
+    TASK_POLLS, TASK_PROCESSOR, TASK_RUN_ID, TASK_STATUS, URL_FULL,
+};
+
+/// How a research run ended: its id, final status and output.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TaskRunOutcome {
+    /// The API's run id.
+    pub run_id: String,
+    /// `completed`.
+    pub status: String,
+    /// The run's output object.
+    pub output: Value,
+    /// How many status polls it took.
+    pub polls: u32,
+}
+
+/// A traced client of the task API.
+///
+/// Each HTTP request is a CLIENT scope named `{method} {url template}` with
+/// `http.request.method`, `server.address`, `server.port`, `url.full`,
+/// `http.response.status_code`, `error.type` (the status code for ≥ 400, `timeout`,
+/// `connection_error`, `invalid_response`) and the run's `task_api.run_id`,
+/// `task_api.processor` and `task_api.status`; its duration goes to
+/// `http.client.request.duration` (s). The current trace is injected as `traceparent`.
+#[derive(Clone)]
+pub struct TaskApiClient {
+    http: reqwest::Client,
+    base: reqwest::Url,
+    api_key: Option<String>,
+    limits: ResearchLimits,
+    telemetry: Telemetry,
+    instruments: Instruments,
+}
+
+impl std::fmt::Debug for TaskApiClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TaskApiClient")
+            .field("base", &self.base.as_str())
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+struct HttpOutcome {
+    body: Value,
+}
+
+impl TaskApiClient {
+    /// A client for the API at `base_url` (e.g. `http://127.0.0.1:8801`; `/v1/...` is
+    /// appended).
+    ///
+    /// # Errors
+    /// [`ConfigError`] for a URL that is not absolute `http(s)`, or `https` without `tls`.
+    pub fn new(
+        base_url: &str,
+        api_key: Option<String>,
+        limits: ResearchLimits,
+        telemetry: Telemetry,
+        instruments: Instruments,
+    ) -> Result<Self, ConfigError> {
+        let trimmed = base_url.trim_end_matches('/');
+        let base = reqwest::Url::parse(&format!("{trimmed}/")).map_err(|e| {
+            ConfigError::new(format!(
+                "invalid task API URL {base_url:?}: expected an absolute URL such as \
+                 http://127.0.0.1:8801 ({e})"
+            ))
+        })?;
+        check_scheme("task API URL", &base)?;
+        let http = reqwest::Client::builder()
+            .timeout(limits.request_timeout)
+            .build()
+            .map_err(|e| ConfigError::new(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Self {
+            http,
+            base,
+            api_key,
+            limits,
+            telemetry,
+            instruments,
+        })
+    }
+
+    /// Submits `input` to `processor` and polls until the run completes or fails, with the
+    /// poll count and total time bounded by [`ResearchLimits`].
+    ///
+    /// # Errors
+    /// [`ToolError`] with `error.type` `task_failed`, `timeout`, `poll_limit_exceeded`, the
+    /// HTTP status code, `connection_error` or `invalid_response`.
+    pub async fn run(&self, input: &str, processor: &str) -> Result<TaskRunOutcome, ToolError> {
+        let limit = self.limits.timeout;
+        match tokio::time::timeout(limit, self.run_unbounded(input, processor)).await {
+            Ok(r) => r,
+            Err(_) => Err(ToolError::new(
+                "timeout",
+                format!("research run for {input:?} did not finish within {limit:?}"),
+            )),
+        }
+    }
+
+    async fn run_unbounded(
+        &self,
+        input: &str,
+        processor: &str,
+    ) -> Result<TaskRunOutcome, ToolError> {
+        let submitted = self
+            .request(
+                reqwest::Method::POST,
+                "v1/tasks/runs",
+                "/v1/tasks/runs",
+                Some(json!({"input": input, "processor": processor})),
+                processor,
+            )
+            .await?;
+        let run_id = submitted
+            .body
+            .get("run_id")
+            .and_then(Value::as_str)
+            .filter(|id| {
+                !id.is_empty()
+                    && id
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            })
+            .ok_or_else(|| {
+                ToolError::new(
+                    "invalid_response",
+                    format!(
+                        "task API answered {} without a usable run_id",
+                        submitted.body
+                    ),
+                )
+            })?
+            .to_owned();
+        let mut interval = self.limits.poll_interval;
+        for poll in 1..=self.limits.max_polls {
+            tokio::time::sleep(interval).await;
+            interval = (interval * 2).min(self.limits.max_poll_interval);
+            let polled = self
+                .request(
+                    reqwest::Method::GET,
+                    &format!("v1/tasks/runs/{run_id}"),
+                    "/v1/tasks/runs/{run_id}",
+                    None,
+                    processor,
+                )
+                .await?;
+            let status = polled
+                .body
+                .get("status")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            match status {
+                "completed" => {
+                    return Ok(TaskRunOutcome {
+                        run_id,
+                        status: status.to_owned(),
+                        output: polled.body.get("output").cloned().unwrap_or(Value::Null),
+                        polls: poll,
+                    });
+                }
+                "failed" => {
+                    let why = polled
+                        .body
+                        .pointer("/error/message")
+                        .and_then(Value::as_str)
+                        .unwrap_or("no reason given");
+                    return Err(ToolError::new(
+                        "task_failed",
+                        format!("research run {run_id} failed: {why}"),
+                    ));
+                }
+                "queued" | "running" => {}
+                other => {
+                    return Err(ToolError::new(
+                        "invalid_response",
+                        format!(
+                            "research run {run_id} has status {other:?}: expected queued, \
+                             running, completed or failed"
+                        ),
+                    ));
+                }
+            }
+        }
+        Err(ToolError::new(
+            "poll_limit_exceeded",
+            format!(
+                "research run {run_id} did not finish after {} polls",
+                self.limits.max_polls
+            ),
+        ))
+    }
+
+    /// One traced HTTP request; 2xx JSON bodies are returned, everything else is an error.
+    async fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        template: &'static str,
+        body: Option<Value>,
+        processor: &str,
+    ) -> Result<HttpOutcome, ToolError> {
+        let url = self.base.join(path).map_err(|e| {
+            ToolError::new(
+                "invalid_request",
+                format!("cannot build URL for {path:?}: {e}"),
+            )
+        })?;
+        let host = url.host_str().unwrap_or_default().to_owned();
+        let port = url.port_or_known_default().unwrap_or_default();
+        let attributes = [
+            Attribute::new(HTTP_REQUEST_METHOD, method.as_str().to_owned()),
+            Attribute::new(SERVER_ADDRESS, host.clone()),
+            Attribute::new(SERVER_PORT, i64::from(port)),
+            Attribute::new(URL_FULL, url.to_string()),
+            Attribute::new("url.template", template),
+            Attribute::new(TASK_PROCESSOR, processor.to_owned()),
+        ];
+        let scope = self
+            .telemetry
+            .correlator
+            .open_scope(
+                ScopeOptions::new(format!("{} {template}", method.as_str()))
+                    .kind(SpanKind::Client)
+                    .attributes(&attributes),
+            )
+            .map_err(|e| ToolError::new("internal", e.to_string()))?;
+        let mut headers = HeaderMap::new();
+        self.telemetry
+            .correlator
+            .inject(scope.context(), &mut HeaderInjector(&mut headers));
+        let mut request = self
+            .http
+            .request(method.clone(), url.clone())
+            .headers(headers);
+        if let Some(key) = &self.api_key {
+            request = request.header("x-api-key", key);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let started = Instant::now();
+        let result = scope.context().clone().wrap(send(request)).await;
+        let elapsed = started.elapsed();
+        let mut metric_attributes = vec![
+            Attribute::new(HTTP_REQUEST_METHOD, method.as_str().to_owned()),
+            Attribute::new(SERVER_ADDRESS, host),
+            Attribute::new(SERVER_PORT, i64::from(port)),
+        ];
+        let outcome = match result {
+            Ok((status, body)) => {
+                scope.set_attribute(HTTP_RESPONSE_STATUS_CODE, i64::from(status));
+                metric_attributes
+                    .push(Attribute::new(HTTP_RESPONSE_STATUS_CODE, i64::from(status)));
+                if let Some(id) = body.get("run_id").and_then(Value::as_str) {
+                    scope.set_attribute(TASK_RUN_ID, id.to_owned());
+                }
+                if let Some(s) = body.get("status").and_then(Value::as_str) {
+                    scope.set_attribute(TASK_STATUS, s.to_owned());
+                }
+                if (200..300).contains(&status) {
+                    Ok(HttpOutcome { body })
+                } else {
+                    let message = body
+                        .get("error")
+                        .map(|e| e.as_str().map_or_else(|| e.to_string(), str::to_owned))
+                        .unwrap_or_else(|| body.to_string());
+                    Err(ToolError::new(
+                        status.to_string(),
+                        format!("task API answered HTTP {status} to {method} {url}: {message}"),
+                    ))
+                }
+            }
+            Err(e) => Err(e),
+        };
+        if let Err(e) = &outcome {
+            scope.set_attribute(ERROR_TYPE, e.error_type.clone());
+            scope.record_error(&e.error_type, &e.message);
+            metric_attributes.push(Attribute::new(ERROR_TYPE, e.error_type.clone()));
+            scope.context().in_scope(|| {
+                self.telemetry.logger.warning(
+                    "task API request failed",
+                    &[
+                        Attribute::new(ERROR_TYPE, e.error_type.clone()),
+                        Attribute::new("error.message", e.message.clone()),
+                    ],
+                );
+            });
+        }
+        self.instruments
+            .http_client_duration
+            .record_duration(elapsed, &metric_attributes);
+        outcome
+    }
+}
+
+async fn send(request: reqwest::RequestBuilder) -> Result<(u16, Value), ToolError> {
+    let classify = |e: reqwest::Error| {
+        if e.is_timeout() {
+            ToolError::new("timeout", format!("task API request timed out: {e}"))
+        } else {
+            ToolError::new(
+                "connection_error",
+                format!("cannot reach the task API: {e}"),
+            )
+        }
+    };
+    let response = request.send().await.map_err(classify)?;
+    let status = response.status().as_u16();
+    let text = response.text().await.map_err(classify)?;
+    let body = serde_json::from_str(&text).map_err(|e| {
+        ToolError::new(
+            "invalid_response",
+            format!("task API answered HTTP {status} with a body that is not JSON ({e})"),
+        )
+    })?;
+    Ok((status, body))
+}
+
+/// The `research_task` tool over a [`TaskApiClient`].
+#[derive(Clone, Debug)]
+pub struct ResearchTool {
+    client: TaskApiClient,
+}
+
+impl ResearchTool {
+    /// The tool over `client`.
+    pub fn new(client: TaskApiClient) -> Self {
+        Self { client }
+    }
+}
+
+/// The processor tiers the tool accepts.
+pub const PROCESSORS: [&str; 3] = ["core", "base", "ultra"];
+
+#[async_trait::async_trait]
+impl Tool for ResearchTool {
+    fn name(&self) -> &'static str {
+        "research_task"
+    }
+
+    fn description(&self) -> &'static str {
+        "Researches a topic with the task API and returns a summary. Slow: seconds to minutes."
+    }
+
+    fn parameters(&self) -> Value {
+        json!({
+            "type": "object",
+            "properties": {
+                "input": {"type": "string", "description": "The topic or question."},
+                "processor": {"type": "string", "enum": PROCESSORS, "default": "core"},
+            },
+            "required": ["input"],
+            "additionalProperties": false,
+        })
+    }
+
+    async fn call(&self, arguments: Value) -> Result<Value, ToolError> {
+        let input = string_argument(&arguments, "input")?;
+        if input.trim().is_empty() {
+            return Err(ToolError::invalid_arguments(
+                "argument \"input\" is empty: expected a topic such as \"rust observability\"",
+            ));
+        }
+        let processor = match arguments.get("processor") {
+            None | Some(Value::Null) => "core",
+            Some(Value::String(p)) if PROCESSORS.contains(&p.as_str()) => p.as_str(),
+            Some(other) => {
+                return Err(ToolError::invalid_arguments(format!(
+                    "invalid processor {other}: expected one of core, base, ultra"
+                )));
+            }
+        };
+        let outcome = self.client.run(input, processor).await?;
+        self.client.telemetry.logger.info(
+            "research run completed",
+            &[
+                Attribute::new(TASK_RUN_ID, outcome.run_id.clone()),
+                Attribute::new(TASK_PROCESSOR, processor.to_owned()),
+                Attribute::new(TASK_POLLS, i64::from(outcome.polls)),
+            ],
+        );
+        Ok(json!({
+            "run_id": outcome.run_id,
+            "status": outcome.status,
+            "output": outcome.output,
+        }))
+    }
+}
