@@ -1,0 +1,1 @@
+//! Parallel patterns (work in progress).
