@@ -656,15 +656,24 @@ impl OpenTelemetryBuilder {
         };
 
         let mut headers = match pick("HEADERS") {
-            Some((var, v)) => parse_key_values(var, &v, "headers")?,
+            Some((var, v)) => {
+                let parsed = parse_key_values(var.clone(), &v, "headers")?;
+                if parsed.iter().any(|(k, val)| !valid_header(k, val)) {
+                    return Err(ConfigError::new(var, v, HEADER_EXPECTED));
+                }
+                parsed
+            }
             None => Vec::new(),
         };
         for (k, v) in &self.headers {
-            validate_header("OpenTelemetryBuilder::with_header", k, v)?;
+            if !valid_header(k, v) {
+                return Err(ConfigError::new(
+                    "OpenTelemetryBuilder::with_header",
+                    format!("{k}={v}"),
+                    HEADER_EXPECTED,
+                ));
+            }
             upsert(&mut headers, k.clone(), v.clone());
-        }
-        for (k, v) in &headers {
-            validate_header("OTEL_EXPORTER_OTLP_HEADERS", k, v)?;
         }
 
         let timeout = match self.timeout {
@@ -811,20 +820,14 @@ fn percent_decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-fn validate_header(var: &'static str, k: &str, v: &str) -> Result<(), ConfigError> {
-    let name_ok = !k.is_empty()
+const HEADER_EXPECTED: &str = "comma-separated name=value pairs with HTTP header names (RFC 9110 \
+                               token characters) and visible-ASCII values";
+
+fn valid_header(k: &str, v: &str) -> bool {
+    !k.is_empty()
         && k.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
-    let value_ok = v.bytes().all(|b| b == b'\t' || (0x20..0x7f).contains(&b));
-    if name_ok && value_ok {
-        Ok(())
-    } else {
-        Err(ConfigError::new(
-            var,
-            format!("{k}={v}"),
-            "an HTTP header name (RFC 9110 token characters) and a visible-ASCII value",
-        ))
-    }
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+        && v.bytes().all(|b| b == b'\t' || (0x20..0x7f).contains(&b))
 }
 
 fn validate_endpoint(
