@@ -1,0 +1,205 @@
+//! How scope endings, event limits, disabled mode and scope-less log calls map, checked on what
+//! an OTLP receiver got.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{builder, from_mock};
+use mock_collector::MockServer;
+use telemetry_core::{
+    ContextualCorrelator, CorrelatorExt, InstrumentDescriptor, Lifecycle, Logger, Meter,
+};
+use telemetry_otel::OpenTelemetry;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+async fn server() -> mock_collector::ServerHandle {
+    MockServer::builder()
+        .protocol(mock_collector::Protocol::HttpBinary)
+        .start()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn panic_cancel_and_event_limit() {
+    let server = server().await;
+    let otel = builder("mapping", &[("OTEL_SPAN_EVENT_COUNT_LIMIT", "3")])
+        .with_endpoint(format!("http://{}", server.addr()))
+        .build()
+        .unwrap();
+
+    // Panic unwinding through an entered scope.
+    let o = otel.clone();
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+        let _s = o.enter_scope("panics", &[]).unwrap();
+        panic!("boom");
+    }));
+    assert!(r.is_err());
+
+    // A future dropped before completion.
+    let pending = otel
+        .scoped("cancelled", &[], std::future::pending::<()>())
+        .unwrap();
+    let _ = tokio::time::timeout(Duration::from_millis(1), pending).await;
+
+    // Five log calls into a span that keeps three events.
+    {
+        let _s = otel.enter_scope("chatty", &[]).unwrap();
+        for i in 0..5 {
+            otel.info(&format!("line {i}"), &[]);
+        }
+    }
+    assert_eq!(otel.export_failures().span_events_over_limit, 2);
+
+    otel.shutdown(WAIT).await.unwrap();
+    server.wait_for_spans(3, WAIT).await.unwrap();
+    server.wait_for_logs(5, WAIT).await.unwrap();
+    let r = server.with_collector(from_mock).await;
+    let span = |n: &str| r.spans.iter().find(|s| s.name == n).unwrap().clone();
+
+    let p = span("panics");
+    assert_eq!(p.status_code, "STATUS_CODE_ERROR");
+    assert_eq!(p.attributes["error.type"], "panic");
+    assert_eq!(p.events[0].name, "exception");
+    assert_eq!(p.events[0].attributes["exception.type"], "panic");
+
+    let c = span("cancelled");
+    assert_eq!(c.attributes["cancelled"], "true");
+    assert_ne!(c.status_code, "STATUS_CODE_ERROR");
+
+    let chatty = span("chatty");
+    let names: Vec<&str> = chatty.events.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(names, ["line 0", "line 1", "line 2"]);
+    server
+        .with_collector(|c| {
+            let s = c
+                .spans()
+                .iter()
+                .find(|s| s.span().name == "chatty")
+                .unwrap();
+            assert_eq!(s.span().dropped_events_count, 2);
+        })
+        .await;
+    // The log records still carry all five.
+    let bodies: Vec<&str> = r.logs.iter().map(|l| l.body.as_str()).collect();
+    for i in 0..5 {
+        assert!(bodies.contains(&format!("line {i}").as_str()), "{bodies:?}");
+    }
+    server.shutdown().await.unwrap();
+}
+
+#[test]
+fn sdk_disabled_behaves_as_noop() {
+    let otel = builder("off", &[("OTEL_SDK_DISABLED", "TRUE")])
+        .build()
+        .unwrap();
+    assert!(otel.is_disabled());
+    let s = otel.enter_scope("x", &[]).unwrap();
+    assert_eq!(s.correlation_id(), None);
+    assert_eq!(otel.correlation_id(), None);
+    assert!(!otel.enabled(telemetry_core::LogLevel::Critical));
+    assert!(
+        otel.counter(&InstrumentDescriptor::new("c").unwrap())
+            .is_noop()
+    );
+    assert!(
+        otel.enter_scope(" ", &[]).is_err(),
+        "names are still validated"
+    );
+    drop(s);
+    futures::executor::block_on(otel.shutdown(WAIT)).unwrap();
+}
+
+#[test]
+fn log_calls_without_any_destination_are_counted() {
+    let none = [
+        ("OTEL_TRACES_EXPORTER", "otlp"),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9"),
+        ("OTEL_METRICS_EXPORTER", "none"),
+        ("OTEL_LOGS_EXPORTER", "none"),
+    ];
+    let otel = builder("nowhere", &none).build().unwrap();
+    otel.info("outside any scope", &[]);
+    {
+        let _s = otel.enter_scope("inside", &[]).unwrap();
+        otel.info("becomes an event", &[]);
+    }
+    assert_eq!(otel.export_failures().log_calls_without_destination, 1);
+    futures::executor::block_on(otel.shutdown(Duration::from_secs(1))).ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn traces_off_still_gives_scopes_ids_and_instruments_are_cached_per_value() {
+    let server = server().await;
+    let endpoint = format!("http://{}", server.addr());
+    let vars = [
+        ("OTEL_TRACES_EXPORTER", "none"),
+        ("OTEL_LOGS_EXPORTER", "none"),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
+    ];
+    let otel = builder("cache-a", &vars).build().unwrap();
+    let s = otel.enter_scope("ids", &[]).unwrap();
+    assert!(s.correlation_id().is_some());
+    drop(s);
+    // Same name and kind: one instrument; handles and by-name calls share it.
+    let d = InstrumentDescriptor::new("shared")
+        .unwrap()
+        .with_unit("{call}");
+    let a = otel.counter(&d);
+    let b = otel.counter(&d.clone().with_unit("ignored"));
+    a.add(1, &[]);
+    b.add(1, &[]);
+    otel.record_counter("shared", 1, &[]);
+    // A second OpenTelemetry value has its own cache (no globals).
+    let other = builder("cache-b", &vars).build().unwrap();
+    other.record_counter("shared", 1, &[]);
+    otel.shutdown(WAIT).await.unwrap();
+    other.shutdown(WAIT).await.unwrap();
+    server.wait_for_metrics(2, WAIT).await.unwrap();
+    server
+        .with_collector(|c| {
+            c.expect_metric_with_name("shared")
+                .with_resource_attributes([("service.name", "cache-a")])
+                .with_value_eq(3)
+                .assert_count(1);
+            c.expect_metric_with_name("shared")
+                .with_resource_attributes([("service.name", "cache-b")])
+                .with_value_eq(1)
+                .assert_count(1);
+            let units: Vec<&str> = c
+                .metrics()
+                .iter()
+                .map(|m| m.metric().unit.as_str())
+                .collect();
+            assert!(
+                units.iter().all(|u| *u == "{call}" || *u == ""),
+                "{units:?}"
+            );
+        })
+        .await;
+    server.shutdown().await.unwrap();
+}
+
+#[test]
+fn otel_context_parents_raw_sdk_spans() {
+    let vars = [
+        ("OTEL_TRACES_EXPORTER", "none"),
+        ("OTEL_LOGS_EXPORTER", "none"),
+        ("OTEL_METRICS_EXPORTER", "none"),
+    ];
+    let otel = builder("interop", &vars).build().unwrap();
+    let s = otel.enter_scope("ids", &[]).unwrap();
+    let cx = OpenTelemetry::otel_context(s.context());
+    use opentelemetry::trace::TraceContextExt as _;
+    let sc = cx.span().span_context().clone();
+    assert_eq!(
+        format!("{:032x}", u128::from_be_bytes(sc.trace_id().to_bytes())),
+        s.correlation_id().unwrap().to_string()
+    );
+    assert_eq!(
+        sc.span_id().to_string(),
+        s.context().span_id().unwrap().to_string()
+    );
+}
