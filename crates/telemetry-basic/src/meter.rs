@@ -560,37 +560,48 @@ fn set_hash(attributes: &[Attribute]) -> u64 {
     mix(sum)
 }
 
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+/// A word-at-a-time multiplicative hash (FxHash's step), far cheaper than a byte loop for the
+/// short keys and values of metric attributes. Not DoS-resistant, and need not be: the
+/// cardinality limit bounds how many series one instrument can hold.
+#[derive(Clone, Copy)]
+struct WordHasher(u64);
 
-#[inline]
-fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
-    for b in bytes {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(FNV_PRIME);
+impl WordHasher {
+    const K: u64 = 0xf135_7aea_2e62_a9c5;
+
+    #[inline]
+    fn word(self, w: u64) -> Self {
+        Self((self.0 ^ w).wrapping_mul(Self::K).rotate_left(26))
     }
-    h
+
+    #[inline]
+    fn bytes(mut self, bytes: &[u8]) -> Self {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self = self.word(u64::from_le_bytes(c.try_into().unwrap_or_default()));
+        }
+        let rest = chunks.remainder();
+        let mut tail = [0u8; 8];
+        tail[..rest.len()].copy_from_slice(rest);
+        // The length separates "ab" + "c" from "a" + "bc".
+        self.word(u64::from_le_bytes(tail)).word(bytes.len() as u64)
+    }
 }
 
 fn attribute_hash(a: &Attribute) -> u64 {
-    let mut h = fnv(FNV_OFFSET, a.key.as_bytes());
-    h = fnv(h, &[0xff]);
-    h = match &a.value {
-        AttributeValue::String(s) => fnv(fnv(h, b"s"), s.as_bytes()),
-        AttributeValue::Bool(v) => fnv(h, &[b'b', u8::from(*v)]),
-        AttributeValue::I64(v) => fnv(fnv(h, b"i"), &v.to_le_bytes()),
-        AttributeValue::F64(v) => fnv(fnv(h, b"f"), &v.to_bits().to_le_bytes()),
-        AttributeValue::StringArray(v) => v
-            .iter()
-            .fold(fnv(h, b"S"), |h, s| fnv(fnv(h, s.as_bytes()), &[0xff])),
-        AttributeValue::BoolArray(v) => v.iter().fold(fnv(h, b"B"), |h, b| fnv(h, &[u8::from(*b)])),
-        AttributeValue::I64Array(v) => v.iter().fold(fnv(h, b"I"), |h, x| fnv(h, &x.to_le_bytes())),
-        AttributeValue::F64Array(v) => v
-            .iter()
-            .fold(fnv(h, b"F"), |h, x| fnv(h, &x.to_bits().to_le_bytes())),
+    let h = WordHasher(0).bytes(a.key.as_bytes());
+    let h = match &a.value {
+        AttributeValue::String(s) => h.word(1).bytes(s.as_bytes()),
+        AttributeValue::Bool(v) => h.word(2).word(u64::from(*v)),
+        AttributeValue::I64(v) => h.word(3).word(*v as u64),
+        AttributeValue::F64(v) => h.word(4).word(v.to_bits()),
+        AttributeValue::StringArray(v) => v.iter().fold(h.word(5), |h, s| h.bytes(s.as_bytes())),
+        AttributeValue::BoolArray(v) => v.iter().fold(h.word(6), |h, b| h.word(u64::from(*b))),
+        AttributeValue::I64Array(v) => v.iter().fold(h.word(7), |h, x| h.word(*x as u64)),
+        AttributeValue::F64Array(v) => v.iter().fold(h.word(8), |h, x| h.word(x.to_bits())),
     };
-    // Mix each term so that the sum does not cancel structure.
-    mix(h)
+    // Mix each term so that summing the terms does not cancel structure.
+    mix(h.0)
 }
 
 /// The splitmix64 finalizer.
