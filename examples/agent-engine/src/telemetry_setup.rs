@@ -60,16 +60,28 @@ impl ServerTelemetry {
 }
 
 /// The OpenTelemetry implementation configured from `OTEL_*` (default service name
-/// `service_name`).
+/// `service_name`), recording log calls at `level` and above.
+///
+/// Must be called inside a tokio runtime when the protocol is gRPC (the exporter's channel
+/// needs one). The returned bundle's `shutdown` flushes every signal.
 ///
 /// # Errors
-/// [`crate::ConfigError`] naming the invalid variable.
+/// [`telemetry_otel::ConfigError`] naming the invalid variable, its value and what is accepted.
 pub fn open_telemetry(
     service_name: &str,
     level: LogLevel,
-) -> Result<ServerTelemetry, crate::ConfigError> {
-    let _ = (service_name, level);
-    Err(crate::ConfigError::new(
-        "--open-telemetry is not available yet: the telemetry-otel crate is not wired into this build",
-    ))
+) -> Result<ServerTelemetry, telemetry_otel::ConfigError> {
+    let otel = telemetry_otel::OpenTelemetry::builder(service_name)
+        .with_level(Some(level))
+        .build()?;
+    Ok(ServerTelemetry::from_otel(&otel))
+}
+
+impl ServerTelemetry {
+    /// Wraps an [`OpenTelemetry`](telemetry_otel::OpenTelemetry) pipeline (lifecycle
+    /// included, so `telemetry.shutdown(..)` flushes it); `/metrics` answers 404, metrics go
+    /// over OTLP.
+    pub fn from_otel(otel: &telemetry_otel::OpenTelemetry) -> Self {
+        Self::from_telemetry(otel.telemetry())
+    }
 }
