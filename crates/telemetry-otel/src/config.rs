@@ -286,6 +286,7 @@ pub struct OpenTelemetryBuilder {
     span_event_limit: Option<u32>,
     level: Option<Option<LogLevel>>,
     drop_timeout: Duration,
+    extra_span_processors: Vec<crate::pipeline::ExtraSpanProcessor>,
 }
 
 impl fmt::Debug for OpenTelemetryBuilder {
@@ -323,7 +324,20 @@ impl OpenTelemetryBuilder {
             span_event_limit: None,
             level: None,
             drop_timeout: Duration::from_secs(5),
+            extra_span_processors: Vec::new(),
         }
+    }
+
+    /// Adds a span exporter of your own (behind a batch processor with the `OTEL_BSP_*`
+    /// settings, counted like the others), in addition to `OTEL_TRACES_EXPORTER`'s. For
+    /// example an in-memory exporter in tests, or a discarding one in benchmarks.
+    pub fn with_span_exporter<E>(mut self, exporter: E) -> Self
+    where
+        E: opentelemetry_sdk::trace::SpanExporter + 'static,
+    {
+        self.extra_span_processors
+            .push(crate::pipeline::ExtraSpanProcessor::new(exporter));
+        self
     }
 
     /// Reads `OTEL_*` values from `env` instead of the process environment.
@@ -451,9 +465,10 @@ impl OpenTelemetryBuilder {
     /// # Errors
     /// [`ConfigError`] naming the first invalid variable (or builder value), the value and
     /// what is accepted.
-    pub fn build(self) -> Result<crate::OpenTelemetry, ConfigError> {
+    pub fn build(mut self) -> Result<crate::OpenTelemetry, ConfigError> {
+        let extras = std::mem::take(&mut self.extra_span_processors);
         let resolved = self.resolve()?;
-        crate::OpenTelemetry::start(resolved)
+        crate::OpenTelemetry::start(resolved, extras)
     }
 
     /// Validates everything without starting anything.

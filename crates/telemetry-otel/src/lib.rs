@@ -230,7 +230,10 @@ impl OpenTelemetry {
         OpenTelemetryBuilder::new(default_service_name)
     }
 
-    pub(crate) fn start(cfg: Resolved) -> Result<Self, ConfigError> {
+    pub(crate) fn start(
+        cfg: Resolved,
+        extras: Vec<pipeline::ExtraSpanProcessor>,
+    ) -> Result<Self, ConfigError> {
         let stats = Arc::new(export::Stats::default());
         let mut inner = Inner {
             disabled: cfg.disabled,
@@ -256,7 +259,7 @@ impl OpenTelemetry {
         let build_stats = stats.clone();
         let providers = std::thread::Builder::new()
             .name("telemetry-otel-build".to_owned())
-            .spawn(move || pipeline::build(&build_cfg, &build_stats))
+            .spawn(move || pipeline::build(&build_cfg, &build_stats, extras))
             .map_err(|e| {
                 ConfigError::new(
                     "OpenTelemetry pipeline",

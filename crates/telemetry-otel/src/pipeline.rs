@@ -280,8 +280,30 @@ macro_rules! otlp_exporter {
     }};
 }
 
+/// A span exporter given in code, wrapped into its batch processor at build time.
+pub(crate) struct ExtraSpanProcessor(
+    Box<dyn FnOnce(Arc<Stats>, opentelemetry_sdk::trace::BatchConfig) -> BatchSpanProcessor + Send>,
+);
+
+impl ExtraSpanProcessor {
+    pub(crate) fn new<E: opentelemetry_sdk::trace::SpanExporter + 'static>(exporter: E) -> Self {
+        Self(Box::new(move |stats, batch| {
+            BatchSpanProcessor::builder(Counting {
+                inner: exporter,
+                stats,
+            })
+            .with_batch_config(batch)
+            .build()
+        }))
+    }
+}
+
 /// Builds everything. Call on a dedicated thread that is not a tokio worker.
-pub(crate) fn build(cfg: &Resolved, stats: &Arc<Stats>) -> Result<Providers, ConfigError> {
+pub(crate) fn build(
+    cfg: &Resolved,
+    stats: &Arc<Stats>,
+    extras: Vec<ExtraSpanProcessor>,
+) -> Result<Providers, ConfigError> {
     let uses = |signal: Signal| cfg.exporters[signal.index()].contains(&ExporterKind::Otlp);
     let needs_runtime = Signal::ALL
         .into_iter()
@@ -308,7 +330,7 @@ pub(crate) fn build(cfg: &Resolved, stats: &Arc<Stats>) -> Result<Providers, Con
     let _entered = runtime.as_ref().map(|rt| rt.enter());
     let resource = resource(cfg);
 
-    let tracer = if cfg.exporters[0].is_empty() {
+    let tracer = if cfg.exporters[0].is_empty() && extras.is_empty() {
         None
     } else {
         let lim = cfg.span_limits;
@@ -355,6 +377,12 @@ pub(crate) fn build(cfg: &Resolved, stats: &Arc<Stats>) -> Result<Providers, Con
             };
             b = b.with_span_processor(CountingSpanProcessor {
                 inner: processor,
+                stats: stats.clone(),
+            });
+        }
+        for extra in extras {
+            b = b.with_span_processor(CountingSpanProcessor {
+                inner: (extra.0)(stats.clone(), batch()),
                 stats: stats.clone(),
             });
         }

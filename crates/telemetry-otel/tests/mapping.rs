@@ -174,7 +174,7 @@ async fn traces_off_still_gives_scopes_ids_and_instruments_are_cached_per_value(
                 .map(|m| m.metric().unit.as_str())
                 .collect();
             assert!(
-                units.iter().all(|u| *u == "{call}" || *u == ""),
+                units.iter().all(|u| *u == "{call}" || u.is_empty()),
                 "{units:?}"
             );
         })
