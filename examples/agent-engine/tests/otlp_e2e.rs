@@ -1,0 +1,333 @@
+//! End to end with the OpenTelemetry implementation: the server runs in-process on an
+//! ephemeral port and exports over OTLP/gRPC to an in-process receiver
+//! (`fake-opentelemetry-collector`); the test sends real HTTP requests and asserts on the
+//! spans and metrics the receiver got.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use agent_engine::{ServerTelemetry, spawn_test_server};
+use fake_opentelemetry_collector::{ExportedMetric, ExportedSpan, FakeCollectorServer};
+use serde_json::{Value, json};
+use telemetry_otel::{OpenTelemetry, Protocol, Signal};
+
+/// `Some(AnyValue { value: Some(StringValue("x")) })` → `x` (the receiver keeps attribute
+/// values as debug strings).
+fn plain(debug: &str) -> String {
+    let inner = debug
+        .find("Value(")
+        .map_or(debug, |i| &debug[i + "Value(".len()..]);
+    inner
+        .trim_end_matches([')', ' ', '}'])
+        .trim_matches('"')
+        .to_owned()
+}
+
+fn attr(span: &ExportedSpan, key: &str) -> Option<String> {
+    span.attributes.get(key).map(|v| plain(v))
+}
+
+fn status(span: &ExportedSpan) -> &str {
+    span.status.as_ref().map_or("", |s| s.code.as_str())
+}
+
+/// Drains the receiver's bounded channels (64 items each) while the test runs.
+fn drain(
+    mut fake: FakeCollectorServer,
+    done: Arc<AtomicBool>,
+) -> tokio::task::JoinHandle<(Vec<ExportedSpan>, Vec<ExportedMetric>)> {
+    tokio::spawn(async move {
+        let (mut spans, mut metrics) = (Vec::new(), Vec::new());
+        loop {
+            let finished = done.load(Ordering::Acquire);
+            spans.extend(
+                fake.exported_spans(usize::MAX, Duration::from_millis(50))
+                    .await,
+            );
+            metrics.extend(fake.exported_metrics(usize::MAX, Duration::ZERO).await);
+            if finished {
+                return (spans, metrics);
+            }
+        }
+    })
+}
+
+async fn post(
+    http: &reqwest::Client,
+    url: String,
+    body: Value,
+    traceparent: Option<&str>,
+) -> Value {
+    let mut request = http.post(url).json(&body);
+    if let Some(tp) = traceparent {
+        request = request.header("traceparent", tp);
+    }
+    let response = request.send().await.unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+    response.json().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_two_tool_turn_arrives_as_one_trace_with_concurrent_tool_spans() {
+    let fake = FakeCollectorServer::start().await.unwrap();
+    let otel = OpenTelemetry::builder("agent-engine")
+        // Ignore the process environment: the test sets everything it needs in code.
+        .with_env_source(|_| None)
+        .with_protocol(Protocol::Grpc)
+        .with_endpoint(fake.endpoint())
+        .with_exporters(Signal::Logs, &[])
+        .with_batch_schedule_delay(Duration::from_millis(100))
+        .build()
+        .unwrap();
+    let done = Arc::new(AtomicBool::new(false));
+    let drained = drain(fake, done.clone());
+
+    let server = spawn_test_server(ServerTelemetry::from_otel(&otel))
+        .await
+        .unwrap();
+    let base = server.base_url();
+    let http = reqwest::Client::new();
+    let session = post(
+        &http,
+        format!("{base}/v1/sessions"),
+        json!({"agent": "e2e"}),
+        None,
+    )
+    .await;
+    let messages = format!(
+        "{base}/v1/sessions/{}/messages",
+        session["id"].as_str().unwrap()
+    );
+    let turn = post(
+        &http,
+        messages.clone(),
+        json!({"content": "research opentelemetry and calculate 6 * 7"}),
+        None,
+    )
+    .await;
+    let bad = post(
+        &http,
+        messages.clone(),
+        json!({"content": "calculate 2 +* 3"}),
+        None,
+    )
+    .await;
+    let remote_trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let continued = post(
+        &http,
+        messages,
+        json!({"content": "hello"}),
+        Some(&format!("00-{remote_trace}-00f067aa0ba902b7-01")),
+    )
+    .await;
+    server.shutdown().await.unwrap();
+    otel.shutdown_all().await;
+    done.store(true, Ordering::Release);
+    let (spans, metrics) = drained.await.unwrap();
+
+    // --- The two-tool turn: one trace, the expected tree. ---
+    let correlation = turn["correlation_id"].as_str().unwrap();
+    let by_id: HashMap<&str, &ExportedSpan> =
+        spans.iter().map(|s| (s.span_id.as_str(), s)).collect();
+    let children = |parent: &ExportedSpan| -> Vec<&ExportedSpan> {
+        spans
+            .iter()
+            .filter(|s| s.parent_span_id == parent.span_id)
+            .collect()
+    };
+    let in_trace: Vec<&ExportedSpan> = spans.iter().filter(|s| s.trace_id == correlation).collect();
+    let root = in_trace
+        .iter()
+        .find(|s| s.name == "POST /v1/sessions/{id}/messages")
+        .unwrap_or_else(|| panic!("no server span in trace {correlation}: {spans:#?}"));
+    assert_eq!(root.kind, "SPAN_KIND_SERVER");
+    assert!(root.parent_span_id.is_empty(), "the request is a root");
+    assert_eq!(attr(root, "http.request.method").as_deref(), Some("POST"));
+    assert_eq!(
+        attr(root, "http.route").as_deref(),
+        Some("/v1/sessions/{id}/messages")
+    );
+    assert!(attr(root, "url.path").unwrap().starts_with("/v1/sessions/"));
+    assert_eq!(
+        attr(root, "http.response.status_code").as_deref(),
+        Some("200")
+    );
+    // Every span of the trace descends from the root, and every descendant is in the trace.
+    for s in &in_trace {
+        let mut cur = *s;
+        while !cur.parent_span_id.is_empty() {
+            cur = by_id
+                .get(cur.parent_span_id.as_str())
+                .unwrap_or_else(|| panic!("{} has a missing parent", s.name));
+            assert_eq!(cur.trace_id, correlation);
+        }
+        assert_eq!(
+            cur.span_id, root.span_id,
+            "{} is not under the request",
+            s.name
+        );
+    }
+
+    let root_children = children(root);
+    assert_eq!(root_children.len(), 1, "{root_children:#?}");
+    let agent = root_children[0];
+    assert_eq!(agent.name, "invoke_agent e2e");
+    assert_eq!(
+        attr(agent, "gen_ai.operation.name").as_deref(),
+        Some("invoke_agent")
+    );
+    assert_eq!(attr(agent, "gen_ai.agent.name").as_deref(), Some("e2e"));
+    assert_eq!(
+        attr(agent, "gen_ai.conversation.id").as_deref(),
+        session["id"].as_str()
+    );
+
+    let agent_children = children(agent);
+    let chats: Vec<&&ExportedSpan> = agent_children
+        .iter()
+        .filter(|s| s.name == "chat scripted-1")
+        .collect();
+    assert_eq!(
+        chats.len(),
+        2,
+        "one call asking for tools, one answering: {agent_children:#?}"
+    );
+    let (mut input, mut output) = (0u64, 0u64);
+    for chat in &chats {
+        assert_eq!(attr(chat, "gen_ai.operation.name").as_deref(), Some("chat"));
+        assert_eq!(
+            attr(chat, "gen_ai.provider.name").as_deref(),
+            Some("agent_engine.scripted")
+        );
+        assert_eq!(
+            attr(chat, "gen_ai.request.model").as_deref(),
+            Some("scripted-1")
+        );
+        assert_eq!(
+            attr(chat, "gen_ai.response.model").as_deref(),
+            Some("scripted-1")
+        );
+        assert!(attr(chat, "gen_ai.response.finish_reasons").is_some());
+        input += attr(chat, "gen_ai.usage.input_tokens")
+            .unwrap()
+            .parse::<u64>()
+            .unwrap();
+        output += attr(chat, "gen_ai.usage.output_tokens")
+            .unwrap()
+            .parse::<u64>()
+            .unwrap();
+    }
+    assert_eq!(input, turn["usage"]["input_tokens"].as_u64().unwrap());
+    assert_eq!(output, turn["usage"]["output_tokens"].as_u64().unwrap());
+
+    let tools: Vec<&&ExportedSpan> = agent_children
+        .iter()
+        .filter(|s| s.name.starts_with("execute_tool "))
+        .collect();
+    let mut names: Vec<&str> = tools.iter().map(|s| s.name.as_str()).collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        ["execute_tool calculator", "execute_tool research_task"]
+    );
+    for tool in &tools {
+        assert_eq!(
+            attr(tool, "gen_ai.operation.name").as_deref(),
+            Some("execute_tool")
+        );
+        assert!(
+            attr(tool, "gen_ai.tool.name").is_some() && attr(tool, "gen_ai.tool.call.id").is_some()
+        );
+        assert_ne!(status(tool), "STATUS_CODE_ERROR");
+    }
+    let (a, b) = (tools[0], tools[1]);
+    assert!(
+        a.start_time_unix_nano < b.end_time_unix_nano
+            && b.start_time_unix_nano < a.end_time_unix_nano,
+        "tool spans must overlap in time: {a:#?} {b:#?}"
+    );
+
+    // The research tool's HTTP calls are CLIENT spans, continued by the task API's SERVER spans.
+    let research = tools
+        .iter()
+        .find(|s| s.name == "execute_tool research_task")
+        .unwrap();
+    let clients = children(research);
+    assert!(
+        clients.len() >= 2,
+        "a submission and at least one poll: {clients:#?}"
+    );
+    assert_eq!(clients[0].kind, "SPAN_KIND_CLIENT");
+    let submit = clients
+        .iter()
+        .find(|s| s.name == "POST /v1/tasks/runs")
+        .unwrap();
+    assert_eq!(
+        attr(submit, "http.response.status_code").as_deref(),
+        Some("200")
+    );
+    assert_eq!(attr(submit, "task_api.processor").as_deref(), Some("core"));
+    assert_eq!(attr(submit, "task_api.status").as_deref(), Some("queued"));
+    let run_id = attr(submit, "task_api.run_id").unwrap();
+    assert_eq!(
+        Some(run_id.as_str()),
+        turn["tool_calls"][0]["result"]["run_id"].as_str()
+    );
+    assert!(
+        clients
+            .iter()
+            .any(|c| attr(c, "task_api.status").as_deref() == Some("completed"))
+    );
+    let served = children(submit);
+    assert_eq!(served.len(), 1);
+    assert_eq!(served[0].kind, "SPAN_KIND_SERVER");
+    assert_eq!(served[0].name, "POST /v1/tasks/runs");
+
+    // --- A bad expression: the calculator span is an error with error.type. ---
+    let bad_trace = bad["correlation_id"].as_str().unwrap();
+    let calc = spans
+        .iter()
+        .find(|s| s.trace_id == bad_trace && s.name == "execute_tool calculator")
+        .expect("calculator span of the bad expression");
+    assert_eq!(status(calc), "STATUS_CODE_ERROR");
+    assert_eq!(
+        attr(calc, "error.type").as_deref(),
+        Some("invalid_expression")
+    );
+
+    // --- An incoming traceparent is continued. ---
+    assert_eq!(continued["correlation_id"], remote_trace);
+    let continued_root = spans
+        .iter()
+        .find(|s| s.trace_id == remote_trace && s.kind == "SPAN_KIND_SERVER")
+        .expect("server span in the caller's trace");
+    assert_eq!(continued_root.parent_span_id, "00f067aa0ba902b7");
+
+    // --- Metrics arrived, named and unit-ed per the conventions. ---
+    let units: HashMap<&str, &str> = metrics
+        .iter()
+        .flat_map(|m| &m.metrics)
+        .map(|m| (m.name.as_str(), m.unit.as_str()))
+        .collect();
+    assert_eq!(units.get("http.server.request.duration"), Some(&"s"));
+    assert_eq!(units.get("gen_ai.client.token.usage"), Some(&"{token}"));
+    assert_eq!(units.get("gen_ai.client.operation.duration"), Some(&"s"));
+    assert!(units.contains_key("agent_engine.tool.calls"));
+    assert!(units.contains_key("http.client.request.duration"));
+}
+
+trait ShutdownAll {
+    async fn shutdown_all(&self);
+}
+
+impl ShutdownAll for OpenTelemetry {
+    /// Flushes and shuts the pipeline down through the same bundle the server used.
+    async fn shutdown_all(&self) {
+        self.telemetry()
+            .shutdown(Duration::from_secs(10))
+            .await
+            .expect("telemetry flushes to the receiver");
+    }
+}
