@@ -59,6 +59,7 @@ pub struct Context(pub(crate) Option<Arc<ScopeData>>);
 
 impl Context {
     /// No scope. `const`, so it never allocates.
+    #[inline]
     pub const fn none() -> Self {
         Self(None)
     }
@@ -76,6 +77,7 @@ impl Context {
     }
 
     /// Whether this is "no scope".
+    #[inline]
     pub fn is_none(&self) -> bool {
         self.0.is_none()
     }
@@ -212,6 +214,7 @@ impl Context {
     }
 
     /// A guard that changes nothing: entering the NoOp scope must not touch the thread-local.
+    #[inline]
     pub(crate) fn inert_guard() -> ContextGuard {
         ContextGuard {
             previous: None,
@@ -345,6 +348,7 @@ pub struct ContextGuard {
 }
 
 impl Drop for ContextGuard {
+    #[inline]
     fn drop(&mut self) {
         if let Some(previous) = &mut self.previous {
             swap_current(previous);

@@ -35,7 +35,7 @@ pub struct NoOpCorrelator;
 impl ContextualCorrelator for NoOpCorrelator {
     #[inline]
     fn open_scope(&self, options: ScopeOptions<'_>) -> Result<Scope, ScopeError> {
-        if options.name().trim().is_empty() {
+        if !crate::scope::is_valid_name(options.name()) {
             return Err(ScopeError::EmptyName);
         }
         Ok(Scope::noop())

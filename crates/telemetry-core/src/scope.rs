@@ -88,7 +88,8 @@ enum ParentChoice {
     Current,
     Explicit(Context),
     Root(Option<CorrelationId>),
-    Remote(RemoteParent),
+    // Boxed: `RemoteParent` is large and rare, and `ScopeOptions` moves on every scope.
+    Remote(Box<RemoteParent>),
 }
 
 /// What to open: a name, attributes, a span kind and where the scope sits.
@@ -155,7 +156,7 @@ impl<'a> ScopeOptions<'a> {
     /// = the remote span. `None` (no or invalid incoming header) opens a fresh root.
     pub fn remote_parent(mut self, remote: Option<RemoteParent>) -> Self {
         self.parent = match remote {
-            Some(r) => ParentChoice::Remote(r),
+            Some(r) => ParentChoice::Remote(Box::new(r)),
             None => ParentChoice::Root(None),
         };
         self
@@ -171,7 +172,7 @@ impl<'a> ScopeOptions<'a> {
     /// # Errors
     /// [`ScopeError::EmptyName`] when the name is empty or white space.
     pub fn resolve(self) -> Result<ResolvedScope<'a>, ScopeError> {
-        if self.name.trim().is_empty() {
+        if !is_valid_name(&self.name) {
             return Err(ScopeError::EmptyName);
         }
         let (parent, correlation_id, remote_parent) = match self.parent {
@@ -193,7 +194,7 @@ impl<'a> ScopeOptions<'a> {
                 id.unwrap_or_else(CorrelationId::random),
                 None,
             ),
-            ParentChoice::Remote(r) => (Context::none(), r.trace_id, Some(r)),
+            ParentChoice::Remote(r) => (Context::none(), r.trace_id, Some(*r)),
         };
         Ok(ResolvedScope {
             name: self.name,
@@ -204,6 +205,17 @@ impl<'a> ScopeOptions<'a> {
             parent,
             remote_parent,
         })
+    }
+}
+
+/// Whether `name` is non-empty after trimming white space. The common case, an ASCII
+/// non-space first byte, skips the Unicode-aware trim.
+#[inline]
+pub(crate) fn is_valid_name(name: &str) -> bool {
+    match name.as_bytes().first() {
+        Some(b) if b.is_ascii() && !b.is_ascii_whitespace() => true,
+        Some(_) => !name.trim().is_empty(),
+        None => false,
     }
 }
 
@@ -260,6 +272,7 @@ pub struct Scope {
 
 impl Scope {
     /// The scope that records nothing. `const`, allocation-free.
+    #[inline]
     pub const fn noop() -> Self {
         Self {
             context: Context::none(),
@@ -277,6 +290,7 @@ impl Scope {
     }
 
     /// Makes the scope current until the guard drops. The scope stays open after that.
+    #[inline]
     pub fn enter(&self) -> ContextGuard {
         if self.context.is_none() {
             return Context::inert_guard();
@@ -285,6 +299,7 @@ impl Scope {
     }
 
     /// Makes the scope current and ends it when the returned guard drops.
+    #[inline]
     pub fn entered(self) -> ScopeGuard {
         ScopeGuard {
             _current: self.enter(),
@@ -313,6 +328,7 @@ impl Scope {
     /// Runs `future` with this scope current whenever it is polled; the scope ends when the
     /// future completes ([`ScopeEnd::Completed`]), is dropped first ([`ScopeEnd::Cancelled`])
     /// or panics ([`ScopeEnd::Panicked`]).
+    #[inline]
     pub fn instrument<F: Future>(self, future: F) -> Instrumented<F> {
         Instrumented {
             scope: self,
@@ -332,7 +348,18 @@ impl Scope {
 }
 
 impl Drop for Scope {
+    #[inline]
     fn drop(&mut self) {
+        // The NoOp scope has nothing to end: keep its drop to one branch.
+        if self.context.0.is_some() {
+            self.end_on_drop();
+        }
+    }
+}
+
+impl Scope {
+    #[inline(never)]
+    fn end_on_drop(&mut self) {
         let how = if std::thread::panicking() {
             ScopeEnd::Panicked
         } else {
