@@ -1,0 +1,221 @@
+//! Compatibility mode: the seed guide's per-message log records, for dashboards built on it.
+//!
+//! Emitted only when [`GenAiConfig::compat_events`](crate::GenAiConfig::compat_events) is on,
+//! in addition to the v1.41 telemetry. Each is a log call at `Info` whose message is the event
+//! name (so with `telemetry-otel` it is a span event of that name and a log record whose body is
+//! the name), with the seed guide's attributes: `gen_ai.event.name`, `gen_ai.operation.name`,
+//! `gen_ai.provider.name`, `gen_ai.request.model`, and per event `role`, `index`,
+//! `finish_reason`, `gen_ai.tool.name`, `gen_ai.tool.call.id`, `gen_ai.tool.type`,
+//! `gen_ai.agent.name`, `gen_ai.usage.*`. The guide's body (the content) is the attribute
+//! [`gen_ai.event.body`](crate::attributes::GEN_AI_EVENT_BODY), present only when the capture
+//! mode includes events, redacted and cut to the size limit. Content stays opt-in in
+//! compatibility mode too.
+//!
+//! | event | span | when |
+//! | --- | --- | --- |
+//! | `gen_ai.system.message`, `gen_ai.user.message`, `gen_ai.assistant.message`, `gen_ai.tool.message` | inference | at start, one per input message (system instructions first) |
+//! | `gen_ai.choice` | inference | at end, one per output message |
+//! | `gen_ai.tool.call` | inference | at end, one per requested tool call; body `{"name","arguments"}` |
+//! | `gen_ai.thinking` | inference | at end, one per reasoning part |
+//! | `gen_ai.user.message` | invoke_agent | at start, the task (the agent's input messages) |
+//! | `gen_ai.agent.finish` | invoke_agent | at end; body `{"exit_status","total_input_tokens","total_output_tokens"}` |
+//! | `gen_ai.tool.input`, `gen_ai.tool.output` | execute_tool | with the arguments, with the result |
+
+use serde_json::Value;
+use telemetry_core::Attribute;
+
+use crate::attributes as a;
+use crate::content::{Message, Part, Role};
+use crate::operation::OpCore;
+
+/// The text a seed-guide record carries for a message: its text parts; else its tool
+/// responses or tool calls as JSON.
+pub(crate) fn message_body(m: &Message) -> String {
+    let text = m.text();
+    if !text.is_empty() {
+        return text;
+    }
+    let mut rest: Vec<Value> = Vec::new();
+    for p in &m.parts {
+        match p {
+            Part::ToolCallResponse { response, .. } => match response {
+                Value::String(s) if m.parts.len() == 1 => return s.clone(),
+                v => rest.push(v.clone()),
+            },
+            Part::ToolCall {
+                name, arguments, ..
+            } => rest.push(serde_json::json!({"name": name, "arguments": arguments})),
+            _ => {}
+        }
+    }
+    match rest.len() {
+        0 => String::new(),
+        1 => rest[0].to_string(),
+        _ => Value::Array(rest).to_string(),
+    }
+}
+
+/// Redacted, size-bounded body, or nothing when content capture excludes events.
+fn body(core: &OpCore, text: &str) -> Option<Attribute> {
+    if !core.genai.config().capture.on_event() {
+        return None;
+    }
+    let mut s = core.genai.redactor().redact(text).into_owned();
+    let max = core.genai.config().max_content_bytes;
+    if s.len() > max {
+        let mut at = max.saturating_sub(crate::content::TRUNCATION_MARKER.len());
+        while !s.is_char_boundary(at) {
+            at -= 1;
+        }
+        s.truncate(at);
+        s.push_str(crate::content::TRUNCATION_MARKER);
+    }
+    Some(Attribute::new(a::GEN_AI_EVENT_BODY, s))
+}
+
+fn emit(
+    core: &OpCore,
+    name: &'static str,
+    common: &[Attribute],
+    extra: Vec<Attribute>,
+    text: Option<&str>,
+) {
+    let mut attrs = Vec::with_capacity(common.len() + extra.len() + 2);
+    attrs.push(Attribute::new(a::GEN_AI_EVENT_NAME, name));
+    attrs.extend_from_slice(common);
+    attrs.extend(extra);
+    if let Some(b) = text.and_then(|t| body(core, t)) {
+        attrs.push(b);
+    }
+    core.emit(name, &attrs);
+}
+
+fn role_event(role: &Role) -> &'static str {
+    match role {
+        Role::System => a::EVENT_SYSTEM_MESSAGE,
+        Role::Assistant => a::EVENT_ASSISTANT_MESSAGE,
+        Role::Tool => a::EVENT_TOOL_MESSAGE,
+        Role::User | Role::Other(_) => a::EVENT_USER_MESSAGE,
+    }
+}
+
+/// `gen_ai.{role}.message` for each input message (system instructions first).
+pub(crate) fn input_messages(
+    core: &OpCore,
+    common: &[Attribute],
+    system: Option<&[Part]>,
+    messages: &[Message],
+) {
+    if !core.events_enabled() {
+        return;
+    }
+    if let Some(parts) = system {
+        let m = Message::new(Role::System, parts.to_vec());
+        emit(
+            core,
+            a::EVENT_SYSTEM_MESSAGE,
+            common,
+            vec![Attribute::new(a::COMPAT_ROLE, "system")],
+            Some(&message_body(&m)),
+        );
+    }
+    for m in messages {
+        let role = Attribute::new(a::COMPAT_ROLE, m.role.as_str().to_owned());
+        emit(
+            core,
+            role_event(&m.role),
+            common,
+            vec![role],
+            Some(&message_body(m)),
+        );
+    }
+}
+
+/// `gen_ai.choice` per output message, then `gen_ai.tool.call` per tool call and
+/// `gen_ai.thinking` per reasoning part.
+pub(crate) fn response(core: &OpCore, common: &[Attribute], output: &[Message]) {
+    if !core.events_enabled() {
+        return;
+    }
+    for (i, m) in output.iter().enumerate() {
+        let extra = vec![
+            Attribute::new(a::COMPAT_INDEX, i as i64),
+            Attribute::new(
+                a::COMPAT_FINISH_REASON,
+                m.finish_reason.clone().unwrap_or_default(),
+            ),
+        ];
+        emit(core, a::EVENT_CHOICE, common, extra, Some(&m.text()));
+    }
+    for m in output {
+        for p in &m.parts {
+            if let Part::ToolCall {
+                id,
+                name,
+                arguments,
+            } = p
+            {
+                let extra = vec![
+                    Attribute::new(a::GEN_AI_TOOL_NAME, name.clone()),
+                    Attribute::new(a::GEN_AI_TOOL_CALL_ID, id.clone().unwrap_or_default()),
+                ];
+                let b = serde_json::json!({"name": name, "arguments": arguments}).to_string();
+                emit(core, a::EVENT_TOOL_CALL, common, extra, Some(&b));
+            }
+        }
+    }
+    for m in output {
+        for p in &m.parts {
+            if let Part::Reasoning { content } = p {
+                emit(core, a::EVENT_THINKING, common, Vec::new(), Some(content));
+            }
+        }
+    }
+}
+
+/// `gen_ai.user.message` on an invoke_agent span: the task.
+pub(crate) fn agent_task(core: &OpCore, common: &[Attribute], task: &str) {
+    emit(
+        core,
+        a::EVENT_USER_MESSAGE,
+        common,
+        vec![Attribute::new(a::COMPAT_ROLE, "user")],
+        Some(task),
+    );
+}
+
+/// `gen_ai.agent.finish` with the exit status and token totals (totals are not content: they
+/// are attributes and in the body whatever the capture mode).
+pub(crate) fn agent_finish(
+    core: &OpCore,
+    common: &[Attribute],
+    exit_status: &str,
+    input: u64,
+    output: u64,
+) {
+    let extra = vec![
+        Attribute::new(a::GEN_AI_USAGE_INPUT_TOKENS, input),
+        Attribute::new(a::GEN_AI_USAGE_OUTPUT_TOKENS, output),
+    ];
+    let summary = serde_json::json!({
+        "exit_status": exit_status,
+        "total_input_tokens": input,
+        "total_output_tokens": output,
+    })
+    .to_string();
+    let mut attrs = vec![Attribute::new(a::GEN_AI_EVENT_NAME, a::EVENT_AGENT_FINISH)];
+    attrs.extend_from_slice(common);
+    attrs.extend(extra);
+    attrs.push(Attribute::new(a::GEN_AI_EVENT_BODY, summary));
+    core.emit(a::EVENT_AGENT_FINISH, &attrs);
+}
+
+/// `gen_ai.tool.input` / `gen_ai.tool.output`.
+pub(crate) fn tool_io(core: &OpCore, common: &[Attribute], output: bool, text: &str) {
+    let name = if output {
+        a::EVENT_TOOL_OUTPUT
+    } else {
+        a::EVENT_TOOL_INPUT
+    };
+    emit(core, name, common, Vec::new(), Some(text));
+}

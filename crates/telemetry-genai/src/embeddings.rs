@@ -1,0 +1,144 @@
+//! `embeddings` spans.
+//!
+//! Source: semantic conventions v1.41, *gen-ai-spans.md › Embeddings*: `embeddings
+//! {gen_ai.request.model}`, kind CLIENT; `gen_ai.embeddings.dimension.count`,
+//! `gen_ai.request.encoding_formats`, `gen_ai.usage.input_tokens` recommended.
+
+use telemetry_core::{Attribute, SpanKind};
+
+use crate::attributes as a;
+use crate::genai::GenAi;
+use crate::operation::{OpCore, OperationName, scope_accessors, span_name};
+use crate::usage::Usage;
+
+/// Describes an embeddings call; from [`GenAi::embeddings`].
+#[derive(Debug)]
+#[must_use = "call start() to open the span"]
+pub struct EmbeddingsBuilder {
+    genai: GenAi,
+    provider: String,
+    model: String,
+    server: Vec<Attribute>,
+    attrs: Vec<Attribute>,
+}
+
+impl EmbeddingsBuilder {
+    pub(crate) fn new(genai: &GenAi, provider: String, model: String) -> Self {
+        Self {
+            genai: genai.clone(),
+            provider,
+            model,
+            server: Vec::new(),
+            attrs: Vec::new(),
+        }
+    }
+    /// `gen_ai.embeddings.dimension.count`.
+    pub fn dimension_count(mut self, n: u32) -> Self {
+        self.attrs
+            .push(Attribute::new(a::GEN_AI_EMBEDDINGS_DIMENSION_COUNT, n));
+        self
+    }
+    /// `gen_ai.request.encoding_formats`, e.g. `["float"]`.
+    pub fn encoding_formats(mut self, f: Vec<String>) -> Self {
+        self.attrs
+            .push(Attribute::new(a::GEN_AI_REQUEST_ENCODING_FORMATS, f));
+        self
+    }
+    /// `server.address` and `server.port`.
+    pub fn server(mut self, address: impl Into<String>, port: Option<u16>) -> Self {
+        self.server = vec![Attribute::new(a::SERVER_ADDRESS, address.into())];
+        if let Some(p) = port {
+            self.server.push(Attribute::new(a::SERVER_PORT, p));
+        }
+        self
+    }
+    /// Opens the span.
+    pub fn start(self) -> EmbeddingsSpan {
+        let mut metric_attrs = vec![
+            Attribute::new(a::GEN_AI_OPERATION_NAME, "embeddings"),
+            Attribute::new(a::GEN_AI_PROVIDER_NAME, self.provider),
+            Attribute::new(a::GEN_AI_REQUEST_MODEL, self.model.clone()),
+        ];
+        metric_attrs.extend(self.server);
+        let mut open = metric_attrs.clone();
+        open.extend(self.attrs);
+        let name = span_name(OperationName::Embeddings, Some(&self.model));
+        EmbeddingsSpan {
+            core: OpCore::open(
+                &self.genai,
+                OperationName::Embeddings,
+                name,
+                SpanKind::Client,
+                &open,
+                None,
+                metric_attrs,
+            ),
+            usage: Usage::default(),
+            response_model: None,
+        }
+    }
+}
+
+/// An open `embeddings` span.
+#[must_use = "the span ends when dropped"]
+pub struct EmbeddingsSpan {
+    core: OpCore,
+    usage: Usage,
+    response_model: Option<String>,
+}
+
+impl std::fmt::Debug for EmbeddingsSpan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmbeddingsSpan")
+            .field("context", self.core.scope.context())
+            .finish_non_exhaustive()
+    }
+}
+
+impl EmbeddingsSpan {
+    scope_accessors!();
+
+    /// `gen_ai.usage.input_tokens` (tokens).
+    pub fn input_tokens(&mut self, n: u64) -> &mut Self {
+        self.usage.input_tokens = Some(n);
+        self
+    }
+    /// `gen_ai.response.model`.
+    pub fn response_model(&mut self, m: impl Into<String>) -> &mut Self {
+        self.response_model = Some(m.into());
+        self
+    }
+    /// Ends the span successfully.
+    pub fn end(self) {}
+    /// Ends the span as failed.
+    pub fn fail(mut self, error_type: &str, message: &str) {
+        self.core.fail(error_type, message);
+    }
+}
+
+impl Drop for EmbeddingsSpan {
+    fn drop(&mut self) {
+        if self.core.finished {
+            return;
+        }
+        self.core.finished = true;
+        if let Some(n) = self.usage.input_tokens {
+            self.core.set(a::GEN_AI_USAGE_INPUT_TOKENS, n);
+        }
+        if let Some(m) = &self.response_model {
+            self.core.set(a::GEN_AI_RESPONSE_MODEL, m.clone());
+            self.core
+                .metric_attrs
+                .push(Attribute::new(a::GEN_AI_RESPONSE_MODEL, m.clone()));
+        }
+        // *latest* moved token metrics to inference-only counters; embeddings keep v1.41's.
+        if !self.core.genai.config().latest() {
+            let failed = self.core.error_type.is_some();
+            self.core
+                .genai
+                .metrics()
+                .tokens(&self.usage, &self.core.metric_attrs, failed);
+        }
+        self.core.record_duration();
+    }
+}

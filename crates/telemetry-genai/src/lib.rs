@@ -1,0 +1,165 @@
+//! The OpenTelemetry GenAI semantic conventions as one call each: `invoke_agent`,
+//! `create_agent`, inference (`chat`, `text_completion`, `generate_content`), `embeddings` and
+//! `execute_tool` spans, token usage, opt-in redacted content, streaming, metrics.
+//!
+//! ```
+//! use telemetry_core::Telemetry;
+//! use telemetry_genai::{GenAi, GenAiConfig, Message, Part, Usage, provider};
+//! use serde_json::json;
+//!
+//! // Telemetry::noop() here; BasicTelemetry or telemetry_otel::OpenTelemetry in production.
+//! let genai = GenAi::new(&Telemetry::noop(), GenAiConfig::from_env()?);
+//!
+//! let agent = genai.invoke_agent("math-tutor").provider(provider::OPENAI).model("gpt-4o").start();
+//! let mut chat = agent
+//!     .chat(provider::OPENAI, "gpt-4o")
+//!     .temperature(0.0)
+//!     .input_messages(vec![Message::system("You are a math tutor."), Message::user("What is 10*5?")])
+//!     .start();
+//! // ... call the model (inside `chat.instrument(fut)` or `let _g = chat.enter();`) ...
+//! chat.response_id("chatcmpl-1")
+//!     .response_model("gpt-4o-2024-11-20")
+//!     .usage(Usage::new(25, 9))
+//!     .output_messages(vec![Message::assistant_parts(vec![
+//!         Part::tool_call("call_1", "calculator", json!({"expr": "10*5"})),
+//!     ]).with_finish_reason("tool_calls")]);
+//! chat.end();
+//!
+//! let mut tool = agent.execute_tool("calculator").call_id("call_1").arguments(json!({"expr": "10*5"})).start();
+//! tool.result(&json!(50));
+//! tool.end();
+//! assert_eq!(agent.usage(), Usage::new(25, 9)); // totals, recorded on invoke_agent at end
+//! agent.end();
+//! # Ok::<(), telemetry_genai::ConfigError>(())
+//! ```
+//!
+//! Built on the core traits only ([`Telemetry`](telemetry_core::Telemetry): correlator, logger,
+//! meter), so it works with NoOp, Basic and OpenTelemetry. Spans are core scopes; events are
+//! `Info` log calls whose message is the event name, made with the span current (with
+//! `telemetry-otel`: a span event of that name and a log record with the span's ids); metrics
+//! are core histograms and counters with the spec's buckets.
+//!
+//! # Spans (v1.41)
+//!
+//! | builder | span name | kind | set at start | set at end |
+//! | --- | --- | --- | --- | --- |
+//! | [`GenAi::chat`] / [`text_completion`](GenAi::text_completion) / [`generate_content`](GenAi::generate_content) | `chat gpt-4o` | CLIENT (INTERNAL: [`in_process`](InferenceBuilder::in_process)) | operation, provider, request model, `server.*`, request parameters, conversation id | response id and model, finish reasons, tool call ids, usage, `error.type`, then content |
+//! | [`GenAi::invoke_agent`] | `invoke_agent planner` | INTERNAL (CLIENT: [`remote`](AgentBuilder::remote)) | operation, provider, request model, agent name/id/version/description, conversation id | token totals of its inference spans, finish reasons, content |
+//! | [`GenAi::create_agent`] | `create_agent planner` | CLIENT | operation, provider, agent name, request model | agent id |
+//! | [`GenAi::embeddings`] | `embeddings text-embedding-3-small` | CLIENT | operation, provider, request model, dimensions, encoding formats | input tokens, response model |
+//! | [`GenAi::execute_tool`] | `execute_tool get_weather` | INTERNAL | operation, tool name/type/call id/description, arguments (content) | result (content) |
+//!
+//! Guards end on [`end`](InferenceSpan::end), [`fail`](InferenceSpan::fail) (`error.type`,
+//! ERROR status, `error.type` on the duration metric) or drop. Each retry attempt is its own
+//! span. [`InferenceSpan::stream`] records a streamed response ([`StreamRecorder`]).
+//!
+//! **Tool call ids.** An inference whose output holds tool calls gets `gen_ai.tool.call.id` (one
+//! id, or a JSON array string of several, as in the seed guide), and each `execute_tool` span
+//! gets its own call id, so a backend joins them even with content capture off.
+//!
+//! # Content
+//!
+//! Off by default ([`CaptureMode::NoContent`]); `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`
+//! = `SPAN_ONLY` puts `gen_ai.system_instructions`, `gen_ai.input.messages`,
+//! `gen_ai.output.messages`, `gen_ai.tool.definitions`, `gen_ai.tool.call.arguments` and
+//! `gen_ai.tool.call.result` on spans as JSON strings; `EVENT_ONLY` puts the inference ones on
+//! the `gen_ai.client.inference.operation.details` event; `SPAN_AND_EVENT` both. Messages use
+//! the parts schema ([`Message`], [`Part`]). The [`Redactor`] (default [`DefaultRedactor`]:
+//! API keys, bearer tokens, `Authorization` values) runs on every string first; then
+//! [`bounded_json`] keeps each attribute valid JSON within
+//! [`GenAiConfig::max_content_bytes`] (cutting long texts, then dropping the oldest messages)
+//! and lists cut attributes in `agent_telemetry.gen_ai.content_truncated`. Usage attributes
+//! are always set before content attributes.
+//!
+//! # Compatibility mode
+//!
+//! [`GenAiConfig::compat_events`] (`AGENT_TELEMETRY_GENAI_COMPAT_EVENTS=true`) adds the seed
+//! guide's records: see [`compat`](crate::compat) for the list and their attributes.
+//!
+//! # v1.41 and latest experimental
+//!
+//! `OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental` ([`SemconvVersion`]) switches to
+//! the newest names (`semantic-conventions-genai`, migration guide from v1.41) where they
+//! differ:
+//!
+//! | what | v1.41 (default) | latest experimental |
+//! | --- | --- | --- |
+//! | cache-write usage attribute | `gen_ai.usage.cache_creation.input_tokens` | `gen_ai.usage.cache_write.input_tokens` |
+//! | `finish_reason` in `gen_ai.output.messages` | present | dropped (only `gen_ai.response.finish_reasons`) |
+//! | `gen_ai.system_instructions` | any parts | text parts only |
+//! | internal `invoke_agent` span | provider, agent id and version, cache usage | none of these |
+//! | inference duration | `gen_ai.client.operation.duration` | `gen_ai.client.inference.duration` |
+//! | time to first chunk | `gen_ai.client.operation.time_to_first_chunk` | `gen_ai.client.inference.time_to_first_chunk` |
+//! | inference tokens | histogram `gen_ai.client.token.usage` (`gen_ai.token.type`) | counters `gen_ai.client.inference.usage.{input_tokens,output_tokens,cache_read.input_tokens,cache_write.input_tokens,reasoning.output_tokens}` (`gen_ai.token.modality`), histograms `gen_ai.client.inference.operation.{input,output}_tokens` |
+//! | agent and tool metrics | `invoke_agent` in `gen_ai.client.operation.duration`; none for tools | `gen_ai.invoke_agent.duration`, `gen_ai.execute_tool.duration`, `gen_ai.invoke_agent.inference_calls`, `gen_ai.invoke_agent.tool_calls` |
+//!
+//! # Metrics
+//!
+//! See [`metrics`](crate::metrics). No per-request ids (response id, conversation id, tool
+//! call id) ever go into metric attributes.
+
+mod agent;
+pub mod attributes;
+pub mod compat;
+mod config;
+mod content;
+mod embeddings;
+mod genai;
+mod inference;
+pub mod metrics;
+mod operation;
+mod streaming;
+mod tool;
+mod usage;
+
+pub use agent::{AgentBuilder, AgentSpan, CreateAgentBuilder, CreateAgentSpan};
+pub use config::{
+    CAPTURE_MESSAGE_CONTENT, COMPAT_EVENTS, CaptureMode, ConfigError, DEFAULT_MAX_CONTENT_BYTES,
+    GEN_AI_LATEST_EXPERIMENTAL, GenAiConfig, MAX_CONTENT_BYTES, MIN_MAX_CONTENT_BYTES,
+    SEMCONV_STABILITY_OPT_IN, SemconvVersion,
+};
+pub use content::{
+    DefaultRedactor, Message, NoRedaction, Part, REDACTED, Redactor, Role, TRUNCATION_MARKER,
+    ToolDefinition, bounded_json, is_sensitive_key,
+};
+pub use embeddings::{EmbeddingsBuilder, EmbeddingsSpan};
+pub use genai::{GenAi, GenAiBuilder};
+pub use inference::{InferenceBuilder, InferenceSpan};
+pub use operation::OperationName;
+pub use streaming::StreamRecorder;
+pub use tool::{ToolBuilder, ToolSpan};
+pub use usage::Usage;
+
+/// Well-known `gen_ai.provider.name` values (semantic conventions v1.41).
+pub mod provider {
+    /// Anthropic.
+    pub const ANTHROPIC: &str = "anthropic";
+    /// AWS Bedrock.
+    pub const AWS_BEDROCK: &str = "aws.bedrock";
+    /// Azure AI Inference.
+    pub const AZURE_AI_INFERENCE: &str = "azure.ai.inference";
+    /// Azure OpenAI.
+    pub const AZURE_AI_OPENAI: &str = "azure.ai.openai";
+    /// Cohere.
+    pub const COHERE: &str = "cohere";
+    /// DeepSeek.
+    pub const DEEPSEEK: &str = "deepseek";
+    /// Gemini (AI Studio API).
+    pub const GCP_GEMINI: &str = "gcp.gemini";
+    /// Any Google generative AI endpoint.
+    pub const GCP_GEN_AI: &str = "gcp.gen_ai";
+    /// Vertex AI.
+    pub const GCP_VERTEX_AI: &str = "gcp.vertex_ai";
+    /// Groq.
+    pub const GROQ: &str = "groq";
+    /// IBM watsonx.ai.
+    pub const IBM_WATSONX_AI: &str = "ibm.watsonx.ai";
+    /// Mistral AI.
+    pub const MISTRAL_AI: &str = "mistral_ai";
+    /// OpenAI.
+    pub const OPENAI: &str = "openai";
+    /// Perplexity.
+    pub const PERPLEXITY: &str = "perplexity";
+    /// xAI.
+    pub const X_AI: &str = "x_ai";
+}

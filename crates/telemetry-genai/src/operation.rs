@@ -1,0 +1,238 @@
+//! What every GenAI span guard shares: the operation name, the scope, timing, failure, the
+//! metric attributes, and emitting events inside the scope.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use telemetry_core::{
+    Attribute, AttributeValue, Context, Key, LogLevel, Scope, ScopeOptions, SpanKind,
+};
+
+use crate::attributes as a;
+use crate::content::{bounded_json, redacted_value};
+use crate::genai::GenAi;
+use crate::metrics::DurationKind;
+
+/// `gen_ai.operation.name` values this crate emits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum OperationName {
+    /// `chat`: chat completion.
+    Chat,
+    /// `text_completion`: legacy completion.
+    TextCompletion,
+    /// `generate_content`: multimodal generation (Gemini).
+    GenerateContent,
+    /// `embeddings`.
+    Embeddings,
+    /// `invoke_agent`.
+    InvokeAgent,
+    /// `create_agent`.
+    CreateAgent,
+    /// `execute_tool`.
+    ExecuteTool,
+}
+
+impl OperationName {
+    /// The attribute value, e.g. `chat`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Chat => "chat",
+            Self::TextCompletion => "text_completion",
+            Self::GenerateContent => "generate_content",
+            Self::Embeddings => "embeddings",
+            Self::InvokeAgent => "invoke_agent",
+            Self::CreateAgent => "create_agent",
+            Self::ExecuteTool => "execute_tool",
+        }
+    }
+
+    pub(crate) fn duration_kind(self) -> DurationKind {
+        match self {
+            Self::Chat | Self::TextCompletion | Self::GenerateContent => DurationKind::Inference,
+            Self::Embeddings | Self::CreateAgent => DurationKind::Client,
+            Self::InvokeAgent => DurationKind::Agent,
+            Self::ExecuteTool => DurationKind::Tool,
+        }
+    }
+}
+
+impl fmt::Display for OperationName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The span name: `{operation} {target}` (target = model, agent or tool name), or the bare
+/// operation when the target is unknown (v1.41 span naming).
+pub(crate) fn span_name(op: OperationName, target: Option<&str>) -> Cow<'static, str> {
+    match target.filter(|t| !t.trim().is_empty()) {
+        Some(t) => Cow::Owned(format!("{} {t}", op.as_str())),
+        None => Cow::Borrowed(op.as_str()),
+    }
+}
+
+/// The scope, timing and failure state of one GenAI operation.
+pub(crate) struct OpCore {
+    pub(crate) genai: GenAi,
+    pub(crate) op: OperationName,
+    pub(crate) scope: Scope,
+    pub(crate) start: Instant,
+    /// Low-cardinality attributes for metrics (operation, provider, models, server).
+    pub(crate) metric_attrs: Vec<Attribute>,
+    pub(crate) error_type: Option<String>,
+    pub(crate) finished: bool,
+    /// Content attributes cut to the size limit, for [`a::CONTENT_TRUNCATED`].
+    pub(crate) truncated: Vec<&'static str>,
+}
+
+impl OpCore {
+    /// Opens the span with every sampler-relevant attribute present at start.
+    pub(crate) fn open(
+        genai: &GenAi,
+        op: OperationName,
+        name: Cow<'static, str>,
+        kind: SpanKind,
+        attrs: &[Attribute],
+        parent: Option<&Context>,
+        metric_attrs: Vec<Attribute>,
+    ) -> Self {
+        let mut options = ScopeOptions::new(name).kind(kind).attributes(attrs);
+        if let Some(p) = parent {
+            options = options.child_of(p);
+        }
+        // The name is never empty, the only open error; telemetry must not fail the caller.
+        let scope = genai
+            .telemetry()
+            .correlator
+            .open_scope(options)
+            .unwrap_or_else(|_| Scope::noop());
+        Self {
+            genai: genai.clone(),
+            op,
+            scope,
+            start: Instant::now(),
+            metric_attrs,
+            error_type: None,
+            finished: false,
+            truncated: Vec::new(),
+        }
+    }
+
+    pub(crate) fn set(&self, key: impl Into<Key>, value: impl Into<AttributeValue>) {
+        self.scope.set_attribute(key, value);
+    }
+
+    /// Marks the operation failed: `error.type` on the span (and the scope's error status) and
+    /// on the duration metric.
+    pub(crate) fn fail(&mut self, error_type: &str, message: &str) {
+        let error_type = if error_type.trim().is_empty() {
+            "_OTHER"
+        } else {
+            error_type
+        };
+        self.set(a::ERROR_TYPE, error_type.to_owned());
+        let message = self.genai.redactor().redact(message).into_owned();
+        self.scope.record_error(error_type, &message);
+        self.error_type = Some(error_type.to_owned());
+    }
+
+    /// Sets a content attribute: redacted, bounded, as a JSON string.
+    pub(crate) fn set_content<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) {
+        let json = self.content_json(key, value);
+        self.set(key, json);
+    }
+
+    /// Redacted, bounded JSON for `value`; remembers when it was cut.
+    pub(crate) fn content_json<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> String {
+        let v = redacted_value(value, self.genai.redactor());
+        let (json, cut) = bounded_json(&v, self.genai.config().max_content_bytes);
+        if cut && !self.truncated.contains(&key) {
+            self.truncated.push(key);
+        }
+        json
+    }
+
+    /// Sets [`a::CONTENT_TRUNCATED`] when any content was cut.
+    pub(crate) fn flush_truncated(&self) {
+        if !self.truncated.is_empty() {
+            self.set(a::CONTENT_TRUNCATED, self.truncated.clone());
+        }
+    }
+
+    /// The metric attributes, plus `error.type` when failed.
+    pub(crate) fn duration_attrs(&self) -> Vec<Attribute> {
+        let mut v = self.metric_attrs.clone();
+        if let Some(e) = &self.error_type {
+            v.push(Attribute::new(a::ERROR_TYPE, e.clone()));
+        }
+        v
+    }
+
+    pub(crate) fn elapsed(&self) -> Duration {
+        self.start.elapsed()
+    }
+
+    /// Records the duration metric. Idempotent through `finished`.
+    pub(crate) fn record_duration(&self) {
+        self.genai.metrics().duration(
+            self.op.duration_kind(),
+            self.elapsed(),
+            &self.duration_attrs(),
+        );
+    }
+
+    /// Emits an event (a log call whose message is the event name) with this scope current,
+    /// so it becomes a span event on this span and a log record carrying its ids.
+    pub(crate) fn emit(&self, name: &str, attrs: &[Attribute]) {
+        let logger = &self.genai.telemetry().logger;
+        if !logger.enabled(LogLevel::Info) {
+            return;
+        }
+        let _current = self.scope.enter();
+        logger.log(LogLevel::Info, name, attrs);
+    }
+
+    pub(crate) fn events_enabled(&self) -> bool {
+        self.genai.telemetry().logger.enabled(LogLevel::Info)
+    }
+}
+
+/// The scope accessors every guard offers.
+macro_rules! scope_accessors {
+    () => {
+        /// A snapshot of the span's scope: open children under it, or carry it into tasks.
+        pub fn context(&self) -> &telemetry_core::Context {
+            self.core.scope.context()
+        }
+
+        /// Makes the span current on this thread until the guard drops (synchronous code).
+        pub fn enter(&self) -> telemetry_core::ContextGuard {
+            self.core.scope.enter()
+        }
+
+        /// Runs `future` with the span current on every poll; the span stays open afterwards,
+        /// so record the result and end it.
+        pub fn instrument<F: std::future::Future>(
+            &self,
+            future: F,
+        ) -> telemetry_core::WithContext<F> {
+            self.core.scope.context().clone().wrap(future)
+        }
+
+        /// Sets any other attribute (for example a provider-specific one).
+        pub fn set_attribute(
+            &self,
+            key: impl Into<telemetry_core::Key>,
+            value: impl Into<telemetry_core::AttributeValue>,
+        ) {
+            self.core.set(key, value);
+        }
+    };
+}
+pub(crate) use scope_accessors;

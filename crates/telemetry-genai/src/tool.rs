@@ -1,0 +1,187 @@
+//! `execute_tool` spans.
+//!
+//! Source: semantic conventions v1.41, *gen-ai-spans.md › Execute tool span*:
+//! `execute_tool {gen_ai.tool.name}`, kind INTERNAL, `gen_ai.tool.name` required,
+//! `gen_ai.tool.call.id`, `gen_ai.tool.type`, `gen_ai.tool.description` recommended,
+//! `gen_ai.tool.call.arguments` and `gen_ai.tool.call.result` opt-in content.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+use telemetry_core::{Attribute, Context, SpanKind};
+
+use crate::agent::AgentState;
+use crate::attributes as a;
+use crate::compat;
+use crate::genai::GenAi;
+use crate::operation::{OpCore, OperationName, scope_accessors, span_name};
+
+/// Describes a tool execution; from [`GenAi::execute_tool`] or
+/// [`AgentSpan::execute_tool`](crate::AgentSpan::execute_tool).
+#[derive(Debug)]
+#[must_use = "call start() to open the span"]
+pub struct ToolBuilder {
+    genai: GenAi,
+    name: String,
+    call_id: Option<String>,
+    tool_type: &'static str,
+    description: Option<String>,
+    arguments: Option<Value>,
+    parent: Option<Context>,
+    agent: Option<Arc<AgentState>>,
+}
+
+impl ToolBuilder {
+    pub(crate) fn new(genai: &GenAi, name: String) -> Self {
+        Self {
+            genai: genai.clone(),
+            name,
+            call_id: None,
+            tool_type: "function",
+            description: None,
+            arguments: None,
+            parent: None,
+            agent: None,
+        }
+    }
+
+    pub(crate) fn under_agent(mut self, parent: Context, agent: Arc<AgentState>) -> Self {
+        self.parent = Some(parent);
+        self.agent = Some(agent);
+        self
+    }
+
+    /// `gen_ai.tool.call.id`: the id of the model's tool call, which links this span to the
+    /// inference span that requested it.
+    pub fn call_id(mut self, id: impl Into<String>) -> Self {
+        self.call_id = Some(id.into());
+        self
+    }
+    /// `gen_ai.tool.type`: `function` (default), `extension` or `datastore`.
+    pub fn tool_type(mut self, t: &'static str) -> Self {
+        self.tool_type = t;
+        self
+    }
+    /// `gen_ai.tool.description`.
+    pub fn description(mut self, d: impl Into<String>) -> Self {
+        self.description = Some(d.into());
+        self
+    }
+    /// `gen_ai.tool.call.arguments` (content). In compatibility mode also the
+    /// `gen_ai.tool.input` record (a string argument as is, anything else as JSON).
+    pub fn arguments(mut self, arguments: Value) -> Self {
+        self.arguments = Some(arguments);
+        self
+    }
+    /// Opens the span as a child of `parent` instead of the current scope.
+    pub fn child_of(mut self, parent: &Context) -> Self {
+        self.parent = Some(parent.clone());
+        self
+    }
+
+    /// Opens the span.
+    pub fn start(self) -> ToolSpan {
+        let g = &self.genai;
+        let mut common = vec![
+            Attribute::new(a::GEN_AI_OPERATION_NAME, "execute_tool"),
+            Attribute::new(a::GEN_AI_TOOL_NAME, self.name.clone()),
+            Attribute::new(a::GEN_AI_TOOL_TYPE, self.tool_type),
+        ];
+        let metric_attrs = common[..2].to_vec();
+        let mut open = common.clone();
+        if let Some(id) = &self.call_id {
+            open.push(Attribute::new(a::GEN_AI_TOOL_CALL_ID, id.clone()));
+        }
+        if let Some(d) = &self.description {
+            open.push(Attribute::new(a::GEN_AI_TOOL_DESCRIPTION, d.clone()));
+        }
+        let name = span_name(OperationName::ExecuteTool, Some(&self.name));
+        let mut core = OpCore::open(
+            g,
+            OperationName::ExecuteTool,
+            name,
+            SpanKind::Internal,
+            &open,
+            self.parent.as_ref(),
+            metric_attrs,
+        );
+        let agent = self
+            .agent
+            .or_else(|| g.enclosing_agent(&core.scope.context().parent()));
+        if let Some(agent) = &agent {
+            agent.tool_started();
+        }
+        // The seed guide always writes the call id, empty without function calling.
+        common.push(Attribute::new(
+            a::GEN_AI_TOOL_CALL_ID,
+            self.call_id.unwrap_or_default(),
+        ));
+        if let Some(args) = &self.arguments {
+            if g.config().capture.on_span() {
+                core.set_content(a::GEN_AI_TOOL_CALL_ARGUMENTS, args);
+            }
+            if g.config().compat_events && core.events_enabled() {
+                compat::tool_io(&core, &common, false, &value_text(args));
+            }
+        }
+        ToolSpan { core, common }
+    }
+}
+
+fn value_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        v => v.to_string(),
+    }
+}
+
+/// An open `execute_tool` span.
+#[must_use = "the span ends when dropped"]
+pub struct ToolSpan {
+    core: OpCore,
+    common: Vec<Attribute>,
+}
+
+impl std::fmt::Debug for ToolSpan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ToolSpan")
+            .field("context", self.core.scope.context())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ToolSpan {
+    scope_accessors!();
+
+    /// `gen_ai.tool.call.result` (content). In compatibility mode also the
+    /// `gen_ai.tool.output` record.
+    pub fn result(&mut self, result: &Value) -> &mut Self {
+        let g = self.core.genai.clone();
+        if g.config().capture.on_span() {
+            self.core.set_content(a::GEN_AI_TOOL_CALL_RESULT, result);
+            self.core.flush_truncated();
+        }
+        if g.config().compat_events && self.core.events_enabled() {
+            compat::tool_io(&self.core, &self.common, true, &value_text(result));
+        }
+        self
+    }
+
+    /// Ends the span successfully.
+    pub fn end(self) {}
+
+    /// Ends the span as failed (`error.type`, ERROR status, e.g. `CommandTimeoutError`).
+    pub fn fail(mut self, error_type: &str, message: &str) {
+        self.core.fail(error_type, message);
+    }
+}
+
+impl Drop for ToolSpan {
+    fn drop(&mut self) {
+        if !self.core.finished {
+            self.core.finished = true;
+            self.core.flush_truncated();
+            self.core.record_duration();
+        }
+    }
+}
