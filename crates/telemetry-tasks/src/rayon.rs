@@ -1,5 +1,5 @@
 //! Rayon thread pools in the caller's scope (feature `rayon`): [`spawn`], [`spawn_fifo`],
-//! [`join`], [`install`], [`RayonScopeExt`] and the parallel-iterator adapter
+//! [`join`], [`install`], [`scope`] with [`RayonScopeExt`] and the parallel-iterator adapter
 //! [`ParallelIteratorScopeExt::in_current_scope`].
 //!
 //! Rayon moves work between its worker threads by work stealing, so a closure may run on any
@@ -73,6 +73,32 @@ where
 {
     let cx = Context::current();
     pool.install(move || cx.in_scope(f))
+}
+
+/// [`rayon::scope`] with the caller's current scope current in `op`, which rayon runs on a
+/// pool worker. Spawn into it with [`RayonScopeExt::spawn_in_current_scope`].
+///
+/// ```
+/// use telemetry_core::{ContextualCorrelator, CorrelatorExt};
+/// use telemetry_basic::BasicContextualCorrelator;
+/// use telemetry_tasks::rayon::RayonScopeExt;
+///
+/// let c = BasicContextualCorrelator::new();
+/// let parent = c.enter_scope("parallel_operations", &[])?;
+/// let (tx, rx) = std::sync::mpsc::channel();
+/// telemetry_tasks::rayon::scope(|s| {
+///     s.spawn_in_current_scope(move |_| tx.send(c.correlation_id()).unwrap());
+/// });
+/// assert_eq!(rx.recv().unwrap(), parent.correlation_id());
+/// # Ok::<(), telemetry_core::ScopeError>(())
+/// ```
+pub fn scope<'scope, OP, R>(op: OP) -> R
+where
+    OP: FnOnce(&rayon::Scope<'scope>) -> R + Send,
+    R: Send,
+{
+    let cx = Context::current();
+    rayon::scope(move |s| cx.in_scope(|| op(s)))
 }
 
 /// Spawning into a [`rayon::Scope`] in the caller's current scope.
