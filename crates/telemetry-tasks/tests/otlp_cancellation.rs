@@ -17,13 +17,19 @@ async fn early_dropped_stream_and_aborted_task_export_cancelled_spans() {
     let otel = otlp::otel(&server, &[]);
     let t = otel.telemetry();
 
-    let root = t.correlator.open_scope(ScopeOptions::new("request")).unwrap();
+    let root = t
+        .correlator
+        .open_scope(ScopeOptions::new("request"))
+        .unwrap();
     let id = root.correlation_id().unwrap();
     let request = root.context().clone();
     {
         let _entered = root.enter();
         // A stream read for one chunk, then dropped.
-        let scope = t.correlator.open_scope(ScopeOptions::new("streaming_completion")).unwrap();
+        let scope = t
+            .correlator
+            .open_scope(ScopeOptions::new("streaming_completion"))
+            .unwrap();
         let mut stream = futures::stream::iter(["Hel", "lo", "!"]).instrument(scope);
         assert_eq!(stream.next().await, Some("Hel"));
         drop(stream);
@@ -46,7 +52,10 @@ async fn early_dropped_stream_and_aborted_task_export_cancelled_spans() {
     }
     drop(root);
     t.shutdown(Duration::from_secs(10)).await.unwrap();
-    server.wait_for_spans(3, Duration::from_secs(10)).await.unwrap();
+    server
+        .wait_for_spans(3, Duration::from_secs(10))
+        .await
+        .unwrap();
 
     let all = otlp::spans(&server).await;
     let tree = otlp::assert_tree(
@@ -60,9 +69,16 @@ async fn early_dropped_stream_and_aborted_task_export_cancelled_spans() {
     );
     otlp::assert_no_orphans(&all);
     for name in ["streaming_completion", "background_tool"] {
-        assert_eq!(tree[name].attributes.get("cancelled").map(String::as_str), Some("true"), "{name}");
+        assert_eq!(
+            tree[name].attributes.get("cancelled").map(String::as_str),
+            Some("true"),
+            "{name}"
+        );
         assert_eq!(tree[name].status, 0, "{name}: cancellation is not an error");
     }
     assert_eq!(tree["request"].attributes.get("cancelled"), None);
-    assert_eq!(request.span_id().unwrap().to_string(), tree["request"].span_id);
+    assert_eq!(
+        request.span_id().unwrap().to_string(),
+        tree["request"].span_id
+    );
 }

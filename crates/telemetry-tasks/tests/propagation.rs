@@ -84,7 +84,9 @@ async fn plain_tokio_spawn_loses_the_scope_which_is_why_the_helpers_exist() {
     let c = Recording::default();
     let root = c.enter_scope("root", &[]).unwrap();
     let a = c.clone();
-    tokio::spawn(async move { child(&a, "lost") }).await.unwrap();
+    tokio::spawn(async move { child(&a, "lost") })
+        .await
+        .unwrap();
     let root_id = root.correlation_id();
     drop(root);
     let lost = c.one("lost");
@@ -137,10 +139,11 @@ async fn helpers_work_the_same_with_basic_and_noop() {
 
     let noop = NoOpCorrelator;
     let _root = noop.enter_scope("root", &[]).unwrap();
-    let got = telemetry_tasks::spawn(async move { noop.in_scope("t", &[], || noop.correlation_id()) })
-        .await
-        .unwrap()
-        .unwrap();
+    let got =
+        telemetry_tasks::spawn(async move { noop.in_scope("t", &[], || noop.correlation_id()) })
+            .await
+            .unwrap()
+            .unwrap();
     assert_eq!(got, None);
     assert!(matches!(
         noop.in_scope("", &[], || ()),
@@ -167,7 +170,10 @@ async fn aborted_task_ends_its_scope_as_cancelled() {
     drop(root);
     let doomed = c.one("doomed");
     assert_eq!(doomed.how, ScopeEnd::Cancelled);
-    assert_eq!(Some(doomed.parent_span_id.unwrap()), c.one("root").span_id.into());
+    assert_eq!(
+        Some(doomed.parent_span_id.unwrap()),
+        c.one("root").span_id.into()
+    );
     assert_eq!(c.live(), 0);
 }
 
@@ -179,7 +185,10 @@ async fn future_in_scope_uses_the_given_context() {
     async move { child(&d, "inside") }
         .in_scope(elsewhere.context())
         .await;
-    assert_eq!(c.one("inside").parent_span_id, elsewhere.context().span_id());
+    assert_eq!(
+        c.one("inside").parent_span_id,
+        elsewhere.context().span_id()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -231,9 +240,7 @@ fn instrumented_stream_that_panics_ends_as_panicked() {
         .map(|i| if i == 1 { panic!("boom") } else { i })
         .instrument(scope);
     let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        futures::executor::block_on(async {
-            while stream.next().await.is_some() {}
-        })
+        futures::executor::block_on(async { while stream.next().await.is_some() {} })
     }));
     assert!(caught.is_err());
     // Ended during the unwind, although the stream itself is still alive here.
@@ -264,7 +271,12 @@ async fn join_all_scoped_opens_one_sibling_per_future_and_validates_first() {
     let root = c.enter_scope("async_batch", &[]).unwrap();
     let outs = join_all_scoped(
         &c,
-        (0..3).map(|i| (ScopeOptions::new(format!("completion_{i}")), async move { i })),
+        (0..3).map(|i| {
+            (
+                ScopeOptions::new(format!("completion_{i}")),
+                async move { i },
+            )
+        }),
     )
     .unwrap()
     .await;
@@ -317,7 +329,10 @@ async fn concurrency_limit_bounds_concurrency_and_records_the_wait() {
             telemetry_tasks::spawn(limit.run(format!("operation_{i}"), &[], async move {
                 let now = running.fetch_add(1, Ordering::SeqCst) + 1;
                 peak.fetch_max(now, Ordering::SeqCst);
-                let waited = Context::current().own_attributes().get(WAIT_DURATION_ATTRIBUTE).cloned();
+                let waited = Context::current()
+                    .own_attributes()
+                    .get(WAIT_DURATION_ATTRIBUTE)
+                    .cloned();
                 tokio::task::yield_now().await;
                 running.fetch_sub(1, Ordering::SeqCst);
                 waited
@@ -328,7 +343,10 @@ async fn concurrency_limit_bounds_concurrency_and_records_the_wait() {
     drop(root);
     for t in tasks {
         let waited = t.await.unwrap().unwrap();
-        assert!(waited.is_some(), "the wait is an attribute of the operation's scope");
+        assert!(
+            waited.is_some(),
+            "the wait is an attribute of the operation's scope"
+        );
     }
     assert!(peak.load(Ordering::SeqCst) <= 3, "at most 3 at once");
     for i in 0..12 {
@@ -344,7 +362,14 @@ async fn concurrency_limit_bounds_concurrency_and_records_the_wait() {
         Err(LimitError::Scope(ScopeError::EmptyName))
     ));
     limit.semaphore().close();
-    assert_eq!(limit.run("late", &[], async {}).await, Err(LimitError::Closed));
+    assert_eq!(
+        limit.run("late", &[], async {}).await,
+        Err(LimitError::Closed)
+    );
     assert!(c.named("late").is_empty(), "a closed limit runs nothing");
-    assert!(LimitError::ZeroPermits.to_string().contains("invalid concurrency limit 0"));
+    assert!(
+        LimitError::ZeroPermits
+            .to_string()
+            .contains("invalid concurrency limit 0")
+    );
 }

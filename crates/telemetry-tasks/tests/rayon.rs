@@ -11,7 +11,10 @@ use telemetry_tasks::rayon::{ParallelIteratorScopeExt, RayonScopeExt};
 #[test]
 fn pools_iterators_joins_and_scopes_link_to_the_caller() {
     let c = Recording::default();
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(3)
+        .build()
+        .unwrap();
     let root = c.enter_scope("root", &[]).unwrap();
     let span = root.context().span_id();
 

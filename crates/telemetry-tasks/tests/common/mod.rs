@@ -10,8 +10,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use parking_lot::Mutex;
 use telemetry_core::{
-    ContextualCorrelator, CorrelationId, Scope, ScopeEnd, ScopeError, ScopeExtension,
-    ScopeOptions, SpanId,
+    ContextualCorrelator, CorrelationId, Scope, ScopeEnd, ScopeError, ScopeExtension, ScopeOptions,
+    SpanId,
 };
 
 /// One ended scope, as the recording correlator saw it.
@@ -42,11 +42,18 @@ impl Recording {
         self.0.ended.lock().clone()
     }
     pub fn named(&self, name: &str) -> Vec<Ended> {
-        self.ended().into_iter().filter(|e| e.name == name).collect()
+        self.ended()
+            .into_iter()
+            .filter(|e| e.name == name)
+            .collect()
     }
     pub fn one(&self, name: &str) -> Ended {
         let all = self.named(name);
-        assert_eq!(all.len(), 1, "expected exactly one scope {name:?}, got {all:?}");
+        assert_eq!(
+            all.len(),
+            1,
+            "expected exactly one scope {name:?}, got {all:?}"
+        );
         all.into_iter().next().unwrap()
     }
     pub fn live(&self) -> usize {

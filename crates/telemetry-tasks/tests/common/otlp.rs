@@ -63,7 +63,9 @@ pub fn value(v: &Option<AnyValue>) -> String {
 }
 
 pub fn attrs(kvs: &[KeyValue]) -> HashMap<String, String> {
-    kvs.iter().map(|kv| (kv.key.clone(), value(&kv.value))).collect()
+    kvs.iter()
+        .map(|kv| (kv.key.clone(), value(&kv.value)))
+        .collect()
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -177,7 +179,11 @@ pub fn assert_no_orphans(all: &[SpanRec]) {
     let ids: HashSet<&str> = all.iter().map(|s| s.span_id.as_str()).collect();
     for s in all {
         if let Some(p) = &s.parent {
-            assert!(ids.contains(p.as_str()), "orphan span {:?} (parent {p})", s.name);
+            assert!(
+                ids.contains(p.as_str()),
+                "orphan span {:?} (parent {p})",
+                s.name
+            );
         }
     }
 }
