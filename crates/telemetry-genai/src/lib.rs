@@ -74,7 +74,7 @@
 //! # Compatibility mode
 //!
 //! [`GenAiConfig::compat_events`] (`AGENT_TELEMETRY_GENAI_COMPAT_EVENTS=true`) adds the seed
-//! guide's records: see [`compat`](crate::compat) for the list and their attributes.
+//! guide's records: see [`compat`] for the list and their attributes.
 //!
 //! # v1.41 and latest experimental
 //!
@@ -95,7 +95,7 @@
 //!
 //! # Metrics
 //!
-//! See [`metrics`](crate::metrics). No per-request ids (response id, conversation id, tool
+//! See [`metrics`]. No per-request ids (response id, conversation id, tool
 //! call id) ever go into metric attributes.
 
 mod agent;
@@ -163,3 +163,17 @@ pub mod provider {
     /// xAI.
     pub const X_AI: &str = "x_ai";
 }
+
+// Guards move into spawned tasks (a tool run per task) and the layer is shared: keep them
+// `Send` (and the layer `Sync`) at compile time.
+const _: () = {
+    const fn send<T: Send>() {}
+    const fn send_sync<T: Send + Sync>() {}
+    send::<AgentSpan>();
+    send::<InferenceSpan>();
+    send::<StreamRecorder>();
+    send::<ToolSpan>();
+    send::<EmbeddingsSpan>();
+    send::<CreateAgentSpan>();
+    send_sync::<GenAi>();
+};
