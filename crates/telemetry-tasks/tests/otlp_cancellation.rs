@@ -1,5 +1,6 @@
 //! Over OTLP: a stream dropped before its end and an aborted task still end their spans,
 //! marked `cancelled = true` (telemetry-otel's documented mapping), under the right parent.
+#![cfg(all(feature = "tokio", feature = "futures"))]
 
 mod common;
 

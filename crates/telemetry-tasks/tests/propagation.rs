@@ -1,5 +1,6 @@
 //! Every boundary carries the caller's scope: children link to the right parent and carry its
 //! correlation id, with the recording correlator, Basic and NoOp.
+#![cfg(all(feature = "tokio", feature = "futures"))]
 
 mod common;
 

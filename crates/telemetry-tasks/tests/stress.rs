@@ -7,6 +7,7 @@
 //! records with the Basic JSON logger writing to memory. Memory: every scope's data is freed
 //! after each wave (a drop counter in the recording extension returns to 0), and RSS does
 //! not grow in a second identical wave.
+#![cfg(all(feature = "tokio", feature = "futures"))]
 
 mod common;
 
