@@ -322,8 +322,15 @@ impl Scope {
         }
     }
 
-    /// Ends the scope now.
+    /// Ends the scope now, as [`ScopeEnd::Completed`].
     pub fn end(self) {}
+
+    /// Ends the scope now with an explicit outcome, for owners that know better than drop
+    /// does: a stream adapter dropped before its end, or a server whose client went away
+    /// ([`ScopeEnd::Cancelled`]). Later drops do nothing.
+    pub fn end_as(mut self, how: ScopeEnd) {
+        self.end_with(how);
+    }
 
     /// Runs `future` with this scope current whenever it is polled; the scope ends when the
     /// future completes ([`ScopeEnd::Completed`]), is dropped first ([`ScopeEnd::Cancelled`])
@@ -450,5 +457,73 @@ impl<F: Future> Future for Instrumented<F> {
             this.scope.end_with(ScopeEnd::Completed);
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    struct Recorder(Arc<Mutex<Vec<ScopeEnd>>>);
+    impl ScopeExtension for Recorder {
+        fn end(&self, how: ScopeEnd) {
+            self.0.lock().unwrap().push(how);
+        }
+        fn as_any(&self) -> &dyn Any {
+            self
+        }
+    }
+
+    fn recorded_scope(name: &'static str) -> (Scope, Arc<Mutex<Vec<ScopeEnd>>>) {
+        let ends = Arc::new(Mutex::new(Vec::new()));
+        let scope = ScopeOptions::new(name)
+            .resolve()
+            .unwrap()
+            .into_scope(Some(Box::new(Recorder(ends.clone()))));
+        (scope, ends)
+    }
+
+    #[test]
+    fn end_as_reports_the_given_outcome_once() {
+        let (scope, ends) = recorded_scope("stream");
+        scope.end_as(ScopeEnd::Cancelled);
+        assert_eq!(*ends.lock().unwrap(), [ScopeEnd::Cancelled]);
+    }
+
+    #[test]
+    fn instrumented_future_ends_completed_or_cancelled() {
+        let (scope, ends) = recorded_scope("done");
+        let polls = AtomicUsize::new(0);
+        let fut = scope.instrument(async {
+            polls.fetch_add(1, Ordering::Relaxed);
+            Context::current().name().map(str::to_owned)
+        });
+        let name = futures_lite_block_on(fut);
+        assert_eq!(name.as_deref(), Some("done"));
+        assert_eq!(*ends.lock().unwrap(), [ScopeEnd::Completed]);
+
+        let (scope, ends) = recorded_scope("dropped");
+        drop(scope.instrument(std::future::pending::<()>()));
+        assert_eq!(*ends.lock().unwrap(), [ScopeEnd::Cancelled]);
+    }
+
+    #[test]
+    fn empty_names_are_rejected_with_a_clear_error() {
+        for bad in ["", "   ", "\u{3000}"] {
+            let e = ScopeOptions::new(bad).resolve().unwrap_err();
+            assert!(e.to_string().contains("expected a non-empty name"));
+        }
+        assert!(ScopeOptions::new("é").resolve().is_ok());
+    }
+
+    fn futures_lite_block_on<F: Future>(f: F) -> F::Output {
+        let mut f = std::pin::pin!(f);
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        loop {
+            if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+                return v;
+            }
+        }
     }
 }
