@@ -1,6 +1,12 @@
-//! The agent turn loop: model call → tools (concurrently) → model call … → reply, with one
-//! `invoke_agent` scope per turn, one `chat` scope per model call and one `execute_tool`
-//! scope per tool run (GenAI semantic conventions v1.41).
+//! The agent turn loop: model call → tools (concurrently) → model call … → reply.
+//!
+//! Recorded with `telemetry-genai` (GenAI semantic conventions v1.41, or the latest
+//! experimental names when opted in): one `invoke_agent {agent}` span per turn (INTERNAL: the
+//! agent runs in-process), one `chat {model}` span per model call (CLIENT with `server.*` for a
+//! remote provider, INTERNAL for the in-process scripted model) and one
+//! `execute_tool {tool}` span per tool run, all children of `invoke_agent`. The layer records
+//! the token usage and duration metrics, the turn's token totals on `invoke_agent`, and
+//! message content only when [`GenAiConfig`](telemetry_genai::GenAiConfig) opts in.
 
 use std::fmt;
 use std::panic::AssertUnwindSafe;
@@ -9,11 +15,16 @@ use std::time::Instant;
 
 use futures::FutureExt;
 use serde_json::Value;
-use telemetry_core::{Attribute, Context, ScopeError, ScopeOptions, SpanKind, Telemetry};
+use telemetry_core::{Attribute, Logger};
+use telemetry_genai::attributes::{
+    ERROR_TYPE, GEN_AI_AGENT_NAME, GEN_AI_RESPONSE_FINISH_REASONS, GEN_AI_TOOL_NAME,
+    GEN_AI_USAGE_INPUT_TOKENS, GEN_AI_USAGE_OUTPUT_TOKENS,
+};
+use telemetry_genai::{AgentSpan, CaptureMode, GenAi, Message};
 
 use crate::instruments::Instruments;
 use crate::model::{ChatMessage, ChatModel, ChatRequest, ChatResponse, ModelError, Usage};
-use crate::semconv::*;
+use crate::semconv::TOOL_OUTCOME;
 use crate::session::ToolCallRecord;
 use crate::tools::{ToolError, ToolRegistry};
 
@@ -39,8 +50,6 @@ pub enum AgentError {
     Model(ModelError),
     /// The model kept asking for tools beyond the per-turn limit.
     TooManyModelCalls(usize),
-    /// A scope could not be opened (a bug: names are never empty).
-    Scope(ScopeError),
 }
 
 impl AgentError {
@@ -49,7 +58,6 @@ impl AgentError {
         match self {
             Self::Model(e) => e.error_type(),
             Self::TooManyModelCalls(_) => "max_model_calls_exceeded".into(),
-            Self::Scope(_) => "internal".into(),
         }
     }
 }
@@ -62,25 +70,18 @@ impl fmt::Display for AgentError {
                 f,
                 "the model asked for tools {n} times without answering; gave up (limit {n})"
             ),
-            Self::Scope(e) => e.fmt(f),
         }
     }
 }
 
 impl std::error::Error for AgentError {}
 
-impl From<ScopeError> for AgentError {
-    fn from(e: ScopeError) -> Self {
-        Self::Scope(e)
-    }
-}
-
-/// Runs turns: owns the model, the tools and the telemetry they report to.
+/// Runs turns: owns the model, the tools and the GenAI layer they report to.
 #[derive(Clone)]
 pub struct Agent {
     model: Arc<dyn ChatModel>,
     tools: ToolRegistry,
-    telemetry: Telemetry,
+    genai: GenAi,
     instruments: Instruments,
     max_model_calls: usize,
 }
@@ -90,30 +91,45 @@ impl fmt::Debug for Agent {
         f.debug_struct("Agent")
             .field("model", &self.model.model_name())
             .field("tools", &self.tools)
+            .field("genai", &self.genai)
             .finish_non_exhaustive()
     }
 }
 
 impl Agent {
-    /// An agent over `model` and `tools`, allowing `max_model_calls` model calls per turn.
+    /// An agent over `model` and `tools` that records through `genai` (logs go to its
+    /// telemetry's logger), allowing `max_model_calls` model calls per turn.
     pub fn new(
         model: Arc<dyn ChatModel>,
         tools: ToolRegistry,
-        telemetry: Telemetry,
+        genai: GenAi,
         instruments: Instruments,
         max_model_calls: usize,
     ) -> Self {
         Self {
             model,
             tools,
-            telemetry,
+            genai,
             instruments,
             max_model_calls: max_model_calls.max(1),
         }
     }
 
-    /// Runs one turn of session `session_id` for agent `agent`, inside an
-    /// `invoke_agent {agent}` scope (INTERNAL: the agent runs in-process).
+    fn logger(&self) -> &dyn Logger {
+        &*self.genai.telemetry().logger
+    }
+
+    /// Whether anything records the chat history and tool definitions. Converting them clones
+    /// the whole history on every model call, so it happens only then.
+    fn records_inputs(&self) -> bool {
+        let config = self.genai.config();
+        config.capture != CaptureMode::NoContent || config.compat_events
+    }
+
+    /// Runs one turn of session `session_id` for agent `agent` inside an
+    /// `invoke_agent {agent}` span (`gen_ai.conversation.id` = the session id; token totals
+    /// of the turn's model calls recorded at the end; `error.type` and ERROR status on
+    /// failure).
     ///
     /// # Errors
     /// [`AgentError`]; the session should then be left unchanged.
@@ -124,27 +140,26 @@ impl Agent {
         history: &[ChatMessage],
         user_message: &str,
     ) -> Result<TurnOutcome, AgentError> {
-        let attributes = [
-            Attribute::new(GEN_AI_OPERATION_NAME, OPERATION_INVOKE_AGENT),
-            Attribute::new(GEN_AI_PROVIDER_NAME, self.model.provider_name().to_owned()),
-            Attribute::new(GEN_AI_AGENT_NAME, agent.to_owned()),
-            Attribute::new(GEN_AI_REQUEST_MODEL, self.model.model_name().to_owned()),
-            Attribute::new(GEN_AI_CONVERSATION_ID, session_id.to_owned()),
-        ];
-        let scope = self.telemetry.correlator.open_scope(
-            ScopeOptions::new(format!("{OPERATION_INVOKE_AGENT} {agent}")).attributes(&attributes),
-        )?;
-        let context = scope.context().clone();
-        let result = context
-            .clone()
-            .wrap(self.turn_loop(agent, history, user_message))
+        let input = if self.records_inputs() {
+            vec![Message::user(user_message)]
+        } else {
+            Vec::new()
+        };
+        let mut span = self
+            .genai
+            .invoke_agent(agent)
+            .provider(self.model.provider_name())
+            .model(self.model.model_name())
+            .conversation_id(session_id)
+            .input_messages(input)
+            .start();
+        let result = span
+            .instrument(self.turn_loop(&span, agent, history, user_message))
             .await;
-        let logger = &self.telemetry.logger;
-        context.in_scope(|| match &result {
-            Ok(outcome) => {
-                scope.set_attribute(GEN_AI_USAGE_INPUT_TOKENS, outcome.usage.input_tokens);
-                scope.set_attribute(GEN_AI_USAGE_OUTPUT_TOKENS, outcome.usage.output_tokens);
-                logger.info(
+        {
+            let _current = span.enter();
+            match &result {
+                Ok(outcome) => self.logger().info(
                     "agent turn finished",
                     &[
                         Attribute::new(GEN_AI_AGENT_NAME, agent.to_owned()),
@@ -153,30 +168,36 @@ impl Agent {
                         Attribute::new(GEN_AI_USAGE_INPUT_TOKENS, outcome.usage.input_tokens),
                         Attribute::new(GEN_AI_USAGE_OUTPUT_TOKENS, outcome.usage.output_tokens),
                     ],
-                );
-            }
-            Err(e) => {
-                scope.set_attribute(ERROR_TYPE, e.error_type());
-                scope.record_error(&e.error_type(), &e.to_string());
-                logger.error(
+                ),
+                Err(e) => self.logger().error(
                     "agent turn failed",
                     &[
                         Attribute::new(ERROR_TYPE, e.error_type()),
                         Attribute::new("error.message", e.to_string()),
                     ],
-                );
+                ),
             }
-        });
+        }
+        match &result {
+            Ok(outcome) => {
+                span.output_messages(vec![
+                    Message::assistant(outcome.reply.clone()).with_finish_reason("stop"),
+                ]);
+                span.end();
+            }
+            Err(e) => span.fail(&e.error_type(), &e.to_string()),
+        }
         result
     }
 
     async fn turn_loop(
         &self,
+        span: &AgentSpan,
         agent: &str,
         history: &[ChatMessage],
         user_message: &str,
     ) -> Result<TurnOutcome, AgentError> {
-        self.telemetry.logger.info(
+        self.logger().info(
             "agent turn started",
             &[
                 Attribute::new(GEN_AI_AGENT_NAME, agent.to_owned()),
@@ -194,7 +215,7 @@ impl Agent {
         let mut usage = Usage::default();
         let mut records = Vec::new();
         for call in 1..=self.max_model_calls {
-            let response = self.chat(&messages).await?;
+            let response = self.chat(span, &messages).await?;
             usage += response.usage;
             if response.tool_calls.is_empty() {
                 let reply = response.content.clone().unwrap_or_default();
@@ -214,7 +235,7 @@ impl Agent {
                 content: response.content.clone(),
                 tool_calls: response.tool_calls.clone(),
             });
-            for record in self.run_tools(&response).await? {
+            for record in self.run_tools(span, &response).await {
                 messages.push(ChatMessage::Tool {
                     call_id: record.id.clone(),
                     name: record.name.clone(),
@@ -231,80 +252,38 @@ impl Agent {
         Err(AgentError::TooManyModelCalls(self.max_model_calls))
     }
 
-    /// One model call in a `chat {model}` scope: CLIENT for a remote provider, INTERNAL for
-    /// an in-process one. Records `gen_ai.client.token.usage` and
-    /// `gen_ai.client.operation.duration`.
-    async fn chat(&self, messages: &[ChatMessage]) -> Result<ChatResponse, AgentError> {
+    /// One model call in a `chat {model}` span under `agent`: CLIENT with `server.address`
+    /// and `server.port` for a remote provider, INTERNAL for an in-process one. The span gets
+    /// the response id and model, finish reasons, tool call ids and token usage (or
+    /// `error.type`), and records `gen_ai.client.token.usage` and
+    /// `gen_ai.client.operation.duration`. Reasoning goes into the output message as a
+    /// `reasoning` part: content, recorded only when capture is on.
+    async fn chat(
+        &self,
+        agent: &AgentSpan,
+        messages: &[ChatMessage],
+    ) -> Result<ChatResponse, AgentError> {
         let model = &self.model;
-        let provider = model.provider_name().to_owned();
-        let request_model = model.model_name().to_owned();
-        let mut attributes = vec![
-            Attribute::new(GEN_AI_OPERATION_NAME, OPERATION_CHAT),
-            Attribute::new(GEN_AI_PROVIDER_NAME, provider.clone()),
-            Attribute::new(GEN_AI_REQUEST_MODEL, request_model.clone()),
-        ];
-        let server = model.server();
-        if let Some((host, port)) = &server {
-            attributes.push(Attribute::new(SERVER_ADDRESS, host.clone()));
-            attributes.push(Attribute::new(SERVER_PORT, i64::from(*port)));
-        }
-        let kind = if server.is_some() {
-            SpanKind::Client
-        } else {
-            SpanKind::Internal
-        };
-        let scope = self.telemetry.correlator.open_scope(
-            ScopeOptions::new(format!("{OPERATION_CHAT} {request_model}"))
-                .kind(kind)
-                .attributes(&attributes),
-        )?;
         let request = ChatRequest {
             messages: messages.to_vec(),
             tools: self.tools.definitions(),
         };
-        let started = Instant::now();
-        let result = scope.context().clone().wrap(model.chat(request)).await;
-        let elapsed = started.elapsed();
-        let mut metric_attributes = vec![
-            Attribute::new(GEN_AI_OPERATION_NAME, OPERATION_CHAT),
-            Attribute::new(GEN_AI_PROVIDER_NAME, provider),
-            Attribute::new(GEN_AI_REQUEST_MODEL, request_model),
-        ];
-        if let Some((host, port)) = &server {
-            metric_attributes.push(Attribute::new(SERVER_ADDRESS, host.clone()));
-            metric_attributes.push(Attribute::new(SERVER_PORT, i64::from(*port)));
+        let mut builder = agent.chat(model.provider_name(), model.model_name());
+        builder = match model.server() {
+            Some((host, port)) => builder.server(host, Some(port)),
+            None => builder.in_process(),
+        };
+        if self.records_inputs() {
+            builder = builder
+                .input_messages(request.messages.iter().map(Message::from).collect())
+                .tool_definitions(request.tools.iter().map(Into::into).collect());
         }
-        let logger = &self.telemetry.logger;
-        let _current = scope.enter();
-        match &result {
-            Ok(response) => {
-                // Usage first, so an attribute-count limit cannot drop it.
-                scope.set_attribute(GEN_AI_USAGE_INPUT_TOKENS, response.usage.input_tokens);
-                scope.set_attribute(GEN_AI_USAGE_OUTPUT_TOKENS, response.usage.output_tokens);
-                scope.set_attribute(GEN_AI_RESPONSE_MODEL, response.response_model.clone());
-                scope.set_attribute(
-                    GEN_AI_RESPONSE_FINISH_REASONS,
-                    vec![response.finish_reason.clone()],
-                );
-                if let Some(id) = &response.response_id {
-                    scope.set_attribute(GEN_AI_RESPONSE_ID, id.clone());
-                }
-                metric_attributes.push(Attribute::new(
-                    GEN_AI_RESPONSE_MODEL,
-                    response.response_model.clone(),
-                ));
-                let token = |kind: &'static str| {
-                    let mut a = metric_attributes.clone();
-                    a.push(Attribute::new(GEN_AI_TOKEN_TYPE, kind));
-                    a
-                };
-                self.instruments
-                    .token_usage
-                    .record(response.usage.input_tokens as f64, &token("input"));
-                self.instruments
-                    .token_usage
-                    .record(response.usage.output_tokens as f64, &token("output"));
-                logger.info(
+        let mut span = builder.start();
+        let result = span.instrument(model.chat(request)).await;
+        {
+            let _current = span.enter();
+            match &result {
+                Ok(response) => self.logger().info(
                     "model call finished",
                     &[
                         Attribute::new(
@@ -315,71 +294,61 @@ impl Agent {
                         Attribute::new(GEN_AI_USAGE_OUTPUT_TOKENS, response.usage.output_tokens),
                         Attribute::new("agent.tool_calls_requested", response.tool_calls.len()),
                     ],
-                );
-                // Reasoning is model content: only at debug level, which users opt into.
-                if let Some(reasoning) = &response.reasoning {
-                    if logger.enabled(telemetry_core::LogLevel::Debug) {
-                        logger.debug(
-                            "model reasoning",
-                            &[Attribute::new(
-                                "gen_ai.reasoning.content",
-                                reasoning.clone(),
-                            )],
-                        );
-                    }
-                }
-            }
-            Err(e) => {
-                scope.set_attribute(ERROR_TYPE, e.error_type());
-                scope.record_error(&e.error_type(), &e.to_string());
-                metric_attributes.push(Attribute::new(ERROR_TYPE, e.error_type()));
-                logger.error(
+                ),
+                Err(e) => self.logger().error(
                     "model call failed",
                     &[
                         Attribute::new(ERROR_TYPE, e.error_type()),
                         Attribute::new("error.message", e.to_string()),
                     ],
-                );
+                ),
             }
         }
-        self.instruments
-            .operation_duration
-            .record_duration(elapsed, &metric_attributes);
+        match &result {
+            Ok(response) => {
+                if let Some(id) = &response.response_id {
+                    span.response_id(id.clone());
+                }
+                span.response_model(response.response_model.clone())
+                    .usage(telemetry_genai::Usage::new(
+                        response.usage.input_tokens,
+                        response.usage.output_tokens,
+                    ))
+                    // Always passed: finish reasons and tool call ids come from it.
+                    .output_messages(vec![Message::from(response)]);
+                span.end();
+            }
+            Err(e) => span.fail(&e.error_type(), &e.to_string()),
+        }
         result.map_err(AgentError::Model)
     }
 
     /// Runs the response's tool calls concurrently (fan-out/fan-in).
     ///
-    /// Every `execute_tool` scope is opened here, in the `invoke_agent` scope, before any
-    /// tool starts; each then runs as its own task that ends its scope when it finishes. So
-    /// every tool span is a child of `invoke_agent` and all of them are in flight together.
-    async fn run_tools(&self, response: &ChatResponse) -> Result<Vec<ToolCallRecord>, AgentError> {
-        let parent = Context::current();
-        let mut scopes = Vec::with_capacity(response.tool_calls.len());
+    /// Every `execute_tool` span is opened here, under `agent`, before any tool starts; each
+    /// then moves into its own task, which ends it when the tool finishes (with the result as
+    /// opt-in content, or `error.type` and ERROR status). So every tool span is a child of
+    /// `invoke_agent` and all of them are in flight together.
+    async fn run_tools(&self, agent: &AgentSpan, response: &ChatResponse) -> Vec<ToolCallRecord> {
+        let mut spans = Vec::with_capacity(response.tool_calls.len());
         for call in &response.tool_calls {
-            let attributes = [
-                Attribute::new(GEN_AI_OPERATION_NAME, OPERATION_EXECUTE_TOOL),
-                Attribute::new(GEN_AI_TOOL_NAME, call.name.clone()),
-                Attribute::new(GEN_AI_TOOL_CALL_ID, call.id.clone()),
-                Attribute::new(GEN_AI_TOOL_TYPE, "function"),
-            ];
-            scopes.push(
-                self.telemetry.correlator.open_scope(
-                    ScopeOptions::new(format!("{OPERATION_EXECUTE_TOOL} {}", call.name))
-                        .attributes(&attributes)
-                        .child_of(&parent),
-                )?,
-            );
+            let mut builder = agent
+                .execute_tool(call.name.clone())
+                .call_id(call.id.clone())
+                .arguments(call.arguments.clone());
+            if let Some(tool) = self.tools.get(&call.name) {
+                builder = builder.description(tool.description());
+            }
+            spans.push(builder.start());
         }
         let mut tasks = tokio::task::JoinSet::new();
-        for (index, (call, scope)) in response.tool_calls.iter().zip(scopes).enumerate() {
+        for (index, (call, mut span)) in response.tool_calls.iter().zip(spans).enumerate() {
             let tool = self.tools.get(&call.name).cloned();
             let call = call.clone();
-            let telemetry = self.telemetry.clone();
+            let genai = self.genai.clone();
             let instruments = self.instruments.clone();
             tasks.spawn(async move {
                 let started = Instant::now();
-                let context = scope.context().clone();
                 let name = call.name.clone();
                 let arguments = call.arguments.clone();
                 let run = async move {
@@ -391,10 +360,7 @@ impl Agent {
                         )),
                     }
                 };
-                let result = match AssertUnwindSafe(context.clone().wrap(run))
-                    .catch_unwind()
-                    .await
-                {
+                let result = match AssertUnwindSafe(span.instrument(run)).catch_unwind().await {
                     Ok(r) => r,
                     Err(_) => Err(ToolError::new("panic", format!("tool {:?} panicked", call.name))),
                 };
@@ -403,32 +369,38 @@ impl Agent {
                     Attribute::new(GEN_AI_TOOL_NAME, call.name.clone()),
                     Attribute::new(TOOL_OUTCOME, outcome),
                 ];
-                let _current = scope.enter();
-                match &result {
-                    Ok(_) => telemetry.logger.info(
-                        "tool finished",
-                        &[Attribute::new(GEN_AI_TOOL_NAME, call.name.clone())],
-                    ),
-                    Err(e) => {
-                        scope.set_attribute(ERROR_TYPE, e.error_type.clone());
-                        scope.record_error(&e.error_type, &e.message);
-                        metric_attributes.push(Attribute::new(ERROR_TYPE, e.error_type.clone()));
-                        telemetry.logger.warning(
+                let logger = &genai.telemetry().logger;
+                {
+                    let _current = span.enter();
+                    match &result {
+                        Ok(_) => logger.info(
+                            "tool finished",
+                            &[Attribute::new(GEN_AI_TOOL_NAME, call.name.clone())],
+                        ),
+                        Err(e) => logger.warning(
                             "tool failed",
                             &[
                                 Attribute::new(GEN_AI_TOOL_NAME, call.name.clone()),
                                 Attribute::new(ERROR_TYPE, e.error_type.clone()),
                                 Attribute::new("error.message", e.message.clone()),
                             ],
-                        );
+                        ),
+                    }
+                }
+                match &result {
+                    Ok(value) => {
+                        span.result(value);
+                        span.end();
+                    }
+                    Err(e) => {
+                        metric_attributes.push(Attribute::new(ERROR_TYPE, e.error_type.clone()));
+                        span.fail(&e.error_type, &e.message);
                     }
                 }
                 instruments.tool_calls.add(1, &metric_attributes);
                 instruments
                     .tool_duration
                     .record_duration(started.elapsed(), &metric_attributes);
-                drop(_current);
-                drop(scope);
                 let (result, error) = match result {
                     Ok(v) => (Some(v), None),
                     Err(e) => (None, Some(e.message)),
@@ -451,14 +423,14 @@ impl Agent {
                 Ok((index, record)) => records[index] = Some(record),
                 // Only cancellation (runtime shutdown) gets here: panics are caught above.
                 Err(e) => {
-                    self.telemetry.logger.error(
+                    self.logger().error(
                         "tool task did not finish",
                         &[Attribute::new("error.message", e.to_string())],
                     );
                 }
             }
         }
-        Ok(records
+        records
             .into_iter()
             .zip(&response.tool_calls)
             .map(|(r, call)| {
@@ -470,6 +442,6 @@ impl Agent {
                     error: Some("the tool task was cancelled".into()),
                 })
             })
-            .collect())
+            .collect()
     }
 }

@@ -24,13 +24,13 @@ use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use serde_json::{Value, json};
 use telemetry_core::{Attribute, Telemetry};
+use telemetry_genai::attributes::{GEN_AI_AGENT_NAME, GEN_AI_CONVERSATION_ID};
 
 use crate::agent::{Agent, AgentError};
 use crate::api_error::{ApiError, MAX_BODY_BYTES, json_kind, json_object};
 use crate::http_trace::{HttpTelemetry, RequestCorrelation, trace_requests};
 use crate::instruments::Instruments;
 use crate::model::ModelError;
-use crate::semconv::{GEN_AI_AGENT_NAME, GEN_AI_CONVERSATION_ID};
 use crate::session::SessionStore;
 
 /// Renders metrics in the Prometheus text format, for `GET /metrics`.
@@ -206,7 +206,6 @@ async fn post_message(
         .map_err(|e| {
             let status = match &e {
                 AgentError::Model(ModelError::Timeout(_)) => StatusCode::GATEWAY_TIMEOUT,
-                AgentError::Scope(_) => StatusCode::INTERNAL_SERVER_ERROR,
                 _ => StatusCode::BAD_GATEWAY,
             };
             ApiError::new(status, e.to_string())

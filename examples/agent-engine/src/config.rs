@@ -3,6 +3,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use telemetry_genai::GenAiConfig;
+
 use crate::model::OpenAiConfig;
 
 /// Invalid configuration: names the input and what was expected.
@@ -71,6 +73,10 @@ pub struct ServerConfig {
     pub telemetry_flush_timeout: Duration,
     /// Limits of the research tool's polling.
     pub research: ResearchLimits,
+    /// How the GenAI spans and metrics are recorded (content capture, conventions version,
+    /// compatibility events, content size limit). The binary reads it from the environment
+    /// with [`GenAiConfig::from_env`]; the default records no content and emits v1.41.
+    pub genai: GenAiConfig,
 }
 
 /// How the research tool polls the task API: bounded in count and time.
@@ -112,6 +118,7 @@ impl Default for ServerConfig {
             drain_timeout: Duration::from_secs(20),
             telemetry_flush_timeout: Duration::from_secs(5),
             research: ResearchLimits::default(),
+            genai: GenAiConfig::default(),
         }
     }
 }

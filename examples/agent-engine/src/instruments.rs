@@ -1,11 +1,12 @@
-//! The server's metric instruments, created once per [`Meter`].
+//! The server's own metric instruments, created once per [`Meter`]. The GenAI metrics
+//! (`gen_ai.client.token.usage`, `gen_ai.client.operation.duration`, …) are created and
+//! recorded by `telemetry_genai::GenAi`.
 
 use telemetry_core::{Counter, Histogram, InstrumentDescriptor, Meter};
 
 use crate::semconv::{
     HTTP_DURATION_BUCKETS, METRIC_HTTP_CLIENT_DURATION, METRIC_HTTP_SERVER_DURATION,
-    METRIC_OPERATION_DURATION, METRIC_TOKEN_USAGE, METRIC_TOOL_CALLS, METRIC_TOOL_DURATION,
-    TOKEN_USAGE_BUCKETS,
+    METRIC_TOOL_CALLS, METRIC_TOOL_DURATION,
 };
 
 /// Handles to every instrument the server records. Attributes never carry session, request
@@ -16,10 +17,6 @@ pub struct Instruments {
     pub http_server_duration: Histogram,
     /// `http.client.request.duration` (s): method, server address/port, status code.
     pub http_client_duration: Histogram,
-    /// `gen_ai.client.token.usage` ({token}): operation, provider, models, token type.
-    pub token_usage: Histogram,
-    /// `gen_ai.client.operation.duration` (s): operation, provider, models, `error.type`.
-    pub operation_duration: Histogram,
     /// `agent_engine.tool.calls`: tool name and outcome.
     pub tool_calls: Counter,
     /// `agent_engine.tool.duration` (s): tool name and outcome.
@@ -50,17 +47,6 @@ impl Instruments {
                     .with_description("Duration of HTTP client requests."),
                 HTTP_DURATION_BUCKETS,
             )),
-            token_usage: meter.histogram(&buckets(
-                d(METRIC_TOKEN_USAGE)
-                    .with_unit("{token}")
-                    .with_description("Number of input and output tokens used."),
-                TOKEN_USAGE_BUCKETS,
-            )),
-            operation_duration: meter.histogram(
-                &d(METRIC_OPERATION_DURATION)
-                    .with_description("GenAI operation duration.")
-                    .seconds(),
-            ),
             tool_calls: meter.counter(
                 &d(METRIC_TOOL_CALLS)
                     .with_unit("{call}")

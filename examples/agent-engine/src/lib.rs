@@ -23,8 +23,9 @@
 //! ```
 //!
 //! - [`api`]: the routes, JSON errors and the 1 MiB body limit.
-//! - [`agent`]: the turn loop with `invoke_agent`, `chat` and `execute_tool` scopes; tools
-//!   asked for together run concurrently, each span a child of `invoke_agent`.
+//! - [`agent`]: the turn loop with `invoke_agent`, `chat` and `execute_tool` spans recorded
+//!   by `telemetry-genai` (GenAI semantic conventions v1.41); tools asked for together run
+//!   concurrently, each span a child of `invoke_agent`.
 //! - [`model`]: the offline [`model::ScriptedModel`] and an OpenAI-compatible client.
 //! - [`tools`]: `calculator` (evalexpr), `clock`, `research_task` (a traced task API client).
 //! - [`task_api`]: the local task REST API `research_task` talks to when no
@@ -35,7 +36,10 @@
 //! Telemetry decisions: every request is a SERVER root scope continuing an incoming
 //! `traceparent`; its correlation id (the trace id) is returned as `correlation_id` and in
 //! `x-correlation-id`. With NoOp telemetry, which has no ids, the id is the caller's trace id
-//! or a fresh random one. Metrics never carry session or request ids.
+//! or a fresh random one. Metrics never carry session or request ids. Every GenAI span,
+//! attribute and metric comes from `telemetry_genai::GenAi`, configured by
+//! [`ServerConfig::genai`]: no message content is recorded unless
+//! `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT` (read by the binary) opts in.
 
 pub mod agent;
 pub mod api;
@@ -59,6 +63,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use telemetry_core::Attribute;
+use telemetry_genai::GenAi;
 use tokio::net::TcpListener;
 use tokio::sync::{oneshot, watch};
 
@@ -171,7 +176,7 @@ pub async fn serve(
     let agent = Agent::new(
         model,
         tools,
-        t.clone(),
+        GenAi::new(&t, config.genai.clone()),
         instruments.clone(),
         config.max_model_calls_per_turn,
     );

@@ -10,6 +10,7 @@ use agent_engine::{ModelChoice, ServerConfig, ServerTelemetry};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use telemetry_basic::LogFormat;
 use telemetry_core::LogLevel;
+use telemetry_genai::GenAiConfig;
 use tokio::net::TcpListener;
 
 const ENV_HELP: &str = "\
@@ -22,6 +23,22 @@ Environment variables:
   OTEL_EXPORTER_OTLP_HEADERS, OTEL_EXPORTER_OTLP_{TRACES,METRICS,LOGS}_{ENDPOINT,HEADERS,PROTOCOL},
   OTEL_TRACES_SAMPLER, OTEL_PROPAGATORS, OTEL_SDK_DISABLED, OTEL_METRIC_EXPORT_INTERVAL, ...
       read with --open-telemetry, following the OpenTelemetry SDK environment specification.
+  OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT
+      NO_CONTENT (default) | SPAN_ONLY | EVENT_ONLY | SPAN_AND_EVENT (case-insensitive):
+      record prompts, replies, reasoning, tool definitions, tool arguments and results,
+      redacted and as JSON, on the GenAI spans and/or the
+      gen_ai.client.inference.operation.details event. Off by default: content can be private.
+  OTEL_SEMCONV_STABILITY_OPT_IN
+      a comma list; gen_ai_latest_experimental emits the newest experimental GenAI names
+      instead of semantic conventions v1.41 (other entries are ignored here).
+  AGENT_TELEMETRY_GENAI_COMPAT_EVENTS
+      true | false (default): also emit the older per-message events (gen_ai.user.message,
+      gen_ai.choice, gen_ai.tool.input, ...) that some dashboards expect.
+  AGENT_TELEMETRY_GENAI_MAX_CONTENT_BYTES
+      largest content attribute in bytes (default 32768, at least 256); longer content is
+      cut, keeping valid JSON.
+      The GenAI variables apply to serve and to simulate's in-process server, with Basic and
+      OpenTelemetry alike; an invalid value stops start-up with an error naming it.
 
 Examples:
   agent-engine serve                                  # offline: scripted model, local task API
@@ -182,6 +199,7 @@ async fn flush(telemetry: &ServerTelemetry, timeout: Duration) {
 async fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
         Command::Serve(args) => {
+            let genai = GenAiConfig::from_env().map_err(|e| e.to_string())?;
             let t = telemetry(
                 args.telemetry.open_telemetry,
                 args.telemetry.log_format,
@@ -201,6 +219,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 task_api_url: args.task_api_url,
                 task_api_key: args.task_api_key,
                 drain_timeout: seconds("drain-timeout", args.drain_timeout)?,
+                genai,
                 ..ServerConfig::default()
             };
             let flush_timeout = config.telemetry_flush_timeout;
@@ -249,8 +268,12 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                     None,
                 ),
                 None => {
+                    let server_config = ServerConfig {
+                        genai: GenAiConfig::from_env().map_err(|e| e.to_string())?,
+                        ..ServerConfig::default()
+                    };
                     let t = telemetry(args.open_telemetry, LogFormat::Text, args.log_level)?;
-                    let server = agent_engine::spawn_server(ServerConfig::default(), t.clone())
+                    let server = agent_engine::spawn_server(server_config, t.clone())
                         .await
                         .map_err(|e| e.to_string())?;
                     let summary = simulate::run(&server.base_url(), &config)
@@ -290,6 +313,33 @@ fn main() -> ExitCode {
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(2)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn help_documents_every_genai_variable() {
+        let help = Cli::command().render_long_help().to_string();
+        for variable in [
+            telemetry_genai::CAPTURE_MESSAGE_CONTENT,
+            telemetry_genai::SEMCONV_STABILITY_OPT_IN,
+            telemetry_genai::GEN_AI_LATEST_EXPERIMENTAL,
+            telemetry_genai::COMPAT_EVENTS,
+            telemetry_genai::MAX_CONTENT_BYTES,
+        ] {
+            assert!(
+                help.contains(variable),
+                "{variable} missing from --help:\n{help}"
+            );
+        }
+        for mode in ["NO_CONTENT", "SPAN_ONLY", "EVENT_ONLY", "SPAN_AND_EVENT"] {
+            assert!(help.contains(mode), "{mode} missing from --help");
         }
     }
 }

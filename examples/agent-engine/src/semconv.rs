@@ -1,65 +1,19 @@
-//! Attribute and metric names this server emits.
+//! Attribute and metric names this server owns: HTTP (the stable HTTP conventions,
+//! `docs/http/`), the engine's own tool metrics and the task API attributes.
 //!
-//! GenAI names follow the OpenTelemetry semantic conventions v1.41.0 (`docs/gen-ai/`, status
-//! Development); HTTP names follow the stable HTTP conventions (`docs/http/`). They live here
-//! until `telemetry-genai` (issue #6) provides them.
+//! Every GenAI name (`gen_ai.*` spans, attributes and metrics, semantic conventions v1.41)
+//! comes from [`telemetry_genai::attributes`], which also records them.
 
-/// `gen_ai.operation.name`: `chat`, `invoke_agent`, `execute_tool`.
-pub const GEN_AI_OPERATION_NAME: &str = "gen_ai.operation.name";
-/// `gen_ai.provider.name`: `openai`, or [`PROVIDER_SCRIPTED`] for the offline model.
-pub const GEN_AI_PROVIDER_NAME: &str = "gen_ai.provider.name";
-/// `gen_ai.request.model`: the model the request asked for.
-pub const GEN_AI_REQUEST_MODEL: &str = "gen_ai.request.model";
-/// `gen_ai.response.model`: the model that answered.
-pub const GEN_AI_RESPONSE_MODEL: &str = "gen_ai.response.model";
-/// `gen_ai.response.id`: the provider's completion id.
-pub const GEN_AI_RESPONSE_ID: &str = "gen_ai.response.id";
-/// `gen_ai.response.finish_reasons`: string array, one reason per choice.
-pub const GEN_AI_RESPONSE_FINISH_REASONS: &str = "gen_ai.response.finish_reasons";
-/// `gen_ai.agent.name`: the agent's name.
-pub const GEN_AI_AGENT_NAME: &str = "gen_ai.agent.name";
-/// `gen_ai.conversation.id`: the session id (never the trace id).
-pub const GEN_AI_CONVERSATION_ID: &str = "gen_ai.conversation.id";
-/// `gen_ai.tool.name`: the tool's name.
-pub const GEN_AI_TOOL_NAME: &str = "gen_ai.tool.name";
-/// `gen_ai.tool.call.id`: the model's id for one tool call.
-pub const GEN_AI_TOOL_CALL_ID: &str = "gen_ai.tool.call.id";
-/// `gen_ai.tool.type`: `function` for every tool here.
-pub const GEN_AI_TOOL_TYPE: &str = "gen_ai.tool.type";
-/// `gen_ai.usage.input_tokens`: tokens in the prompt, an integer.
-pub const GEN_AI_USAGE_INPUT_TOKENS: &str = "gen_ai.usage.input_tokens";
-/// `gen_ai.usage.output_tokens`: tokens in the completion, an integer.
-pub const GEN_AI_USAGE_OUTPUT_TOKENS: &str = "gen_ai.usage.output_tokens";
-/// `gen_ai.token.type`: `input` or `output`, on `gen_ai.client.token.usage`.
-pub const GEN_AI_TOKEN_TYPE: &str = "gen_ai.token.type";
 /// `error.type`: a low-cardinality failure class (`timeout`, `rate_limit_exceeded`, `500`, …).
-pub const ERROR_TYPE: &str = "error.type";
+pub const ERROR_TYPE: &str = telemetry_genai::attributes::ERROR_TYPE;
 /// `server.address`: host of the remote server a client span talks to.
-pub const SERVER_ADDRESS: &str = "server.address";
+pub const SERVER_ADDRESS: &str = telemetry_genai::attributes::SERVER_ADDRESS;
 /// `server.port`: port of the remote server.
-pub const SERVER_PORT: &str = "server.port";
+pub const SERVER_PORT: &str = telemetry_genai::attributes::SERVER_PORT;
 
-/// `gen_ai.operation.name` value for a model call.
-pub const OPERATION_CHAT: &str = "chat";
-/// `gen_ai.operation.name` value for an agent turn.
-pub const OPERATION_INVOKE_AGENT: &str = "invoke_agent";
-/// `gen_ai.operation.name` value for a tool run.
-pub const OPERATION_EXECUTE_TOOL: &str = "execute_tool";
 /// `gen_ai.provider.name` of the offline scripted model (a custom value, as the conventions
 /// allow for providers without a well-known name).
 pub const PROVIDER_SCRIPTED: &str = "agent_engine.scripted";
-/// `gen_ai.provider.name` of OpenAI-compatible endpoints.
-pub const PROVIDER_OPENAI: &str = "openai";
-
-/// Histogram `gen_ai.client.token.usage`, unit `{token}`, with `gen_ai.token.type`.
-pub const METRIC_TOKEN_USAGE: &str = "gen_ai.client.token.usage";
-/// Histogram `gen_ai.client.operation.duration`, unit `s`, `error.type` on failure.
-pub const METRIC_OPERATION_DURATION: &str = "gen_ai.client.operation.duration";
-/// Bucket boundaries of `gen_ai.client.token.usage` (GenAI metrics, v1.41).
-pub const TOKEN_USAGE_BUCKETS: &[f64] = &[
-    1.0, 4.0, 16.0, 64.0, 256.0, 1024.0, 4096.0, 16384.0, 65536.0, 262144.0, 1048576.0, 4194304.0,
-    16777216.0, 67108864.0,
-];
 
 /// `http.request.method`.
 pub const HTTP_REQUEST_METHOD: &str = "http.request.method";
@@ -85,7 +39,9 @@ pub const HTTP_DURATION_BUCKETS: &[f64] = &[
 ];
 
 /// Counter `agent_engine.tool.calls`: tool runs by `gen_ai.tool.name` and
-/// [`TOOL_OUTCOME`] (this server's own metric; the conventions define none for tools).
+/// [`TOOL_OUTCOME`]. This server's own metric: v1.41 defines no tool metric, and the
+/// `gen_ai.execute_tool.duration` that `telemetry-genai` adds under
+/// `OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental` has no success/error count.
 pub const METRIC_TOOL_CALLS: &str = "agent_engine.tool.calls";
 /// Histogram `agent_engine.tool.duration`, unit `s`, by `gen_ai.tool.name` and outcome.
 pub const METRIC_TOOL_DURATION: &str = "agent_engine.tool.duration";

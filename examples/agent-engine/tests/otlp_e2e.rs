@@ -1,17 +1,30 @@
 //! End to end with the OpenTelemetry implementation: the server runs in-process on an
 //! ephemeral port and exports over OTLP/gRPC to an in-process receiver
-//! (`fake-opentelemetry-collector`); the test sends real HTTP requests and asserts on the
-//! spans and metrics the receiver got.
+//! (`fake-opentelemetry-collector`); the tests send real HTTP requests and assert on the
+//! spans and metrics the receiver got. The GenAI spans and metrics come from
+//! `telemetry-genai`: by default without any message content, with
+//! `CaptureMode::SpanOnly` with redacted content on the spans.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use agent_engine::{ServerTelemetry, spawn_test_server};
+use agent_engine::{RunningServer, ServerConfig, ServerTelemetry, spawn_server};
 use fake_opentelemetry_collector::{ExportedMetric, ExportedSpan, FakeCollectorServer};
 use serde_json::{Value, json};
+use telemetry_genai::{CaptureMode, GenAiConfig};
 use telemetry_otel::{OpenTelemetry, Protocol, Signal};
+
+/// The opt-in content attributes (semantic conventions v1.41).
+const CONTENT_ATTRIBUTES: [&str; 6] = [
+    "gen_ai.system_instructions",
+    "gen_ai.input.messages",
+    "gen_ai.output.messages",
+    "gen_ai.tool.definitions",
+    "gen_ai.tool.call.arguments",
+    "gen_ai.tool.call.result",
+];
 
 /// `Some(AnyValue { value: Some(StringValue("x")) })` → `x` (the receiver keeps attribute
 /// values as debug strings).
@@ -27,6 +40,20 @@ fn plain(debug: &str) -> String {
 
 fn attr(span: &ExportedSpan, key: &str) -> Option<String> {
     span.attributes.get(key).map(|v| plain(v))
+}
+
+/// A content attribute (a JSON string) parsed: the receiver's debug string is
+/// `…StringValue("<escaped JSON>")…`, and Rust's escaping of ASCII text is JSON's.
+fn json_attr(span: &ExportedSpan, key: &str) -> Option<Value> {
+    let debug = span.attributes.get(key)?;
+    let start = debug.find("StringValue(")? + "StringValue(".len();
+    let end = debug.rfind("\")")? + 1;
+    let text: String = serde_json::from_str(&debug[start..end])
+        .unwrap_or_else(|e| panic!("{key} is not a debug-quoted string ({e}): {debug}"));
+    Some(
+        serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{key} is not valid JSON ({e}): {text}")),
+    )
 }
 
 fn status(span: &ExportedSpan) -> &str {
@@ -69,37 +96,73 @@ async fn post(
     response.json().await.unwrap()
 }
 
+/// An OpenTelemetry pipeline exporting to an in-process receiver, and the server on it.
+struct Pipeline {
+    otel: OpenTelemetry,
+    server: RunningServer,
+    done: Arc<AtomicBool>,
+    drained: tokio::task::JoinHandle<(Vec<ExportedSpan>, Vec<ExportedMetric>)>,
+}
+
+impl Pipeline {
+    async fn start(genai: GenAiConfig) -> Self {
+        let fake = FakeCollectorServer::start().await.unwrap();
+        let otel = OpenTelemetry::builder("agent-engine")
+            // Ignore the process environment: the test sets everything it needs in code.
+            .with_env_source(|_| None)
+            .with_protocol(Protocol::Grpc)
+            .with_endpoint(fake.endpoint())
+            .with_exporters(Signal::Logs, &[])
+            .with_batch_schedule_delay(Duration::from_millis(100))
+            .build()
+            .unwrap();
+        let done = Arc::new(AtomicBool::new(false));
+        let drained = drain(fake, done.clone());
+        let config = ServerConfig {
+            genai,
+            ..ServerConfig::default()
+        };
+        let server = spawn_server(config, ServerTelemetry::from_otel(&otel))
+            .await
+            .unwrap();
+        Self {
+            otel,
+            server,
+            done,
+            drained,
+        }
+    }
+
+    /// Stops the server, flushes every signal and returns what the receiver got.
+    async fn finish(self) -> (Vec<ExportedSpan>, Vec<ExportedMetric>) {
+        self.server.shutdown().await.unwrap();
+        self.otel.shutdown_all().await;
+        self.done.store(true, Ordering::Release);
+        self.drained.await.unwrap()
+    }
+
+    /// Creates a session of agent `agent`; returns its id and messages URL.
+    async fn session(&self, http: &reqwest::Client, agent: &str) -> (String, String) {
+        let base = self.server.base_url();
+        let session = post(
+            http,
+            format!("{base}/v1/sessions"),
+            json!({ "agent": agent }),
+            None,
+        )
+        .await;
+        let id = session["id"].as_str().unwrap().to_owned();
+        let messages = format!("{base}/v1/sessions/{id}/messages");
+        (id, messages)
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_two_tool_turn_arrives_as_one_trace_with_concurrent_tool_spans() {
-    let fake = FakeCollectorServer::start().await.unwrap();
-    let otel = OpenTelemetry::builder("agent-engine")
-        // Ignore the process environment: the test sets everything it needs in code.
-        .with_env_source(|_| None)
-        .with_protocol(Protocol::Grpc)
-        .with_endpoint(fake.endpoint())
-        .with_exporters(Signal::Logs, &[])
-        .with_batch_schedule_delay(Duration::from_millis(100))
-        .build()
-        .unwrap();
-    let done = Arc::new(AtomicBool::new(false));
-    let drained = drain(fake, done.clone());
-
-    let server = spawn_test_server(ServerTelemetry::from_otel(&otel))
-        .await
-        .unwrap();
-    let base = server.base_url();
+    // The default configuration, as the binary has it with no GenAI variable set.
+    let pipeline = Pipeline::start(GenAiConfig::default()).await;
     let http = reqwest::Client::new();
-    let session = post(
-        &http,
-        format!("{base}/v1/sessions"),
-        json!({"agent": "e2e"}),
-        None,
-    )
-    .await;
-    let messages = format!(
-        "{base}/v1/sessions/{}/messages",
-        session["id"].as_str().unwrap()
-    );
+    let (session_id, messages) = pipeline.session(&http, "e2e").await;
     let turn = post(
         &http,
         messages.clone(),
@@ -122,10 +185,7 @@ async fn a_two_tool_turn_arrives_as_one_trace_with_concurrent_tool_spans() {
         Some(&format!("00-{remote_trace}-00f067aa0ba902b7-01")),
     )
     .await;
-    server.shutdown().await.unwrap();
-    otel.shutdown_all().await;
-    done.store(true, Ordering::Release);
-    let (spans, metrics) = drained.await.unwrap();
+    let (spans, metrics) = pipeline.finish().await;
 
     // --- The two-tool turn: one trace, the expected tree. ---
     let correlation = turn["correlation_id"].as_str().unwrap();
@@ -181,7 +241,7 @@ async fn a_two_tool_turn_arrives_as_one_trace_with_concurrent_tool_spans() {
     assert_eq!(attr(agent, "gen_ai.agent.name").as_deref(), Some("e2e"));
     assert_eq!(
         attr(agent, "gen_ai.conversation.id").as_deref(),
-        session["id"].as_str()
+        Some(session_id.as_str())
     );
 
     let agent_children = children(agent);
@@ -221,6 +281,25 @@ async fn a_two_tool_turn_arrives_as_one_trace_with_concurrent_tool_spans() {
     }
     assert_eq!(input, turn["usage"]["input_tokens"].as_u64().unwrap());
     assert_eq!(output, turn["usage"]["output_tokens"].as_u64().unwrap());
+    // The scripted model runs in-process: INTERNAL, without server.* (v1.41 inference span).
+    for chat in &chats {
+        assert_eq!(chat.kind, "SPAN_KIND_INTERNAL");
+        assert_eq!(attr(chat, "server.address"), None);
+    }
+    // invoke_agent carries the turn's totals, summed by telemetry-genai over its chat spans.
+    assert_eq!(
+        attr(agent, "gen_ai.usage.input_tokens"),
+        Some(input.to_string())
+    );
+    assert_eq!(
+        attr(agent, "gen_ai.usage.output_tokens"),
+        Some(output.to_string())
+    );
+    assert_eq!(
+        attr(agent, "gen_ai.provider.name").as_deref(),
+        Some("agent_engine.scripted")
+    );
+    assert_eq!(agent.kind, "SPAN_KIND_INTERNAL");
 
     let tools: Vec<&&ExportedSpan> = agent_children
         .iter()
@@ -241,6 +320,24 @@ async fn a_two_tool_turn_arrives_as_one_trace_with_concurrent_tool_spans() {
             attr(tool, "gen_ai.tool.name").is_some() && attr(tool, "gen_ai.tool.call.id").is_some()
         );
         assert_ne!(status(tool), "STATUS_CODE_ERROR");
+    }
+    // The chat span that asked for the tools names their call ids, which the tool spans repeat.
+    let asking = chats
+        .iter()
+        .find(|c| {
+            attr(c, "gen_ai.response.finish_reasons").is_some_and(|r| r.contains("tool_calls"))
+        })
+        .expect("a chat span that asked for tools");
+    let requested = json_attr(asking, "gen_ai.tool.call.id").expect("several ids as a JSON array");
+    for tool in &tools {
+        let id = attr(tool, "gen_ai.tool.call.id").unwrap();
+        assert!(
+            requested
+                .as_array()
+                .unwrap()
+                .contains(&Value::String(id.clone())),
+            "{id} not in {requested}"
+        );
     }
     let (a, b) = (tools[0], tools[1]);
     assert!(
@@ -285,6 +382,27 @@ async fn a_two_tool_turn_arrives_as_one_trace_with_concurrent_tool_spans() {
     assert_eq!(served[0].kind, "SPAN_KIND_SERVER");
     assert_eq!(served[0].name, "POST /v1/tasks/runs");
 
+    // --- No message content leaves the process by default. ---
+    for span in &spans {
+        for key in CONTENT_ATTRIBUTES {
+            assert!(
+                !span.attributes.contains_key(key),
+                "{key} exported without opting in: {span:#?}"
+            );
+        }
+        let everything = format!("{span:?}");
+        for text in [
+            "research opentelemetry and calculate",
+            "You are e2e, a helpful agent",
+            "Here is what I found",
+        ] {
+            assert!(
+                !everything.contains(text),
+                "{text:?} exported without opting in: {span:#?}"
+            );
+        }
+    }
+
     // --- A bad expression: the calculator span is an error with error.type. ---
     let bad_trace = bad["correlation_id"].as_str().unwrap();
     let calc = spans
@@ -316,6 +434,101 @@ async fn a_two_tool_turn_arrives_as_one_trace_with_concurrent_tool_spans() {
     assert_eq!(units.get("gen_ai.client.operation.duration"), Some(&"s"));
     assert!(units.contains_key("agent_engine.tool.calls"));
     assert!(units.contains_key("http.client.request.duration"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn span_only_capture_puts_redacted_content_on_the_spans() {
+    let pipeline =
+        Pipeline::start(GenAiConfig::default().with_capture(CaptureMode::SpanOnly)).await;
+    let http = reqwest::Client::new();
+    let (_, messages) = pipeline.session(&http, "scribe").await;
+    let secret = "sk-proj-abcdefghijklmnopqrstuvwx";
+    let turn = post(
+        &http,
+        messages,
+        json!({ "content": format!("calculate 6 * 7; my key is {secret}") }),
+        None,
+    )
+    .await;
+    let (spans, _) = pipeline.finish().await;
+    let trace = turn["correlation_id"].as_str().unwrap();
+    let named = |name: &str| -> Vec<&ExportedSpan> {
+        spans
+            .iter()
+            .filter(|s| s.trace_id == trace && s.name == name)
+            .collect()
+    };
+    let redacted_user = json!({"role": "user", "parts": [
+        {"type": "text", "content": "calculate 6 * 7; my key is [REDACTED]"},
+    ]});
+
+    // The first chat span: the whole request (system + user) and the tools offered as input,
+    // the reasoning and the tool call as output.
+    let chats = named("chat scripted-1");
+    assert_eq!(chats.len(), 2, "{spans:#?}");
+    let first = chats
+        .iter()
+        .find(|c| {
+            attr(c, "gen_ai.response.finish_reasons").is_some_and(|r| r.contains("tool_calls"))
+        })
+        .unwrap();
+    let input = json_attr(first, "gen_ai.input.messages").expect("gen_ai.input.messages");
+    let input = input.as_array().unwrap();
+    assert_eq!(input.len(), 2, "{input:#?}");
+    assert_eq!(input[0]["role"], "system");
+    assert_eq!(input[1], redacted_user);
+    let tools = json_attr(first, "gen_ai.tool.definitions").expect("gen_ai.tool.definitions");
+    let mut offered: Vec<&str> = tools
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    offered.sort_unstable();
+    assert_eq!(offered, ["calculator", "clock", "research_task"]);
+    let output = json_attr(first, "gen_ai.output.messages").expect("gen_ai.output.messages");
+    let parts = &output[0]["parts"];
+    assert_eq!(output[0]["finish_reason"], "tool_calls");
+    assert_eq!(parts[0]["type"], "reasoning");
+    assert_eq!(
+        parts[1],
+        json!({"type": "tool_call", "id": "call_1", "name": "calculator",
+               "arguments": {"expression": "6 * 7"}})
+    );
+    // The second chat span's input ends with the tool result.
+    let second = chats.iter().find(|c| c.span_id != first.span_id).unwrap();
+    let input = json_attr(second, "gen_ai.input.messages").unwrap();
+    assert_eq!(
+        input.as_array().unwrap().last().unwrap(),
+        &json!({"role": "tool", "parts": [{"type": "tool_call_response", "id": "call_1", "response": "42.0"}]})
+    );
+
+    // The tool span: arguments and result.
+    let calc = named("execute_tool calculator");
+    assert_eq!(calc.len(), 1);
+    assert_eq!(
+        json_attr(calc[0], "gen_ai.tool.call.arguments"),
+        Some(json!({"expression": "6 * 7"}))
+    );
+    assert_eq!(
+        json_attr(calc[0], "gen_ai.tool.call.result"),
+        Some(json!(42.0))
+    );
+
+    // The agent span: the user's message in, the reply out.
+    let agent = named("invoke_agent scribe");
+    assert_eq!(agent.len(), 1);
+    assert_eq!(
+        json_attr(agent[0], "gen_ai.input.messages"),
+        Some(json!([redacted_user]))
+    );
+    let reply = json_attr(agent[0], "gen_ai.output.messages").unwrap();
+    assert_eq!(reply[0]["parts"][0]["content"], turn["reply"]);
+
+    // The key never left the process.
+    for span in &spans {
+        assert!(!format!("{span:?}").contains(secret), "{span:#?}");
+    }
 }
 
 trait ShutdownAll {

@@ -1,6 +1,7 @@
 //! Model providers behind one trait: the offline [`ScriptedModel`] and the
 //! OpenAI-compatible [`OpenAiModel`].
 
+mod content;
 mod openai;
 mod scripted;
 

@@ -7,13 +7,13 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::{Value, json};
+use telemetry_genai::provider::OPENAI as PROVIDER_OPENAI;
 
 use super::{
     ChatMessage, ChatModel, ChatRequest, ChatResponse, ModelError, ToolCallRequest, Usage,
     whitespace_tokens,
 };
 use crate::config::ConfigError;
-use crate::semconv::PROVIDER_OPENAI;
 
 /// Settings of [`OpenAiModel`].
 #[derive(Clone, Debug)]
