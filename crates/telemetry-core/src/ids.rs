@@ -36,13 +36,50 @@ impl fmt::Display for InvalidIdError {
 
 impl std::error::Error for InvalidIdError {}
 
+/// The per-thread id generator: wyrand (the algorithm `fastrand` uses), seeded from `fastrand`
+/// (OS randomness) on first use. Kept here instead of calling `fastrand::u64` because its
+/// thread-local is lazily initialised and checked on every call; this one is a `const`
+/// thread-local `Cell` and one id costs a multiply and a few adds. Ids need uniqueness, not
+/// cryptographic strength (W3C Trace Context §3.2.2.3 asks for randomness, not secrecy).
+mod random_bits {
+    use std::cell::Cell;
+
+    thread_local! {
+        // 0 = not seeded yet.
+        static STATE: Cell<u64> = const { Cell::new(0) };
+    }
+
+    #[inline]
+    pub(super) fn u64() -> u64 {
+        STATE
+            .try_with(|state| {
+                let mut s = state.get();
+                if s == 0 {
+                    s = fastrand::u64(..) | 1;
+                }
+                s = s.wrapping_add(0xa076_1d64_78bd_642f);
+                state.set(s);
+                let t = u128::from(s) * u128::from(s ^ 0xe703_7ed1_a0b4_28db);
+                (t as u64) ^ ((t >> 64) as u64)
+            })
+            // During thread-local teardown.
+            .unwrap_or_else(|_| fastrand::u64(..))
+    }
+
+    #[inline]
+    pub(super) fn u128() -> u128 {
+        (u128::from(u64()) << 64) | u128::from(u64())
+    }
+}
+
 macro_rules! id_type {
     ($ty:ident, $int:ident, $nz:ty, $bytes:literal, $hex:literal, $width:literal, $what:literal) => {
         impl $ty {
             /// A fresh random id from a per-thread generator (wyrand, seeded from the OS).
+            #[inline]
             pub fn random() -> Self {
                 loop {
-                    if let Some(v) = <$nz>::new(fastrand::$int(..)) {
+                    if let Some(v) = <$nz>::new(random_bits::$int()) {
                         return Self(v);
                     }
                 }
@@ -174,6 +211,17 @@ mod tests {
             );
         }
         assert!("0000000000000000".parse::<SpanId>().is_err());
+    }
+
+    #[test]
+    fn random_ids_differ_across_calls_and_threads() {
+        let here: std::collections::HashSet<_> = (0..1000).map(|_| SpanId::random()).collect();
+        assert_eq!(here.len(), 1000);
+        let there = std::thread::spawn(|| (CorrelationId::random(), SpanId::random()))
+            .join()
+            .unwrap();
+        assert_ne!(there.0, CorrelationId::random());
+        assert!(!here.contains(&there.1));
     }
 
     #[test]

@@ -43,7 +43,7 @@ pub use context::{Context, ContextGuard, ScopePath, WithContext};
 pub use correlator::{ContextualCorrelator, CorrelatorExt};
 pub use ids::{CorrelationId, InvalidIdError, SpanId};
 pub use level::{LevelFilter, LogLevel, ParseLevelError};
-pub use logger::{LogRecord, Logger};
+pub use logger::{EVENT_BODY_ATTRIBUTE, LogRecord, Logger};
 pub use meter::{
     Counter, CounterFn, DEFAULT_BUCKETS, DURATION_BUCKETS_SECONDS, Gauge, GaugeFn, Histogram,
     HistogramFn, HistogramTimer, InstrumentDescriptor, MeasureDuration, Meter, MeterExt,

@@ -5,6 +5,10 @@ use std::time::SystemTime;
 
 use crate::{Attribute, Context, LogLevel};
 
+/// The attribute that carries an event's body where the sink has no body field of its own: the
+/// default [`Logger::log_event`], and span events (which have only a name and attributes).
+pub const EVENT_BODY_ATTRIBUTE: &str = "event.body";
+
 /// One log call, as a logger sees it after the level check.
 ///
 /// Borrowed: sinks format or copy what they keep.
@@ -56,6 +60,35 @@ pub trait Logger: Send + Sync {
         match message.as_str() {
             Some(s) => self.log(level, s, attributes),
             None => self.log(level, &message.to_string(), attributes),
+        }
+    }
+
+    /// Records a named event: `name` says what happened and is low-cardinality (for example
+    /// `gen_ai.user.message`); `body` carries its content, if any.
+    ///
+    /// Follows the OpenTelemetry Logs data model (*Events*: a log record with an `EventName`
+    /// and a `Body`). The OpenTelemetry implementation sets exactly those fields on the log
+    /// record and names the span event `name`. The default, used by NoOp and Basic, is a log
+    /// call whose message is `name`, with the body in the attribute [`EVENT_BODY_ATTRIBUTE`]
+    /// (one allocation, only when there is a body and `level` is enabled).
+    fn log_event(
+        &self,
+        level: LogLevel,
+        name: &'static str,
+        body: Option<&str>,
+        attributes: &[Attribute],
+    ) {
+        if !self.enabled(level) {
+            return;
+        }
+        match body {
+            None => self.log(level, name, attributes),
+            Some(body) => {
+                let mut all = Vec::with_capacity(attributes.len() + 1);
+                all.extend_from_slice(attributes);
+                all.push(Attribute::new(EVENT_BODY_ATTRIBUTE, body.to_owned()));
+                self.log(level, name, &all);
+            }
         }
     }
 

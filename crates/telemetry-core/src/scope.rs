@@ -171,6 +171,9 @@ impl<'a> ScopeOptions<'a> {
     ///
     /// # Errors
     /// [`ScopeError::EmptyName`] when the name is empty or white space.
+    // Inline across crates: fused with `into_scope` in an implementation's `open_scope`, the
+    // resolved scope is built in place instead of moved (about 160 bytes) twice.
+    #[inline]
     pub fn resolve(self) -> Result<ResolvedScope<'a>, ScopeError> {
         if !is_valid_name(&self.name) {
             return Err(ScopeError::EmptyName);
@@ -240,7 +243,14 @@ pub struct ResolvedScope<'a> {
 
 impl ResolvedScope<'_> {
     /// Builds the scope, attaching the implementation's extension (if any).
+    #[inline]
     pub fn into_scope(self, extension: Option<Box<dyn ScopeExtension>>) -> Scope {
+        // Most scopes open without attributes: skip the copy loop for them.
+        let attributes = if self.attributes.is_empty() {
+            Attributes::new()
+        } else {
+            Attributes::from(self.attributes)
+        };
         let data = ScopeData {
             name: self.name,
             correlation_id: self.correlation_id,
@@ -248,7 +258,7 @@ impl ResolvedScope<'_> {
             kind: self.kind,
             parent: self.parent,
             remote_parent: self.remote_parent.map(Box::new),
-            attributes: Mutex::new(Attributes::from(self.attributes)),
+            attributes: Mutex::new(attributes),
             extension,
             ended: AtomicBool::new(false),
         };

@@ -205,9 +205,6 @@ pub const EVENT_AGENT_FINISH: &str = "gen_ai.agent.finish";
 
 /// *compat*: the event name repeated as an attribute, as the seed guide does.
 pub const GEN_AI_EVENT_NAME: &str = "gen_ai.event.name";
-/// *compat*: the event's content. The core `Logger` has no separate body, so the log message is
-/// the event name (span event name, log-record body) and the content travels here.
-pub const GEN_AI_EVENT_BODY: &str = "gen_ai.event.body";
 /// *compat*: message role on `gen_ai.{role}.message`.
 pub const COMPAT_ROLE: &str = "role";
 /// *compat*: choice index on `gen_ai.choice`.

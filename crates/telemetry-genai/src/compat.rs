@@ -1,15 +1,16 @@
 //! Compatibility mode: the seed guide's per-message log records, for dashboards built on it.
 //!
 //! Emitted only when [`GenAiConfig::compat_events`](crate::GenAiConfig::compat_events) is on,
-//! in addition to the v1.41 telemetry. Each is a log call at `Info` whose message is the event
-//! name (so with `telemetry-otel` it is a span event of that name and a log record whose body is
-//! the name), with the seed guide's attributes: `gen_ai.event.name`, `gen_ai.operation.name`,
+//! in addition to the v1.41 telemetry. Each is a named event at `Info` (so with
+//! `telemetry-otel` it is a span event of that name and a log record with that `EventName`),
+//! with the seed guide's attributes: `gen_ai.event.name`, `gen_ai.operation.name`,
 //! `gen_ai.provider.name`, `gen_ai.request.model`, and per event `role`, `index`,
 //! `finish_reason`, `gen_ai.tool.name`, `gen_ai.tool.call.id`, `gen_ai.tool.type`,
-//! `gen_ai.agent.name`, `gen_ai.usage.*`. The guide's body (the content) is the attribute
-//! [`gen_ai.event.body`](crate::attributes::GEN_AI_EVENT_BODY), present only when the capture
+//! `gen_ai.agent.name`, `gen_ai.usage.*`. The guide's body (the content) is the record's body
+//! ([`Logger::log_event`](telemetry_core::Logger::log_event): with `telemetry-otel` the OTel
+//! log record's `Body`, its `EventName` being the event name), present only when the capture
 //! mode includes events, redacted and cut to the size limit. Content stays opt-in in
-//! compatibility mode too.
+//! compatibility mode too. The agent-finish summary is not content and is always the body.
 //!
 //! | event | span | when |
 //! | --- | --- | --- |
@@ -56,7 +57,7 @@ pub(crate) fn message_body(m: &Message) -> String {
 }
 
 /// Redacted, size-bounded body, or nothing when content capture excludes events.
-fn body(core: &OpCore, text: &str) -> Option<Attribute> {
+fn body(core: &OpCore, text: &str) -> Option<String> {
     if !core.genai.config().capture.on_event() {
         return None;
     }
@@ -70,7 +71,7 @@ fn body(core: &OpCore, text: &str) -> Option<Attribute> {
         s.truncate(at);
         s.push_str(crate::content::TRUNCATION_MARKER);
     }
-    Some(Attribute::new(a::GEN_AI_EVENT_BODY, s))
+    Some(s)
 }
 
 fn emit(
@@ -80,14 +81,12 @@ fn emit(
     extra: Vec<Attribute>,
     text: Option<&str>,
 ) {
-    let mut attrs = Vec::with_capacity(common.len() + extra.len() + 2);
+    let mut attrs = Vec::with_capacity(common.len() + extra.len() + 1);
     attrs.push(Attribute::new(a::GEN_AI_EVENT_NAME, name));
     attrs.extend_from_slice(common);
     attrs.extend(extra);
-    if let Some(b) = text.and_then(|t| body(core, t)) {
-        attrs.push(b);
-    }
-    core.emit(name, &attrs);
+    let body = text.and_then(|t| body(core, t));
+    core.emit(name, body.as_deref(), &attrs);
 }
 
 fn role_event(role: &Role) -> &'static str {
@@ -206,8 +205,7 @@ pub(crate) fn agent_finish(
     let mut attrs = vec![Attribute::new(a::GEN_AI_EVENT_NAME, a::EVENT_AGENT_FINISH)];
     attrs.extend_from_slice(common);
     attrs.extend(extra);
-    attrs.push(Attribute::new(a::GEN_AI_EVENT_BODY, summary));
-    core.emit(a::EVENT_AGENT_FINISH, &attrs);
+    core.emit(a::EVENT_AGENT_FINISH, Some(&summary), &attrs);
 }
 
 /// `gen_ai.tool.input` / `gen_ai.tool.output`.

@@ -467,7 +467,8 @@ impl InferenceSpan {
                     self.core.truncated.clone(),
                 ));
             }
-            self.core.emit(a::EVENT_INFERENCE_OPERATION_DETAILS, &attrs);
+            self.core
+                .emit(a::EVENT_INFERENCE_OPERATION_DETAILS, None, &attrs);
         }
         if cfg.compat_events && !failed {
             compat::response(&self.core, &self.compat_common, &self.output);

@@ -187,15 +187,16 @@ impl OpCore {
         );
     }
 
-    /// Emits an event (a log call whose message is the event name) with this scope current,
-    /// so it becomes a span event on this span and a log record carrying its ids.
-    pub(crate) fn emit(&self, name: &str, attrs: &[Attribute]) {
+    /// Emits a named event ([`Logger::log_event`](telemetry_core::Logger::log_event)) with
+    /// this scope current, so it becomes a span event on this span and a log record with
+    /// `EventName = name`, `Body = body` and this span's ids.
+    pub(crate) fn emit(&self, name: &'static str, body: Option<&str>, attrs: &[Attribute]) {
         let logger = &self.genai.telemetry().logger;
         if !logger.enabled(LogLevel::Info) {
             return;
         }
         let _current = self.scope.enter();
-        logger.log(LogLevel::Info, name, attrs);
+        logger.log_event(LogLevel::Info, name, body, attrs);
     }
 
     pub(crate) fn events_enabled(&self) -> bool {

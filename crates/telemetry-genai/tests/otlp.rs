@@ -22,7 +22,6 @@ const CONTENT_KEYS: &[&str] = &[
     "gen_ai.tool.definitions",
     "gen_ai.tool.call.arguments",
     "gen_ai.tool.call.result",
-    "gen_ai.event.body",
 ];
 
 /// One agent run (the checklist) and every scenario, each scenario its own trace, tagged by
@@ -466,11 +465,16 @@ fn assert_no_secret(r: &Received) {
         }
     }
     for l in &r.logs {
+        assert!(
+            !l.body.contains(SECRET),
+            "log {} body leaks the key",
+            l.event_name
+        );
         for (k, v) in &l.attributes {
             assert!(
                 !v.contains(SECRET),
                 "log {} attribute {k} leaks the key",
-                l.body
+                l.event_name
             );
         }
     }
@@ -566,7 +570,7 @@ async fn default_mode_with_content_puts_redacted_messages_on_spans_and_details_e
         let details: Vec<_> = r
             .logs_of(s)
             .into_iter()
-            .filter(|l| l.body == "gen_ai.client.inference.operation.details")
+            .filter(|l| l.event_name == "gen_ai.client.inference.operation.details")
             .collect();
         assert_eq!(details.len(), 1, "{}: {:?}", s.name, r.logs_of(s));
         assert!(
@@ -608,14 +612,14 @@ async fn compatibility_mode_emits_the_seed_guides_records() {
     let names = |s: &RSpan| -> Vec<String> {
         r.logs_of(s)
             .iter()
-            .map(|l| l.body.clone())
+            .map(|l| l.event_name.clone())
             .filter(|n| n != "gen_ai.client.inference.operation.details")
             .collect()
     };
     for l in &r.logs {
-        // The event name is the body and repeated in gen_ai.event.name (seed guide).
-        if l.body != "gen_ai.client.inference.operation.details" {
-            assert_eq!(l.attr("gen_ai.event.name"), Some(l.body.as_str()));
+        // Every record is a named event; compat ones repeat it in gen_ai.event.name (seed guide).
+        if l.event_name != "gen_ai.client.inference.operation.details" {
+            assert_eq!(l.attr("gen_ai.event.name"), Some(l.event_name.as_str()));
         }
         assert!(
             !l.trace_id.is_empty() && !l.span_id.is_empty(),
@@ -642,12 +646,11 @@ async fn compatibility_mode_emits_the_seed_guides_records() {
     let calls: Vec<_> = r
         .logs_of(chat1)
         .into_iter()
-        .filter(|l| l.body == "gen_ai.tool.call")
+        .filter(|l| l.event_name == "gen_ai.tool.call")
         .collect();
     assert_eq!(calls[0].attr("gen_ai.tool.name"), Some("run_tests"));
     assert_eq!(calls[0].attr("gen_ai.tool.call.id"), Some("call_1"));
-    let call_body: Value =
-        serde_json::from_str(calls[0].attr("gen_ai.event.body").unwrap()).unwrap();
+    let call_body: Value = serde_json::from_str(&calls[0].body).unwrap();
     assert_eq!(
         call_body,
         json!({"name": "run_tests", "arguments": {"path": "tests/"}})
@@ -655,7 +658,7 @@ async fn compatibility_mode_emits_the_seed_guides_records() {
     let choice = r
         .logs_of(chat1)
         .into_iter()
-        .find(|l| l.body == "gen_ai.choice")
+        .find(|l| l.event_name == "gen_ai.choice")
         .unwrap();
     assert_eq!(choice.attr("index"), Some("0"));
     assert_eq!(choice.attr("finish_reason"), Some("tool_calls"));
@@ -667,11 +670,11 @@ async fn compatibility_mode_emits_the_seed_guides_records() {
     let finish = r
         .logs_of(agent)
         .into_iter()
-        .find(|l| l.body == "gen_ai.agent.finish")
+        .find(|l| l.event_name == "gen_ai.agent.finish")
         .unwrap();
     assert_eq!(finish.attr("gen_ai.usage.input_tokens"), Some("3250"));
     assert_eq!(finish.attr("gen_ai.agent.name"), Some("swe-agent"));
-    let summary: Value = serde_json::from_str(finish.attr("gen_ai.event.body").unwrap()).unwrap();
+    let summary: Value = serde_json::from_str(&finish.body).unwrap();
     assert_eq!(
         summary,
         json!({"exit_status": "exit_command", "total_input_tokens": 3250, "total_output_tokens": 480})
@@ -683,12 +686,13 @@ async fn compatibility_mode_emits_the_seed_guides_records() {
     let out = r
         .logs_of(t1)
         .into_iter()
-        .find(|l| l.body == "gen_ai.tool.output")
+        .find(|l| l.event_name == "gen_ai.tool.output")
         .unwrap();
     assert_eq!(
-        out.attr("gen_ai.event.body"),
-        Some("1 failed: add_overflows")
+        out.body, "1 failed: add_overflows",
+        "the content is the record body"
     );
+    assert_eq!(out.attr("event.body"), None);
     assert_eq!(out.attr("gen_ai.tool.call.id"), Some("call_1"));
     assert_eq!(
         names(r.span_named("execute_tool open_file")),
@@ -715,12 +719,9 @@ async fn compatibility_mode_emits_the_seed_guides_records() {
     let simple_user = r
         .logs_of(one(&r, "simple"))
         .into_iter()
-        .find(|l| l.body == "gen_ai.user.message")
+        .find(|l| l.event_name == "gen_ai.user.message")
         .unwrap();
-    assert_eq!(
-        simple_user.attr("gen_ai.event.body"),
-        Some("What is 2+2? My key is [REDACTED]")
-    );
+    assert_eq!(simple_user.body, "What is 2+2? My key is [REDACTED]");
     assert_eq!(
         names(one(&r, "multi-turn")),
         [
@@ -734,14 +735,9 @@ async fn compatibility_mode_emits_the_seed_guides_records() {
     let thinking = r
         .logs_of(one(&r, "thinking"))
         .into_iter()
-        .find(|l| l.body == "gen_ai.thinking")
+        .find(|l| l.event_name == "gen_ai.thinking")
         .unwrap();
-    assert!(
-        thinking
-            .attr("gen_ai.event.body")
-            .unwrap()
-            .starts_with("Check divisors")
-    );
+    assert!(thinking.body.starts_with("Check divisors"));
     // Errors: what was sent exists, no response records.
     assert_eq!(names(one(&r, "rate-limit")), ["gen_ai.user.message"]);
     assert_eq!(names(one(&r, "context-window")), ["gen_ai.user.message"]);
@@ -749,12 +745,9 @@ async fn compatibility_mode_emits_the_seed_guides_records() {
     let stream_choice = r
         .logs_of(one(&r, "streaming"))
         .into_iter()
-        .find(|l| l.body == "gen_ai.choice")
+        .find(|l| l.event_name == "gen_ai.choice")
         .unwrap();
-    assert_eq!(
-        stream_choice.attr("gen_ai.event.body"),
-        Some("Hello, world")
-    );
+    assert_eq!(stream_choice.body, "Hello, world");
     // No duplicates: one choice record per response choice.
     for s in r
         .spans

@@ -365,10 +365,14 @@ impl OpenTelemetry {
         Self::otel_context(parent)
     }
 
+    /// Emits one log record. `event_name` is set for [`Logger::log_event`] calls, whose
+    /// `message` is then the event body.
+    #[allow(clippy::too_many_arguments)]
     fn emit_record(
         &self,
         logger: &SdkLogger,
         level: LogLevel,
+        event_name: Option<&'static str>,
         message: &str,
         attributes: &[Attribute],
         cx: &Context,
@@ -380,6 +384,9 @@ impl OpenTelemetry {
         r.set_observed_timestamp(now);
         r.set_severity_number(severity(level));
         r.set_severity_text(level.severity_text());
+        if let Some(name) = event_name {
+            r.set_event_name(name);
+        }
         r.set_body(AnyValue::String(message.to_owned().into()));
         for a in attributes {
             r.add_attribute(Key::from(a.key.clone()), convert::any_value(&a.value));
@@ -503,7 +510,52 @@ impl Logger for OpenTelemetry {
             s.log_event(level, message, attributes);
         }
         match &inner.logger {
-            Some(logger) => self.emit_record(logger, level, message, attributes, &cx, scope),
+            Some(logger) => self.emit_record(logger, level, None, message, attributes, &cx, scope),
+            None if scope.is_none() => inner.stats.log_without_destination(),
+            None => {}
+        }
+    }
+
+    /// A span event named `name` (the body, if any, in the attribute
+    /// [`EVENT_BODY_ATTRIBUTE`](telemetry_core::EVENT_BODY_ATTRIBUTE), since span events have
+    /// no body), and a log record with `EventName = name` and `Body = body`.
+    fn log_event(
+        &self,
+        level: LogLevel,
+        name: &'static str,
+        body: Option<&str>,
+        attributes: &[Attribute],
+    ) {
+        let inner = &*self.inner;
+        if !inner.level.enabled(level) {
+            return;
+        }
+        let cx = Context::current();
+        let scope = cx.extension::<OtelScope>();
+        if let Some(s) = scope {
+            match body {
+                None => s.log_event(level, name, attributes),
+                Some(body) => {
+                    let mut all = Vec::with_capacity(attributes.len() + 1);
+                    all.extend_from_slice(attributes);
+                    all.push(Attribute::new(
+                        telemetry_core::EVENT_BODY_ATTRIBUTE,
+                        body.to_owned(),
+                    ));
+                    s.log_event(level, name, &all);
+                }
+            }
+        }
+        match &inner.logger {
+            Some(logger) => self.emit_record(
+                logger,
+                level,
+                Some(name),
+                body.unwrap_or_default(),
+                attributes,
+                &cx,
+                scope,
+            ),
             None if scope.is_none() => inner.stats.log_without_destination(),
             None => {}
         }

@@ -203,3 +203,64 @@ fn otel_context_parents_raw_sdk_spans() {
         s.context().span_id().unwrap().to_string()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn log_event_sets_event_name_and_body() {
+    let server = server().await;
+    let otel = builder("events", &[])
+        .with_endpoint(format!("http://{}", server.addr()))
+        .build()
+        .unwrap();
+    {
+        let _s = otel.enter_scope("chat gpt-4o", &[]).unwrap();
+        otel.log_event(
+            telemetry_core::LogLevel::Info,
+            "gen_ai.user.message",
+            Some("what is 2+2?"),
+            &telemetry_core::attrs!["gen_ai.provider.name" => "openai"],
+        );
+        otel.log_event(
+            telemetry_core::LogLevel::Info,
+            "gen_ai.agent.finish",
+            None,
+            &[],
+        );
+    }
+    otel.shutdown(WAIT).await.unwrap();
+    server.wait_for_logs(2, WAIT).await.unwrap();
+    server.wait_for_spans(1, WAIT).await.unwrap();
+    server
+        .with_collector(|c| {
+            let records: Vec<_> = c.logs().iter().map(|t| t.log_record().clone()).collect();
+            let user = records
+                .iter()
+                .find(|l| l.event_name == "gen_ai.user.message")
+                .expect("a log record with EventName gen_ai.user.message");
+            assert_eq!(
+                common::any(user.body.as_ref().unwrap()),
+                "what is 2+2?",
+                "the content is the record body"
+            );
+            assert!(!user.attributes.iter().any(|a| a.key == "event.body"));
+            let finish = records
+                .iter()
+                .find(|l| l.event_name == "gen_ai.agent.finish")
+                .unwrap();
+            assert_eq!(common::any(finish.body.as_ref().unwrap()), "");
+
+            let span = c
+                .spans()
+                .iter()
+                .find(|s| s.span().name == "chat gpt-4o")
+                .unwrap();
+            let names: Vec<&str> = span.span().events.iter().map(|e| e.name.as_str()).collect();
+            assert_eq!(names, ["gen_ai.user.message", "gen_ai.agent.finish"]);
+            let body = common::kvs(&span.span().events[0].attributes);
+            assert_eq!(
+                body["event.body"], "what is 2+2?",
+                "span events carry the body as an attribute"
+            );
+        })
+        .await;
+    server.shutdown().await.unwrap();
+}

@@ -39,6 +39,8 @@ pub struct RLog {
     pub trace_id: String,
     pub span_id: String,
     pub body: String,
+    /// The OTel log record's `EventName`.
+    pub event_name: String,
     pub attributes: BTreeMap<String, String>,
 }
 
@@ -157,6 +159,7 @@ fn received(c: &mock_collector::MockCollector) -> Received {
                 trace_id: hex(&l.trace_id),
                 span_id: hex(&l.span_id),
                 body: l.body.as_ref().map(any).unwrap_or_default(),
+                event_name: l.event_name.clone(),
                 attributes: kvs(&l.attributes),
             }
         })
