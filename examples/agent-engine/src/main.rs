@@ -37,8 +37,8 @@ Environment variables:
   AGENT_TELEMETRY_GENAI_MAX_CONTENT_BYTES
       largest content attribute in bytes (default 32768, at least 256); longer content is
       cut, keeping valid JSON.
-      The GenAI variables apply to serve and to simulate's in-process server, with Basic and
-      OpenTelemetry alike; an invalid value stops start-up with an error naming it.
+  The four GenAI variables above apply to serve and to simulate's in-process server, with
+  Basic and OpenTelemetry alike; an invalid value stops start-up with an error naming it.
 
 Examples:
   agent-engine serve                                  # offline: scripted model, local task API

@@ -203,6 +203,15 @@ async fn provider_errors_map_to_statuses_and_error_types() {
             "{error_type} missing from gen_ai.client.operation.duration:\n{text}"
         );
     }
+    // A remote provider's chat spans and metrics name its endpoint (v1.41 inference client).
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("gen_ai_client_operation_duration")
+                && l.contains("gen_ai_operation_name=\"chat\"")
+                && l.contains("server_address=\"127.0.0.1\"")
+                && l.contains("server_port=")),
+        "server.* missing from gen_ai.client.operation.duration:\n{text}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
