@@ -3,6 +3,10 @@
 //! - `test`: the test suite (what README's quickstart and CI run): every workspace test with
 //!   cargo-nextest, then the doc tests (nextest does not run those).
 //! - `ci`: formatting, clippy with `-D warnings`, then `test`.
+//! - `bench [--quick]`: the benchmark suite (`tests/benches`), then README's Performance
+//!   table (see [`bench`]).
+
+mod bench;
 
 use std::process::{Command, ExitCode};
 
@@ -21,12 +25,23 @@ enum Task {
     Test,
     /// `cargo fmt --all --check`, `cargo clippy --workspace --all-targets -- -D warnings`, then `test`.
     Ci,
+    /// Run the benchmark suite and rewrite README's Performance table.
+    Bench {
+        /// Short warm-up and measurement: a few minutes on 2 cores, indicative figures.
+        #[arg(long)]
+        quick: bool,
+    },
 }
 
 fn cargo(args: &[&str]) -> Result<(), String> {
+    cargo_with_env(args, &[])
+}
+
+fn cargo_with_env(args: &[&str], env: &[(&str, String)]) -> Result<(), String> {
     eprintln!("xtask: cargo {}", args.join(" "));
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .args(args)
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .status()
         .map_err(|e| format!("could not start cargo {}: {e}", args.join(" ")))?;
     if status.success() {
@@ -44,6 +59,7 @@ fn test() -> Result<(), String> {
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Task::Test => test(),
+        Task::Bench { quick } => bench::run(quick, cargo_with_env),
         Task::Ci => cargo(&["fmt", "--all", "--check"])
             .and_then(|()| {
                 cargo(&[

@@ -1,0 +1,95 @@
+//! Group 1, the disabled path: what instrumentation costs when telemetry is off.
+//!
+//! NoOp through the `Telemetry::noop()` bundle (`Arc<dyn _>`, as an application holds it)
+//! against `tracing` with no subscriber, the OpenTelemetry API with no SDK installed (its
+//! global no-op tracer and meter) and `metrics` with no recorder. Log and counter calls are
+//! measured twice: with the `attrs!` array built in the loop (what a call site costs) and with
+//! it prepared outside (the call itself). Allocations per operation come from a counting
+//! global allocator after the timing runs.
+#![allow(missing_docs)]
+
+use std::hint::black_box;
+
+use agent_telemetry_benches::{CountingAllocator, record};
+use criterion::{Criterion, criterion_group, criterion_main};
+use opentelemetry::KeyValue;
+use opentelemetry::trace::{Span as _, Tracer as _};
+use telemetry_core::{CorrelatorExt, InstrumentDescriptor, Telemetry, attrs};
+
+#[global_allocator]
+static ALLOC: CountingAllocator = CountingAllocator::new();
+
+const GROUP: &str = "disabled";
+
+fn disabled(c: &mut Criterion) {
+    let t = Telemetry::noop();
+    let counter = t
+        .meter
+        .counter(&InstrumentDescriptor::new("requests").unwrap());
+    let prepared_log = attrs!["agent" => "planner"];
+    let prepared_counter = attrs!["route" => "/v1/sessions"];
+    let otel_tracer = opentelemetry::global::tracer("bench");
+    let otel_counter = opentelemetry::global::meter("bench")
+        .u64_counter("requests")
+        .build();
+    let metrics_counter = metrics::counter!("requests", "route" => "/v1/sessions");
+
+    let mut g = c.benchmark_group(GROUP);
+    let mut allocs = Vec::new();
+    // Each case is timed and then its allocations counted, with the same statically
+    // dispatched closure (a boxed closure would add an indirect call to every case).
+    macro_rules! case {
+        ($name:literal, $f:expr) => {{
+            let f = $f;
+            g.bench_function($name, |b| b.iter(&f));
+            allocs.push(($name, ALLOC.per_op(100_000, &f)));
+        }};
+    }
+    case!("noop_scope", || drop(black_box(
+        t.correlator.enter_scope("request", &[]).unwrap()
+    )));
+    case!("noop_log", || t.logger.info(
+        black_box("session created"),
+        &attrs!["agent" => "planner"]
+    ));
+    case!("noop_log_prepared", || t
+        .logger
+        .info(black_box("session created"), &prepared_log));
+    case!("noop_counter", || counter
+        .add(black_box(1), &attrs!["route" => "/v1/sessions"]));
+    case!("noop_counter_prepared", || counter
+        .add(black_box(1), &prepared_counter));
+    case!("noop_counter_by_name", || t.meter.record_counter(
+        black_box("requests"),
+        1,
+        &attrs!["route" => "/v1/sessions"]
+    ));
+    case!("tracing_span", || drop(black_box(
+        tracing::info_span!("request").entered()
+    )));
+    case!("tracing_event", || tracing::info!(
+        agent = "planner",
+        "session created"
+    ));
+    case!("otel_noop_span", || {
+        let mut span = otel_tracer.start(black_box("request"));
+        span.end();
+    });
+    case!("otel_noop_counter", || otel_counter
+        .add(black_box(1), &[KeyValue::new("route", "/v1/sessions")]));
+    case!("metrics_counter", || metrics_counter
+        .increment(black_box(1)));
+    case!("metrics_counter_macro", || metrics::counter!(
+        "requests",
+        "route" => "/v1/sessions"
+    )
+    .increment(black_box(1)));
+    g.finish();
+
+    for (name, per_op) in allocs {
+        record(GROUP, &format!("{name}_allocs"), per_op, "allocs/op");
+    }
+}
+
+criterion_group!(benches, disabled);
+criterion_main!(benches);

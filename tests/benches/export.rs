@@ -1,0 +1,202 @@
+//! Group 4, export: what the OTLP pipeline sustains, and what it costs in memory when the
+//! collector is down. Not a criterion benchmark: the figures are rates, counts and bytes,
+//! recorded with [`agent_telemetry_benches::record`].
+//!
+//! - **Throughput.** Scopes (each a root span with 2 attributes) go through the batch span
+//!   processor at its defaults (queue 2048, batch 512) and the gRPC exporter to a lean
+//!   in-process OTLP receiver that counts the spans it decodes. Run twice: at full speed (the
+//!   application thread emits as fast as it can; the figure is spans received per second from
+//!   the first span to the end of the final flush, and the drop count), and paced at 100,000
+//!   spans/s in 1 ms bursts (the drop count at the target rate).
+//! - **Peak RSS, collector down.** 1,000,000 scopes emitted while the gRPC endpoint refuses
+//!   connections. The peak (`VmHWM`, reset just before emitting) and its growth over the RSS
+//!   before emitting show that a dead collector costs a bounded queue, not memory per span.
+//!
+//! Drops are [`ExportFailures`](telemetry_otel::ExportFailures)' `not_exported` after
+//! shutdown, cross-checked against the receiver's count.
+#![allow(missing_docs)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use agent_telemetry_benches::{quick, record, reset_peak_rss, rss};
+use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
+    TraceService, TraceServiceServer,
+};
+use opentelemetry_proto::tonic::collector::trace::v1::{
+    ExportTraceServiceRequest, ExportTraceServiceResponse,
+};
+use telemetry_core::{CorrelatorExt, Lifecycle, attrs};
+use telemetry_otel::{ExporterKind, OpenTelemetry, Protocol, Signal};
+
+const GROUP: &str = "export";
+
+/// Counts the spans in every export request; answers at once.
+#[derive(Clone, Default)]
+struct CountingReceiver(Arc<AtomicU64>);
+
+#[tonic::async_trait]
+impl TraceService for CountingReceiver {
+    async fn export(
+        &self,
+        request: tonic::Request<ExportTraceServiceRequest>,
+    ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
+        let spans: usize = request
+            .into_inner()
+            .resource_spans
+            .iter()
+            .flat_map(|r| &r.scope_spans)
+            .map(|s| s.spans.len())
+            .sum();
+        self.0.fetch_add(spans as u64, Ordering::Relaxed);
+        Ok(tonic::Response::new(ExportTraceServiceResponse {
+            partial_success: None,
+        }))
+    }
+}
+
+fn pipeline(rt: &tokio::runtime::Runtime, endpoint: String) -> OpenTelemetry {
+    // Built inside the runtime like an application would; the pipeline owns its own gRPC
+    // runtime either way.
+    let _entered = rt.enter();
+    OpenTelemetry::builder("bench-export")
+        .with_env_source(|_| None)
+        .with_exporters(Signal::Traces, &[ExporterKind::Otlp])
+        .with_exporters(Signal::Logs, &[])
+        .with_exporters(Signal::Metrics, &[])
+        .with_protocol(Protocol::Grpc)
+        .with_endpoint(endpoint)
+        .with_timeout(Duration::from_secs(2))
+        .build()
+        .expect("a valid configuration")
+}
+
+fn emit(otel: &OpenTelemetry) {
+    let scope = otel
+        .enter_scope("op", &attrs!["a" => 1, "b" => "x"])
+        .expect("a valid name");
+    drop(scope);
+}
+
+/// Shuts down (exporting what is queued) and returns the spans not exported.
+fn finish(rt: &tokio::runtime::Runtime, otel: &OpenTelemetry) -> u64 {
+    if let Err(e) = rt.block_on(otel.shutdown(Duration::from_secs(30))) {
+        eprintln!("export bench: shutdown: {e}");
+    }
+    otel.export_failures().traces.not_exported
+}
+
+fn throughput(rt: &tokio::runtime::Runtime, spans: u64, paced_per_ms: Option<u64>) -> (f64, u64) {
+    let receiver = CountingReceiver::default();
+    let received = receiver.0.clone();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("a loopback port");
+    let addr = listener.local_addr().expect("a bound address");
+    let server = rt.spawn(
+        tonic::transport::Server::builder()
+            .add_service(TraceServiceServer::new(receiver))
+            .serve_with_incoming(tonic::transport::server::TcpIncoming::from(listener)),
+    );
+    let otel = pipeline(rt, format!("http://{addr}"));
+    // Warm the connection up so connecting is not part of the figure.
+    emit(&otel);
+    rt.block_on(otel.force_flush(Duration::from_secs(10)))
+        .expect("the receiver is up");
+    let before = received.load(Ordering::Relaxed);
+
+    let start = Instant::now();
+    match paced_per_ms {
+        None => (0..spans).for_each(|_| emit(&otel)),
+        Some(per_ms) => {
+            let mut sent = 0;
+            while sent < spans {
+                let burst = per_ms.min(spans - sent);
+                (0..burst).for_each(|_| emit(&otel));
+                sent += burst;
+                let due = start + Duration::from_micros(sent * 1000 / per_ms);
+                while Instant::now() < due {
+                    std::thread::sleep(Duration::from_micros(100));
+                }
+            }
+        }
+    }
+    let dropped = finish(rt, &otel);
+    let elapsed = start.elapsed();
+    let got = received.load(Ordering::Relaxed) - before;
+    if got + dropped != spans {
+        eprintln!("export bench: {spans} emitted, {got} received, {dropped} reported dropped");
+    }
+    server.abort();
+    (got as f64 / elapsed.as_secs_f64(), spans - got)
+}
+
+fn rss_collector_down(rt: &tokio::runtime::Runtime, spans: u64) {
+    // A port that refuses connections: bound, then closed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a loopback port")
+        .port();
+    let otel = pipeline(rt, format!("http://127.0.0.1:{port}"));
+    emit(&otel);
+    let Some((before, _)) = rss() else {
+        eprintln!("export bench: no /proc/self/status, skipping peak RSS");
+        return;
+    };
+    let reset = reset_peak_rss();
+    let start = Instant::now();
+    (0..spans).for_each(|_| emit(&otel));
+    let elapsed = start.elapsed();
+    let (_, peak) = rss().expect("read before");
+    let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
+    if !reset {
+        eprintln!("export bench: could not reset VmHWM; the peak includes earlier work");
+    }
+    record(GROUP, "rss_collector_down_peak", mib(peak), "MiB");
+    record(
+        GROUP,
+        "rss_collector_down_growth",
+        mib(peak.saturating_sub(before)),
+        "MiB",
+    );
+    record(
+        GROUP,
+        "collector_down_emit_rate",
+        spans as f64 / elapsed.as_secs_f64(),
+        "spans/s",
+    );
+    let dropped = finish(rt, &otel);
+    record(
+        GROUP,
+        "collector_down_not_exported",
+        dropped as f64,
+        "spans",
+    );
+}
+
+fn main() {
+    // `cargo bench` passes criterion's arguments to every bench target; there are none here.
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    // Peak RSS first, in a process that has not yet run anything else.
+    rss_collector_down(&rt, 1_000_000);
+
+    let n = if quick() { 200_000 } else { 1_000_000 };
+    let (rate, dropped) = throughput(&rt, n, None);
+    record(GROUP, "throughput_max", rate, "spans/s");
+    record(GROUP, "throughput_max_drops", dropped as f64, "spans");
+
+    let n = if quick() { 100_000 } else { 300_000 };
+    let (rate, dropped) = throughput(&rt, n, Some(100));
+    record(GROUP, "throughput_paced_100k", rate, "spans/s");
+    record(
+        GROUP,
+        "throughput_paced_100k_drops",
+        dropped as f64,
+        "spans",
+    );
+}

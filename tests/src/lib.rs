@@ -1,0 +1,185 @@
+//! Shared pieces of the benchmark suite in `tests/benches`.
+//!
+//! Each bench target measures one group of issue #7 against its references in the same run:
+//!
+//! | target | group |
+//! | --- | --- |
+//! | `disabled` | NoOp scope, log call and counter against `tracing` without a subscriber, the OpenTelemetry no-op API and `metrics` without a recorder; allocations per operation |
+//! | `basic` | Basic scopes (sync, async, nested), a log call to a discarding sink, counter and histogram against a fastrace local span and a `metrics` counter handle |
+//! | `otel` | OpenTelemetry scopes with attributes and an event, counters and histograms against the raw SDK and `tracing` + `tracing-opentelemetry` |
+//! | `export` | spans per second to an in-process OTLP gRPC receiver with the drop count; peak RSS with the collector down |
+//! | `server` | the agent engine's request throughput and p50/p99 latency with NoOp, Basic and OpenTelemetry |
+//!
+//! Criterion keeps time per operation in `<criterion home>/<group>/<case>/new/estimates.json`.
+//! Numbers that are not a time per operation (allocations, spans per second, bytes, latency
+//! percentiles) are written by [`record`] as `<criterion home>/agent-telemetry/<group>/<case>.json`
+//! with the shape `{"group", "case", "value", "unit"}`. `cargo xtask bench` reads both and
+//! writes README's Performance table.
+//!
+//! ```
+//! // Case names become file names the way criterion makes its directory names safe.
+//! assert_eq!(agent_telemetry_benches::sanitize("p50 (µs)"), "p50___s_");
+//! ```
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll, Waker};
+
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::trace::{SpanData, SpanExporter};
+
+/// Where criterion writes its results: `$CRITERION_HOME`, else `$CARGO_TARGET_DIR/criterion`,
+/// else `target/criterion` (criterion's own order; `cargo xtask bench` sets `CRITERION_HOME`).
+pub fn criterion_home() -> PathBuf {
+    if let Some(home) = std::env::var_os("CRITERION_HOME") {
+        return home.into();
+    }
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => PathBuf::from(dir).join("criterion"),
+        None => PathBuf::from("target/criterion"),
+    }
+}
+
+/// Records a measurement that is not a time per operation (for example `3.0` `"allocs/op"`,
+/// `152000.0` `"spans/s"`, `41.5` `"MiB"`) and prints it. Failures to write are reported on
+/// stderr and otherwise ignored: a benchmark run is never aborted by its report.
+pub fn record(group: &str, case: &str, value: f64, unit: &str) {
+    println!("{group}/{case}: {value} {unit}");
+    let dir = criterion_home().join("agent-telemetry").join(group);
+    let json = serde_json::json!({"group": group, "case": case, "value": value, "unit": unit});
+    let file = dir.join(format!("{}.json", sanitize(case)));
+    let written =
+        std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&file, format!("{json:#}\n")));
+    if let Err(e) = written {
+        eprintln!("could not write {}: {e}", file.display());
+    }
+}
+
+/// A file-name-safe form of a case name (criterion does the same to its directories).
+pub fn sanitize(case: &str) -> String {
+    case.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// Whether the suite runs in quick mode (`cargo xtask bench --quick` sets `AT_BENCH_QUICK=1`):
+/// the non-criterion measurements then use smaller sample counts.
+pub fn quick() -> bool {
+    std::env::var_os("AT_BENCH_QUICK").is_some_and(|v| v == "1")
+}
+
+/// A span exporter that drops every batch, so a benchmark measures instrumentation, not I/O.
+#[derive(Debug, Default)]
+pub struct Discard;
+
+impl SpanExporter for Discard {
+    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+        drop(std::hint::black_box(batch));
+        Ok(())
+    }
+}
+
+/// Polls a future that never waits to completion with a no-op waker.
+///
+/// # Panics
+/// Never; it spins while the future is pending, so only use it for futures that do not wait.
+pub fn run_ready<F: Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    let mut cx = Context::from_waker(Waker::noop());
+    loop {
+        if let Poll::Ready(v) = future.as_mut().poll(&mut cx) {
+            return v;
+        }
+    }
+}
+
+/// A global allocator that counts allocations, for allocations per operation. Install it in a
+/// bench binary with `#[global_allocator]`.
+#[derive(Debug)]
+pub struct CountingAllocator {
+    allocations: AtomicU64,
+}
+
+impl CountingAllocator {
+    /// A counter at zero.
+    pub const fn new() -> Self {
+        Self {
+            allocations: AtomicU64::new(0),
+        }
+    }
+
+    /// Allocations (including reallocations) so far, on every thread.
+    pub fn allocations(&self) -> u64 {
+        self.allocations.load(Ordering::Relaxed)
+    }
+
+    /// Average allocations per call of `f` over `iterations` calls, on this thread's work
+    /// (other threads must be idle for the number to mean anything).
+    pub fn per_op(&self, iterations: u64, mut f: impl FnMut()) -> f64 {
+        let before = self.allocations();
+        for _ in 0..iterations {
+            f();
+        }
+        (self.allocations() - before) as f64 / iterations as f64
+    }
+}
+
+impl Default for CountingAllocator {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+// SAFETY: every call is forwarded unchanged to the system allocator; only a counter is added.
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        self.allocations.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract, which `System` shares.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` came from `System` through this allocator with this layout.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        self.allocations.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: as for `alloc`.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        self.allocations.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: `ptr` came from `System` with `layout`; the caller upholds the rest.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+/// Resident set size of this process now and at its peak, in bytes, from `/proc/self/status`
+/// (`VmRSS`, `VmHWM`). `None` where that file does not exist.
+pub fn rss() -> Option<(u64, u64)> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let field = |name: &str| {
+        status.lines().find_map(|l| {
+            let rest = l.strip_prefix(name)?.trim().strip_suffix("kB")?;
+            rest.trim().parse::<u64>().ok().map(|kb| kb * 1024)
+        })
+    };
+    Some((field("VmRSS:")?, field("VmHWM:")?))
+}
+
+/// Resets the peak RSS (`VmHWM`) to the current RSS (Linux ≥ 4.0, `/proc/self/clear_refs`
+/// value 5), so a later [`rss`] reports the peak of what ran in between. Returns whether the
+/// reset worked.
+pub fn reset_peak_rss() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
