@@ -8,11 +8,12 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::{Harness, RSpan, Received};
+use common::{GenAiSpan, Harness};
 use serde_json::{Value, json};
 use telemetry_core::{CorrelatorExt, ScopeOptions};
 use telemetry_genai::metrics::{DURATION_BUCKETS, TOKEN_BUCKETS};
 use telemetry_genai::{CaptureMode, GenAi, GenAiConfig, Message, Part, Usage, provider};
+use telemetry_testkit::{RSpan, Received};
 
 const SECRET: &str = "sk-proj-ABCDEFGHIJKLMNOPQRSTUVWX";
 const CONTENT_KEYS: &[&str] = &[
@@ -437,7 +438,7 @@ fn assert_metrics(r: &Received) {
         "two streams got a first chunk"
     );
     // No per-request ids in metric attributes.
-    for p in &r.points {
+    for p in &r.metrics {
         for k in p.attributes.keys() {
             assert!(
                 !matches!(
@@ -494,7 +495,7 @@ async fn default_mode_without_content_passes_the_checklist_and_records_no_conten
             assert!(s.attr(k).is_none(), "{} has {k} by default", s.name);
         }
         assert!(
-            s.events.iter().all(|(n, _)| !n.starts_with("gen_ai.")),
+            s.events.iter().all(|e| !e.name.starts_with("gen_ai.")),
             "{}: {:?}",
             s.name,
             s.events
@@ -576,7 +577,7 @@ async fn default_mode_with_content_puts_redacted_messages_on_spans_and_details_e
         assert!(
             s.events
                 .iter()
-                .any(|(n, _)| n == "gen_ai.client.inference.operation.details")
+                .any(|e| e.name == "gen_ai.client.inference.operation.details")
         );
         let d = details[0];
         assert_eq!(d.attr("gen_ai.operation.name"), Some(s.op()));

@@ -5,26 +5,18 @@ mod common;
 
 use std::time::Duration;
 
-use common::{builder, from_mock};
-use mock_collector::MockServer;
+use common::builder;
 use telemetry_core::{
     ContextualCorrelator, CorrelatorExt, InstrumentDescriptor, Lifecycle, Logger, Meter,
 };
 use telemetry_otel::OpenTelemetry;
+use telemetry_testkit::mock;
 
 const WAIT: Duration = Duration::from_secs(10);
 
-async fn server() -> mock_collector::ServerHandle {
-    MockServer::builder()
-        .protocol(mock_collector::Protocol::HttpBinary)
-        .start()
-        .await
-        .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn panic_cancel_and_event_limit() {
-    let server = server().await;
+    let server = mock::receiver().await;
     let otel = builder("mapping", &[("OTEL_SPAN_EVENT_COUNT_LIMIT", "3")])
         .with_endpoint(format!("http://{}", server.addr()))
         .build()
@@ -56,7 +48,7 @@ async fn panic_cancel_and_event_limit() {
     otel.shutdown(WAIT).await.unwrap();
     server.wait_for_spans(3, WAIT).await.unwrap();
     server.wait_for_logs(5, WAIT).await.unwrap();
-    let r = server.with_collector(from_mock).await;
+    let r = server.with_collector(mock::received).await;
     let span = |n: &str| r.spans.iter().find(|s| s.name == n).unwrap().clone();
 
     let p = span("panics");
@@ -132,7 +124,7 @@ fn log_calls_without_any_destination_are_counted() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn traces_off_still_gives_scopes_ids_and_instruments_are_cached_per_value() {
-    let server = server().await;
+    let server = mock::receiver().await;
     let endpoint = format!("http://{}", server.addr());
     let vars = [
         ("OTEL_TRACES_EXPORTER", "none"),
@@ -206,7 +198,7 @@ fn otel_context_parents_raw_sdk_spans() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn log_event_sets_event_name_and_body() {
-    let server = server().await;
+    let server = mock::receiver().await;
     let otel = builder("events", &[])
         .with_endpoint(format!("http://{}", server.addr()))
         .build()
@@ -237,7 +229,7 @@ async fn log_event_sets_event_name_and_body() {
                 .find(|l| l.event_name == "gen_ai.user.message")
                 .expect("a log record with EventName gen_ai.user.message");
             assert_eq!(
-                common::any(user.body.as_ref().unwrap()),
+                mock::value(user.body.as_ref().unwrap()),
                 "what is 2+2?",
                 "the content is the record body"
             );
@@ -246,7 +238,7 @@ async fn log_event_sets_event_name_and_body() {
                 .iter()
                 .find(|l| l.event_name == "gen_ai.agent.finish")
                 .unwrap();
-            assert_eq!(common::any(finish.body.as_ref().unwrap()), "");
+            assert_eq!(mock::value(finish.body.as_ref().unwrap()), "");
 
             let span = c
                 .spans()
@@ -255,7 +247,7 @@ async fn log_event_sets_event_name_and_body() {
                 .unwrap();
             let names: Vec<&str> = span.span().events.iter().map(|e| e.name.as_str()).collect();
             assert_eq!(names, ["gen_ai.user.message", "gen_ai.agent.finish"]);
-            let body = common::kvs(&span.span().events[0].attributes);
+            let body = mock::attributes(&span.span().events[0].attributes);
             assert_eq!(
                 body["event.body"], "what is 2+2?",
                 "span events carry the body as an attribute"

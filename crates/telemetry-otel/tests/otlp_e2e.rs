@@ -6,13 +6,11 @@ mod common;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use common::{
-    Received, assert_tree, builder, emit_tree, from_fake_log, from_fake_metrics, from_fake_span,
-    from_mock,
-};
+use common::{assert_tree, builder, emit_tree};
 use mock_collector::MockServer;
 use telemetry_core::{ContextualCorrelator, CorrelatorExt, Lifecycle, Logger, ScopeOptions};
 use telemetry_otel::Protocol;
+use telemetry_testkit::{fake, mock};
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -32,11 +30,7 @@ async fn grpc_tree_with_logs_and_metrics_arrives_intact() {
     let spans = fake.exported_spans(3, WAIT).await;
     let logs = fake.exported_logs(2, WAIT).await;
     let metrics = fake.exported_metrics(1, WAIT).await;
-    let received = Received {
-        spans: spans.iter().map(from_fake_span).collect(),
-        logs: logs.iter().map(from_fake_log).collect(),
-        metrics: from_fake_metrics(&metrics),
-    };
+    let received = fake::received(&spans, &logs, &metrics);
     assert_tree(&received, &emitted);
     assert!(
         otel.export_failures().is_empty(),
@@ -61,7 +55,7 @@ async fn http_tree(protocol: Protocol, mock_protocol: mock_collector::Protocol) 
     server.wait_for_spans(3, WAIT).await.unwrap();
     server.wait_for_logs(2, WAIT).await.unwrap();
     server.wait_for_metrics(2, WAIT).await.unwrap();
-    let received = server.with_collector(from_mock).await;
+    let received = server.with_collector(mock::received).await;
     assert_tree(&received, &emitted);
     server
         .with_collector(|c| {
@@ -128,7 +122,7 @@ async fn root_from_incoming_traceparent_continues_the_remote_trace() {
     assert_eq!(outgoing["baggage"], "user=alice");
 
     server.wait_for_spans(2, WAIT).await.unwrap();
-    let r = server.with_collector(from_mock).await;
+    let r = server.with_collector(mock::received).await;
     let root = r.spans.iter().find(|s| s.name == "POST /v1/chat").unwrap();
     assert_eq!(root.trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
     assert_eq!(root.parent_span_id, "00f067aa0ba902b7");

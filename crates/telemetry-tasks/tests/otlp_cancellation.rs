@@ -11,10 +11,11 @@ use common::otlp;
 use futures::StreamExt;
 use telemetry_core::{CorrelatorExt, ScopeOptions};
 use telemetry_tasks::StreamScopeExt;
+use telemetry_testkit::{assert_no_orphans, assert_tree, mock};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn early_dropped_stream_and_aborted_task_export_cancelled_spans() {
-    let server = otlp::receiver().await;
+    let server = mock::receiver().await;
     let otel = otlp::otel(&server, &[]);
     let t = otel.telemetry();
 
@@ -58,8 +59,8 @@ async fn early_dropped_stream_and_aborted_task_export_cancelled_spans() {
         .await
         .unwrap();
 
-    let all = otlp::spans(&server).await;
-    let tree = otlp::assert_tree(
+    let all = server.with_collector(mock::received).await.spans;
+    let tree = assert_tree(
         &all,
         id,
         &[
@@ -68,14 +69,17 @@ async fn early_dropped_stream_and_aborted_task_export_cancelled_spans() {
             ("background_tool", "request"),
         ],
     );
-    otlp::assert_no_orphans(&all);
+    assert_no_orphans(&all);
     for name in ["streaming_completion", "background_tool"] {
         assert_eq!(
             tree[name].attributes.get("cancelled").map(String::as_str),
             Some("true"),
             "{name}"
         );
-        assert_eq!(tree[name].status, 0, "{name}: cancellation is not an error");
+        assert_eq!(
+            tree[name].status_code, "STATUS_CODE_UNSET",
+            "{name}: cancellation is not an error"
+        );
     }
     assert_eq!(tree["request"].attributes.get("cancelled"), None);
     assert_eq!(

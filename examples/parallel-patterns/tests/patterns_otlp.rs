@@ -6,12 +6,12 @@ mod common;
 
 use std::time::Duration;
 
-use common::{LogRec, SpanRec, assert_no_orphans, assert_tree};
 use parallel_patterns::{Outcome, Pattern, run};
+use telemetry_testkit::{RLog, RSpan, assert_no_orphans, assert_tree, mock};
 
 /// Runs `pattern` against a fresh receiver and returns what arrived.
-async fn exported(pattern: Pattern, spans: usize) -> (Outcome, Vec<SpanRec>, Vec<LogRec>) {
-    let server = common::receiver().await;
+async fn exported(pattern: Pattern, spans: usize) -> (Outcome, Vec<RSpan>, Vec<RLog>) {
+    let server = mock::receiver().await;
     let otel = common::otel(&server, &[]);
     let t = otel.telemetry();
     let outcome = run(pattern, &t).await.expect("the pattern runs");
@@ -22,11 +22,10 @@ async fn exported(pattern: Pattern, spans: usize) -> (Outcome, Vec<SpanRec>, Vec
         .wait_for_spans(spans, Duration::from_secs(10))
         .await
         .expect("every span arrives");
-    let all = common::spans(&server).await;
-    assert_eq!(all.len(), spans, "nothing else was exported");
-    assert_no_orphans(&all);
-    let logs = common::logs(&server).await;
-    (outcome, all, logs)
+    let got = server.with_collector(mock::received).await;
+    assert_eq!(got.spans.len(), spans, "nothing else was exported");
+    assert_no_orphans(&got.spans);
+    (outcome, got.spans, got.logs)
 }
 
 fn edges<'a>(
@@ -170,19 +169,19 @@ async fn fan_out_fan_in_records_the_failing_source() {
     );
     // The failing source's own span: status ERROR, error.type, an exception event.
     let api = &tree["query_api"];
-    assert_eq!(api.status, 2);
+    assert_eq!(api.status_code, "STATUS_CODE_ERROR");
     assert_eq!(api.attributes["error.type"], "SourceUnavailable");
     let exception = api
         .events
         .iter()
-        .find(|(n, _)| n == "exception")
+        .find(|e| e.name == "exception")
         .expect("an exception event");
     assert_eq!(
-        exception.1["exception.message"],
+        exception.attributes["exception.message"],
         "api is unavailable (HTTP 503)"
     );
     for ok in ["query_database", "query_cache"] {
-        assert_eq!(tree[ok].status, 0, "{ok}");
+        assert_eq!(tree[ok].status_code, "STATUS_CODE_UNSET", "{ok}");
         assert!(tree[ok].events.is_empty(), "{ok}");
     }
     // The fan-out span: an error-level log event for the failure.
@@ -190,17 +189,17 @@ async fn fan_out_fan_in_records_the_failing_source() {
     let failed = fan_out
         .events
         .iter()
-        .find(|(n, _)| n == "api_failed")
+        .find(|e| e.name == "api_failed")
         .expect("api_failed event");
-    assert_eq!(failed.1["level"], "ERROR");
-    assert_eq!(failed.1["source"], "api");
+    assert_eq!(failed.attributes["level"], "ERROR");
+    assert_eq!(failed.attributes["source"], "api");
     assert_eq!(fan_out.attributes["successful_queries"], "2");
     // And the same call as a log record in the trace, on the fan-out span.
     let record = logs
         .iter()
         .find(|l| l.body == "api_failed")
         .expect("an api_failed log record");
-    assert_eq!(record.severity, 17, "ERROR");
+    assert_eq!(record.severity_number, 17, "ERROR");
     assert_eq!(record.trace_id, id.to_string());
     assert_eq!(record.span_id, fan_out.span_id);
     assert_eq!(tree["aggregate"].attributes["total_items"], "6");

@@ -1,0 +1,41 @@
+//! Test support shared by the Agent Telemetry crates: what an in-process OTLP receiver got, as
+//! plain [`Received`] spans, log records and metric points, and assertions on trace trees.
+//!
+//! ```
+//! use telemetry_testkit::{assert_no_orphans, mock};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! // OTLP over HTTP/protobuf on 127.0.0.1 with an ephemeral port.
+//! let server = mock::receiver().await;
+//! let endpoint = format!("http://{}", server.addr());
+//! // ... export to `endpoint`, shut the pipeline down, `server.wait_for_spans(n, timeout)` ...
+//! # let _ = endpoint;
+//! let got = server.with_collector(mock::received).await;
+//! assert_no_orphans(&got.spans);
+//! assert!(got.logs.is_empty() && got.metrics.is_empty());
+//! server.shutdown().await.unwrap();
+//! # }
+//! ```
+//!
+//! - [`mock`]: start a `mock-collector` (HTTP/protobuf) and read it.
+//! - `fake` (feature `fake`): read `fake-opentelemetry-collector` (gRPC) exports, whose
+//!   values arrive as `Debug` strings.
+//! - [`received`]: the model ([`RSpan`], [`RLog`], [`RPoint`]) and look-ups such as
+//!   [`Received::span_named`] and [`Received::logs_of`].
+//! - [`tree`]: [`assert_tree`] (exact parent links by name, one trace id) and
+//!   [`assert_no_orphans`].
+//! - [`env`](mod@env): [`env_source`], configuration in code with the process environment
+//!   ignored.
+#![warn(missing_docs)]
+
+pub mod env;
+#[cfg(feature = "fake")]
+pub mod fake;
+pub mod mock;
+pub mod received;
+pub mod tree;
+
+pub use env::env_source;
+pub use received::{MetricKind, REvent, RLog, RPoint, RSpan, Received};
+pub use tree::{assert_no_orphans, assert_tree};
