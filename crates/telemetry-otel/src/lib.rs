@@ -321,7 +321,7 @@ impl OpenTelemetry {
     /// as its children (the core keeps the current scope in its own thread-local).
     pub fn otel_context(scope: &Context) -> opentelemetry::Context {
         match scope.extension::<OtelScope>() {
-            Some(s) => pipeline::parent_context(s.span_context.clone()),
+            Some(s) => s.as_parent().clone(),
             None => match (scope.correlation_id(), scope.span_id()) {
                 (Some(t), Some(s)) => pipeline::parent_context(SpanContext::new(
                     t.to_int().into(),
@@ -432,7 +432,16 @@ impl ContextualCorrelator for OpenTelemetry {
             // No traces exporter: scopes still carry ids (log records use them).
             return Ok(resolved.into_scope(None));
         };
-        let parent = self.parent_for(&resolved.parent, resolved.remote_parent.as_ref());
+        // A child of an OpenTelemetry scope (the common case) borrows the parent's cached
+        // context; other parents get one built for this call.
+        let built;
+        let parent = match resolved.parent.extension::<OtelScope>() {
+            Some(s) if resolved.remote_parent.is_none() => s.as_parent(),
+            _ => {
+                built = self.parent_for(&resolved.parent, resolved.remote_parent.as_ref());
+                &built
+            }
+        };
         let mut builder =
             SpanBuilder::from_name(resolved.name.clone()).with_kind(otel_kind(resolved.kind));
         if !resolved.attributes.is_empty() {
@@ -440,7 +449,7 @@ impl ContextualCorrelator for OpenTelemetry {
         }
         let span = {
             let _parked = ids::park(resolved.correlation_id.to_int(), resolved.span_id.to_int());
-            tracer.build_with_context(builder, &parent)
+            tracer.build_with_context(builder, parent)
         };
         let ext = OtelScope::new(span, inner.event_limit, inner.stats.clone());
         Ok(resolved.into_scope(Some(Box::new(ext))))

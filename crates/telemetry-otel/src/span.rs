@@ -11,8 +11,8 @@
 //! | cancelled (future dropped) | ended now, attribute `cancelled = true`; status stays UNSET (dropping a losing `select!` branch is not a failure), unless an error was recorded |
 
 use std::any::Any;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
 
 use opentelemetry::KeyValue;
@@ -27,6 +27,9 @@ use crate::export::Stats;
 pub(crate) struct OtelScope {
     pub(crate) span: Mutex<opentelemetry_sdk::trace::Span>,
     pub(crate) span_context: SpanContext,
+    // The OpenTelemetry `Context` children are started from, built by the first child and
+    // shared by the rest (saves an allocation and a `SpanContext` copy per child).
+    as_parent: OnceLock<opentelemetry::Context>,
     events: AtomicU32,
     event_limit: u32,
     stats: Arc<Stats>,
@@ -41,10 +44,17 @@ impl OtelScope {
         Self {
             span_context: span.span_context().clone(),
             span: Mutex::new(span),
+            as_parent: OnceLock::new(),
             events: AtomicU32::new(0),
             event_limit,
             stats,
         }
+    }
+
+    /// The OpenTelemetry `Context` whose span is this scope's, to start children from.
+    pub(crate) fn as_parent(&self) -> &opentelemetry::Context {
+        self.as_parent
+            .get_or_init(|| crate::pipeline::parent_context(self.span_context.clone()))
     }
 
     /// A log call as a span event: name = the message, attributes `level` (severity text,
