@@ -14,7 +14,9 @@ use agent_telemetry_benches::{CountingAllocator, record};
 use criterion::{Criterion, criterion_group, criterion_main};
 use opentelemetry::KeyValue;
 use opentelemetry::trace::{Span as _, Tracer as _};
-use telemetry_core::{CorrelatorExt, InstrumentDescriptor, Telemetry, attrs};
+use telemetry_core::{
+    CorrelatorExt, InstrumentDescriptor, Logger, NoOpCorrelator, NoOpLogger, Telemetry, attrs,
+};
 
 #[global_allocator]
 static ALLOC: CountingAllocator = CountingAllocator::new();
@@ -48,6 +50,14 @@ fn disabled(c: &mut Criterion) {
     case!("noop_scope", || drop(black_box(
         t.correlator.enter_scope("request", &[]).unwrap()
     )));
+    // Statically typed NoOp (no `dyn`): what generic code over the traits pays.
+    case!("noop_scope_static", || drop(black_box(
+        NoOpCorrelator.enter_scope("request", &[]).unwrap()
+    )));
+    case!("noop_log_static", || NoOpLogger.info(
+        black_box("session created"),
+        &attrs!["agent" => "planner"]
+    ));
     case!("noop_log", || t.logger.info(
         black_box("session created"),
         &attrs!["agent" => "planner"]

@@ -89,6 +89,16 @@ const ROWS: &[Row] = &[
     ),
     row(
         "disabled",
+        "NoOp scope enter+exit (`NoOpCorrelator`, static)",
+        C("disabled", "noop_scope_static"),
+        Some((
+            "`tracing` span, no subscriber",
+            C("disabled", "tracing_span"),
+        )),
+        Target::MaxNs(2.0),
+    ),
+    row(
+        "disabled",
         "NoOp scope enter+exit: allocations",
         X("disabled", "noop_scope_allocs"),
         None,
@@ -98,6 +108,16 @@ const ROWS: &[Row] = &[
         "disabled",
         "NoOp log call, `attrs!` built per call",
         C("disabled", "noop_log"),
+        Some((
+            "`tracing` event, no subscriber",
+            C("disabled", "tracing_event"),
+        )),
+        Target::MaxNs(2.0),
+    ),
+    row(
+        "disabled",
+        "NoOp log call (`NoOpLogger`, static), `attrs!` built per call",
+        C("disabled", "noop_log_static"),
         Some((
             "`tracing` event, no subscriber",
             C("disabled", "tracing_event"),
@@ -335,10 +355,17 @@ const ROWS: &[Row] = &[
     ),
     row(
         "export",
-        "drops at full speed, default queue (2048)",
+        "dropped at full speed (the 2048 queue overflows while the app emits faster than export)",
         X("export", "throughput_max_drops"),
         None,
-        Target::Max(0.0),
+        Target::None,
+    ),
+    row(
+        "export",
+        "OTLP gRPC throughput, paced at 100,000 spans/s (spans/s)",
+        X("export", "throughput_paced_100k"),
+        None,
+        Target::None,
     ),
     row(
         "export",
