@@ -354,11 +354,23 @@ impl Scope {
     }
 
     fn end_with(&mut self, how: ScopeEnd) {
+        self.end_lazily(|| how);
+    }
+
+    /// Marks the scope ended and tells the extension how, computing `how` only when there is
+    /// an extension to tell. Without one, a plain store suffices: a scope is owned, so only
+    /// its owner ends it, and the atomic swap (a locked instruction) is kept for the case
+    /// where it guards the extension's single `end` call.
+    #[inline]
+    fn end_lazily(&mut self, how: impl FnOnce() -> ScopeEnd) {
         if let Some(d) = self.context.data() {
-            if !d.ended.swap(true, Ordering::AcqRel) {
-                if let Some(ext) = &d.extension {
-                    ext.end(how);
+            match &d.extension {
+                Some(ext) => {
+                    if !d.ended.swap(true, Ordering::AcqRel) {
+                        ext.end(how());
+                    }
                 }
+                None => d.ended.store(true, Ordering::Release),
             }
         }
     }
@@ -377,12 +389,13 @@ impl Drop for Scope {
 impl Scope {
     #[inline(never)]
     fn end_on_drop(&mut self) {
-        let how = if std::thread::panicking() {
-            ScopeEnd::Panicked
-        } else {
-            ScopeEnd::Completed
-        };
-        self.end_with(how);
+        self.end_lazily(|| {
+            if std::thread::panicking() {
+                ScopeEnd::Panicked
+            } else {
+                ScopeEnd::Completed
+            }
+        });
     }
 }
 
@@ -516,6 +529,23 @@ mod tests {
         let (scope, ends) = recorded_scope("dropped");
         drop(scope.instrument(std::future::pending::<()>()));
         assert_eq!(*ends.lock().unwrap(), [ScopeEnd::Cancelled]);
+    }
+
+    #[test]
+    fn a_scope_without_extension_is_marked_ended_when_it_drops() {
+        let scope = ScopeOptions::new("plain")
+            .resolve()
+            .unwrap()
+            .into_scope(None);
+        let snapshot = scope.context().clone();
+        assert!(!snapshot.has_ended());
+        drop(scope.entered());
+        assert!(snapshot.has_ended());
+        let (scope, ends) = recorded_scope("with extension");
+        let snapshot = scope.context().clone();
+        drop(scope);
+        assert!(snapshot.has_ended());
+        assert_eq!(*ends.lock().unwrap(), [ScopeEnd::Completed]);
     }
 
     #[test]

@@ -60,13 +60,25 @@ pub(crate) struct Instruments {
     gauges: Cache<Gauge<f64>>,
 }
 
-/// Calls `f` with the attributes converted; none converted means no allocation.
+/// Calls `f` with the attributes converted. Up to 8 attributes (nearly every metric call) are
+/// converted into an array on the stack, so the conversion allocates nothing of its own
+/// (owned strings are still cloned); more go through a `Vec`.
 #[inline]
 fn with_kvs(attributes: &[Attribute], f: impl FnOnce(&[opentelemetry::KeyValue])) {
-    if attributes.is_empty() {
-        f(&[]);
-    } else {
-        f(&convert::key_values(attributes));
+    fn array<const N: usize>(a: &[Attribute]) -> [opentelemetry::KeyValue; N] {
+        std::array::from_fn(|i| convert::key_value(&a[i]))
+    }
+    match attributes.len() {
+        0 => f(&[]),
+        1 => f(&array::<1>(attributes)),
+        2 => f(&array::<2>(attributes)),
+        3 => f(&array::<3>(attributes)),
+        4 => f(&array::<4>(attributes)),
+        5 => f(&array::<5>(attributes)),
+        6 => f(&array::<6>(attributes)),
+        7 => f(&array::<7>(attributes)),
+        8 => f(&array::<8>(attributes)),
+        _ => f(&convert::key_values(attributes)),
     }
 }
 
