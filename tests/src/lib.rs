@@ -16,6 +16,38 @@
 //! with the shape `{"group", "case", "value", "unit"}`. `cargo xtask bench` reads both and
 //! writes README's Performance table.
 //!
+//! Run it with `cargo xtask bench` (about 15 minutes on 2 cores) or `cargo xtask bench --quick`
+//! (about 5); one group with `cargo bench -p agent-telemetry-benches --bench otel`.
+//! Wall-clock figures move with machine load (the table records the load average at the start);
+//! for tuning, count instructions instead: `valgrind --tool=callgrind <bench binary> --bench
+//! --profile-time 2 '^otel/scope$'` and divide by the call count of a per-iteration function.
+//!
+//! # Reading the targets (issue #7)
+//!
+//! - **NoOp ≤ 2 ns.** Met by a counter handle and a log call with prepared attributes. A scope
+//!   is a few ns: it builds `ScopeOptions`, validates the name (on purpose: code tested against
+//!   NoOp fails as it would in production) and returns a guard; through `Arc<dyn _>` that is an
+//!   indirect call with a 64-byte argument, where `tracing` checks a static callsite. Building
+//!   `attrs!` in the call costs 1–2 ns of its own, because the array must exist for the
+//!   indirect call. No NoOp call allocates.
+//! - **Basic scope ≤ 60 ns.** About 490 instructions: one `Arc` allocation and free (glibc,
+//!   about 150), four atomic read-modify-writes (attach, restore, strong and weak count), two
+//!   random ids. Around 60 ns on an idle core, more under load.
+//! - **OpenTelemetry ≤ 1.15× the raw SDK.** The scope does what the raw SDK does plus, per span,
+//!   the scope's own allocation, the boxed extension, the copy of its attributes (they serve
+//!   `Context::attribute` and inheritance) and an owned event name (the SDK takes `Cow<'static,
+//!   str>`, a log message is borrowed). Storing the extension inside the scope's allocation was
+//!   tried and reverted: moving the ~500-byte SDK span into it twice cost what the allocation
+//!   saved, and Basic scopes paid a virtual call. Closing the gap needs in-place construction.
+//! - **Export ≥ 100,000 spans/s with 0 drops.** Capacity is well above 100,000 spans/s; drops
+//!   at 100,000 spans/s come from the SDK's batch processor exporting one batch at a time on
+//!   one thread: at that rate the default queue (2048) holds 20 ms, and on a shared 2-core
+//!   machine (application, exporter, in-process receiver) a 20 ms stall of the export thread
+//!   happens.
+//! - **Server p50 ≤ 1.10× NoOp.** A scripted-model turn costs the engine little, so its
+//!   telemetry (about 8 spans, 8 log events and 10 metric records with 4–7 GenAI attributes
+//!   each, whose attribute sets the SDK hashes with SipHash) is a large share of it.
+//!
 //! ```
 //! // Case names become file names the way criterion makes its directory names safe.
 //! assert_eq!(agent_telemetry_benches::sanitize("p50 (µs)"), "p50___s_");
