@@ -251,7 +251,11 @@ impl ResolvedScope<'_> {
         } else {
             Attributes::from(self.attributes)
         };
-        let data = ScopeData {
+        // Allocate first, then write the fields into the allocation: `Arc::new(value)` builds
+        // the value on the stack and copies it (a `memcpy` call per scope), and
+        // `Arc::get_mut` would cost a locked compare-exchange.
+        let slot = Arc::<ScopeData>::new_uninit();
+        let value = ScopeData {
             name: self.name,
             correlation_id: self.correlation_id,
             span_id: self.span_id,
@@ -262,8 +266,18 @@ impl ResolvedScope<'_> {
             extension,
             ended: AtomicBool::new(false),
         };
+        // SAFETY: `slot` is the only handle to a fresh allocation, so nothing else can read or
+        // write it; `Arc::as_ptr` points at its (uninitialised) value, which `write` fills
+        // without reading or dropping the old contents, after which it is initialised.
+        let data = unsafe {
+            Arc::as_ptr(&slot)
+                .cast::<ScopeData>()
+                .cast_mut()
+                .write(value);
+            slot.assume_init()
+        };
         Scope {
-            context: Context(Some(Arc::new(data))),
+            context: Context(Some(data)),
         }
     }
 }
