@@ -35,9 +35,10 @@
 //!
 //! Built on the core traits only ([`Telemetry`](telemetry_core::Telemetry): correlator, logger,
 //! meter), so it works with NoOp, Basic and OpenTelemetry. Spans are core scopes; events are
-//! `Info` log calls whose message is the event name, made with the span current (with
-//! `telemetry-otel`: a span event of that name and a log record with the span's ids); metrics
-//! are core histograms and counters with the spec's buckets.
+//! `Info` named events ([`Logger::log_event`](telemetry_core::Logger::log_event)) made with the
+//! span current (with `telemetry-otel`: a span event of that name and a log record with that
+//! `EventName`, the content as its `Body`, and the span's ids); metrics are core histograms and
+//! counters with the spec's buckets.
 //!
 //! # Spans (v1.41)
 //!
