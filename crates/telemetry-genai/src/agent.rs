@@ -25,7 +25,7 @@ use crate::compat;
 use crate::content::{Message, Part};
 use crate::genai::GenAi;
 use crate::inference::InferenceBuilder;
-use crate::operation::{OpCore, OperationName, scope_accessors, span_name};
+use crate::operation::{OpCore, OperationName, scope_accessors, server_attributes, span_name};
 use crate::tool::ToolBuilder;
 use crate::usage::{Usage, UsageTotals};
 
@@ -174,10 +174,7 @@ impl AgentBuilder {
             open.push(Attribute::new(a::GEN_AI_CONVERSATION_ID, c.clone()));
         }
         if let Some((addr, port)) = &self.remote {
-            let mut server = vec![Attribute::new(a::SERVER_ADDRESS, addr.clone())];
-            if let Some(p) = port {
-                server.push(Attribute::new(a::SERVER_PORT, *p));
-            }
+            let server = server_attributes(addr.clone(), *port);
             metric_attrs.extend(server.iter().cloned());
             open.extend(server);
         }
@@ -415,10 +412,7 @@ impl CreateAgentBuilder {
     }
     /// `server.address` and `server.port` of the agent service.
     pub fn server(mut self, address: impl Into<String>, port: Option<u16>) -> Self {
-        self.server = vec![Attribute::new(a::SERVER_ADDRESS, address.into())];
-        if let Some(p) = port {
-            self.server.push(Attribute::new(a::SERVER_PORT, p));
-        }
+        self.server = server_attributes(address.into(), port);
         self
     }
     /// Opens the span.

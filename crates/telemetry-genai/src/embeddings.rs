@@ -8,7 +8,7 @@ use telemetry_core::{Attribute, SpanKind};
 
 use crate::attributes as a;
 use crate::genai::GenAi;
-use crate::operation::{OpCore, OperationName, scope_accessors, span_name};
+use crate::operation::{OpCore, OperationName, scope_accessors, server_attributes, span_name};
 use crate::usage::Usage;
 
 /// Describes an embeddings call; from [`GenAi::embeddings`].
@@ -46,10 +46,7 @@ impl EmbeddingsBuilder {
     }
     /// `server.address` and `server.port`.
     pub fn server(mut self, address: impl Into<String>, port: Option<u16>) -> Self {
-        self.server = vec![Attribute::new(a::SERVER_ADDRESS, address.into())];
-        if let Some(p) = port {
-            self.server.push(Attribute::new(a::SERVER_PORT, p));
-        }
+        self.server = server_attributes(address.into(), port);
         self
     }
     /// Opens the span.

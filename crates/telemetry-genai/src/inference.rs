@@ -18,7 +18,7 @@ use crate::attributes as a;
 use crate::compat;
 use crate::content::{Message, Part, ToolDefinition};
 use crate::genai::GenAi;
-use crate::operation::{OpCore, OperationName, scope_accessors, span_name};
+use crate::operation::{OpCore, OperationName, scope_accessors, server_attributes, span_name};
 use crate::streaming::StreamRecorder;
 use crate::usage::Usage;
 
@@ -184,10 +184,7 @@ impl InferenceBuilder {
         }
         let mut metric_attrs = common.clone();
         if let Some((addr, port)) = &self.server {
-            let server = [Attribute::new(a::SERVER_ADDRESS, addr.clone())]
-                .into_iter()
-                .chain(port.map(|p| Attribute::new(a::SERVER_PORT, p)));
-            let server: Vec<Attribute> = server.collect();
+            let server = server_attributes(addr.clone(), *port);
             metric_attrs.extend(server.iter().cloned());
             common.extend(server);
         }

@@ -64,6 +64,16 @@ impl fmt::Display for OperationName {
     }
 }
 
+/// `server.address` and, when known, `server.port` (semantic conventions v1.41, *server*
+/// attributes), as every remote operation sets them on its span and its metrics.
+pub(crate) fn server_attributes(address: String, port: Option<u16>) -> Vec<Attribute> {
+    let mut server = vec![Attribute::new(a::SERVER_ADDRESS, address)];
+    if let Some(p) = port {
+        server.push(Attribute::new(a::SERVER_PORT, p));
+    }
+    server
+}
+
 /// The span name: `{operation} {target}` (target = model, agent or tool name), or the bare
 /// operation when the target is unknown (v1.41 span naming).
 pub(crate) fn span_name(op: OperationName, target: Option<&str>) -> Cow<'static, str> {
