@@ -175,3 +175,83 @@ fn from_env_works_outside_and_inside_runtimes() {
         otel.shutdown(Duration::from_secs(5)).await.unwrap();
     });
 }
+
+/// An HTTP endpoint on 127.0.0.1 that reads each request and answers `status` with an empty
+/// body: a collector that rejects (4xx) or fails (5xx) every export. Stops when the test ends.
+fn rejecting_endpoint(status: u16) -> std::net::SocketAddr {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            // Keep-alive: answer every request on this connection.
+            loop {
+                let mut length = 0usize;
+                let mut line = String::new();
+                let mut saw_request = false;
+                loop {
+                    line.clear();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        break;
+                    }
+                    saw_request = true;
+                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
+                    if line == "\r\n" {
+                        break;
+                    }
+                }
+                if !saw_request {
+                    break;
+                }
+                let mut body = vec![0; length];
+                if reader.read_exact(&mut body).is_err() {
+                    break;
+                }
+                let response = format!("HTTP/1.1 {status} Rejected\r\ncontent-length: 0\r\n\r\n");
+                if stream.write_all(response.as_bytes()).is_err() {
+                    break;
+                }
+            }
+        }
+    });
+    addr
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_4xx_and_5xx_responses_are_counted_as_failed_exports() {
+    for status in [400u16, 500] {
+        let addr = rejecting_endpoint(status);
+        let otel = builder("rejected", &[])
+            .with_protocol(Protocol::HttpProtobuf)
+            .with_endpoint(format!("http://{addr}"))
+            .with_timeout(Duration::from_secs(2))
+            .build()
+            .unwrap();
+        for _ in 0..10 {
+            let _s = otel.enter_scope("rejected work", &[]).unwrap();
+            otel.info("exported into a wall", &[]);
+        }
+        let _ = tokio::time::timeout(GUARD, otel.shutdown(Duration::from_secs(5)))
+            .await
+            .expect("shutdown must return, not hang");
+        let deadline = Instant::now() + GUARD;
+        loop {
+            let f = otel.export_failures();
+            if f.traces.failed_exports > 0
+                && f.traces.failed_items == 10
+                && f.logs.failed_exports > 0
+            {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "HTTP {status} responses were not counted: {f:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
