@@ -17,21 +17,59 @@ use std::task::Poll;
 
 use crate::propagation::{RemoteParent, format_traceparent};
 use crate::scope::{ScopeExtension, SpanKind};
+use smallvec::SmallVec;
+
 use crate::{Attribute, AttributeValue, Attributes, CorrelationId, SpanId};
 
 /// Everything a scope is. Shared by its owner ([`Scope`](crate::Scope)), the thread-local slot
 /// while it is current, every [`Context`] snapshot, and its children (which keep their parent
 /// alive, so a child opened after its parent ended still links to it).
-pub(crate) struct ScopeData {
+///
+/// The implementation's extension is the unsized tail, so a scope and, say, its OpenTelemetry
+/// span share one allocation. `ScopeData` alone means `ScopeData<dyn ScopeExtension>`.
+pub(crate) struct ScopeData<E: ?Sized = dyn ScopeExtension> {
     pub(crate) name: Cow<'static, str>,
     pub(crate) correlation_id: CorrelationId,
     pub(crate) span_id: SpanId,
     pub(crate) kind: SpanKind,
     pub(crate) parent: Context,
     pub(crate) remote_parent: Option<Box<RemoteParent>>,
-    pub(crate) attributes: Mutex<Attributes>,
-    pub(crate) extension: Option<Box<dyn ScopeExtension>>,
+    pub(crate) attributes: Mutex<ScopeAttributes>,
     pub(crate) ended: AtomicBool,
+    /// False for scopes built without an extension (`extension` is then a no-op placeholder
+    /// whose hooks are never called).
+    pub(crate) has_extension: bool,
+    pub(crate) extension: E,
+}
+
+impl ScopeData {
+    #[inline]
+    pub(crate) fn extension(&self) -> Option<&dyn ScopeExtension> {
+        if self.has_extension {
+            Some(&self.extension)
+        } else {
+            None
+        }
+    }
+}
+
+/// A scope's own attributes, kept inline up to 4 (most scopes open with fewer), so copying
+/// them costs no allocation. Keys are unique, the last write winning.
+pub(crate) type ScopeAttributes = SmallVec<[Attribute; 4]>;
+
+/// Appends copies of `attributes`, later keys replacing earlier ones.
+#[inline]
+pub(crate) fn extend_unique(list: &mut ScopeAttributes, attributes: &[Attribute]) {
+    for a in attributes {
+        push_unique(list, a.clone());
+    }
+}
+
+fn push_unique(list: &mut ScopeAttributes, attribute: Attribute) {
+    match list.iter_mut().find(|a| a.key == attribute.key) {
+        Some(existing) => existing.value = attribute.value,
+        None => list.push(attribute),
+    }
 }
 
 thread_local! {
@@ -74,6 +112,32 @@ impl Context {
                 Self(snapshot)
             })
             .unwrap_or_default()
+    }
+
+    /// Runs `f` with the calling thread's current scope lent to it, without touching
+    /// reference counts (where [`current`](Self::current) costs an atomic increment and a
+    /// decrement): for implementations' per-call hot paths, such as a logger finding the
+    /// current span.
+    ///
+    /// While `f` runs, the scope is lent out: the thread has no current scope, so
+    /// `Context::current()` inside `f` returns none. `f` should only read `context`; scopes
+    /// entered inside `f` are not children of it. The scope is put back afterwards, also if
+    /// `f` panics.
+    ///
+    /// ```
+    /// use telemetry_core::{Context, ScopeOptions};
+    /// let scope = ScopeOptions::new("request").resolve()?.into_scope(None);
+    /// let _entered = scope.enter();
+    /// let name = Context::with_current(|cx| cx.name().map(str::to_owned));
+    /// assert_eq!(name.as_deref(), Some("request"));
+    /// assert_eq!(Context::current().name(), Some("request"));
+    /// # Ok::<(), telemetry_core::ScopeError>(())
+    /// ```
+    #[inline]
+    pub fn with_current<R>(f: impl FnOnce(&Context) -> R) -> R {
+        let mut lent = Context::none();
+        let back = SwapGuard::enter(&mut lent);
+        f(back.0)
     }
 
     /// Whether this is "no scope".
@@ -155,8 +219,9 @@ impl Context {
             d.attributes
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
-                .get(key)
-                .cloned()
+                .iter()
+                .find(|a| a.key == key)
+                .map(|a| a.value.clone())
         })
     }
 
@@ -174,23 +239,13 @@ impl Context {
     pub fn own_attributes(&self) -> Attributes {
         self.0
             .as_ref()
-            .map(|d| {
-                d.attributes
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .clone()
-            })
+            .map(|d| Attributes::from(&d.attributes.lock().unwrap_or_else(|p| p.into_inner())[..]))
             .unwrap_or_default()
     }
 
     /// The implementation's per-scope data, for example the OpenTelemetry span.
     pub fn extension<T: 'static>(&self) -> Option<&T> {
-        self.0
-            .as_ref()?
-            .extension
-            .as_ref()?
-            .as_any()
-            .downcast_ref::<T>()
+        self.0.as_ref()?.extension()?.as_any().downcast_ref::<T>()
     }
 
     /// The outgoing `traceparent` for this scope, sampled unless the remote caller said not.
@@ -405,11 +460,11 @@ impl Drop for SwapGuard<'_> {
 
 /// A helper for implementations: the attributes of a scope, to mutate after start.
 pub(crate) fn set_attribute(data: &ScopeData, attribute: Attribute) {
-    if let Some(ext) = &data.extension {
+    if let Some(ext) = data.extension() {
         ext.set_attribute(&attribute);
     }
-    data.attributes
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .push(attribute);
+    push_unique(
+        &mut data.attributes.lock().unwrap_or_else(|p| p.into_inner()),
+        attribute,
+    );
 }

@@ -9,9 +9,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::Poll;
 
-use crate::context::{ContextGuard, ScopeData, SwapGuard, set_attribute};
+use crate::context::{
+    ContextGuard, ScopeAttributes, ScopeData, SwapGuard, extend_unique, set_attribute,
+};
 use crate::propagation::RemoteParent;
-use crate::{Attribute, AttributeValue, Attributes, Context, CorrelationId, Key, SpanId};
+use crate::{Attribute, AttributeValue, Context, CorrelationId, Key, SpanId};
 
 /// The OpenTelemetry span kind of a scope (Trace API, *SpanKind*). Default `Internal`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -243,42 +245,88 @@ pub struct ResolvedScope<'a> {
 
 impl ResolvedScope<'_> {
     /// Builds the scope, attaching the implementation's extension (if any).
+    ///
+    /// A boxed extension costs a second allocation; prefer
+    /// [`into_scope_with`](Self::into_scope_with), which stores it inside the scope's own.
     #[inline]
     pub fn into_scope(self, extension: Option<Box<dyn ScopeExtension>>) -> Scope {
-        // Most scopes open without attributes: skip the copy loop for them.
-        let attributes = if self.attributes.is_empty() {
-            Attributes::new()
-        } else {
-            Attributes::from(self.attributes)
-        };
-        // Allocate first, then write the fields into the allocation: `Arc::new(value)` builds
-        // the value on the stack and copies it (a `memcpy` call per scope), and
-        // `Arc::get_mut` would cost a locked compare-exchange.
-        let slot = Arc::<ScopeData>::new_uninit();
-        let value = ScopeData {
-            name: self.name,
-            correlation_id: self.correlation_id,
-            span_id: self.span_id,
-            kind: self.kind,
-            parent: self.parent,
-            remote_parent: self.remote_parent.map(Box::new),
-            attributes: Mutex::new(attributes),
-            extension,
-            ended: AtomicBool::new(false),
-        };
-        // SAFETY: `slot` is the only handle to a fresh allocation, so nothing else can read or
-        // write it; `Arc::as_ptr` points at its (uninitialised) value, which `write` fills
-        // without reading or dropping the old contents, after which it is initialised.
-        let data = unsafe {
-            Arc::as_ptr(&slot)
-                .cast::<ScopeData>()
-                .cast_mut()
-                .write(value);
-            slot.assume_init()
-        };
-        Scope {
-            context: Context(Some(data)),
+        match extension {
+            None => self.build(|_| NoExtension, false),
+            Some(extension) => self.build(move |_| extension, true),
         }
+    }
+
+    /// Builds the scope with `make`'s extension stored inside the scope's allocation: one
+    /// allocation per scope. `make` sees the resolved scope (name, ids, parent, attributes)
+    /// and runs before anything else is built, so its result is written straight into place.
+    #[inline]
+    pub fn into_scope_with<E: ScopeExtension>(self, make: impl FnOnce(&Self) -> E) -> Scope {
+        self.build(make, true)
+    }
+
+    #[inline(always)]
+    fn build<E: ScopeExtension>(self, make: impl FnOnce(&Self) -> E, has_extension: bool) -> Scope {
+        // Allocate first and write each field into the allocation: `Arc::new(value)` builds
+        // the value on the stack and copies it (a `memcpy` of the extension, for OpenTelemetry
+        // an SDK span of several hundred bytes), and `Arc::get_mut` would cost a locked
+        // compare-exchange.
+        let slot = Arc::<ScopeData<E>>::new_uninit();
+        let p = Arc::as_ptr(&slot).cast::<ScopeData<E>>().cast_mut();
+        // SAFETY: `slot` is the only handle to a fresh allocation, so nothing else reads or
+        // writes it. Each `write` fills one field of the uninitialised value through a raw
+        // pointer, without reading or dropping old contents. Every field is written exactly
+        // once before `assume_init`. If `make` panics, `slot` is freed as uninitialised memory
+        // and nothing is dropped.
+        unsafe {
+            (&raw mut (*p).extension).write(make(&self));
+            (&raw mut (*p).has_extension).write(has_extension);
+            // Filled in place: building the list and moving it in would copy its inline
+            // storage (4 attributes, ~230 bytes).
+            (&raw mut (*p).attributes).write(Mutex::new(ScopeAttributes::new()));
+            if !self.attributes.is_empty() {
+                let list = (*(&raw mut (*p).attributes))
+                    .get_mut()
+                    .unwrap_or_else(|e| e.into_inner());
+                extend_unique(list, self.attributes);
+            }
+            (&raw mut (*p).name).write(self.name);
+            (&raw mut (*p).correlation_id).write(self.correlation_id);
+            (&raw mut (*p).span_id).write(self.span_id);
+            (&raw mut (*p).kind).write(self.kind);
+            (&raw mut (*p).parent).write(self.parent);
+            (&raw mut (*p).remote_parent).write(self.remote_parent.map(Box::new));
+            (&raw mut (*p).ended).write(AtomicBool::new(false));
+            let data: Arc<ScopeData<E>> = slot.assume_init();
+            Scope {
+                context: Context(Some(data)),
+            }
+        }
+    }
+}
+
+/// The extension of scopes built without one; its hooks are never called.
+struct NoExtension;
+
+impl ScopeExtension for NoExtension {
+    fn end(&self, _how: ScopeEnd) {}
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// A boxed extension forwards every hook, and [`Context::extension`] finds the boxed type.
+impl ScopeExtension for Box<dyn ScopeExtension> {
+    fn set_attribute(&self, attribute: &Attribute) {
+        (**self).set_attribute(attribute);
+    }
+    fn record_error(&self, error_type: &str, message: &str) {
+        (**self).record_error(error_type, message);
+    }
+    fn end(&self, how: ScopeEnd) {
+        (**self).end(how);
+    }
+    fn as_any(&self) -> &dyn Any {
+        (**self).as_any()
     }
 }
 
@@ -341,7 +389,7 @@ impl Scope {
     /// Marks the scope failed. `error_type` should be low-cardinality, as the `error.type`
     /// convention requires (an exception type name, an HTTP status, `timeout`, …).
     pub fn record_error(&self, error_type: &str, message: &str) {
-        if let Some(ext) = self.context.data().and_then(|d| d.extension.as_ref()) {
+        if let Some(ext) = self.context.data().and_then(ScopeData::extension) {
             ext.record_error(error_type, message);
         }
     }
@@ -372,19 +420,18 @@ impl Scope {
     }
 
     /// Marks the scope ended and tells the extension how, computing `how` only when there is
-    /// an extension to tell. Without one, a plain store suffices: a scope is owned, so only
-    /// its owner ends it, and the atomic swap (a locked instruction) is kept for the case
-    /// where it guards the extension's single `end` call.
+    /// an extension to tell. A plain load and store suffice (no locked read-modify-write):
+    /// only the owner ends a scope, through `&mut self`, so two ends never race; snapshots
+    /// only read the flag.
     #[inline]
     fn end_lazily(&mut self, how: impl FnOnce() -> ScopeEnd) {
         if let Some(d) = self.context.data() {
-            match &d.extension {
-                Some(ext) => {
-                    if !d.ended.swap(true, Ordering::AcqRel) {
-                        ext.end(how());
-                    }
-                }
-                None => d.ended.store(true, Ordering::Release),
+            if d.ended.load(Ordering::Acquire) {
+                return;
+            }
+            d.ended.store(true, Ordering::Release);
+            if let Some(ext) = d.extension() {
+                ext.end(how());
             }
         }
     }

@@ -336,7 +336,20 @@ impl OpenTelemetryBuilder {
         E: opentelemetry_sdk::trace::SpanExporter + 'static,
     {
         self.extra_span_processors
-            .push(crate::pipeline::ExtraSpanProcessor::new(exporter));
+            .push(crate::pipeline::ExtraSpanProcessor::exporter(exporter));
+        self
+    }
+
+    /// Adds a span processor of your own, as given (no batching added), in addition to
+    /// `OTEL_TRACES_EXPORTER`'s. For example a filtering processor, or a
+    /// `SimpleSpanProcessor` in front of a test exporter. What it exports is not counted in
+    /// [`ExportFailures`](crate::ExportFailures): only this crate's exporters are.
+    pub fn with_span_processor<P>(mut self, processor: P) -> Self
+    where
+        P: opentelemetry_sdk::trace::SpanProcessor + 'static,
+    {
+        self.extra_span_processors
+            .push(crate::pipeline::ExtraSpanProcessor::processor(processor));
         self
     }
 

@@ -31,7 +31,9 @@ pub struct SignalFailures {
     /// Items (spans, log records, metric exports) in those failed calls.
     pub failed_items: u64,
     /// Items handed to the pipeline but not (yet) given to an exporter: still queued, or
-    /// dropped because the batch queue was full. After shutdown, exactly the dropped ones.
+    /// dropped because the batch queue was full. Spans count from their start (they are
+    /// handed over when they end), so one still open is included. After shutdown, exactly
+    /// the dropped ones, plus spans that never ended.
     pub not_exported: u64,
 }
 
@@ -74,6 +76,8 @@ pub(crate) struct SignalStats {
 #[derive(Debug, Default)]
 pub(crate) struct Stats {
     pub(crate) signals: [SignalStats; 3],
+    /// How many span processors each ended, sampled span is handed to.
+    pub(crate) span_processors: AtomicU64,
     pub(crate) events_over_limit: AtomicU64,
     pub(crate) logs_without_destination: AtomicU64,
     warn_events: RateLimit,
@@ -130,6 +134,17 @@ impl Stats {
                 }
             }
         }
+    }
+
+    /// A sampled span started: it goes to every counted span processor when it ends.
+    /// Counted here, once per span, rather than by wrapping each processor, which would copy
+    /// every ended span once more.
+    #[inline]
+    pub(crate) fn span_started(&self) {
+        let n = self.span_processors.load(Ordering::Relaxed);
+        self.signal(Signal::Traces)
+            .submitted
+            .fetch_add(n, Ordering::Relaxed);
     }
 
     #[cold]

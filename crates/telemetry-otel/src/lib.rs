@@ -40,6 +40,13 @@
 //!   (Tempo `event:name`, Jaeger log fields), so message and level are both searchable.
 //!   A span keeps at most `OTEL_SPAN_EVENT_COUNT_LIMIT` (128) events; further log calls are
 //!   counted ([`ExportFailures::span_events_over_limit`]) and warned about (rate-limited).
+//!   Event names are interned: up to 4096 distinct messages of up to 128 bytes are copied once
+//!   per process and shared, so a log call does not allocate its name; longer or further
+//!   messages are copied per event.
+//! - **Cost.** A scope and its SDK span share one allocation, the scope's attributes (up to 4)
+//!   sit inline in it, and a log call borrows the current scope without reference-count
+//!   traffic. Spans are counted for [`ExportFailures`] when they start, not by wrapping each
+//!   span processor.
 //! - **Log call → log record**, when `OTEL_LOGS_EXPORTER` is `otlp` or `console` (the spec
 //!   default is `otlp`, kept here): severity number and text, body = message, attributes, and
 //!   the trace id and span id of the current scope set explicitly. Log records leave the
@@ -120,6 +127,7 @@ mod config;
 mod convert;
 mod export;
 mod ids;
+mod intern;
 mod meter;
 mod pipeline;
 mod span;
@@ -432,27 +440,33 @@ impl ContextualCorrelator for OpenTelemetry {
             // No traces exporter: scopes still carry ids (log records use them).
             return Ok(resolved.into_scope(None));
         };
-        // A child of an OpenTelemetry scope (the common case) borrows the parent's cached
-        // context; other parents get one built for this call.
-        let built;
-        let parent = match resolved.parent.extension::<OtelScope>() {
-            Some(s) if resolved.remote_parent.is_none() => s.as_parent(),
-            _ => {
-                built = self.parent_for(&resolved.parent, resolved.remote_parent.as_ref());
-                &built
+        // The span is built inside the scope's allocation (no second allocation, no copy of
+        // the SDK span).
+        Ok(resolved.into_scope_with(|r| {
+            // A child of an OpenTelemetry scope (the common case) borrows the parent's cached
+            // context; other parents get one built for this call.
+            let built;
+            let parent = match r.parent.extension::<OtelScope>() {
+                Some(s) if r.remote_parent.is_none() => s.as_parent(),
+                _ => {
+                    built = self.parent_for(&r.parent, r.remote_parent.as_ref());
+                    &built
+                }
+            };
+            let mut builder = SpanBuilder::from_name(r.name.clone()).with_kind(otel_kind(r.kind));
+            if !r.attributes.is_empty() {
+                builder.attributes = Some(convert::key_values(r.attributes));
             }
-        };
-        let mut builder =
-            SpanBuilder::from_name(resolved.name.clone()).with_kind(otel_kind(resolved.kind));
-        if !resolved.attributes.is_empty() {
-            builder.attributes = Some(convert::key_values(resolved.attributes));
-        }
-        let span = {
-            let _parked = ids::park(resolved.correlation_id.to_int(), resolved.span_id.to_int());
-            tracer.build_with_context(builder, parent)
-        };
-        let ext = OtelScope::new(span, inner.event_limit, inner.stats.clone());
-        Ok(resolved.into_scope(Some(Box::new(ext))))
+            let span = {
+                let _parked = ids::park(r.correlation_id.to_int(), r.span_id.to_int());
+                tracer.build_with_context(builder, parent)
+            };
+            if opentelemetry::trace::Span::span_context(&span).is_sampled() {
+                // Counted when handed over: a span still open at shutdown is never exported.
+                inner.stats.span_started();
+            }
+            OtelScope::new(span, inner.event_limit)
+        }))
     }
 
     fn current(&self) -> Context {
@@ -513,16 +527,20 @@ impl Logger for OpenTelemetry {
         if !inner.level.enabled(level) {
             return;
         }
-        let cx = Context::current();
-        let scope = cx.extension::<OtelScope>();
-        if let Some(s) = scope {
-            s.log_event(level, message, attributes);
-        }
-        match &inner.logger {
-            Some(logger) => self.emit_record(logger, level, None, message, attributes, &cx, scope),
-            None if scope.is_none() => inner.stats.log_without_destination(),
-            None => {}
-        }
+        // Borrowed, not cloned: no reference-count traffic per log call.
+        Context::with_current(|cx| {
+            let scope = cx.extension::<OtelScope>();
+            if let Some(s) = scope {
+                s.log_event(level, message, attributes, &inner.stats);
+            }
+            match &inner.logger {
+                Some(logger) => {
+                    self.emit_record(logger, level, None, message, attributes, cx, scope);
+                }
+                None if scope.is_none() => inner.stats.log_without_destination(),
+                None => {}
+            }
+        });
     }
 
     /// A span event named `name` (the body, if any, in the attribute
@@ -539,35 +557,36 @@ impl Logger for OpenTelemetry {
         if !inner.level.enabled(level) {
             return;
         }
-        let cx = Context::current();
-        let scope = cx.extension::<OtelScope>();
-        if let Some(s) = scope {
-            match body {
-                None => s.log_event(level, name, attributes),
-                Some(body) => {
-                    let mut all = Vec::with_capacity(attributes.len() + 1);
-                    all.extend_from_slice(attributes);
-                    all.push(Attribute::new(
-                        telemetry_core::EVENT_BODY_ATTRIBUTE,
-                        body.to_owned(),
-                    ));
-                    s.log_event(level, name, &all);
+        Context::with_current(|cx| {
+            let scope = cx.extension::<OtelScope>();
+            if let Some(s) = scope {
+                match body {
+                    None => s.log_event(level, name, attributes, &inner.stats),
+                    Some(body) => {
+                        let mut all = Vec::with_capacity(attributes.len() + 1);
+                        all.extend_from_slice(attributes);
+                        all.push(Attribute::new(
+                            telemetry_core::EVENT_BODY_ATTRIBUTE,
+                            body.to_owned(),
+                        ));
+                        s.log_event(level, name, &all, &inner.stats);
+                    }
                 }
             }
-        }
-        match &inner.logger {
-            Some(logger) => self.emit_record(
-                logger,
-                level,
-                Some(name),
-                body.unwrap_or_default(),
-                attributes,
-                &cx,
-                scope,
-            ),
-            None if scope.is_none() => inner.stats.log_without_destination(),
-            None => {}
-        }
+            match &inner.logger {
+                Some(logger) => self.emit_record(
+                    logger,
+                    level,
+                    Some(name),
+                    body.unwrap_or_default(),
+                    attributes,
+                    cx,
+                    scope,
+                ),
+                None if scope.is_none() => inner.stats.log_without_destination(),
+                None => {}
+            }
+        });
     }
 
     fn level(&self) -> Option<LogLevel> {

@@ -22,7 +22,8 @@ use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::logs::{BatchLogProcessor, LogProcessor, SdkLogRecord, SdkLoggerProvider};
 use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider, Temporality};
 use opentelemetry_sdk::trace::{
-    BatchSpanProcessor, Sampler, SdkTracerProvider, Span, SpanData, SpanLimits, SpanProcessor,
+    BatchSpanProcessor, Sampler, SdkTracerProvider, SpanLimits, SpanProcessor,
+    TracerProviderBuilder,
 };
 
 use crate::config::{
@@ -130,38 +131,9 @@ pub(crate) fn run_bounded<T: Send + 'static>(
     }
 }
 
-/// Counts spans and log records handed to the pipeline, so that what never reached an
-/// exporter (queue full) can be computed: submitted − exported − failed.
-#[derive(Debug)]
-struct CountingSpanProcessor<P> {
-    inner: P,
-    stats: Arc<Stats>,
-}
-
-impl<P: SpanProcessor> SpanProcessor for CountingSpanProcessor<P> {
-    fn on_start(&self, span: &mut Span, cx: &Context) {
-        self.inner.on_start(span, cx);
-    }
-    fn on_end(&self, span: SpanData) {
-        if span.span_context.is_sampled() {
-            self.stats
-                .signal(Signal::Traces)
-                .submitted
-                .fetch_add(1, Ordering::Relaxed);
-        }
-        self.inner.on_end(span);
-    }
-    fn force_flush(&self) -> OTelSdkResult {
-        self.inner.force_flush()
-    }
-    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-        self.inner.shutdown_with_timeout(timeout)
-    }
-    fn set_resource(&mut self, resource: &Resource) {
-        self.inner.set_resource(resource);
-    }
-}
-
+/// Counts log records handed to the pipeline, so that what never reached an exporter (queue
+/// full) can be computed: submitted − exported − failed. (Spans are counted where they end,
+/// in `OtelScope::end`.)
 #[derive(Debug)]
 struct CountingLogProcessor<P> {
     inner: P,
@@ -280,21 +252,49 @@ macro_rules! otlp_exporter {
     }};
 }
 
-/// A span exporter given in code, wrapped into its batch processor at build time.
-pub(crate) struct ExtraSpanProcessor(
-    Box<dyn FnOnce(Arc<Stats>, opentelemetry_sdk::trace::BatchConfig) -> BatchSpanProcessor + Send>,
-);
+type AddProcessor = Box<
+    dyn FnOnce(
+            TracerProviderBuilder,
+            Arc<Stats>,
+            opentelemetry_sdk::trace::BatchConfig,
+        ) -> TracerProviderBuilder
+        + Send,
+>;
+
+/// A span exporter or processor given in code, added to the tracer provider at build time.
+pub(crate) struct ExtraSpanProcessor {
+    add: AddProcessor,
+    /// Whether its exports are counted in `ExportFailures` (exporters are; processors of
+    /// the caller's own are opaque).
+    counted: bool,
+}
 
 impl ExtraSpanProcessor {
-    pub(crate) fn new<E: opentelemetry_sdk::trace::SpanExporter + 'static>(exporter: E) -> Self {
-        Self(Box::new(move |stats, batch| {
-            BatchSpanProcessor::builder(Counting {
-                inner: exporter,
-                stats,
-            })
-            .with_batch_config(batch)
-            .build()
-        }))
+    /// An exporter behind a batch processor with the `OTEL_BSP_*` settings, counted.
+    pub(crate) fn exporter<E: opentelemetry_sdk::trace::SpanExporter + 'static>(
+        exporter: E,
+    ) -> Self {
+        Self {
+            add: Box::new(move |b, stats, batch| {
+                b.with_span_processor(
+                    BatchSpanProcessor::builder(Counting {
+                        inner: exporter,
+                        stats,
+                    })
+                    .with_batch_config(batch)
+                    .build(),
+                )
+            }),
+            counted: true,
+        }
+    }
+
+    /// A processor as given, not counted.
+    pub(crate) fn processor<P: SpanProcessor + 'static>(processor: P) -> Self {
+        Self {
+            add: Box::new(move |b, _, _| b.with_span_processor(processor)),
+            counted: false,
+        }
     }
 }
 
@@ -375,17 +375,16 @@ pub(crate) fn build(
                 .with_batch_config(batch())
                 .build(),
             };
-            b = b.with_span_processor(CountingSpanProcessor {
-                inner: processor,
-                stats: stats.clone(),
-            });
+            b = b.with_span_processor(processor);
         }
+        let processors = cfg.exporters[0].len() + extras.iter().filter(|e| e.counted).count();
         for extra in extras {
-            b = b.with_span_processor(CountingSpanProcessor {
-                inner: (extra.0)(stats.clone(), batch()),
-                stats: stats.clone(),
-            });
+            b = (extra.add)(b, stats.clone(), batch());
         }
+        // Each ended span is handed to every processor; `OtelScope::end` counts that.
+        stats
+            .span_processors
+            .store(processors as u64, Ordering::Relaxed);
         Some(b.build())
     };
 

@@ -11,8 +11,7 @@
 //! | cancelled (future dropped) | ended now, attribute `cancelled = true`; status stays UNSET (dropping a losing `select!` branch is not a failure), unless an error was recorded |
 
 use std::any::Any;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 use std::time::SystemTime;
 
 use opentelemetry::KeyValue;
@@ -23,31 +22,32 @@ use telemetry_core::{Attribute, LogLevel, ScopeEnd, ScopeExtension};
 use crate::convert;
 use crate::export::Stats;
 
-/// The OpenTelemetry side of one scope: its SDK span and its event count.
+/// The OpenTelemetry side of one scope: its SDK span and its event count. Stored inside the
+/// scope's own allocation ([`ResolvedScope::into_scope_with`](telemetry_core::ResolvedScope::into_scope_with)).
 pub(crate) struct OtelScope {
-    pub(crate) span: Mutex<opentelemetry_sdk::trace::Span>,
+    pub(crate) span: Mutex<SpanState>,
     pub(crate) span_context: SpanContext,
     // The OpenTelemetry `Context` children are started from, built by the first child and
     // shared by the rest (saves an allocation and a `SpanContext` copy per child).
     as_parent: OnceLock<opentelemetry::Context>,
-    events: AtomicU32,
     event_limit: u32,
-    stats: Arc<Stats>,
+}
+
+/// What the lock guards: the span, and the events added to it (counted here, under the lock
+/// the event needs anyway, rather than with a separate atomic).
+pub(crate) struct SpanState {
+    pub(crate) span: opentelemetry_sdk::trace::Span,
+    events: u32,
 }
 
 impl OtelScope {
-    pub(crate) fn new(
-        span: opentelemetry_sdk::trace::Span,
-        event_limit: u32,
-        stats: Arc<Stats>,
-    ) -> Self {
+    #[inline(always)]
+    pub(crate) fn new(span: opentelemetry_sdk::trace::Span, event_limit: u32) -> Self {
         Self {
             span_context: span.span_context().clone(),
-            span: Mutex::new(span),
+            span: Mutex::new(SpanState { span, events: 0 }),
             as_parent: OnceLock::new(),
-            events: AtomicU32::new(0),
             event_limit,
-            stats,
         }
     }
 
@@ -60,17 +60,17 @@ impl OtelScope {
     /// A log call as a span event: name = the message, attributes `level` (severity text,
     /// e.g. `WARN`, as `tracing-opentelemetry` writes it) and `severity_number` (OTel Logs data
     /// model, 1–24, so `>= 13` filters warnings and worse), then the call's attributes.
-    pub(crate) fn log_event(&self, level: LogLevel, message: &str, attributes: &[Attribute]) {
+    pub(crate) fn log_event(
+        &self,
+        level: LogLevel,
+        message: &str,
+        attributes: &[Attribute],
+        stats: &Stats,
+    ) {
         if !self.span_context.is_sampled() {
             return;
         }
-        if self.events.fetch_add(1, Ordering::Relaxed) >= self.event_limit {
-            // Past the limit the SDK would drop the event; add an empty one so the exported
-            // span's `dropped_events_count` stays right, and count it here too.
-            self.span.lock().add_event("", Vec::new());
-            self.stats.event_over_limit(self.event_limit);
-            return;
-        }
+        // Build outside the lock.
         let mut kvs = Vec::with_capacity(attributes.len() + 2);
         kvs.push(KeyValue::new("level", level.severity_text()));
         kvs.push(KeyValue::new(
@@ -78,13 +78,22 @@ impl OtelScope {
             i64::from(level.severity_number()),
         ));
         kvs.extend(attributes.iter().map(convert::key_value));
-        let name = message.to_owned();
-        self.span
-            .lock()
-            .add_event_with_timestamp(name, SystemTime::now(), kvs);
+        let name = crate::intern::event_name(message);
+        let now = SystemTime::now();
+        let mut state = self.span.lock();
+        if state.events >= self.event_limit {
+            // Past the limit the SDK would drop the event; add an empty one so the exported
+            // span's `dropped_events_count` stays right, and count it here too.
+            state.span.add_event("", Vec::new());
+            drop(state);
+            stats.event_over_limit(self.event_limit);
+            return;
+        }
+        state.events += 1;
+        state.span.add_event_with_timestamp(name, now, kvs);
     }
 
-    fn exception(&self, span: &mut opentelemetry_sdk::trace::Span, ty: &str, message: &str) {
+    fn exception(span: &mut opentelemetry_sdk::trace::Span, ty: &str, message: &str) {
         span.add_event(
             "exception",
             vec![
@@ -97,25 +106,24 @@ impl OtelScope {
 
 impl ScopeExtension for OtelScope {
     fn set_attribute(&self, attribute: &Attribute) {
-        self.span
-            .lock()
-            .set_attribute(convert::key_value(attribute));
+        let kv = convert::key_value(attribute);
+        self.span.lock().span.set_attribute(kv);
     }
 
     fn record_error(&self, error_type: &str, message: &str) {
-        let mut span = self.span.lock();
+        let span = &mut self.span.lock().span;
         span.set_attribute(KeyValue::new("error.type", error_type.to_owned()));
-        self.exception(&mut span, error_type, message);
+        Self::exception(span, error_type, message);
         span.set_status(Status::error(message.to_owned()));
     }
 
     fn end(&self, how: ScopeEnd) {
-        let mut span = self.span.lock();
+        let span = &mut self.span.lock().span;
         match how {
             ScopeEnd::Completed => {}
             ScopeEnd::Panicked => {
                 span.set_attribute(KeyValue::new("error.type", "panic"));
-                self.exception(&mut span, "panic", "panicked while the scope was open");
+                Self::exception(span, "panic", "panicked while the scope was open");
                 span.set_status(Status::error("panicked"));
             }
             ScopeEnd::Cancelled => {

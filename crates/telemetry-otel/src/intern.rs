@@ -1,0 +1,187 @@
+//! Span event names from log messages, interned.
+//!
+//! The SDK takes an event name as `Cow<'static, str>` and a log message is borrowed, so each
+//! event would allocate and later free a copy of its message. Log messages are mostly a few
+//! distinct constants ("session created"; variable parts belong in attributes), so names are
+//! interned instead: copied and leaked once per process, then shared by every event.
+//!
+//! Interning is bounded: at most [`MAX_NAMES`] names of at most [`MAX_NAME_LEN`] bytes each
+//! (under 600 KiB in all). Longer messages, and new ones once the bound is reached, are copied
+//! per event as before, so a message with variable text costs memory per event, never for
+//! ever. Lookups go to a per-thread set first (no lock, no atomic); a name new to the thread
+//! is looked up in, or added to, the process-wide set under a mutex, once per thread.
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, OnceLock};
+
+/// At most this many distinct names are interned per process.
+pub(crate) const MAX_NAMES: usize = 4096;
+/// Messages longer than this (bytes) are never interned.
+pub(crate) const MAX_NAME_LEN: usize = 128;
+
+type Names = HashSet<&'static str, BuildHasherDefault<FxHasher>>;
+
+static GLOBAL: OnceLock<Mutex<Names>> = OnceLock::new();
+static FULL: AtomicBool = AtomicBool::new(false);
+
+thread_local! {
+    static LOCAL: RefCell<Names> = RefCell::new(Names::default());
+}
+
+/// The span event name for `message`: interned when it is (or can become) one of the
+/// process's interned names, a per-event copy otherwise.
+#[inline]
+pub(crate) fn event_name(message: &str) -> Cow<'static, str> {
+    if message.len() <= MAX_NAME_LEN {
+        let local = LOCAL
+            .try_with(|l| l.try_borrow().ok().and_then(|l| l.get(message).copied()))
+            .ok()
+            .flatten();
+        if let Some(name) = local {
+            return Cow::Borrowed(name);
+        }
+        if !FULL.load(Ordering::Relaxed) {
+            if let Some(name) = intern(message) {
+                return Cow::Borrowed(name);
+            }
+        }
+    }
+    Cow::Owned(message.to_owned())
+}
+
+#[cold]
+fn intern(message: &str) -> Option<&'static str> {
+    let mut global = GLOBAL
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    let name = intern_into(&mut global, message, MAX_NAMES);
+    if global.len() >= MAX_NAMES {
+        FULL.store(true, Ordering::Relaxed);
+    }
+    drop(global);
+    let name = name?;
+    let _ = LOCAL.try_with(|l| {
+        if let Ok(mut l) = l.try_borrow_mut() {
+            l.insert(name);
+        }
+    });
+    Some(name)
+}
+
+/// `message`'s name in `names`, added (leaked) if new and `names` has fewer than `max`.
+fn intern_into(names: &mut Names, message: &str, max: usize) -> Option<&'static str> {
+    if let Some(name) = names.get(message) {
+        return Some(name);
+    }
+    if names.len() >= max {
+        return None;
+    }
+    let name: &'static str = Box::leak(Box::from(message));
+    names.insert(name);
+    Some(name)
+}
+
+/// The Firefox/rustc hash (one multiply-rotate per 8 bytes): a few ns for a log message,
+/// where SipHash costs about as much as the allocation interning saves. Not resistant to
+/// crafted collisions, which here cost at most a slower lookup in a set bounded to
+/// [`MAX_NAMES`] entries.
+#[derive(Default)]
+struct FxHasher(u64);
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        // The length first: zero-padding the last word would otherwise make "a" and "a\0"
+        // collide.
+        self.add(bytes.len() as u64);
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().unwrap_or_default()));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equal_messages_share_one_interned_name() {
+        let owned = String::from("session created");
+        let (a, b) = (event_name(&owned), event_name("session created"));
+        let (Cow::Borrowed(a), Cow::Borrowed(b)) = (a, b) else {
+            panic!("short messages are interned");
+        };
+        assert_eq!(a, "session created");
+        assert!(std::ptr::eq(a, b), "one copy per process");
+        // Another thread finds the same copy through the process-wide set.
+        let c = std::thread::spawn(|| match event_name("session created") {
+            Cow::Borrowed(c) => c as *const str as *const u8 as usize,
+            Cow::Owned(_) => 0,
+        })
+        .join()
+        .unwrap();
+        assert_eq!(c, a.as_ptr() as usize);
+    }
+
+    #[test]
+    fn interning_stops_at_the_bound_and_keeps_what_it_has() {
+        let mut names = Names::default();
+        assert!(intern_into(&mut names, "a", 2).is_some());
+        assert!(intern_into(&mut names, "b", 2).is_some());
+        assert_eq!(
+            intern_into(&mut names, "c", 2),
+            None,
+            "full: copied per event"
+        );
+        assert_eq!(
+            intern_into(&mut names, "a", 2),
+            Some("a"),
+            "known names still found"
+        );
+        assert_eq!(names.len(), 2);
+    }
+
+    #[test]
+    fn long_messages_are_copied_per_event() {
+        let long = "x".repeat(MAX_NAME_LEN + 1);
+        assert!(matches!(event_name(&long), Cow::Owned(s) if s == long));
+    }
+
+    #[test]
+    fn the_hash_tells_apart_prefixes_and_lengths() {
+        use std::hash::BuildHasher;
+        let h = |s: &str| BuildHasherDefault::<FxHasher>::default().hash_one(s);
+        assert_ne!(h("a"), h("a\0"));
+        assert_ne!(h("abcdefgh"), h("abcdefghi"));
+        assert_eq!(h("same"), h("same"));
+    }
+}
