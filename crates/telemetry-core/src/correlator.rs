@@ -87,6 +87,7 @@ pub trait CorrelatorExt: ContextualCorrelator {
     ///
     /// # Errors
     /// As [`ContextualCorrelator::open_scope`].
+    #[inline]
     fn enter_scope(
         &self,
         name: impl Into<Cow<'static, str>>,
@@ -111,6 +112,7 @@ pub trait CorrelatorExt: ContextualCorrelator {
     ///
     /// # Errors
     /// As [`ContextualCorrelator::open_scope`].
+    #[inline]
     fn scoped<F: Future>(
         &self,
         name: impl Into<Cow<'static, str>>,
@@ -126,6 +128,7 @@ pub trait CorrelatorExt: ContextualCorrelator {
     ///
     /// # Errors
     /// As [`ContextualCorrelator::open_scope`].
+    #[inline]
     fn in_scope<R>(
         &self,
         name: impl Into<Cow<'static, str>>,

@@ -35,9 +35,7 @@ pub struct NoOpCorrelator;
 impl ContextualCorrelator for NoOpCorrelator {
     #[inline]
     fn open_scope(&self, options: ScopeOptions<'_>) -> Result<Scope, ScopeError> {
-        if !crate::scope::is_valid_name(options.name()) {
-            return Err(ScopeError::EmptyName);
-        }
+        options.discard()?;
         Ok(Scope::noop())
     }
     #[inline]

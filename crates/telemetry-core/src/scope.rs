@@ -4,13 +4,15 @@ use std::any::Any;
 use std::borrow::Cow;
 use std::fmt;
 use std::future::Future;
+use std::marker::PhantomData;
+use std::mem::ManuallyDrop;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::Poll;
 
 use crate::context::{
-    ContextGuard, ScopeAttributes, ScopeData, SwapGuard, extend_unique, set_attribute,
+    ContextGuard, ScopeAttributes, ScopeData, SwapGuard, extend_unique, set_attribute, swap_current,
 };
 use crate::propagation::RemoteParent;
 use crate::{Attribute, AttributeValue, Context, CorrelationId, Key, SpanId};
@@ -167,6 +169,24 @@ impl<'a> ScopeOptions<'a> {
     /// The name.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// Validates the name and drops the options, for correlators that record nothing.
+    ///
+    /// A parent that holds nothing (the default, or a root) is forgotten rather than dropped:
+    /// the options' drop glue is an out-of-line call, and NoOp scopes must cost nothing.
+    #[inline]
+    pub(crate) fn discard(self) -> Result<(), ScopeError> {
+        let valid = is_valid_name(&self.name);
+        match self.parent {
+            p @ (ParentChoice::Current | ParentChoice::Root(_)) => std::mem::forget(p),
+            p => drop(p),
+        }
+        if valid {
+            Ok(())
+        } else {
+            Err(ScopeError::EmptyName)
+        }
     }
 
     /// Validates the options and picks the ids. For implementations of `open_scope`.
@@ -373,9 +393,18 @@ impl Scope {
     /// Makes the scope current and ends it when the returned guard drops.
     #[inline]
     pub fn entered(self) -> ScopeGuard {
+        // The NoOp scope leaves the thread-local alone.
+        let previous = if self.context.is_none() {
+            None
+        } else {
+            let mut previous = self.context.clone();
+            swap_current(&mut previous);
+            Some(previous)
+        };
         ScopeGuard {
-            _current: self.enter(),
-            scope: self,
+            previous: ManuallyDrop::new(previous),
+            scope: ManuallyDrop::new(self),
+            _not_send: PhantomData,
         }
     }
 
@@ -471,9 +500,37 @@ impl fmt::Debug for Scope {
 /// [`Scope::instrument`] there.
 #[must_use = "the scope ends as soon as the guard is dropped"]
 pub struct ScopeGuard {
-    // Field order is drop order: restore the previous context, then end the scope.
-    _current: ContextGuard,
-    scope: Scope,
+    // `ManuallyDrop` so that the guard's only drop code is `Drop::drop` below: for the NoOp
+    // scope a single inlined branch, where field drop glue was an out-of-line call per guard.
+    /// The context to restore; `None` for the NoOp scope, which attached nothing.
+    previous: ManuallyDrop<Option<Context>>,
+    scope: ManuallyDrop<Scope>,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl Drop for ScopeGuard {
+    #[inline]
+    fn drop(&mut self) {
+        if self.scope.context.is_none() {
+            // The NoOp scope: nothing attached (`previous` is `None`), nothing to end.
+            return;
+        }
+        self.restore_and_end();
+    }
+}
+
+impl ScopeGuard {
+    fn restore_and_end(&mut self) {
+        if let Some(previous) = &mut *self.previous {
+            swap_current(previous);
+        }
+        // SAFETY: called once, from `drop`; neither field is used afterwards. Restore first,
+        // then end: the scope is no longer current when its extension hears it ended.
+        unsafe {
+            ManuallyDrop::drop(&mut self.previous);
+            ManuallyDrop::drop(&mut self.scope);
+        }
+    }
 }
 
 impl ScopeGuard {
