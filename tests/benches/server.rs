@@ -4,8 +4,9 @@
 //! Three servers run side by side (scripted model, local task API), one per telemetry. A
 //! reqwest client with 4 concurrent workers drives each: every turn creates a session and sends
 //! one message that calls two tools concurrently (calculator and clock), and the message
-//! request's latency is kept. The modes take turns in rounds, so load from elsewhere on the
-//! machine falls on all three alike. Basic logs at `info` as text to a discarding writer;
+//! request's latency is kept. The modes take turns in many short rounds, in rotating order, so
+//! load from elsewhere on the machine falls on all three alike (with 6 rounds the p50 ratio
+//! moved between 1.10 and 1.32 from one run to the next; 36 rounds steady it). Basic logs at `info` as text to a discarding writer;
 //! OpenTelemetry records spans (batch processor, discarding exporter), span events for logs
 //! and metrics (SDK aggregation; the periodic reader does not fire during the run). Not a
 //! criterion benchmark: the figures are percentiles and rates, recorded with
@@ -99,12 +100,23 @@ fn main() {
         .build()
         .expect("a tokio runtime");
     let (otel_telemetry, otel_pipeline) = otel();
+    // `AT_BENCH_SERVER_MODES=otel` (a comma-separated subset) runs only those modes, for
+    // profiling one of them.
+    let only = std::env::var("AT_BENCH_SERVER_MODES").ok();
     let modes: Vec<(&str, ServerTelemetry)> = vec![
         ("noop", ServerTelemetry::noop()),
         ("basic", basic()),
         ("otel", otel_telemetry),
-    ];
-    let (rounds, turns) = if quick() { (3, 200) } else { (6, 400) };
+    ]
+    .into_iter()
+    .filter(|(name, _)| {
+        only.as_deref()
+            .is_none_or(|o| o.split(',').any(|m| m == *name))
+    })
+    .collect();
+    // Many short rounds, in rotating order: machine load falls on all modes alike, and no
+    // mode always runs right after the same other one.
+    let (rounds, turns) = if quick() { (12, 200) } else { (36, 400) };
     rt.block_on(async {
         let http = reqwest::Client::new();
         let mut servers: Vec<(&str, RunningServer)> = Vec::new();
@@ -117,8 +129,10 @@ fn main() {
         }
         let mut latencies = vec![Vec::new(); servers.len()];
         let mut wall = vec![Duration::ZERO; servers.len()];
-        for _ in 0..rounds {
-            for (i, (_, server)) in servers.iter().enumerate() {
+        for round in 0..rounds {
+            for k in 0..servers.len() {
+                let i = (round + k) % servers.len();
+                let server = &servers[i].1;
                 let (l, w) = drive(&http, &server.base_url(), turns).await;
                 latencies[i].extend(l);
                 wall[i] += w;

@@ -304,9 +304,8 @@ impl ResolvedScope<'_> {
             // storage (4 attributes, ~230 bytes).
             (&raw mut (*p).attributes).write(Mutex::new(ScopeAttributes::new()));
             if !self.attributes.is_empty() {
-                let list = (*(&raw mut (*p).attributes))
-                    .get_mut()
-                    .unwrap_or_else(|e| e.into_inner());
+                // A reference to the field alone, which is initialised (the rest is not yet).
+                let list = (*p).attributes.get_mut().unwrap_or_else(|e| e.into_inner());
                 extend_unique(list, self.attributes);
             }
             (&raw mut (*p).name).write(self.name);
@@ -623,6 +622,33 @@ mod tests {
             .unwrap()
             .into_scope(Some(Box::new(Recorder(ends.clone()))));
         (scope, ends)
+    }
+
+    #[test]
+    fn an_inline_extension_is_found_told_once_and_dropped_with_the_scope() {
+        let ends = Arc::new(Mutex::new(Vec::new()));
+        let scope = ScopeOptions::new("inline")
+            .resolve()
+            .unwrap()
+            .into_scope_with(|r| {
+                assert_eq!(r.name, "inline");
+                Recorder(ends.clone())
+            });
+        let snapshot = scope.context().clone();
+        assert!(snapshot.extension::<Recorder>().is_some());
+        assert!(snapshot.extension::<String>().is_none());
+        drop(scope.entered());
+        assert_eq!(*ends.lock().unwrap(), [ScopeEnd::Completed]);
+        // The snapshot keeps the extension alive; dropping it frees the last reference.
+        assert_eq!(Arc::strong_count(&ends), 2);
+        drop(snapshot);
+        assert_eq!(Arc::strong_count(&ends), 1);
+
+        let plain = ScopeOptions::new("plain")
+            .resolve()
+            .unwrap()
+            .into_scope(None);
+        assert!(plain.context().extension::<Recorder>().is_none());
     }
 
     #[test]

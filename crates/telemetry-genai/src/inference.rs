@@ -389,21 +389,21 @@ impl InferenceSpan {
             self.core.set(u.key.clone(), u.value.clone());
         }
         // 3. Content on the span.
-        let output = if latest {
-            // *latest* (#363): finish_reason lives only in gen_ai.response.finish_reasons.
-            self.output
-                .iter()
-                .cloned()
-                .map(|mut m| {
-                    m.finish_reason = None;
-                    m
-                })
-                .collect()
-        } else {
-            self.output.clone()
-        };
         let mut content: Vec<(&'static str, String)> = Vec::new();
         if cfg.capture.on_span() || cfg.capture.on_event() {
+            let output: Vec<Message> = if latest {
+                // *latest* (#363): finish_reason lives only in gen_ai.response.finish_reasons.
+                self.output
+                    .iter()
+                    .cloned()
+                    .map(|mut m| {
+                        m.finish_reason = None;
+                        m
+                    })
+                    .collect()
+            } else {
+                self.output.clone()
+            };
             if let Some(s) = &self.system {
                 content.push((
                     a::GEN_AI_SYSTEM_INSTRUCTIONS,

@@ -14,7 +14,9 @@
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashSet;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasherDefault;
+
+use crate::fxhash::FxHasher;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
 
@@ -86,49 +88,6 @@ fn intern_into(names: &mut Names, message: &str, max: usize) -> Option<&'static 
     Some(name)
 }
 
-/// The Firefox/rustc hash (one multiply-rotate per 8 bytes): a few ns for a log message,
-/// where SipHash costs about as much as the allocation interning saves. Not resistant to
-/// crafted collisions, which here cost at most a slower lookup in a set bounded to
-/// [`MAX_NAMES`] entries.
-#[derive(Default)]
-struct FxHasher(u64);
-
-impl FxHasher {
-    #[inline]
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-impl Hasher for FxHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        // The length first: zero-padding the last word would otherwise make "a" and "a\0"
-        // collide.
-        self.add(bytes.len() as u64);
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            self.add(u64::from_le_bytes(c.try_into().unwrap_or_default()));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut word = [0u8; 8];
-            word[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(word));
-        }
-    }
-
-    #[inline]
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,14 +133,5 @@ mod tests {
     fn long_messages_are_copied_per_event() {
         let long = "x".repeat(MAX_NAME_LEN + 1);
         assert!(matches!(event_name(&long), Cow::Owned(s) if s == long));
-    }
-
-    #[test]
-    fn the_hash_tells_apart_prefixes_and_lengths() {
-        use std::hash::BuildHasher;
-        let h = |s: &str| BuildHasherDefault::<FxHasher>::default().hash_one(s);
-        assert_ne!(h("a"), h("a\0"));
-        assert_ne!(h("abcdefgh"), h("abcdefghi"));
-        assert_eq!(h("same"), h("same"));
     }
 }

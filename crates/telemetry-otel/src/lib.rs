@@ -126,6 +126,7 @@
 mod config;
 mod convert;
 mod export;
+mod fxhash;
 mod ids;
 mod intern;
 mod meter;
@@ -455,7 +456,11 @@ impl ContextualCorrelator for OpenTelemetry {
             };
             let mut builder = SpanBuilder::from_name(r.name.clone()).with_kind(otel_kind(r.kind));
             if !r.attributes.is_empty() {
-                builder.attributes = Some(convert::key_values(r.attributes));
+                // The SDK keeps this vector as the span's attribute list: room for a few set
+                // later (a status, token usage) saves regrowing it.
+                let mut kvs = Vec::with_capacity(r.attributes.len() + 4);
+                kvs.extend(r.attributes.iter().map(convert::key_value));
+                builder.attributes = Some(kvs);
             }
             let span = {
                 let _parked = ids::park(r.correlation_id.to_int(), r.span_id.to_int());

@@ -5,12 +5,25 @@
 //! descriptors with the same name and kind get the cached instrument. Histograms with unit `s`
 //! get [`DURATION_BUCKETS_SECONDS`] unless the descriptor gives boundaries, because the SDK's
 //! default buckets (0 … 10000) suit milliseconds.
+//!
+//! Each instrument keeps SDK *bound* instruments (the spec's `Bind` capability, the SDK's
+//! `experimental_metrics_bound_instruments`) for the attribute sets it has seen, up to
+//! [`MAX_BOUND`] per instrument. A repeated attribute set (the common case: metric attributes
+//! are low-cardinality by convention) then costs a hash of this crate's attributes and one
+//! aggregator update, instead of converting every attribute to a `KeyValue` (cloning owned
+//! strings) and the SDK's lookup (SipHash over every key and value, then a sort on a miss).
+//! Past the bound, records take the SDK's ordinary path, so nothing is lost.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::Arc;
 use std::time::Duration;
 
-use opentelemetry::metrics::{Counter, Gauge, Histogram, Meter, UpDownCounter};
+use opentelemetry::KeyValue;
+use opentelemetry::metrics::{
+    BoundCounter, BoundGauge, BoundHistogram, BoundUpDownCounter, Counter, Gauge, Histogram, Meter,
+    UpDownCounter,
+};
 use parking_lot::RwLock;
 use telemetry_core::{
     Attribute, CounterFn, DURATION_BUCKETS_SECONDS, GaugeFn, HistogramFn, InstrumentDescriptor,
@@ -18,6 +31,10 @@ use telemetry_core::{
 };
 
 use crate::convert;
+use crate::fxhash::FxHasher;
+
+/// At most this many attribute sets are bound per instrument.
+pub(crate) const MAX_BOUND: usize = 1024;
 
 /// A cache of one instrument kind, keyed by name. Hits take a read lock and do not allocate.
 struct Cache<T>(RwLock<HashMap<Box<str>, T>>);
@@ -54,10 +71,10 @@ impl<T: Clone> Cache<T> {
 /// Instruments of one `OpenTelemetry` value.
 pub(crate) struct Instruments {
     meter: Meter,
-    counters: Cache<Counter<u64>>,
-    up_down: Cache<UpDownCounter<i64>>,
-    histograms: Cache<Histogram<f64>>,
-    gauges: Cache<Gauge<f64>>,
+    counters: Cache<Arc<OtelCounter>>,
+    up_down: Cache<Arc<OtelUpDownCounter>>,
+    histograms: Cache<Arc<OtelHistogram>>,
+    gauges: Cache<Arc<OtelGauge>>,
 }
 
 /// Calls `f` with the attributes converted. Up to 8 attributes (nearly every metric call) are
@@ -93,27 +110,31 @@ impl Instruments {
         }
     }
 
-    pub(crate) fn counter(&self, d: &InstrumentDescriptor) -> Counter<u64> {
+    pub(crate) fn counter(&self, d: &InstrumentDescriptor) -> Arc<OtelCounter> {
         self.counters.get_or_create(d.name(), || {
-            self.meter
-                .u64_counter(d.name().to_owned())
-                .with_unit(d.unit().to_owned())
-                .with_description(d.description().to_owned())
-                .build()
+            Arc::new(OtelCounter::new(
+                self.meter
+                    .u64_counter(d.name().to_owned())
+                    .with_unit(d.unit().to_owned())
+                    .with_description(d.description().to_owned())
+                    .build(),
+            ))
         })
     }
 
-    pub(crate) fn up_down_counter(&self, d: &InstrumentDescriptor) -> UpDownCounter<i64> {
+    pub(crate) fn up_down_counter(&self, d: &InstrumentDescriptor) -> Arc<OtelUpDownCounter> {
         self.up_down.get_or_create(d.name(), || {
-            self.meter
-                .i64_up_down_counter(d.name().to_owned())
-                .with_unit(d.unit().to_owned())
-                .with_description(d.description().to_owned())
-                .build()
+            Arc::new(OtelUpDownCounter::new(
+                self.meter
+                    .i64_up_down_counter(d.name().to_owned())
+                    .with_unit(d.unit().to_owned())
+                    .with_description(d.description().to_owned())
+                    .build(),
+            ))
         })
     }
 
-    pub(crate) fn histogram(&self, d: &InstrumentDescriptor) -> Histogram<f64> {
+    pub(crate) fn histogram(&self, d: &InstrumentDescriptor) -> Arc<OtelHistogram> {
         self.histograms.get_or_create(d.name(), || {
             let b = self
                 .meter
@@ -123,31 +144,30 @@ impl Instruments {
             let boundaries = d
                 .boundaries()
                 .or((d.unit() == "s").then_some(DURATION_BUCKETS_SECONDS));
-            match boundaries {
+            Arc::new(OtelHistogram::new(match boundaries {
                 Some(bounds) => b.with_boundaries(bounds.to_vec()).build(),
                 None => b.build(),
-            }
+            }))
         })
     }
 
-    pub(crate) fn gauge(&self, d: &InstrumentDescriptor) -> Gauge<f64> {
+    pub(crate) fn gauge(&self, d: &InstrumentDescriptor) -> Arc<OtelGauge> {
         self.gauges.get_or_create(d.name(), || {
-            self.meter
-                .f64_gauge(d.name().to_owned())
-                .with_unit(d.unit().to_owned())
-                .with_description(d.description().to_owned())
-                .build()
+            Arc::new(OtelGauge::new(
+                self.meter
+                    .f64_gauge(d.name().to_owned())
+                    .with_unit(d.unit().to_owned())
+                    .with_description(d.description().to_owned())
+                    .build(),
+            ))
         })
     }
 
     pub(crate) fn record_counter(&self, name: &str, value: u64, attributes: &[Attribute]) {
-        let hit = self
-            .counters
-            .with(name, |c| with_kvs(attributes, |kv| c.add(value, kv)));
+        let hit = self.counters.with(name, |c| c.add(value, attributes));
         if !hit {
             if let Some(d) = descriptor(name) {
-                let c = self.counter(&d);
-                with_kvs(attributes, |kv| c.add(value, kv));
+                self.counter(&d).add(value, attributes);
             }
         }
     }
@@ -157,26 +177,20 @@ impl Instruments {
             diagnostics::drop_non_finite(name, value);
             return;
         }
-        let hit = self
-            .histograms
-            .with(name, |h| with_kvs(attributes, |kv| h.record(value, kv)));
+        let hit = self.histograms.with(name, |h| h.record(value, attributes));
         if !hit {
             if let Some(d) = descriptor(name) {
-                let h = self.histogram(&d);
-                with_kvs(attributes, |kv| h.record(value, kv));
+                self.histogram(&d).record(value, attributes);
             }
         }
     }
 
     pub(crate) fn record_duration(&self, name: &str, duration: Duration, attributes: &[Attribute]) {
         let value = duration.as_secs_f64();
-        let hit = self
-            .histograms
-            .with(name, |h| with_kvs(attributes, |kv| h.record(value, kv)));
+        let hit = self.histograms.with(name, |h| h.record(value, attributes));
         if !hit {
             if let Some(d) = descriptor(name) {
-                let h = self.histogram(&d.seconds());
-                with_kvs(attributes, |kv| h.record(value, kv));
+                self.histogram(&d.seconds()).record(value, attributes);
             }
         }
     }
@@ -191,49 +205,215 @@ fn descriptor(name: &str) -> Option<InstrumentDescriptor> {
     InstrumentDescriptor::new(name.to_owned()).ok()
 }
 
-/// Handle implementations over the SDK instruments.
-pub(crate) struct OtelCounter(pub(crate) Counter<u64>);
-pub(crate) struct OtelUpDownCounter(pub(crate) UpDownCounter<i64>);
-pub(crate) struct OtelHistogram(pub(crate) Histogram<f64>);
-pub(crate) struct OtelGauge(pub(crate) Gauge<f64>);
+/// Attribute sets and their bindings, keyed by the set's hash; each bucket holds the sets
+/// with that hash.
+type BindingMap<B> = HashMap<u64, Vec<(Box<[Attribute]>, B)>, BuildHasherDefault<FxHasher>>;
+
+/// Bound SDK instruments by attribute set, for one instrument.
+struct Bindings<B> {
+    map: RwLock<BindingMap<B>>,
+}
+
+impl<B> Bindings<B> {
+    fn new() -> Self {
+        Self {
+            map: RwLock::new(HashMap::default()),
+        }
+    }
+
+    /// Calls `hit` with the binding for `attributes`, binding it with `bind` if it is new and
+    /// there is room; otherwise calls `unbound` with the converted attributes.
+    #[inline]
+    fn with(
+        &self,
+        attributes: &[Attribute],
+        bind: impl FnOnce(&[KeyValue]) -> B,
+        hit: impl FnOnce(&B),
+        unbound: impl FnOnce(&[KeyValue]),
+    ) {
+        if attributes.is_empty() {
+            // The SDK keeps the empty set outside its map already: no lookup to save.
+            return unbound(&[]);
+        }
+        let hash = hash_attributes(attributes);
+        {
+            let map = self.map.read();
+            if let Some(b) = find(&map, hash, attributes) {
+                return hit(b);
+            }
+        }
+        self.bind_slow(hash, attributes, bind, hit, unbound);
+    }
+
+    #[cold]
+    fn bind_slow(
+        &self,
+        hash: u64,
+        attributes: &[Attribute],
+        bind: impl FnOnce(&[KeyValue]) -> B,
+        hit: impl FnOnce(&B),
+        unbound: impl FnOnce(&[KeyValue]),
+    ) {
+        let mut map = self.map.write();
+        if let Some(b) = find(&map, hash, attributes) {
+            return hit(b);
+        }
+        let bound: usize = map.values().map(Vec::len).sum();
+        if bound >= MAX_BOUND {
+            drop(map);
+            return with_kvs(attributes, unbound);
+        }
+        let b = with_kvs_value(attributes, bind);
+        let bucket = map.entry(hash).or_default();
+        bucket.push((attributes.into(), b));
+        if let Some((_, b)) = bucket.last() {
+            hit(b);
+        }
+    }
+}
+
+#[inline]
+fn find<'a, B>(map: &'a BindingMap<B>, hash: u64, attributes: &[Attribute]) -> Option<&'a B> {
+    map.get(&hash)?
+        .iter()
+        .find(|(set, _)| **set == *attributes)
+        .map(|(_, b)| b)
+}
+
+/// [`with_kvs`] for a closure that returns a value.
+fn with_kvs_value<R>(attributes: &[Attribute], f: impl FnOnce(&[KeyValue]) -> R) -> R {
+    let mut out = None;
+    with_kvs(attributes, |kv| out = Some(f(kv)));
+    // `with_kvs` always calls its closure.
+    out.unwrap_or_else(|| unreachable!("with_kvs calls its closure once"))
+}
+
+/// A hash of an attribute set, in order. Floats hash by their bits (a NaN value never equals
+/// itself, so such a set is bound again on every record until the bound is reached).
+fn hash_attributes(attributes: &[Attribute]) -> u64 {
+    use telemetry_core::AttributeValue as V;
+    let mut h = FxHasher::default();
+    for a in attributes {
+        a.key.as_ref().hash(&mut h);
+        match &a.value {
+            V::String(s) => {
+                h.write_u8(0);
+                s.as_ref().hash(&mut h);
+            }
+            V::Bool(b) => h.write_u64(1 | (u64::from(*b) << 8)),
+            V::I64(i) => {
+                h.write_u8(2);
+                h.write_u64(*i as u64);
+            }
+            V::F64(f) => {
+                h.write_u8(3);
+                h.write_u64(f.to_bits());
+            }
+            V::StringArray(v) => {
+                h.write_u8(4);
+                v.iter().for_each(|s| s.as_ref().hash(&mut h));
+            }
+            V::BoolArray(v) => {
+                h.write_u8(5);
+                v.hash(&mut h);
+            }
+            V::I64Array(v) => {
+                h.write_u8(6);
+                v.hash(&mut h);
+            }
+            V::F64Array(v) => {
+                h.write_u8(7);
+                v.iter().for_each(|f| h.write_u64(f.to_bits()));
+            }
+        }
+    }
+    h.finish()
+}
+
+/// Handle implementations over the SDK instruments, with their bindings.
+pub(crate) struct OtelCounter(Counter<u64>, Bindings<BoundCounter<u64>>);
+pub(crate) struct OtelUpDownCounter(UpDownCounter<i64>, Bindings<BoundUpDownCounter<i64>>);
+pub(crate) struct OtelHistogram(Histogram<f64>, Bindings<BoundHistogram<f64>>);
+pub(crate) struct OtelGauge(Gauge<f64>, Bindings<BoundGauge<f64>>);
+
+impl OtelCounter {
+    fn new(c: Counter<u64>) -> Self {
+        Self(c, Bindings::new())
+    }
+}
+impl OtelUpDownCounter {
+    fn new(c: UpDownCounter<i64>) -> Self {
+        Self(c, Bindings::new())
+    }
+}
+impl OtelHistogram {
+    fn new(h: Histogram<f64>) -> Self {
+        Self(h, Bindings::new())
+    }
+}
+impl OtelGauge {
+    fn new(g: Gauge<f64>) -> Self {
+        Self(g, Bindings::new())
+    }
+}
 
 impl CounterFn for OtelCounter {
     #[inline]
     fn add(&self, value: u64, attributes: &[Attribute]) {
-        with_kvs(attributes, |kv| self.0.add(value, kv));
+        self.1.with(
+            attributes,
+            |kv| self.0.bind(kv),
+            |b| b.add(value),
+            |kv| self.0.add(value, kv),
+        );
     }
 }
 
 impl UpDownCounterFn for OtelUpDownCounter {
     #[inline]
     fn add(&self, value: i64, attributes: &[Attribute]) {
-        with_kvs(attributes, |kv| self.0.add(value, kv));
+        self.1.with(
+            attributes,
+            |kv| self.0.bind(kv),
+            |b| b.add(value),
+            |kv| self.0.add(value, kv),
+        );
     }
 }
 
 impl HistogramFn for OtelHistogram {
     #[inline]
     fn record(&self, value: f64, attributes: &[Attribute]) {
-        with_kvs(attributes, |kv| self.0.record(value, kv));
+        self.1.with(
+            attributes,
+            |kv| self.0.bind(kv),
+            |b| b.record(value),
+            |kv| self.0.record(value, kv),
+        );
     }
 }
 
 impl GaugeFn for OtelGauge {
     #[inline]
     fn record(&self, value: f64, attributes: &[Attribute]) {
-        with_kvs(attributes, |kv| self.0.record(value, kv));
+        self.1.with(
+            attributes,
+            |kv| self.0.bind(kv),
+            |b| b.record(value),
+            |kv| self.0.record(value, kv),
+        );
     }
 }
 
-pub(crate) fn counter_handle(c: Counter<u64>) -> telemetry_core::Counter {
-    telemetry_core::Counter::new(Arc::new(OtelCounter(c)))
+pub(crate) fn counter_handle(c: Arc<OtelCounter>) -> telemetry_core::Counter {
+    telemetry_core::Counter::new(c)
 }
-pub(crate) fn up_down_handle(c: UpDownCounter<i64>) -> telemetry_core::UpDownCounter {
-    telemetry_core::UpDownCounter::new(Arc::new(OtelUpDownCounter(c)))
+pub(crate) fn up_down_handle(c: Arc<OtelUpDownCounter>) -> telemetry_core::UpDownCounter {
+    telemetry_core::UpDownCounter::new(c)
 }
-pub(crate) fn histogram_handle(h: Histogram<f64>) -> telemetry_core::Histogram {
-    telemetry_core::Histogram::new(Arc::new(OtelHistogram(h)))
+pub(crate) fn histogram_handle(h: Arc<OtelHistogram>) -> telemetry_core::Histogram {
+    telemetry_core::Histogram::new(h)
 }
-pub(crate) fn gauge_handle(g: Gauge<f64>) -> telemetry_core::Gauge {
-    telemetry_core::Gauge::new(Arc::new(OtelGauge(g)))
+pub(crate) fn gauge_handle(g: Arc<OtelGauge>) -> telemetry_core::Gauge {
+    telemetry_core::Gauge::new(g)
 }

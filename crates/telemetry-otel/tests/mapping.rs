@@ -256,3 +256,54 @@ async fn log_event_sets_event_name_and_body() {
         .await;
     server.shutdown().await.unwrap();
 }
+
+/// A processor of the caller's own sees every span as given (here, synchronously, with the
+/// span events the log calls became) and is not part of `ExportFailures`.
+#[test]
+fn a_custom_span_processor_receives_spans_uncounted() {
+    use opentelemetry_sdk::error::OTelSdkResult;
+    use opentelemetry_sdk::trace::{SimpleSpanProcessor, SpanData, SpanExporter};
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Debug, Default, Clone)]
+    struct Collect(Arc<Mutex<Vec<(String, Vec<String>)>>>);
+    impl SpanExporter for Collect {
+        async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+            let mut got = self.0.lock().unwrap();
+            for s in batch {
+                let events = s.events.iter().map(|e| e.name.to_string()).collect();
+                got.push((s.name.to_string(), events));
+            }
+            Ok(())
+        }
+    }
+
+    let collect = Collect::default();
+    let none = [
+        ("OTEL_TRACES_EXPORTER", "none"),
+        ("OTEL_LOGS_EXPORTER", "none"),
+        ("OTEL_METRICS_EXPORTER", "none"),
+    ];
+    let otel = builder("custom", &none)
+        .with_span_processor(SimpleSpanProcessor::new(collect.clone()))
+        .build()
+        .unwrap();
+    {
+        let _request = otel.enter_scope("request", &[]).unwrap();
+        let message = String::from("cache miss");
+        otel.info(&message, &[]);
+        otel.info("cache miss", &[]);
+    }
+    assert_eq!(
+        *collect.0.lock().unwrap(),
+        [(
+            "request".to_owned(),
+            vec!["cache miss".to_owned(), "cache miss".to_owned()]
+        )]
+    );
+    assert!(
+        otel.export_failures().is_empty(),
+        "{:?}",
+        otel.export_failures()
+    );
+}
