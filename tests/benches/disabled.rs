@@ -62,6 +62,12 @@ fn disabled(c: &mut Criterion) {
         black_box("session created"),
         &attrs!["agent" => "planner"]
     ));
+    // The level-checked macro: attributes are built only when the level is enabled.
+    case!("noop_log_macro", || telemetry_core::info!(
+        t.logger,
+        black_box("session created"),
+        "agent" => "planner"
+    ));
     case!("noop_log_prepared", || t
         .logger
         .info(black_box("session created"), &prepared_log));

@@ -126,6 +126,16 @@ const ROWS: &[Row] = &[
     ),
     row(
         "disabled",
+        "NoOp log call, `info!` macro (attributes built only when enabled)",
+        C("disabled", "noop_log_macro"),
+        Some((
+            "`tracing` event, no subscriber",
+            C("disabled", "tracing_event"),
+        )),
+        Target::MaxNs(2.0),
+    ),
+    row(
+        "disabled",
         "NoOp log call, attributes prepared",
         C("disabled", "noop_log_prepared"),
         Some((

@@ -117,3 +117,77 @@ pub trait Logger: Send + Sync {
         self.log(LogLevel::Critical, message, attributes);
     }
 }
+
+/// Logs through `logger` at `level`, building the attributes only when the level is enabled,
+/// as `log::log!` and `tracing::event!` do: a disabled call costs one
+/// [`enabled`](Logger::enabled) check (a virtual call through `Arc<dyn Logger>`, nothing for a
+/// statically known [`NoOpLogger`](crate::NoOpLogger)), where `logger.info(msg, &attrs![…])`
+/// builds and drops the attribute array first.
+///
+/// `logger` is anything with the [`Logger`] methods: a logger, a reference, an `Arc<dyn Logger>`.
+/// Attributes are `key => value` pairs as in [`attrs!`](crate::attrs).
+///
+/// ```
+/// use std::sync::Arc;
+/// use telemetry_core::{LogLevel, Logger, NoOpLogger, log};
+/// let logger: Arc<dyn Logger> = Arc::new(NoOpLogger);
+/// log!(logger, LogLevel::Info, "session created", "agent" => "planner", "turns" => 3);
+/// log!(logger, LogLevel::Warning, "slow model");
+/// ```
+#[macro_export]
+macro_rules! log {
+    ($logger:expr, $level:expr, $message:expr $(, $key:expr => $value:expr)* $(,)?) => {{
+        #[allow(unused_imports)]
+        use $crate::Logger as _;
+        let logger = &$logger;
+        let level: $crate::LogLevel = $level;
+        if logger.enabled(level) {
+            logger.log(level, $message, &$crate::attrs![$($key => $value),*]);
+        }
+    }};
+}
+
+/// [`log!`](crate::log) at `Trace`.
+#[macro_export]
+macro_rules! trace {
+    ($logger:expr, $($rest:tt)+) => { $crate::log!($logger, $crate::LogLevel::Trace, $($rest)+) };
+}
+
+/// [`log!`](crate::log) at `Debug`.
+#[macro_export]
+macro_rules! debug {
+    ($logger:expr, $($rest:tt)+) => { $crate::log!($logger, $crate::LogLevel::Debug, $($rest)+) };
+}
+
+/// [`log!`](crate::log) at `Info`.
+///
+/// ```
+/// use telemetry_core::{NoOpLogger, info};
+/// info!(NoOpLogger, "session created", "agent" => "planner");
+/// ```
+#[macro_export]
+macro_rules! info {
+    ($logger:expr, $($rest:tt)+) => { $crate::log!($logger, $crate::LogLevel::Info, $($rest)+) };
+}
+
+/// [`log!`](crate::log) at `Warning`.
+#[macro_export]
+macro_rules! warning {
+    ($logger:expr, $($rest:tt)+) => {
+        $crate::log!($logger, $crate::LogLevel::Warning, $($rest)+)
+    };
+}
+
+/// [`log!`](crate::log) at `Error`.
+#[macro_export]
+macro_rules! error {
+    ($logger:expr, $($rest:tt)+) => { $crate::log!($logger, $crate::LogLevel::Error, $($rest)+) };
+}
+
+/// [`log!`](crate::log) at `Critical`.
+#[macro_export]
+macro_rules! critical {
+    ($logger:expr, $($rest:tt)+) => {
+        $crate::log!($logger, $crate::LogLevel::Critical, $($rest)+)
+    };
+}
