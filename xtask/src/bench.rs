@@ -12,6 +12,7 @@
 //! `## Performance`; the section is appended to README.md when missing, and nothing else in
 //! the file changes.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -509,9 +510,18 @@ fn read_json(path: &Path, since: SystemTime) -> Option<Value> {
     serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()
 }
 
-fn read(home: &Path, source: Source, since: SystemTime) -> Option<Figure> {
+/// Criterion medians that replace the last run's: `(group, case directory)` → ns.
+type Overrides = HashMap<(String, String), f64>;
+
+fn read(home: &Path, source: Source, since: SystemTime, overrides: &Overrides) -> Option<Figure> {
     match source {
         Source::Criterion(group, case) => {
+            if let Some(v) = overrides.get(&(safe(group), safe(case))) {
+                return Some(Figure {
+                    value: *v,
+                    unit: "ns".into(),
+                });
+            }
             let path = home
                 .join(safe(group))
                 .join(safe(case))
@@ -649,6 +659,7 @@ fn render(
     quick: bool,
     machine: &str,
     date: &str,
+    overrides: &Overrides,
 ) -> (String, usize) {
     let mut out = String::new();
     let mode = if quick {
@@ -656,18 +667,29 @@ fn render(
     } else {
         "`cargo xtask bench`"
     };
+    let repeated = if quick {
+        String::new()
+    } else {
+        let groups: Vec<String> = REPEATED
+            .iter()
+            .map(|(g, n)| format!("`{g}` group's are the median of {n} runs of the group"))
+            .collect();
+        format!(" (the {})", groups.join(", "))
+    };
     let _ = writeln!(
         out,
-        "Measured by {mode} on {date}: {machine}. Times are criterion medians per operation; \
-         every ratio compares figures from this one run. Reference = the comparison it is \
-         measured against; ratio = this row ÷ reference.\n"
+        "Measured by {mode} on {date}: {machine}. Times are criterion medians per \
+         operation{repeated}; every ratio compares figures from the same run or runs. \
+         Reference = the comparison it is measured against; ratio = this row ÷ reference.\n"
     );
     out.push_str("| group | case | ns/op | reference | ratio | target | met? |\n");
     out.push_str("| --- | --- | --- | --- | --- | --- | --- |\n");
     let mut missing = 0;
     for r in ROWS {
-        let value = read(home, r.value, since);
-        let reference = r.reference.map(|(name, s)| (name, read(home, s, since)));
+        let value = read(home, r.value, since, overrides);
+        let reference = r
+            .reference
+            .map(|(name, s)| (name, read(home, s, since, overrides)));
         let (value_text, unit) = match &value {
             Some(f) => (fmt_value(f), f.unit.clone()),
             None => {
@@ -740,6 +762,35 @@ fn splice(readme: &str, table: &str) -> String {
     out
 }
 
+/// Groups whose criterion cases are measured this many times (whole group, separate
+/// processes) in a full run and reported as the median: the OpenTelemetry span cases moved by
+/// up to 30 % between identical runs on this 2-core machine (allocator and scheduler state),
+/// which one run cannot tell apart from a real change.
+const REPEATED: &[(&str, usize)] = &[("otel", 3)];
+
+/// Adds the median of every case of `group` written since `since` to `samples`, by case
+/// directory.
+fn collect_medians(
+    home: &Path,
+    group: &str,
+    since: SystemTime,
+    samples: &mut HashMap<String, Vec<f64>>,
+) {
+    let Ok(entries) = std::fs::read_dir(home.join(safe(group))) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let path = e.path().join("new").join("estimates.json");
+        let median = read_json(&path, since).and_then(|v| v["median"]["point_estimate"].as_f64());
+        if let Some(m) = median {
+            samples
+                .entry(e.file_name().to_string_lossy().into_owned())
+                .or_default()
+                .push(m);
+        }
+    }
+}
+
 /// Runs the suite and rewrites README's table.
 pub(crate) fn run(
     quick: bool,
@@ -769,7 +820,32 @@ pub(crate) fn run(
     ];
     cargo(&args, &env)?;
 
-    let (table, missing) = render(&home, since, quick, &machine, &date);
+    let mut overrides = Overrides::new();
+    if !quick {
+        for (group, runs) in REPEATED {
+            let mut samples: HashMap<String, Vec<f64>> = HashMap::new();
+            collect_medians(&home, group, since, &mut samples);
+            for _ in 1..*runs {
+                let bench_args = [
+                    "bench",
+                    "--package",
+                    PACKAGE,
+                    "--bench",
+                    group,
+                    "--",
+                    "--noplot",
+                ];
+                cargo(&bench_args, &env)?;
+                collect_medians(&home, group, since, &mut samples);
+            }
+            for (case, mut v) in samples {
+                v.sort_by(f64::total_cmp);
+                overrides.insert((safe(group), case), v[v.len() / 2]);
+            }
+        }
+    }
+
+    let (table, missing) = render(&home, since, quick, &machine, &date, &overrides);
     let readme_path = root.join("README.md");
     let readme = std::fs::read_to_string(&readme_path)
         .map_err(|e| format!("could not read {}: {e}", readme_path.display()))?;

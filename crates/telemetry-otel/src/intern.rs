@@ -12,7 +12,7 @@
 //! is looked up in, or added to, the process-wide set under a mutex, once per thread.
 
 use std::borrow::Cow;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
 use std::hash::BuildHasherDefault;
 
@@ -32,6 +32,12 @@ static FULL: AtomicBool = AtomicBool::new(false);
 
 thread_local! {
     static LOCAL: RefCell<Names> = RefCell::new(Names::default());
+    /// In front of `LOCAL`: the interned name last seen for a message at an address, in 16
+    /// slots picked by the message's address and length. A log call site passes the same
+    /// literal every time, so this usually hits with one comparison of the bytes (always made:
+    /// a borrowed message's memory may since hold other text).
+    static RECENT: [Cell<(usize, &'static str)>; 16] =
+        const { [const { Cell::new((0, "")) }; 16] };
 }
 
 /// The span event name for `message`: interned when it is (or can become) one of the
@@ -39,17 +45,27 @@ thread_local! {
 #[inline]
 pub(crate) fn event_name(message: &str) -> Cow<'static, str> {
     if message.len() <= MAX_NAME_LEN {
+        let address = message.as_ptr() as usize;
+        let slot = (address ^ (address >> 7) ^ message.len()) & 15;
+        let recent = RECENT.try_with(|r| {
+            let (at, name) = r[slot].get();
+            (at == address && name == message).then_some(name)
+        });
+        if let Ok(Some(name)) = recent {
+            return Cow::Borrowed(name);
+        }
         let local = LOCAL
             .try_with(|l| l.try_borrow().ok().and_then(|l| l.get(message).copied()))
             .ok()
             .flatten();
-        if let Some(name) = local {
+        let name = match local {
+            Some(name) => Some(name),
+            None if !FULL.load(Ordering::Relaxed) => intern(message),
+            None => None,
+        };
+        if let Some(name) = name {
+            let _ = RECENT.try_with(|r| r[slot].set((address, name)));
             return Cow::Borrowed(name);
-        }
-        if !FULL.load(Ordering::Relaxed) {
-            if let Some(name) = intern(message) {
-                return Cow::Borrowed(name);
-            }
         }
     }
     Cow::Owned(message.to_owned())
@@ -109,6 +125,17 @@ mod tests {
         .join()
         .unwrap();
         assert_eq!(c, a.as_ptr() as usize);
+    }
+
+    #[test]
+    fn new_text_at_a_remembered_address_gets_its_own_name() {
+        let mut buf = String::from("alpha");
+        let address = buf.as_ptr();
+        assert_eq!(event_name(&buf), "alpha");
+        assert_eq!(event_name(&buf), "alpha");
+        buf.replace_range(.., "bravo");
+        assert_eq!(buf.as_ptr(), address, "same memory, same length");
+        assert_eq!(event_name(&buf), "bravo");
     }
 
     #[test]
