@@ -265,8 +265,10 @@ fn a_custom_span_processor_receives_spans_uncounted() {
     use opentelemetry_sdk::trace::{SimpleSpanProcessor, SpanData, SpanExporter};
     use std::sync::{Arc, Mutex};
 
+    /// Span name and its event names.
+    type Ended = (String, Vec<String>);
     #[derive(Debug, Default, Clone)]
-    struct Collect(Arc<Mutex<Vec<(String, Vec<String>)>>>);
+    struct Collect(Arc<Mutex<Vec<Ended>>>);
     impl SpanExporter for Collect {
         async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
             let mut got = self.0.lock().unwrap();
