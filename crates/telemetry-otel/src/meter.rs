@@ -231,10 +231,6 @@ impl<B> Bindings<B> {
         hit: impl FnOnce(&B),
         unbound: impl FnOnce(&[KeyValue]),
     ) {
-        if attributes.is_empty() {
-            // The SDK keeps the empty set outside its map already: no lookup to save.
-            return unbound(&[]);
-        }
         let hash = hash_attributes(attributes);
         {
             let map = self.map.read();
@@ -330,80 +326,65 @@ fn hash_attributes(attributes: &[Attribute]) -> u64 {
     h.finish()
 }
 
-/// Handle implementations over the SDK instruments, with their bindings.
-pub(crate) struct OtelCounter(Counter<u64>, Bindings<BoundCounter<u64>>);
-pub(crate) struct OtelUpDownCounter(UpDownCounter<i64>, Bindings<BoundUpDownCounter<i64>>);
-pub(crate) struct OtelHistogram(Histogram<f64>, Bindings<BoundHistogram<f64>>);
-pub(crate) struct OtelGauge(Gauge<f64>, Bindings<BoundGauge<f64>>);
-
-impl OtelCounter {
-    fn new(c: Counter<u64>) -> Self {
-        Self(c, Bindings::new())
-    }
-}
-impl OtelUpDownCounter {
-    fn new(c: UpDownCounter<i64>) -> Self {
-        Self(c, Bindings::new())
-    }
-}
-impl OtelHistogram {
-    fn new(h: Histogram<f64>) -> Self {
-        Self(h, Bindings::new())
-    }
-}
-impl OtelGauge {
-    fn new(g: Gauge<f64>) -> Self {
-        Self(g, Bindings::new())
-    }
+/// Handle implementations over the SDK instruments, with their bindings. `empty` is the
+/// binding of the empty attribute set, made at creation: a record without attributes goes
+/// straight to its aggregator.
+pub(crate) struct Otel<I, B> {
+    instrument: I,
+    empty: B,
+    bound: Bindings<B>,
 }
 
-impl CounterFn for OtelCounter {
-    #[inline]
-    fn add(&self, value: u64, attributes: &[Attribute]) {
-        self.1.with(
-            attributes,
-            |kv| self.0.bind(kv),
-            |b| b.add(value),
-            |kv| self.0.add(value, kv),
-        );
-    }
+pub(crate) type OtelCounter = Otel<Counter<u64>, BoundCounter<u64>>;
+pub(crate) type OtelUpDownCounter = Otel<UpDownCounter<i64>, BoundUpDownCounter<i64>>;
+pub(crate) type OtelHistogram = Otel<Histogram<f64>, BoundHistogram<f64>>;
+pub(crate) type OtelGauge = Otel<Gauge<f64>, BoundGauge<f64>>;
+
+macro_rules! otel_instrument {
+    ($fn_trait:ident, $method:ident, $value:ty, $inst:ty, $bound:ty) => {
+        impl Otel<$inst, $bound> {
+            fn new(instrument: $inst) -> Self {
+                Self {
+                    empty: instrument.bind(&[]),
+                    instrument,
+                    bound: Bindings::new(),
+                }
+            }
+        }
+
+        impl $fn_trait for Otel<$inst, $bound> {
+            #[inline]
+            fn $method(&self, value: $value, attributes: &[Attribute]) {
+                if attributes.is_empty() {
+                    return self.empty.$method(value);
+                }
+                self.bound.with(
+                    attributes,
+                    |kv| self.instrument.bind(kv),
+                    |b| b.$method(value),
+                    |kv| self.instrument.$method(value, kv),
+                );
+            }
+        }
+    };
 }
 
-impl UpDownCounterFn for OtelUpDownCounter {
-    #[inline]
-    fn add(&self, value: i64, attributes: &[Attribute]) {
-        self.1.with(
-            attributes,
-            |kv| self.0.bind(kv),
-            |b| b.add(value),
-            |kv| self.0.add(value, kv),
-        );
-    }
-}
-
-impl HistogramFn for OtelHistogram {
-    #[inline]
-    fn record(&self, value: f64, attributes: &[Attribute]) {
-        self.1.with(
-            attributes,
-            |kv| self.0.bind(kv),
-            |b| b.record(value),
-            |kv| self.0.record(value, kv),
-        );
-    }
-}
-
-impl GaugeFn for OtelGauge {
-    #[inline]
-    fn record(&self, value: f64, attributes: &[Attribute]) {
-        self.1.with(
-            attributes,
-            |kv| self.0.bind(kv),
-            |b| b.record(value),
-            |kv| self.0.record(value, kv),
-        );
-    }
-}
+otel_instrument!(CounterFn, add, u64, Counter<u64>, BoundCounter<u64>);
+otel_instrument!(
+    UpDownCounterFn,
+    add,
+    i64,
+    UpDownCounter<i64>,
+    BoundUpDownCounter<i64>
+);
+otel_instrument!(
+    HistogramFn,
+    record,
+    f64,
+    Histogram<f64>,
+    BoundHistogram<f64>
+);
+otel_instrument!(GaugeFn, record, f64, Gauge<f64>, BoundGauge<f64>);
 
 pub(crate) fn counter_handle(c: Arc<OtelCounter>) -> telemetry_core::Counter {
     telemetry_core::Counter::new(c)
