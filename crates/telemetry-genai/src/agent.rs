@@ -351,17 +351,18 @@ impl AgentSpan {
                 totals.output_tokens.unwrap_or(0),
             );
         }
-        let attrs = self.core.duration_attrs();
         g.metrics().agent_calls(
             self.state.inference_calls.load(Ordering::Relaxed),
             self.state.tool_calls.load(Ordering::Relaxed),
             &self.core.metric_attrs,
         );
-        g.metrics().duration(
-            OperationName::InvokeAgent.duration_kind(),
-            self.core.elapsed(),
-            &attrs,
-        );
+        self.core.with_duration_attrs(|core, attrs| {
+            g.metrics().duration(
+                OperationName::InvokeAgent.duration_kind(),
+                core.elapsed(),
+                attrs,
+            );
+        });
         if let Some(outer) = &self.outer {
             outer.add_usage(&totals);
         }

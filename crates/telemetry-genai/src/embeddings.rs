@@ -134,7 +134,7 @@ impl Drop for EmbeddingsSpan {
             self.core
                 .genai
                 .metrics()
-                .tokens(&self.usage, &self.core.metric_attrs, failed);
+                .tokens(&self.usage, &mut self.core.metric_attrs, failed);
         }
         self.core.record_duration();
     }

@@ -471,16 +471,17 @@ impl InferenceSpan {
             compat::response(&self.core, &self.compat_common, &self.output);
         }
         // 5. Metrics: response model joins the attributes; no ids.
-        let mut metric_attrs = self.core.metric_attrs.clone();
         if let Some(m) = &self.response_model {
-            metric_attrs.push(Attribute::new(a::GEN_AI_RESPONSE_MODEL, m.clone()));
+            self.core
+                .metric_attrs
+                .push(Attribute::new(a::GEN_AI_RESPONSE_MODEL, m.clone()));
         }
         if let Some(t) = self.first_chunk {
             g.metrics()
-                .time_to_first_chunk(t.duration_since(self.core.start), &metric_attrs);
+                .time_to_first_chunk(t.duration_since(self.core.start), &self.core.metric_attrs);
         }
-        g.metrics().tokens(&self.usage, &metric_attrs, failed);
-        self.core.metric_attrs = metric_attrs;
+        g.metrics()
+            .tokens(&self.usage, &mut self.core.metric_attrs, failed);
         self.core.record_duration();
         // 6. Agent totals.
         if let Some(agent) = &self.agent {

@@ -212,19 +212,22 @@ impl Metrics {
     }
 
     /// Token metrics of one operation. `attrs` must not contain `error.type` (the token
-    /// metrics do not list it).
-    pub(crate) fn tokens(&self, usage: &Usage, attrs: &[Attribute], failed: bool) {
+    /// metrics do not list it). The token type or modality is pushed onto `attrs` and popped
+    /// again, rather than recording through a copy of the list.
+    pub(crate) fn tokens(&self, usage: &Usage, attrs: &mut Vec<Attribute>, failed: bool) {
         match self {
             Self::V1_41 { token_usage, .. } => {
-                let mut with = attrs.to_vec();
-                with.push(Attribute::new(a::GEN_AI_TOKEN_TYPE, "input"));
+                attrs.push(Attribute::new(a::GEN_AI_TOKEN_TYPE, "input"));
                 if let Some(n) = usage.input_tokens {
-                    token_usage.record(n as f64, &with);
+                    token_usage.record(n as f64, attrs);
                 }
                 if let Some(n) = usage.output_tokens {
-                    with.last_mut().expect("pushed above").value = "output".into();
-                    token_usage.record(n as f64, &with);
+                    if let Some(last) = attrs.last_mut() {
+                        last.value = "output".into();
+                    }
+                    token_usage.record(n as f64, attrs);
                 }
+                attrs.pop();
             }
             Self::Latest(m) => {
                 if let Some(n) = usage.input_tokens {
@@ -233,26 +236,26 @@ impl Metrics {
                 if let Some(n) = usage.output_tokens {
                     m.op_output.record(n as f64, attrs);
                 }
-                let mut with = attrs.to_vec();
-                with.push(Attribute::new(a::GEN_AI_TOKEN_MODALITY, "unknown"));
+                attrs.push(Attribute::new(a::GEN_AI_TOKEN_MODALITY, "unknown"));
                 // "SHOULD record for each inference, including failed ones; 0 when no usage".
                 let zero_if_missing =
                     |v: Option<u64>| v.or((failed || usage.is_empty()).then_some(0));
                 if let Some(n) = zero_if_missing(usage.input_tokens) {
-                    m.input.add(n, &with);
+                    m.input.add(n, attrs);
                 }
                 if let Some(n) = zero_if_missing(usage.output_tokens) {
-                    m.output.add(n, &with);
+                    m.output.add(n, attrs);
                 }
                 if let Some(n) = usage.cache_read_input_tokens {
-                    m.cache_read.add(n, &with);
+                    m.cache_read.add(n, attrs);
                 }
                 if let Some(n) = usage.cache_creation_input_tokens {
-                    m.cache_write.add(n, &with);
+                    m.cache_write.add(n, attrs);
                 }
                 if let Some(n) = usage.reasoning_output_tokens {
-                    m.reasoning.add(n, &with);
+                    m.reasoning.add(n, attrs);
                 }
+                attrs.pop();
             }
         }
     }

@@ -175,13 +175,18 @@ impl OpCore {
         }
     }
 
-    /// The metric attributes, plus `error.type` when failed.
-    pub(crate) fn duration_attrs(&self) -> Vec<Attribute> {
-        let mut v = self.metric_attrs.clone();
+    /// Runs `f` with the metric attributes plus `error.type` when failed. The attribute is
+    /// pushed and popped in place: cloning the list would copy every owned string in it.
+    pub(crate) fn with_duration_attrs(&mut self, f: impl FnOnce(&Self, &[Attribute])) {
+        let failed = self.error_type.is_some();
         if let Some(e) = &self.error_type {
-            v.push(Attribute::new(a::ERROR_TYPE, e.clone()));
+            let error = Attribute::new(a::ERROR_TYPE, e.clone());
+            self.metric_attrs.push(error);
         }
-        v
+        f(self, &self.metric_attrs);
+        if failed {
+            self.metric_attrs.pop();
+        }
     }
 
     pub(crate) fn elapsed(&self) -> Duration {
@@ -189,12 +194,12 @@ impl OpCore {
     }
 
     /// Records the duration metric. Idempotent through `finished`.
-    pub(crate) fn record_duration(&self) {
-        self.genai.metrics().duration(
-            self.op.duration_kind(),
-            self.elapsed(),
-            &self.duration_attrs(),
-        );
+    pub(crate) fn record_duration(&mut self) {
+        self.with_duration_attrs(|core, attrs| {
+            core.genai
+                .metrics()
+                .duration(core.op.duration_kind(), core.elapsed(), attrs);
+        });
     }
 
     /// Emits a named event ([`Logger::log_event`](telemetry_core::Logger::log_event)) with
