@@ -8,17 +8,18 @@
 //! Interning is bounded: at most [`MAX_NAMES`] names of at most [`MAX_NAME_LEN`] bytes each
 //! (under 600 KiB in all). Longer messages, and new ones once the bound is reached, are copied
 //! per event as before, so a message with variable text costs memory per event, never for
-//! ever. Lookups go to a per-thread set first (no lock, no atomic); a name new to the thread
-//! is looked up in, or added to, the process-wide set under a mutex, once per thread.
+//! ever. Lookups go to a per-thread memo by address, then a per-thread set (neither takes a
+//! lock or an atomic); a name new to the thread is looked up in, or added to, the
+//! process-wide set under a mutex, once per thread.
 
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
 use std::hash::BuildHasherDefault;
-
-use crate::fxhash::FxHasher;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
+
+use crate::fxhash::FxHasher;
 
 /// At most this many distinct names are interned per process.
 pub(crate) const MAX_NAMES: usize = 4096;
