@@ -609,28 +609,28 @@ impl Logger for OpenTelemetry {
 impl Meter for OpenTelemetry {
     fn counter(&self, descriptor: &InstrumentDescriptor) -> Counter {
         match &self.inner.instruments {
-            Some(i) => meter::counter_handle(i.counter(descriptor)),
+            Some(i) => Counter::new(i.counter(descriptor)),
             None => Counter::noop(),
         }
     }
 
     fn up_down_counter(&self, descriptor: &InstrumentDescriptor) -> UpDownCounter {
         match &self.inner.instruments {
-            Some(i) => meter::up_down_handle(i.up_down_counter(descriptor)),
+            Some(i) => UpDownCounter::new(i.up_down_counter(descriptor)),
             None => UpDownCounter::noop(),
         }
     }
 
     fn histogram(&self, descriptor: &InstrumentDescriptor) -> Histogram {
         match &self.inner.instruments {
-            Some(i) => meter::histogram_handle(i.histogram(descriptor)),
+            Some(i) => Histogram::new(i.histogram(descriptor)),
             None => Histogram::noop(),
         }
     }
 
     fn gauge(&self, descriptor: &InstrumentDescriptor) -> Gauge {
         match &self.inner.instruments {
-            Some(i) => meter::gauge_handle(i.gauge(descriptor)),
+            Some(i) => Gauge::new(i.gauge(descriptor)),
             None => Gauge::noop(),
         }
     }

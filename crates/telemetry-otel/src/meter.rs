@@ -385,16 +385,3 @@ otel_instrument!(
     BoundHistogram<f64>
 );
 otel_instrument!(GaugeFn, record, f64, Gauge<f64>, BoundGauge<f64>);
-
-pub(crate) fn counter_handle(c: Arc<OtelCounter>) -> telemetry_core::Counter {
-    telemetry_core::Counter::new(c)
-}
-pub(crate) fn up_down_handle(c: Arc<OtelUpDownCounter>) -> telemetry_core::UpDownCounter {
-    telemetry_core::UpDownCounter::new(c)
-}
-pub(crate) fn histogram_handle(h: Arc<OtelHistogram>) -> telemetry_core::Histogram {
-    telemetry_core::Histogram::new(h)
-}
-pub(crate) fn gauge_handle(g: Arc<OtelGauge>) -> telemetry_core::Gauge {
-    telemetry_core::Gauge::new(g)
-}
