@@ -17,6 +17,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use opentelemetry::KeyValue;
@@ -81,7 +82,7 @@ pub(crate) struct Instruments {
 /// converted into an array on the stack, so the conversion allocates nothing of its own
 /// (owned strings are still cloned); more go through a `Vec`.
 #[inline]
-fn with_kvs(attributes: &[Attribute], f: impl FnOnce(&[opentelemetry::KeyValue])) {
+fn with_kvs<R>(attributes: &[Attribute], f: impl FnOnce(&[opentelemetry::KeyValue]) -> R) -> R {
     fn array<const N: usize>(a: &[Attribute]) -> [opentelemetry::KeyValue; N] {
         std::array::from_fn(|i| convert::key_value(&a[i]))
     }
@@ -212,12 +213,16 @@ type BindingMap<B> = HashMap<u64, Vec<(Box<[Attribute]>, B)>, BuildHasherDefault
 /// Bound SDK instruments by attribute set, for one instrument.
 struct Bindings<B> {
     map: RwLock<BindingMap<B>>,
+    /// Set once [`MAX_BOUND`] sets are bound: new sets then skip the write lock and take the
+    /// SDK's ordinary path straight away.
+    full: AtomicBool,
 }
 
 impl<B> Bindings<B> {
     fn new() -> Self {
         Self {
             map: RwLock::new(HashMap::default()),
+            full: AtomicBool::new(false),
         }
     }
 
@@ -238,6 +243,9 @@ impl<B> Bindings<B> {
                 return hit(b);
             }
         }
+        if self.full.load(Ordering::Relaxed) {
+            return with_kvs(attributes, unbound);
+        }
         self.bind_slow(hash, attributes, bind, hit, unbound);
     }
 
@@ -256,10 +264,11 @@ impl<B> Bindings<B> {
         }
         let bound: usize = map.values().map(Vec::len).sum();
         if bound >= MAX_BOUND {
+            self.full.store(true, Ordering::Relaxed);
             drop(map);
             return with_kvs(attributes, unbound);
         }
-        let b = with_kvs_value(attributes, bind);
+        let b = with_kvs(attributes, bind);
         let bucket = map.entry(hash).or_default();
         bucket.push((attributes.into(), b));
         if let Some((_, b)) = bucket.last() {
@@ -274,14 +283,6 @@ fn find<'a, B>(map: &'a BindingMap<B>, hash: u64, attributes: &[Attribute]) -> O
         .iter()
         .find(|(set, _)| **set == *attributes)
         .map(|(_, b)| b)
-}
-
-/// [`with_kvs`] for a closure that returns a value.
-fn with_kvs_value<R>(attributes: &[Attribute], f: impl FnOnce(&[KeyValue]) -> R) -> R {
-    let mut out = None;
-    with_kvs(attributes, |kv| out = Some(f(kv)));
-    // `with_kvs` always calls its closure.
-    out.unwrap_or_else(|| unreachable!("with_kvs calls its closure once"))
 }
 
 /// A hash of an attribute set, in order. Floats hash by their bits (a NaN value never equals
