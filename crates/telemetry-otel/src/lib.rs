@@ -374,6 +374,26 @@ impl OpenTelemetry {
         Self::otel_context(parent)
     }
 
+    /// The log record of a log call when there is a logs exporter; without one, a call that
+    /// had no span to become an event of is counted as without destination.
+    fn log_record(
+        &self,
+        level: LogLevel,
+        event_name: Option<&'static str>,
+        message: &str,
+        attributes: &[Attribute],
+        cx: &Context,
+        scope: Option<&OtelScope>,
+    ) {
+        match &self.inner.logger {
+            Some(logger) => {
+                self.emit_record(logger, level, event_name, message, attributes, cx, scope);
+            }
+            None if scope.is_none() => self.inner.stats.log_without_destination(),
+            None => {}
+        }
+    }
+
     /// Emits one log record. `event_name` is set for [`Logger::log_event`] calls, whose
     /// `message` is then the event body.
     #[allow(clippy::too_many_arguments)]
@@ -538,13 +558,7 @@ impl Logger for OpenTelemetry {
             if let Some(s) = scope {
                 s.log_event(level, message, attributes, &inner.stats);
             }
-            match &inner.logger {
-                Some(logger) => {
-                    self.emit_record(logger, level, None, message, attributes, cx, scope);
-                }
-                None if scope.is_none() => inner.stats.log_without_destination(),
-                None => {}
-            }
+            self.log_record(level, None, message, attributes, cx, scope);
         });
     }
 
@@ -578,19 +592,14 @@ impl Logger for OpenTelemetry {
                     }
                 }
             }
-            match &inner.logger {
-                Some(logger) => self.emit_record(
-                    logger,
-                    level,
-                    Some(name),
-                    body.unwrap_or_default(),
-                    attributes,
-                    cx,
-                    scope,
-                ),
-                None if scope.is_none() => inner.stats.log_without_destination(),
-                None => {}
-            }
+            self.log_record(
+                level,
+                Some(name),
+                body.unwrap_or_default(),
+                attributes,
+                cx,
+                scope,
+            );
         });
     }
 
