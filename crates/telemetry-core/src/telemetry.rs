@@ -72,7 +72,7 @@ pub trait Lifecycle: Send + Sync {
 
 /// The three facilities an application uses, chosen once at start-up.
 ///
-/// Cloning copies three `Arc`s. A server builds one and hands clones to its handlers:
+/// Cloning copies four `Arc`s and allocates nothing. A server builds one and hands clones to its handlers:
 ///
 /// ```
 /// use std::sync::Arc;
@@ -104,7 +104,8 @@ pub struct Telemetry {
     pub correlator: Arc<dyn ContextualCorrelator>,
     /// Counters, histograms, gauges.
     pub meter: Arc<dyn Meter>,
-    lifecycle: Vec<Arc<dyn Lifecycle>>,
+    // Shared, not a `Vec`: handlers clone the bundle per request, and a `Vec` clone allocates.
+    lifecycle: Arc<[Arc<dyn Lifecycle>]>,
 }
 
 impl Telemetry {
@@ -127,13 +128,15 @@ impl Telemetry {
             logger,
             correlator,
             meter,
-            lifecycle: Vec::new(),
+            lifecycle: Arc::new([]),
         }
     }
 
     /// Adds a part to flush and shut down with the bundle (in the order added).
     pub fn with_lifecycle(mut self, part: Arc<dyn Lifecycle>) -> Self {
-        self.lifecycle.push(part);
+        let mut parts = self.lifecycle.to_vec();
+        parts.push(part);
+        self.lifecycle = parts.into();
         self
     }
 
@@ -143,7 +146,7 @@ impl Telemetry {
     /// The first part's error; later parts are still flushed.
     pub async fn force_flush(&self, timeout: Duration) -> Result<(), TelemetryError> {
         let mut first = Ok(());
-        for part in &self.lifecycle {
+        for part in self.lifecycle.iter() {
             let r = part.force_flush(timeout).await;
             if first.is_ok() {
                 first = r;
@@ -158,7 +161,7 @@ impl Telemetry {
     /// The first part's error; later parts are still shut down.
     pub async fn shutdown(&self, timeout: Duration) -> Result<(), TelemetryError> {
         let mut first = Ok(());
-        for part in &self.lifecycle {
+        for part in self.lifecycle.iter() {
             let r = part.shutdown(timeout).await;
             if first.is_ok() {
                 first = r;
