@@ -38,7 +38,7 @@ pub mod propagation;
 mod scope;
 mod telemetry;
 
-pub use attribute::{Attribute, AttributeValue, Attributes, Key};
+pub use attribute::{Attribute, AttributeValue, Attributes, Key, StringValue};
 pub use context::{Context, ContextGuard, ScopePath, WithContext};
 pub use correlator::{ContextualCorrelator, CorrelatorExt};
 pub use ids::{CorrelationId, InvalidIdError, SpanId};

@@ -18,7 +18,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use telemetry_core::{Attribute, Context, SpanKind};
+use telemetry_core::{Attribute, Context, SpanKind, StringValue};
 
 use crate::attributes as a;
 use crate::compat;
@@ -54,21 +54,21 @@ impl AgentState {
 #[must_use = "call start() to open the span"]
 pub struct AgentBuilder {
     genai: GenAi,
-    name: String,
-    provider: Option<String>,
-    model: Option<String>,
+    name: StringValue,
+    provider: Option<StringValue>,
+    model: Option<StringValue>,
     id: Option<String>,
     description: Option<String>,
     version: Option<String>,
     conversation_id: Option<String>,
-    remote: Option<(String, Option<u16>)>,
+    remote: Option<(StringValue, Option<u16>)>,
     system: Option<Vec<Part>>,
     input: Vec<Message>,
     parent: Option<Context>,
 }
 
 impl AgentBuilder {
-    pub(crate) fn new(genai: &GenAi, name: String) -> Self {
+    pub(crate) fn new(genai: &GenAi, name: StringValue) -> Self {
         Self {
             genai: genai.clone(),
             name,
@@ -87,12 +87,12 @@ impl AgentBuilder {
 
     /// `gen_ai.provider.name`: the provider of the model the agent uses (required in v1.41;
     /// omitted on in-process agents in *latest*).
-    pub fn provider(mut self, provider: impl Into<String>) -> Self {
+    pub fn provider(mut self, provider: impl Into<StringValue>) -> Self {
         self.provider = Some(provider.into());
         self
     }
     /// `gen_ai.request.model`: the model the agent uses.
-    pub fn model(mut self, model: impl Into<String>) -> Self {
+    pub fn model(mut self, model: impl Into<StringValue>) -> Self {
         self.model = Some(model.into());
         self
     }
@@ -117,7 +117,7 @@ impl AgentBuilder {
         self
     }
     /// A remote agent at `address:port`: span kind CLIENT and `server.*` attributes.
-    pub fn remote(mut self, address: impl Into<String>, port: Option<u16>) -> Self {
+    pub fn remote(mut self, address: impl Into<StringValue>, port: Option<u16>) -> Self {
         self.remote = Some((address.into(), port));
         self
     }
@@ -145,14 +145,18 @@ impl AgentBuilder {
         let internal = self.remote.is_none();
         // *latest* removed these from internal invoke_agent spans.
         let trimmed = latest && internal;
+        // Shared once here, these names are then copied into the span, metric and event
+        // attribute lists (and by the OpenTelemetry SDK) without allocating.
+        let agent_name = self.name.into_shared();
+        let name = span_name(OperationName::InvokeAgent, Some(&agent_name));
         let mut common = vec![Attribute::new(a::GEN_AI_OPERATION_NAME, "invoke_agent")];
-        if let (Some(p), false) = (&self.provider, trimmed) {
-            common.push(Attribute::new(a::GEN_AI_PROVIDER_NAME, p.clone()));
+        if let (Some(p), false) = (self.provider, trimmed) {
+            common.push(Attribute::new(a::GEN_AI_PROVIDER_NAME, p.into_shared()));
         }
-        if let Some(m) = &self.model {
-            common.push(Attribute::new(a::GEN_AI_REQUEST_MODEL, m.clone()));
+        if let Some(m) = self.model {
+            common.push(Attribute::new(a::GEN_AI_REQUEST_MODEL, m.into_shared()));
         }
-        common.push(Attribute::new(a::GEN_AI_AGENT_NAME, self.name.clone()));
+        common.push(Attribute::new(a::GEN_AI_AGENT_NAME, agent_name));
         let mut metric_attrs = common.clone();
         if !latest {
             // v1.41's operation.duration does not list gen_ai.agent.name.
@@ -160,21 +164,21 @@ impl AgentBuilder {
         }
         let mut open = common.clone();
         if !trimmed {
-            if let Some(id) = &self.id {
-                open.push(Attribute::new(a::GEN_AI_AGENT_ID, id.clone()));
+            if let Some(id) = self.id {
+                open.push(Attribute::new(a::GEN_AI_AGENT_ID, id));
             }
-            if let Some(v) = &self.version {
-                open.push(Attribute::new(a::GEN_AI_AGENT_VERSION, v.clone()));
+            if let Some(v) = self.version {
+                open.push(Attribute::new(a::GEN_AI_AGENT_VERSION, v));
             }
         }
-        if let Some(d) = &self.description {
-            open.push(Attribute::new(a::GEN_AI_AGENT_DESCRIPTION, d.clone()));
+        if let Some(d) = self.description {
+            open.push(Attribute::new(a::GEN_AI_AGENT_DESCRIPTION, d));
         }
-        if let Some(c) = &self.conversation_id {
-            open.push(Attribute::new(a::GEN_AI_CONVERSATION_ID, c.clone()));
+        if let Some(c) = self.conversation_id {
+            open.push(Attribute::new(a::GEN_AI_CONVERSATION_ID, c));
         }
-        if let Some((addr, port)) = &self.remote {
-            let server = server_attributes(addr.clone(), *port);
+        if let Some((addr, port)) = self.remote {
+            let server = server_attributes(addr, port);
             metric_attrs.extend(server.iter().cloned());
             open.extend(server);
         }
@@ -183,7 +187,6 @@ impl AgentBuilder {
         } else {
             SpanKind::Client
         };
-        let name = span_name(OperationName::InvokeAgent, Some(&self.name));
         let core = OpCore::open(
             g,
             OperationName::InvokeAgent,
@@ -246,7 +249,11 @@ impl AgentSpan {
     scope_accessors!();
 
     /// A `chat` span builder that is a child of this agent and adds to its totals.
-    pub fn chat(&self, provider: impl Into<String>, model: impl Into<String>) -> InferenceBuilder {
+    pub fn chat(
+        &self,
+        provider: impl Into<StringValue>,
+        model: impl Into<StringValue>,
+    ) -> InferenceBuilder {
         self.inference(OperationName::Chat, provider, model)
     }
 
@@ -255,15 +262,15 @@ impl AgentSpan {
     pub fn inference(
         &self,
         op: OperationName,
-        provider: impl Into<String>,
-        model: impl Into<String>,
+        provider: impl Into<StringValue>,
+        model: impl Into<StringValue>,
     ) -> InferenceBuilder {
         InferenceBuilder::new(&self.core.genai, op, provider.into(), Some(model.into()))
             .under_agent(self.core.scope.context().clone(), self.state.clone())
     }
 
     /// An `execute_tool` span builder that is a child of this agent and counts toward it.
-    pub fn execute_tool(&self, tool_name: impl Into<String>) -> ToolBuilder {
+    pub fn execute_tool(&self, tool_name: impl Into<StringValue>) -> ToolBuilder {
         ToolBuilder::new(&self.core.genai, tool_name.into())
             .under_agent(self.core.scope.context().clone(), self.state.clone())
     }
@@ -383,14 +390,14 @@ impl Drop for AgentSpan {
 #[must_use = "call start() to open the span"]
 pub struct CreateAgentBuilder {
     genai: GenAi,
-    provider: String,
-    name: String,
+    provider: StringValue,
+    name: StringValue,
     attrs: Vec<Attribute>,
     server: Vec<Attribute>,
 }
 
 impl CreateAgentBuilder {
-    pub(crate) fn new(genai: &GenAi, provider: String, name: String) -> Self {
+    pub(crate) fn new(genai: &GenAi, provider: StringValue, name: StringValue) -> Self {
         Self {
             genai: genai.clone(),
             provider,
@@ -406,13 +413,15 @@ impl CreateAgentBuilder {
         self
     }
     /// `gen_ai.request.model`: the model the new agent will use.
-    pub fn model(mut self, m: impl Into<String>) -> Self {
-        self.attrs
-            .push(Attribute::new(a::GEN_AI_REQUEST_MODEL, m.into()));
+    pub fn model(mut self, m: impl Into<StringValue>) -> Self {
+        self.attrs.push(Attribute::new(
+            a::GEN_AI_REQUEST_MODEL,
+            m.into().into_shared(),
+        ));
         self
     }
     /// `server.address` and `server.port` of the agent service.
-    pub fn server(mut self, address: impl Into<String>, port: Option<u16>) -> Self {
+    pub fn server(mut self, address: impl Into<StringValue>, port: Option<u16>) -> Self {
         self.server = server_attributes(address.into(), port);
         self
     }
@@ -420,7 +429,7 @@ impl CreateAgentBuilder {
     pub fn start(self) -> CreateAgentSpan {
         let mut metric_attrs = vec![
             Attribute::new(a::GEN_AI_OPERATION_NAME, "create_agent"),
-            Attribute::new(a::GEN_AI_PROVIDER_NAME, self.provider),
+            Attribute::new(a::GEN_AI_PROVIDER_NAME, self.provider.into_shared()),
         ];
         metric_attrs.extend(
             self.attrs

@@ -4,7 +4,7 @@
 //! {gen_ai.request.model}`, kind CLIENT; `gen_ai.embeddings.dimension.count`,
 //! `gen_ai.request.encoding_formats`, `gen_ai.usage.input_tokens` recommended.
 
-use telemetry_core::{Attribute, SpanKind};
+use telemetry_core::{Attribute, SpanKind, StringValue};
 
 use crate::attributes as a;
 use crate::genai::GenAi;
@@ -16,14 +16,14 @@ use crate::usage::Usage;
 #[must_use = "call start() to open the span"]
 pub struct EmbeddingsBuilder {
     genai: GenAi,
-    provider: String,
-    model: String,
+    provider: StringValue,
+    model: StringValue,
     server: Vec<Attribute>,
     attrs: Vec<Attribute>,
 }
 
 impl EmbeddingsBuilder {
-    pub(crate) fn new(genai: &GenAi, provider: String, model: String) -> Self {
+    pub(crate) fn new(genai: &GenAi, provider: StringValue, model: StringValue) -> Self {
         Self {
             genai: genai.clone(),
             provider,
@@ -45,21 +45,22 @@ impl EmbeddingsBuilder {
         self
     }
     /// `server.address` and `server.port`.
-    pub fn server(mut self, address: impl Into<String>, port: Option<u16>) -> Self {
+    pub fn server(mut self, address: impl Into<StringValue>, port: Option<u16>) -> Self {
         self.server = server_attributes(address.into(), port);
         self
     }
     /// Opens the span.
     pub fn start(self) -> EmbeddingsSpan {
+        let model = self.model.into_shared();
+        let name = span_name(OperationName::Embeddings, Some(&model));
         let mut metric_attrs = vec![
             Attribute::new(a::GEN_AI_OPERATION_NAME, "embeddings"),
-            Attribute::new(a::GEN_AI_PROVIDER_NAME, self.provider),
-            Attribute::new(a::GEN_AI_REQUEST_MODEL, self.model.clone()),
+            Attribute::new(a::GEN_AI_PROVIDER_NAME, self.provider.into_shared()),
+            Attribute::new(a::GEN_AI_REQUEST_MODEL, model),
         ];
         metric_attrs.extend(self.server);
         let mut open = metric_attrs.clone();
         open.extend(self.attrs);
-        let name = span_name(OperationName::Embeddings, Some(&self.model));
         EmbeddingsSpan {
             core: OpCore::open(
                 &self.genai,

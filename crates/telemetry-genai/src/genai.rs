@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, Weak};
 
-use telemetry_core::{Context, SpanId, Telemetry};
+use telemetry_core::{Context, SpanId, StringValue, Telemetry};
 
 use crate::agent::{AgentBuilder, AgentState, CreateAgentBuilder};
 use crate::config::{ConfigError, GenAiConfig};
@@ -130,7 +130,11 @@ impl GenAi {
     }
 
     /// A `chat` inference span builder (`chat {model}`, CLIENT).
-    pub fn chat(&self, provider: impl Into<String>, model: impl Into<String>) -> InferenceBuilder {
+    pub fn chat(
+        &self,
+        provider: impl Into<StringValue>,
+        model: impl Into<StringValue>,
+    ) -> InferenceBuilder {
         InferenceBuilder::new(
             self,
             OperationName::Chat,
@@ -142,8 +146,8 @@ impl GenAi {
     /// A `text_completion` inference span builder.
     pub fn text_completion(
         &self,
-        provider: impl Into<String>,
-        model: impl Into<String>,
+        provider: impl Into<StringValue>,
+        model: impl Into<StringValue>,
     ) -> InferenceBuilder {
         InferenceBuilder::new(
             self,
@@ -156,8 +160,8 @@ impl GenAi {
     /// A `generate_content` inference span builder.
     pub fn generate_content(
         &self,
-        provider: impl Into<String>,
-        model: impl Into<String>,
+        provider: impl Into<StringValue>,
+        model: impl Into<StringValue>,
     ) -> InferenceBuilder {
         InferenceBuilder::new(
             self,
@@ -170,29 +174,29 @@ impl GenAi {
     /// An `embeddings` span builder (`embeddings {model}`, CLIENT).
     pub fn embeddings(
         &self,
-        provider: impl Into<String>,
-        model: impl Into<String>,
+        provider: impl Into<StringValue>,
+        model: impl Into<StringValue>,
     ) -> EmbeddingsBuilder {
         EmbeddingsBuilder::new(self, provider.into(), model.into())
     }
 
     /// An `invoke_agent` span builder (`invoke_agent {name}`; INTERNAL unless
     /// [`remote`](AgentBuilder::remote)).
-    pub fn invoke_agent(&self, agent_name: impl Into<String>) -> AgentBuilder {
+    pub fn invoke_agent(&self, agent_name: impl Into<StringValue>) -> AgentBuilder {
         AgentBuilder::new(self, agent_name.into())
     }
 
     /// A `create_agent` span builder (`create_agent {name}`, CLIENT).
     pub fn create_agent(
         &self,
-        provider: impl Into<String>,
-        agent_name: impl Into<String>,
+        provider: impl Into<StringValue>,
+        agent_name: impl Into<StringValue>,
     ) -> CreateAgentBuilder {
         CreateAgentBuilder::new(self, provider.into(), agent_name.into())
     }
 
     /// An `execute_tool` span builder (`execute_tool {name}`, INTERNAL).
-    pub fn execute_tool(&self, tool_name: impl Into<String>) -> ToolBuilder {
+    pub fn execute_tool(&self, tool_name: impl Into<StringValue>) -> ToolBuilder {
         ToolBuilder::new(self, tool_name.into())
     }
 

@@ -11,7 +11,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use telemetry_core::{Attribute, Context, SpanKind};
+use telemetry_core::{Attribute, Context, SpanKind, StringValue};
 
 use crate::agent::AgentState;
 use crate::attributes as a;
@@ -33,10 +33,10 @@ use crate::usage::Usage;
 pub struct InferenceBuilder {
     genai: GenAi,
     op: OperationName,
-    provider: String,
-    model: Option<String>,
+    provider: StringValue,
+    model: Option<StringValue>,
     kind: SpanKind,
-    server: Option<(String, Option<u16>)>,
+    server: Option<(StringValue, Option<u16>)>,
     attrs: Vec<Attribute>,
     system: Option<Vec<Part>>,
     input: Vec<Message>,
@@ -49,8 +49,8 @@ impl InferenceBuilder {
     pub(crate) fn new(
         genai: &GenAi,
         op: OperationName,
-        provider: String,
-        model: Option<String>,
+        provider: StringValue,
+        model: Option<StringValue>,
     ) -> Self {
         Self {
             genai: genai.clone(),
@@ -81,7 +81,7 @@ impl InferenceBuilder {
     }
 
     /// `server.address` and `server.port` of the provider endpoint.
-    pub fn server(mut self, address: impl Into<String>, port: Option<u16>) -> Self {
+    pub fn server(mut self, address: impl Into<StringValue>, port: Option<u16>) -> Self {
         self.server = Some((address.into(), port));
         self
     }
@@ -175,22 +175,25 @@ impl InferenceBuilder {
     pub fn start(self) -> InferenceSpan {
         let g = &self.genai;
         let latest = g.config().latest();
+        // Shared once here, these names are then copied into the span, metric and event
+        // attribute lists (and by the OpenTelemetry SDK) without allocating.
+        let model = self.model.map(StringValue::into_shared);
+        let name = span_name(self.op, model.as_deref());
         let mut common = vec![
             Attribute::new(a::GEN_AI_OPERATION_NAME, self.op.as_str()),
-            Attribute::new(a::GEN_AI_PROVIDER_NAME, self.provider.clone()),
+            Attribute::new(a::GEN_AI_PROVIDER_NAME, self.provider.into_shared()),
         ];
-        if let Some(m) = &self.model {
-            common.push(Attribute::new(a::GEN_AI_REQUEST_MODEL, m.clone()));
+        if let Some(m) = model {
+            common.push(Attribute::new(a::GEN_AI_REQUEST_MODEL, m));
         }
         let mut metric_attrs = common.clone();
-        if let Some((addr, port)) = &self.server {
-            let server = server_attributes(addr.clone(), *port);
+        if let Some((addr, port)) = self.server {
+            let server = server_attributes(addr, port);
             metric_attrs.extend(server.iter().cloned());
             common.extend(server);
         }
         let mut open = common.clone();
-        open.extend(self.attrs.iter().cloned());
-        let name = span_name(self.op, self.model.as_deref());
+        open.extend(self.attrs);
         let core = OpCore::open(
             g,
             self.op,

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use telemetry_core::{
-    Attribute, AttributeValue, Context, Key, LogLevel, Scope, ScopeOptions, SpanKind,
+    Attribute, AttributeValue, Context, Key, LogLevel, Scope, ScopeOptions, SpanKind, StringValue,
 };
 
 use crate::attributes as a;
@@ -66,8 +66,8 @@ impl fmt::Display for OperationName {
 
 /// `server.address` and, when known, `server.port` (semantic conventions v1.41, *server*
 /// attributes), as every remote operation sets them on its span and its metrics.
-pub(crate) fn server_attributes(address: String, port: Option<u16>) -> Vec<Attribute> {
-    let mut server = vec![Attribute::new(a::SERVER_ADDRESS, address)];
+pub(crate) fn server_attributes(address: StringValue, port: Option<u16>) -> Vec<Attribute> {
+    let mut server = vec![Attribute::new(a::SERVER_ADDRESS, address.into_shared())];
     if let Some(p) = port {
         server.push(Attribute::new(a::SERVER_PORT, p));
     }

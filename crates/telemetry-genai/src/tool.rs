@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use serde_json::Value;
-use telemetry_core::{Attribute, Context, SpanKind};
+use telemetry_core::{Attribute, Context, SpanKind, StringValue};
 
 use crate::agent::AgentState;
 use crate::attributes as a;
@@ -22,7 +22,7 @@ use crate::operation::{OpCore, OperationName, scope_accessors, span_name};
 #[must_use = "call start() to open the span"]
 pub struct ToolBuilder {
     genai: GenAi,
-    name: String,
+    name: StringValue,
     call_id: Option<String>,
     tool_type: &'static str,
     description: Option<String>,
@@ -32,7 +32,7 @@ pub struct ToolBuilder {
 }
 
 impl ToolBuilder {
-    pub(crate) fn new(genai: &GenAi, name: String) -> Self {
+    pub(crate) fn new(genai: &GenAi, name: StringValue) -> Self {
         Self {
             genai: genai.clone(),
             name,
@@ -82,9 +82,13 @@ impl ToolBuilder {
     /// Opens the span.
     pub fn start(self) -> ToolSpan {
         let g = &self.genai;
+        // Shared once here, the tool name is then copied into the span, metric and event
+        // attribute lists (and by the OpenTelemetry SDK) without allocating.
+        let tool_name = self.name.into_shared();
+        let name = span_name(OperationName::ExecuteTool, Some(&tool_name));
         let mut common = vec![
             Attribute::new(a::GEN_AI_OPERATION_NAME, "execute_tool"),
-            Attribute::new(a::GEN_AI_TOOL_NAME, self.name.clone()),
+            Attribute::new(a::GEN_AI_TOOL_NAME, tool_name),
             Attribute::new(a::GEN_AI_TOOL_TYPE, self.tool_type),
         ];
         let metric_attrs = common[..2].to_vec();
@@ -92,10 +96,9 @@ impl ToolBuilder {
         if let Some(id) = &self.call_id {
             open.push(Attribute::new(a::GEN_AI_TOOL_CALL_ID, id.clone()));
         }
-        if let Some(d) = &self.description {
-            open.push(Attribute::new(a::GEN_AI_TOOL_DESCRIPTION, d.clone()));
+        if let Some(d) = self.description {
+            open.push(Attribute::new(a::GEN_AI_TOOL_DESCRIPTION, d));
         }
-        let name = span_name(OperationName::ExecuteTool, Some(&self.name));
         let mut core = OpCore::open(
             g,
             OperationName::ExecuteTool,

@@ -3,17 +3,28 @@
 
 use opentelemetry::logs::AnyValue;
 use opentelemetry::{Array, Key, KeyValue, StringValue, Value};
-use telemetry_core::{Attribute, AttributeValue};
+use telemetry_core::{Attribute, AttributeValue, StringValue as CoreString};
+
+/// The SDK's string in the same form: static stays borrowed and shared stays shared (a
+/// reference-count increment); only owned text is copied.
+#[inline]
+pub(crate) fn string(s: &CoreString) -> StringValue {
+    match s {
+        CoreString::Static(s) => StringValue::from(*s),
+        CoreString::Shared(s) => StringValue::from(s.clone()),
+        CoreString::Owned(s) => StringValue::from(s.clone()),
+    }
+}
 
 pub(crate) fn value(v: &AttributeValue) -> Value {
     match v {
-        AttributeValue::String(s) => Value::String(StringValue::from(s.clone())),
+        AttributeValue::String(s) => Value::String(string(s)),
         AttributeValue::Bool(b) => Value::Bool(*b),
         AttributeValue::I64(i) => Value::I64(*i),
         AttributeValue::F64(f) => Value::F64(*f),
-        AttributeValue::StringArray(a) => Value::Array(Array::String(
-            a.iter().map(|s| StringValue::from(s.clone())).collect(),
-        )),
+        AttributeValue::StringArray(a) => {
+            Value::Array(Array::String(a.iter().map(string).collect()))
+        }
         AttributeValue::BoolArray(a) => Value::Array(Array::Bool(a.clone())),
         AttributeValue::I64Array(a) => Value::Array(Array::I64(a.clone())),
         AttributeValue::F64Array(a) => Value::Array(Array::F64(a.clone())),
@@ -30,14 +41,12 @@ pub(crate) fn key_values(attributes: &[Attribute]) -> Vec<KeyValue> {
 
 pub(crate) fn any_value(v: &AttributeValue) -> AnyValue {
     match v {
-        AttributeValue::String(s) => AnyValue::String(StringValue::from(s.clone())),
+        AttributeValue::String(s) => AnyValue::String(string(s)),
         AttributeValue::Bool(b) => AnyValue::Boolean(*b),
         AttributeValue::I64(i) => AnyValue::Int(*i),
         AttributeValue::F64(f) => AnyValue::Double(*f),
         AttributeValue::StringArray(a) => AnyValue::ListAny(Box::new(
-            a.iter()
-                .map(|s| AnyValue::String(StringValue::from(s.clone())))
-                .collect(),
+            a.iter().map(|s| AnyValue::String(string(s))).collect(),
         )),
         AttributeValue::BoolArray(a) => {
             AnyValue::ListAny(Box::new(a.iter().map(|b| AnyValue::Boolean(*b)).collect()))
@@ -48,5 +57,30 @@ pub(crate) fn any_value(v: &AttributeValue) -> AnyValue {
         AttributeValue::F64Array(a) => {
             AnyValue::ListAny(Box::new(a.iter().map(|f| AnyValue::Double(*f)).collect()))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    #[test]
+    fn static_and_shared_strings_reach_the_sdk_without_a_copy() {
+        let shared: Arc<str> = Arc::from("gpt-4o");
+        let literal = "openai";
+        let owned = String::from("chat gpt-4o");
+        let text = |v: &AttributeValue| match value(v) {
+            Value::String(s) => s.as_str().as_ptr(),
+            other => panic!("expected a string, got {other:?}"),
+        };
+        assert_eq!(text(&AttributeValue::from(shared.clone())), shared.as_ptr());
+        assert_eq!(text(&AttributeValue::from(literal)), literal.as_ptr());
+        // Owned text is copied: the scope keeps its own.
+        let owned_value = AttributeValue::from(owned.clone());
+        let kept = owned_value.as_str().map(str::as_ptr);
+        assert_ne!(Some(text(&owned_value)), kept);
+        assert_eq!(value(&owned_value), Value::from(owned));
     }
 }

@@ -1,9 +1,11 @@
-//! Span event names from log messages, interned.
+//! Span names and span event names, interned.
 //!
-//! The SDK takes an event name as `Cow<'static, str>` and a log message is borrowed, so each
-//! event would allocate and later free a copy of its message. Log messages are mostly a few
-//! distinct constants ("session created"; variable parts belong in attributes), so names are
-//! interned instead: copied and leaked once per process, then shared by every event.
+//! The SDK takes both names as `Cow<'static, str>`. A log message is borrowed, and a span name
+//! built at run time (`chat gpt-4o`, `execute_tool calculator`) is owned by the scope, so each
+//! span or event would allocate and later free (on the export thread) a copy of its name. Both
+//! kinds are low-cardinality by convention (span names per the specification's *Span* naming
+//! rule; variable parts of a log message belong in attributes), so names are interned instead:
+//! copied and leaked once per process, then shared by every span and event.
 //!
 //! Interning is bounded: at most [`MAX_NAMES`] names of at most [`MAX_NAME_LEN`] bytes each
 //! (under 600 KiB in all). Longer messages, and new ones once the bound is reached, are copied
@@ -41,10 +43,10 @@ thread_local! {
         const { [const { Cell::new((0, "")) }; 16] };
 }
 
-/// The span event name for `message`: interned when it is (or can become) one of the
-/// process's interned names, a per-event copy otherwise.
+/// The SDK name for `message` (a span name or span event name): interned when it is (or can
+/// become) one of the process's interned names, a copy per span or event otherwise.
 #[inline]
-pub(crate) fn event_name(message: &str) -> Cow<'static, str> {
+pub(crate) fn name(message: &str) -> Cow<'static, str> {
     if message.len() <= MAX_NAME_LEN {
         let address = message.as_ptr() as usize;
         let slot = (address ^ (address >> 7) ^ message.len()) & 15;
@@ -112,14 +114,14 @@ mod tests {
     #[test]
     fn equal_messages_share_one_interned_name() {
         let owned = String::from("session created");
-        let (a, b) = (event_name(&owned), event_name("session created"));
+        let (a, b) = (name(&owned), name("session created"));
         let (Cow::Borrowed(a), Cow::Borrowed(b)) = (a, b) else {
             panic!("short messages are interned");
         };
         assert_eq!(a, "session created");
         assert!(std::ptr::eq(a, b), "one copy per process");
         // Another thread finds the same copy through the process-wide set.
-        let c = std::thread::spawn(|| match event_name("session created") {
+        let c = std::thread::spawn(|| match name("session created") {
             Cow::Borrowed(c) => c as *const str as *const u8 as usize,
             Cow::Owned(_) => 0,
         })
@@ -132,11 +134,11 @@ mod tests {
     fn new_text_at_a_remembered_address_gets_its_own_name() {
         let mut buf = String::from("alpha");
         let address = buf.as_ptr();
-        assert_eq!(event_name(&buf), "alpha");
-        assert_eq!(event_name(&buf), "alpha");
+        assert_eq!(name(&buf), "alpha");
+        assert_eq!(name(&buf), "alpha");
         buf.replace_range(.., "bravo");
         assert_eq!(buf.as_ptr(), address, "same memory, same length");
-        assert_eq!(event_name(&buf), "bravo");
+        assert_eq!(name(&buf), "bravo");
     }
 
     #[test]
@@ -160,6 +162,6 @@ mod tests {
     #[test]
     fn long_messages_are_copied_per_event() {
         let long = "x".repeat(MAX_NAME_LEN + 1);
-        assert!(matches!(event_name(&long), Cow::Owned(s) if s == long));
+        assert!(matches!(name(&long), Cow::Owned(s) if s == long));
     }
 }

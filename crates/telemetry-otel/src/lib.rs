@@ -133,6 +133,7 @@ mod meter;
 mod pipeline;
 mod span;
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -474,7 +475,11 @@ impl ContextualCorrelator for OpenTelemetry {
                     &built
                 }
             };
-            let mut builder = SpanBuilder::from_name(r.name.clone()).with_kind(otel_kind(r.kind));
+            let name = match &r.name {
+                Cow::Borrowed(name) => Cow::Borrowed(*name),
+                Cow::Owned(name) => intern::name(name),
+            };
+            let mut builder = SpanBuilder::from_name(name).with_kind(otel_kind(r.kind));
             if !r.attributes.is_empty() {
                 // The SDK keeps this vector as the span's attribute list: room for a few set
                 // later (a status, token usage) saves regrowing it.

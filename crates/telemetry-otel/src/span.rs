@@ -78,7 +78,7 @@ impl OtelScope {
             i64::from(level.severity_number()),
         ));
         kvs.extend(attributes.iter().map(convert::key_value));
-        let name = crate::intern::event_name(message);
+        let name = crate::intern::name(message);
         let now = SystemTime::now();
         let mut state = self.span.lock();
         if state.events >= self.event_limit {

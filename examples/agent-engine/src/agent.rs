@@ -136,7 +136,7 @@ impl Agent {
     pub async fn run_turn(
         &self,
         session_id: &str,
-        agent: &str,
+        agent: Arc<str>,
         history: &[ChatMessage],
         user_message: &str,
     ) -> Result<TurnOutcome, AgentError> {
@@ -147,14 +147,14 @@ impl Agent {
         };
         let mut span = self
             .genai
-            .invoke_agent(agent)
+            .invoke_agent(agent.clone())
             .provider(self.model.provider_name())
             .model(self.model.model_name())
             .conversation_id(session_id)
             .input_messages(input)
             .start();
         let result = span
-            .instrument(self.turn_loop(&span, agent, history, user_message))
+            .instrument(self.turn_loop(&span, &agent, history, user_message))
             .await;
         {
             let _current = span.enter();

@@ -201,7 +201,7 @@ async fn post_message(
     let agent = session.agent.clone();
     let outcome = state
         .agent
-        .run_turn(&id, &agent, &session.history, &content)
+        .run_turn(&id, agent, &session.history, &content)
         .await
         .map_err(|e| {
             let status = match &e {

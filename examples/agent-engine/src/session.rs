@@ -29,8 +29,9 @@ pub struct ToolCallRecord {
 pub struct Session {
     /// The session id (`gen_ai.conversation.id`).
     pub id: String,
-    /// The agent's name (`gen_ai.agent.name`).
-    pub agent: String,
+    /// The agent's name (`gen_ai.agent.name`), shared: every turn's `invoke_agent` span and
+    /// metrics carry it without copying it.
+    pub agent: Arc<str>,
     /// When it was created.
     pub created_at: SystemTime,
     /// User, assistant and tool messages, oldest first.
@@ -67,7 +68,7 @@ impl Session {
             .collect();
         serde_json::json!({
             "id": self.id,
-            "agent": self.agent,
+            "agent": &*self.agent,
             "created_at": humantime::format_rfc3339_millis(self.created_at).to_string(),
             "messages": messages,
             "tool_calls": self.tool_calls,
@@ -116,7 +117,7 @@ impl SessionStore {
         let id = format!("{:032x}", fastrand::u128(..));
         let session = Session {
             id: id.clone(),
-            agent,
+            agent: agent.into(),
             created_at: SystemTime::now(),
             history: Vec::new(),
             tool_calls: Vec::new(),

@@ -7,6 +7,8 @@ mod scripted;
 
 use std::fmt;
 
+use telemetry_core::StringValue;
+
 pub use openai::{OpenAiConfig, OpenAiModel};
 pub use scripted::{SCRIPTED_MODEL_NAME, ScriptedModel};
 
@@ -160,12 +162,13 @@ impl std::error::Error for ModelError {}
 /// A chat model. Object-safe; the server holds one as `Arc<dyn ChatModel>`.
 #[async_trait::async_trait]
 pub trait ChatModel: Send + Sync {
-    /// `gen_ai.provider.name`.
-    fn provider_name(&self) -> &str;
-    /// `gen_ai.request.model`.
-    fn model_name(&self) -> &str;
+    /// `gen_ai.provider.name`. A [`StringValue`] (static or shared), because every model
+    /// call's span and metrics carry it: cloning it must not copy it.
+    fn provider_name(&self) -> StringValue;
+    /// `gen_ai.request.model`, static or shared like the provider name.
+    fn model_name(&self) -> StringValue;
     /// `(server.address, server.port)` for remote providers; `None` in-process.
-    fn server(&self) -> Option<(String, u16)> {
+    fn server(&self) -> Option<(StringValue, u16)> {
         None
     }
     /// Sends the conversation and returns the model's answer.

@@ -3,10 +3,12 @@
 //! Works with OpenAI and any server that speaks the same API (vLLM, Ollama, LM Studio,
 //! LiteLLM, …). HTTPS needs the crate's `tls` feature; plain `http://` always works.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::{Value, json};
+use telemetry_core::StringValue;
 use telemetry_genai::provider::OPENAI as PROVIDER_OPENAI;
 
 use super::{
@@ -46,6 +48,10 @@ pub struct OpenAiModel {
     config: OpenAiConfig,
     endpoint: reqwest::Url,
     client: reqwest::Client,
+    /// `config.model`, shared by every call's span and metrics.
+    model_name: Arc<str>,
+    /// `server.address` and `server.port` of the endpoint, shared likewise.
+    server: Option<(Arc<str>, u16)>,
 }
 
 impl OpenAiModel {
@@ -73,7 +79,13 @@ impl OpenAiModel {
             .timeout(config.timeout)
             .build()
             .map_err(|e| ConfigError::new(format!("cannot build the HTTP client: {e}")))?;
+        let server = endpoint
+            .host_str()
+            .zip(endpoint.port_or_known_default())
+            .map(|(host, port)| (Arc::from(host), port));
         Ok(Self {
+            model_name: Arc::from(config.model.as_str()),
+            server,
             config,
             endpoint,
             client,
@@ -215,17 +227,17 @@ fn classify_status(status: u16, body: &str) -> ModelError {
 
 #[async_trait::async_trait]
 impl ChatModel for OpenAiModel {
-    fn provider_name(&self) -> &str {
-        PROVIDER_OPENAI
+    fn provider_name(&self) -> StringValue {
+        StringValue::Static(PROVIDER_OPENAI)
     }
 
-    fn model_name(&self) -> &str {
-        &self.config.model
+    fn model_name(&self) -> StringValue {
+        StringValue::Shared(self.model_name.clone())
     }
 
-    fn server(&self) -> Option<(String, u16)> {
-        let host = self.endpoint.host_str()?.to_owned();
-        Some((host, self.endpoint.port_or_known_default()?))
+    fn server(&self) -> Option<(StringValue, u16)> {
+        let (host, port) = self.server.as_ref()?;
+        Some((StringValue::Shared(host.clone()), *port))
     }
 
     async fn chat(&self, request: ChatRequest) -> Result<ChatResponse, ModelError> {

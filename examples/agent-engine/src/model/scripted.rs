@@ -6,6 +6,7 @@ use super::{
     whitespace_tokens,
 };
 use crate::semconv::PROVIDER_SCRIPTED;
+use telemetry_core::StringValue;
 
 /// The scripted model's name (`gen_ai.request.model` and `gen_ai.response.model`).
 pub const SCRIPTED_MODEL_NAME: &str = "scripted-1";
@@ -43,12 +44,12 @@ impl ScriptedModel {
 
 #[async_trait::async_trait]
 impl ChatModel for ScriptedModel {
-    fn provider_name(&self) -> &str {
-        PROVIDER_SCRIPTED
+    fn provider_name(&self) -> StringValue {
+        StringValue::Static(PROVIDER_SCRIPTED)
     }
 
-    fn model_name(&self) -> &str {
-        SCRIPTED_MODEL_NAME
+    fn model_name(&self) -> StringValue {
+        StringValue::Static(SCRIPTED_MODEL_NAME)
     }
 
     async fn chat(&self, request: ChatRequest) -> Result<ChatResponse, ModelError> {
