@@ -19,7 +19,7 @@ use crate::propagation::{RemoteParent, format_traceparent};
 use crate::scope::{ScopeExtension, SpanKind};
 use smallvec::SmallVec;
 
-use crate::{Attribute, AttributeValue, Attributes, CorrelationId, SpanId};
+use crate::{Attribute, AttributeValue, Attributes, CorrelationId, SpanId, StringValue};
 
 /// Everything a scope is. Shared by its owner ([`Scope`](crate::Scope)), the thread-local slot
 /// while it is current, every [`Context`] snapshot, and its children (which keep their parent
@@ -53,15 +53,27 @@ impl ScopeData {
     }
 }
 
-/// A scope's own attributes, kept inline up to 4 (most scopes open with fewer), so copying
-/// them costs no allocation. Keys are unique, the last write winning.
-pub(crate) type ScopeAttributes = SmallVec<[Attribute; 4]>;
+/// A scope's own attributes, kept inline up to 8 (HTTP server and GenAI spans open with 3 to
+/// 6 and add a few), so copying them costs no allocation. Keys are unique, the last write
+/// winning.
+pub(crate) type ScopeAttributes = SmallVec<[Attribute; 8]>;
 
 /// Appends copies of `attributes`, later keys replacing earlier ones.
+///
+/// An owned string is copied into an `Arc<str>` (the same one allocation as copying the
+/// `String`), so that an implementation handing the scope's attributes on, such as the
+/// OpenTelemetry span, shares the text instead of copying it a second time.
 #[inline]
 pub(crate) fn extend_unique(list: &mut ScopeAttributes, attributes: &[Attribute]) {
     for a in attributes {
-        push_unique(list, a.clone());
+        let copy = match &a.value {
+            AttributeValue::String(StringValue::Owned(s)) => Attribute {
+                key: a.key.clone(),
+                value: AttributeValue::String(StringValue::Shared(Arc::from(s.as_str()))),
+            },
+            _ => a.clone(),
+        };
+        push_unique(list, copy);
     }
 }
 
@@ -467,4 +479,30 @@ pub(crate) fn set_attribute(data: &ScopeData, attribute: Attribute) {
         &mut data.attributes.lock().unwrap_or_else(|p| p.into_inner()),
         attribute,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scope_copies_share_owned_strings_and_keep_keys_unique() {
+        let mut list = ScopeAttributes::new();
+        let given = [
+            Attribute::new("url.path", String::from("/v1/sessions")),
+            Attribute::new("http.request.method", "POST"),
+            Attribute::new("url.path", String::from("/v1/sessions/1")),
+        ];
+        extend_unique(&mut list, &given);
+        assert_eq!(list.len(), 2);
+        // The copy is shared (later copies are reference-count increments), the text intact.
+        assert!(matches!(
+            &list[0].value,
+            AttributeValue::String(StringValue::Shared(s)) if &**s == "/v1/sessions/1"
+        ));
+        assert!(matches!(
+            &list[1].value,
+            AttributeValue::String(StringValue::Static("POST"))
+        ));
+    }
 }
