@@ -177,11 +177,24 @@ impl<'a> ScopeOptions<'a> {
     /// the options' drop glue is an out-of-line call, and NoOp scopes must cost nothing.
     #[inline]
     pub(crate) fn discard(self) -> Result<(), ScopeError> {
-        let valid = is_valid_name(&self.name);
-        match self.parent {
-            p @ (ParentChoice::Current | ParentChoice::Root(_)) => std::mem::forget(p),
-            p => drop(p),
+        // The common case, a literal name and no parent to release, has nothing to drop and
+        // calls nothing, so a NoOp `open_scope` stays a leaf function (no saved registers).
+        if let Cow::Borrowed(name) = &self.name {
+            if name.as_bytes().first().is_some_and(u8::is_ascii_graphic)
+                && matches!(self.parent, ParentChoice::Current | ParentChoice::Root(_))
+            {
+                std::mem::forget(self);
+                return Ok(());
+            }
         }
+        self.discard_slowly()
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn discard_slowly(self) -> Result<(), ScopeError> {
+        let valid = is_valid_name(&self.name);
+        drop(self);
         if valid {
             Ok(())
         } else {
