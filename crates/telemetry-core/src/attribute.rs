@@ -120,8 +120,11 @@ impl fmt::Display for StringValue {
 }
 
 impl PartialEq for StringValue {
+    #[inline]
     fn eq(&self, other: &Self) -> bool {
-        self.as_str() == other.as_str()
+        // Clones of one static or shared value point at the same text: no bytes to compare.
+        let (a, b) = (self.as_str(), other.as_str());
+        a.len() == b.len() && (a.as_ptr() == b.as_ptr() || a == b)
     }
 }
 

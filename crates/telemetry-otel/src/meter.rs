@@ -281,17 +281,38 @@ impl<B> Bindings<B> {
 fn find<'a, B>(map: &'a BindingMap<B>, hash: u64, attributes: &[Attribute]) -> Option<&'a B> {
     map.get(&hash)?
         .iter()
-        .find(|(set, _)| **set == *attributes)
+        .find(|(set, _)| same_set(set, attributes))
         .map(|(_, b)| b)
 }
 
-/// A hash of an attribute set, in order. Floats hash by their bits (a NaN value never equals
-/// itself, so such a set is bound again on every record until the bound is reached).
+/// Whether two attribute sets are equal, in order. A key, and a static or shared string
+/// value, is usually the very text the set was bound with (the same literal, or a clone of
+/// the same `Arc<str>`), so equal addresses settle most comparisons without reading bytes.
+#[inline]
+fn same_set(bound: &[Attribute], given: &[Attribute]) -> bool {
+    use telemetry_core::AttributeValue as V;
+    fn same_text(a: &str, b: &str) -> bool {
+        a.len() == b.len() && (a.as_ptr() == b.as_ptr() || a == b)
+    }
+    bound.len() == given.len()
+        && bound.iter().zip(given).all(|(b, g)| {
+            same_text(&b.key, &g.key)
+                && match (&b.value, &g.value) {
+                    (V::String(b), V::String(g)) => same_text(b, g),
+                    (b, g) => b == g,
+                }
+        })
+}
+
+/// A hash of an attribute set, in order. Keys count by their length only: the sets one
+/// instrument sees differ in their values (the keys come from the same call sites), and
+/// [`same_set`] settles the rare collision. Floats hash by their bits (a NaN value never
+/// equals itself, so such a set is bound again on every record until the bound is reached).
 fn hash_attributes(attributes: &[Attribute]) -> u64 {
     use telemetry_core::AttributeValue as V;
     let mut h = FxHasher::default();
     for a in attributes {
-        a.key.as_ref().hash(&mut h);
+        h.write_usize(a.key.len());
         match &a.value {
             V::String(s) => {
                 h.write_u8(0);
