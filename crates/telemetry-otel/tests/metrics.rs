@@ -33,8 +33,19 @@ async fn bound_attribute_sets_aggregate_and_sets_past_the_bound_still_arrive() {
         &attrs!["tool" => "clock", "outcome" => "ok"],
     );
     calls.add(8, &attrs!["outcome" => "ok", "tool" => "clock"]);
+    // The same set again with owned text, at other addresses than the bound set's.
+    calls.add(
+        32,
+        &[
+            Attribute::new(String::from("tool"), String::from("clock")),
+            Attribute::new("outcome", String::from("ok")),
+        ],
+    );
     // A second series with an owned string value equal to nothing above.
     calls.add(16, &[Attribute::new("tool", String::from("calculator"))]);
+    // A third whose keys have the lengths, and whose values the text, of the first's: the
+    // same hash (keys count by length), yet its own series.
+    calls.add(64, &attrs!["tool" => "clock", "verdict" => "ok"]);
 
     // More distinct sets than the bound (1024 per instrument): the rest take the SDK's
     // ordinary path and must arrive just the same.
@@ -54,13 +65,22 @@ async fn bound_attribute_sets_aggregate_and_sets_past_the_bound_still_arrive() {
     let received = server.with_collector(mock::received).await;
 
     let calls = received.points_of("tool.calls");
-    assert_eq!(calls.len(), 2, "{calls:#?}");
+    assert_eq!(calls.len(), 3, "{calls:#?}");
     let clock = calls
         .iter()
-        .find(|p| p.attributes.get("tool").map(String::as_str) == Some("clock"))
+        .find(|p| p.attributes.get("outcome").map(String::as_str) == Some("ok"))
         .expect("the clock series");
-    assert_eq!(clock.sum, 15.0);
+    assert_eq!(clock.sum, 47.0);
     assert_eq!(clock.attributes.len(), 2);
+    let verdict = calls
+        .iter()
+        .find(|p| p.attributes.get("verdict").map(String::as_str) == Some("ok"))
+        .expect("the series with the other key");
+    assert_eq!(verdict.sum, 64.0);
+    assert_eq!(
+        verdict.attributes.get("tool").map(String::as_str),
+        Some("clock")
+    );
     let calculator = calls
         .iter()
         .find(|p| p.attributes.get("tool").map(String::as_str) == Some("calculator"))
