@@ -9,7 +9,8 @@ use crate::{Attribute, AttributeValue, Context, CorrelationId};
 
 /// Opens nested scopes (request → agent run → tool call) and answers "where am I?".
 ///
-/// Object-safe, `Send + Sync`; hold it as `Arc<dyn ContextualCorrelator>`. Only
+/// Object-safe, `Send + Sync`; hold it as a [`SharedCorrelator`](crate::SharedCorrelator)
+/// (NoOp without a virtual call) or an `Arc<dyn ContextualCorrelator>`. Only
 /// [`open_scope`](Self::open_scope) is required. Generic conveniences (futures, closures)
 /// live in [`CorrelatorExt`], implemented for every correlator including `dyn` ones.
 ///
@@ -71,6 +72,12 @@ pub trait ContextualCorrelator: Send + Sync {
                 carrier.set(BAGGAGE, baggage.clone());
             }
         }
+    }
+
+    /// Whether every call does nothing, now and for good (the NoOp correlator; a disabled
+    /// SDK). A [`SharedCorrelator`](crate::SharedCorrelator) then skips calling it at all.
+    fn is_noop(&self) -> bool {
+        false
     }
 }
 

@@ -36,6 +36,7 @@ mod meter;
 mod noop;
 pub mod propagation;
 mod scope;
+mod shared;
 mod telemetry;
 
 pub use attribute::{Attribute, AttributeValue, Attributes, Key, StringValue};
@@ -55,4 +56,5 @@ pub use scope::{
     Instrumented, ResolvedScope, Scope, ScopeEnd, ScopeError, ScopeExtension, ScopeGuard,
     ScopeOptions, SpanKind,
 };
+pub use shared::{SharedCorrelator, SharedLogger, SharedMeter};
 pub use telemetry::{Lifecycle, Telemetry, TelemetryError};

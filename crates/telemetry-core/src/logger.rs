@@ -28,7 +28,8 @@ pub struct LogRecord<'a> {
 
 /// Leveled log calls that carry the current correlation id and scope path.
 ///
-/// Object-safe, `Send + Sync`; hold it as `Arc<dyn Logger>`. A logger is bound to a
+/// Object-safe, `Send + Sync`; hold it as a [`SharedLogger`](crate::SharedLogger) (NoOp
+/// without a virtual call) or an `Arc<dyn Logger>`. A logger is bound to a
 /// [`ContextualCorrelator`](crate::ContextualCorrelator) at construction and reads the
 /// current scope from it on each enabled call. Calls are synchronous and never block on I/O
 /// for longer than one write of one line.
@@ -116,15 +117,24 @@ pub trait Logger: Send + Sync {
     fn critical(&self, message: &str, attributes: &[Attribute]) {
         self.log(LogLevel::Critical, message, attributes);
     }
+
+    /// Whether every call does nothing, now and for good (the NoOp logger; a disabled SDK),
+    /// whatever [`set_level`](Self::set_level) is later given. A
+    /// [`SharedLogger`](crate::SharedLogger) then skips calling it at all.
+    fn is_noop(&self) -> bool {
+        false
+    }
 }
 
 /// Logs through `logger` at `level`, building the attributes only when the level is enabled,
 /// as `log::log!` and `tracing::event!` do: a disabled call costs one
-/// [`enabled`](Logger::enabled) check (a virtual call through `Arc<dyn Logger>`, nothing for a
-/// statically known [`NoOpLogger`](crate::NoOpLogger)), where `logger.info(msg, &attrs![…])`
+/// [`enabled`](Logger::enabled) check (a virtual call through `Arc<dyn Logger>`, an inlined
+/// branch through a NoOp [`SharedLogger`](crate::SharedLogger), nothing for a statically known
+/// [`NoOpLogger`](crate::NoOpLogger)), where `logger.info(msg, &attrs![…])`
 /// builds and drops the attribute array first.
 ///
-/// `logger` is anything with the [`Logger`] methods: a logger, a reference, an `Arc<dyn Logger>`.
+/// `logger` is anything with the [`Logger`] methods: a logger, a reference, a
+/// [`SharedLogger`](crate::SharedLogger), an `Arc<dyn Logger>`.
 /// Attributes are `key => value` pairs as in [`attrs!`](crate::attrs).
 ///
 /// ```

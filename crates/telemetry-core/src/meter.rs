@@ -324,7 +324,8 @@ impl Drop for HistogramTimer<'_> {
 
 /// Counters, histograms, gauges and duration measurement.
 ///
-/// Object-safe, `Send + Sync`; hold it as `Arc<dyn Meter>`. Instruments are created per meter
+/// Object-safe, `Send + Sync`; hold it as a [`SharedMeter`](crate::SharedMeter) (NoOp without a
+/// virtual call) or an `Arc<dyn Meter>`. Instruments are created per meter
 /// (not in globals) and cached by name and kind: creating the same instrument twice returns a
 /// handle to the same aggregation.
 ///
@@ -354,6 +355,12 @@ pub trait Meter: Send + Sync {
     /// Records `duration` in seconds into the histogram `name` (unit `s`,
     /// [`DURATION_BUCKETS_SECONDS`]), creating it on first use.
     fn record_duration(&self, name: &str, duration: Duration, attributes: &[Attribute]);
+
+    /// Whether every call does nothing, now and for good (the NoOp meter; a disabled SDK). A
+    /// [`SharedMeter`](crate::SharedMeter) then skips calling it at all.
+    fn is_noop(&self) -> bool {
+        false
+    }
 }
 
 /// Generic conveniences over any [`Meter`], including `dyn` ones.

@@ -26,6 +26,9 @@ impl Logger for NoOpLogger {
         None
     }
     fn set_level(&self, _level: Option<LogLevel>) {}
+    fn is_noop(&self) -> bool {
+        true
+    }
 }
 
 /// A correlator whose scopes carry no id and record nothing.
@@ -41,6 +44,9 @@ impl ContextualCorrelator for NoOpCorrelator {
     #[inline]
     fn current(&self) -> Context {
         Context::none()
+    }
+    fn is_noop(&self) -> bool {
+        true
     }
 }
 
@@ -67,4 +73,7 @@ impl Meter for NoOpMeter {
     fn record_histogram(&self, _name: &str, _value: f64, _attributes: &[Attribute]) {}
     #[inline]
     fn record_duration(&self, _name: &str, _duration: Duration, _attributes: &[Attribute]) {}
+    fn is_noop(&self) -> bool {
+        true
+    }
 }

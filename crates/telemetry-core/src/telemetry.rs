@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::{ContextualCorrelator, Logger, Meter, NoOpCorrelator, NoOpLogger, NoOpMeter};
+use crate::{ContextualCorrelator, Logger, Meter, SharedCorrelator, SharedLogger, SharedMeter};
 
 /// A failure to flush or shut down telemetry.
 #[derive(Debug)]
@@ -72,7 +72,10 @@ pub trait Lifecycle: Send + Sync {
 
 /// The three facilities an application uses, chosen once at start-up.
 ///
-/// Cloning copies four `Arc`s and allocates nothing. A server builds one and hands clones to its handlers:
+/// Each is held as a shared handle ([`SharedLogger`], [`SharedCorrelator`], [`SharedMeter`]):
+/// an `Arc<dyn Trait>`, or nothing at all for NoOp, so switched-off telemetry costs an inlined
+/// branch per call rather than a virtual call. Cloning copies four `Arc`s and allocates
+/// nothing. A server builds one and hands clones to its handlers:
 ///
 /// ```
 /// use std::sync::Arc;
@@ -99,11 +102,11 @@ pub trait Lifecycle: Send + Sync {
 #[derive(Clone)]
 pub struct Telemetry {
     /// Leveled logs carrying the current correlation id.
-    pub logger: Arc<dyn Logger>,
+    pub logger: SharedLogger,
     /// Nested scopes.
-    pub correlator: Arc<dyn ContextualCorrelator>,
+    pub correlator: SharedCorrelator,
     /// Counters, histograms, gauges.
-    pub meter: Arc<dyn Meter>,
+    pub meter: SharedMeter,
     // Shared, not a `Vec`: handlers clone the bundle per request, and a `Vec` clone allocates.
     lifecycle: Arc<[Arc<dyn Lifecycle>]>,
 }
@@ -111,23 +114,25 @@ pub struct Telemetry {
 impl Telemetry {
     /// Telemetry switched off: every call does nothing and allocates nothing.
     pub fn noop() -> Self {
-        Self::new(
-            Arc::new(NoOpLogger),
-            Arc::new(NoOpCorrelator),
-            Arc::new(NoOpMeter),
-        )
+        Self {
+            logger: SharedLogger::noop(),
+            correlator: SharedCorrelator::noop(),
+            meter: SharedMeter::noop(),
+            lifecycle: Arc::new([]),
+        }
     }
 
-    /// A bundle of the given parts, with nothing to flush.
+    /// A bundle of the given parts, with nothing to flush. Parts that report `is_noop` are
+    /// held as NoOp handles.
     pub fn new(
         logger: Arc<dyn Logger>,
         correlator: Arc<dyn ContextualCorrelator>,
         meter: Arc<dyn Meter>,
     ) -> Self {
         Self {
-            logger,
-            correlator,
-            meter,
+            logger: logger.into(),
+            correlator: correlator.into(),
+            meter: meter.into(),
             lifecycle: Arc::new([]),
         }
     }

@@ -75,7 +75,7 @@ impl GenAiBuilder {
 
     /// Creates the metric instruments and returns the layer.
     pub fn build(self) -> GenAi {
-        let metrics = Metrics::new(&*self.telemetry.meter, self.config.latest());
+        let metrics = Metrics::new(&self.telemetry.meter, self.config.latest());
         GenAi {
             inner: Arc::new(Inner {
                 telemetry: self.telemetry,

@@ -452,6 +452,11 @@ fn otel_kind(kind: SpanKind) -> opentelemetry::trace::SpanKind {
 }
 
 impl ContextualCorrelator for OpenTelemetry {
+    /// True under `OTEL_SDK_DISABLED=true`: the bundle then holds a NoOp handle.
+    fn is_noop(&self) -> bool {
+        self.inner.disabled
+    }
+
     fn open_scope(&self, options: ScopeOptions<'_>) -> Result<Scope, ScopeError> {
         let inner = &*self.inner;
         if inner.disabled {
@@ -547,6 +552,11 @@ impl ContextualCorrelator for OpenTelemetry {
 }
 
 impl Logger for OpenTelemetry {
+    /// True under `OTEL_SDK_DISABLED=true`: the bundle then holds a NoOp handle.
+    fn is_noop(&self) -> bool {
+        self.inner.disabled
+    }
+
     #[inline]
     fn enabled(&self, level: LogLevel) -> bool {
         self.inner.level.enabled(level)
@@ -621,6 +631,11 @@ impl Logger for OpenTelemetry {
 }
 
 impl Meter for OpenTelemetry {
+    /// True under `OTEL_SDK_DISABLED=true`: the bundle then holds a NoOp handle.
+    fn is_noop(&self) -> bool {
+        self.inner.disabled
+    }
+
     fn counter(&self, descriptor: &InstrumentDescriptor) -> Counter {
         match &self.inner.instruments {
             Some(i) => Counter::new(i.counter(descriptor)),

@@ -100,6 +100,10 @@ fn sdk_disabled_behaves_as_noop() {
         otel.enter_scope(" ", &[]).is_err(),
         "names are still validated"
     );
+    // The bundle skips the disabled SDK altogether: NoOp handles, no virtual calls.
+    let t = otel.telemetry();
+    assert!(t.logger.is_noop() && t.correlator.is_noop() && t.meter.is_noop());
+    assert!(t.correlator.enter_scope(" ", &[]).is_err());
     drop(s);
     futures::executor::block_on(otel.shutdown(WAIT)).unwrap();
 }

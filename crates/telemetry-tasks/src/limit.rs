@@ -192,7 +192,7 @@ mod semaphore {
     use std::future::Future;
     use std::sync::Arc;
 
-    use telemetry_core::{Attribute, Context, ContextualCorrelator};
+    use telemetry_core::{Attribute, Context, SharedCorrelator};
     use tokio::sync::Semaphore;
 
     use super::{LimitError, limited};
@@ -223,17 +223,19 @@ mod semaphore {
     #[derive(Clone)]
     pub struct ConcurrencyLimit {
         semaphore: Arc<Semaphore>,
-        correlator: Arc<dyn ContextualCorrelator>,
+        correlator: SharedCorrelator,
     }
 
     impl ConcurrencyLimit {
-        /// A limit of `permits` concurrent operations whose scopes `correlator` opens.
+        /// A limit of `permits` concurrent operations whose scopes `correlator` opens (a
+        /// [`Telemetry`](telemetry_core::Telemetry)'s `correlator`, or any
+        /// `Arc<dyn ContextualCorrelator>`).
         ///
         /// # Errors
         /// [`LimitError::ZeroPermits`] for 0, [`LimitError::TooManyPermits`] above
         /// `Semaphore::MAX_PERMITS`.
         pub fn new(
-            correlator: Arc<dyn ContextualCorrelator>,
+            correlator: impl Into<SharedCorrelator>,
             permits: usize,
         ) -> Result<Self, LimitError> {
             if permits == 0 {
@@ -253,12 +255,12 @@ mod semaphore {
 
         /// A limit over an existing semaphore (shared with other code, resized at run time).
         pub fn with_semaphore(
-            correlator: Arc<dyn ContextualCorrelator>,
+            correlator: impl Into<SharedCorrelator>,
             semaphore: Arc<Semaphore>,
         ) -> Self {
             Self {
                 semaphore,
-                correlator,
+                correlator: correlator.into(),
             }
         }
 
@@ -292,7 +294,7 @@ mod semaphore {
             let attributes = attributes.to_vec();
             async move {
                 let wait = semaphore.acquire_owned();
-                match limited(&*correlator, parent, wait, name, attributes, future).await {
+                match limited(&correlator, parent, wait, name, attributes, future).await {
                     Ok(Ok(out)) => Ok(out),
                     Ok(Err(e)) => Err(LimitError::Scope(e)),
                     Err(_closed) => Err(LimitError::Closed),

@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use futures::FutureExt;
 use serde_json::Value;
-use telemetry_core::{Attribute, Logger};
+use telemetry_core::{Attribute, SharedLogger};
 use telemetry_genai::attributes::{
     ERROR_TYPE, GEN_AI_AGENT_NAME, GEN_AI_RESPONSE_FINISH_REASONS, GEN_AI_TOOL_NAME,
     GEN_AI_USAGE_INPUT_TOKENS, GEN_AI_USAGE_OUTPUT_TOKENS,
@@ -115,8 +115,8 @@ impl Agent {
         }
     }
 
-    fn logger(&self) -> &dyn Logger {
-        &*self.genai.telemetry().logger
+    fn logger(&self) -> &SharedLogger {
+        &self.genai.telemetry().logger
     }
 
     /// Whether anything records the chat history and tool definitions. Converting them clones

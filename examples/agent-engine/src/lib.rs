@@ -134,7 +134,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
     let t = telemetry.telemetry.clone();
-    let instruments = Instruments::new(&*t.meter);
+    let instruments = Instruments::new(&t.meter);
 
     let model: Arc<dyn ChatModel> = match &config.model {
         ModelChoice::Scripted => Arc::new(ScriptedModel::new()),

@@ -71,7 +71,7 @@ struct TaskState {
 
 /// The task API's router, traced with `telemetry`.
 pub fn router(config: TaskApiConfig, telemetry: Telemetry) -> Router {
-    let instruments = Instruments::new(&*telemetry.meter);
+    let instruments = Instruments::new(&telemetry.meter);
     let state = TaskState {
         config,
         runs: Arc::default(),

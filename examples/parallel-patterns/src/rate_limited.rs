@@ -1,7 +1,6 @@
 //! Rate-limited parallel execution: twenty operations spawned at once, at most five running,
 //! each in a child scope of `rate_limited_batch` that records how long it waited.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use telemetry_core::{ScopeOptions, Telemetry, attrs};
@@ -20,7 +19,7 @@ pub const PERMITS: usize = 5;
 /// # Errors
 /// A scope could not be opened or a task panicked.
 pub async fn run(t: &Telemetry) -> Result<Outcome, Error> {
-    let limit = ConcurrencyLimit::new(Arc::clone(&t.correlator), PERMITS)?;
+    let limit = ConcurrencyLimit::new(t.correlator.clone(), PERMITS)?;
     let root = t
         .correlator
         .open_scope(ScopeOptions::new("rate_limited_batch"))?;
