@@ -138,7 +138,8 @@ macro_rules! handle {
     };
 }
 
-/// A shared [`ContextualCorrelator`]; NoOp without a pointer. See the [module](self) docs.
+/// A shared [`ContextualCorrelator`], as [`Telemetry`](crate::Telemetry) holds it: `None` inside
+/// is NoOp, whose calls are an inlined branch instead of a virtual call.
 #[derive(Clone)]
 pub struct SharedCorrelator(Option<Arc<dyn ContextualCorrelator>>);
 
@@ -159,7 +160,8 @@ methods! { SharedCorrelator, ContextualCorrelator, NoOpCorrelator;
     fn inject(&self, context: &Context, carrier: &mut dyn Injector);
 }
 
-/// A shared [`Logger`]; NoOp without a pointer. See the [module](self) docs.
+/// A shared [`Logger`], as [`Telemetry`](crate::Telemetry) holds it: `None` inside is NoOp,
+/// whose calls are an inlined branch instead of a virtual call.
 #[derive(Clone)]
 pub struct SharedLogger(Option<Arc<dyn Logger>>);
 
@@ -180,7 +182,8 @@ methods! { SharedLogger, Logger, NoOpLogger;
     fn critical(&self, message: &str, attributes: &[Attribute]);
 }
 
-/// A shared [`Meter`]; NoOp without a pointer. See the [module](self) docs.
+/// A shared [`Meter`], as [`Telemetry`](crate::Telemetry) holds it: `None` inside is NoOp,
+/// whose calls are an inlined branch instead of a virtual call.
 #[derive(Clone)]
 pub struct SharedMeter(Option<Arc<dyn Meter>>);
 
