@@ -82,7 +82,7 @@
 //!
 //! - `tokio` (default): [`spawn`], [`spawn_blocking`], [`JoinSetExt`], [`ConcurrencyLimit`].
 //! - `futures` (default): [`join_all_scoped`] (`futures-util`).
-//! - `rayon`: the [`rayon`](crate::rayon) module.
+//! - `rayon`: the [`rayon`] module.
 
 #![warn(missing_docs)]
 
