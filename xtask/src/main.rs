@@ -4,7 +4,7 @@
 //!   cargo-nextest, then the doc tests (nextest does not run those).
 //! - `ci`: formatting, clippy with `-D warnings`, then `test`.
 //! - `bench [--quick]`: the benchmark suite (`tests/benches`), then README's Performance
-//!   table (see [`bench`]).
+//!   table (see [`bench`](mod@bench)).
 
 mod bench;
 
