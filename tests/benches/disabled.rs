@@ -1,7 +1,8 @@
 //! Group 1, the disabled path: what instrumentation costs when telemetry is off.
 //!
-//! NoOp through the `Telemetry::noop()` bundle (`Arc<dyn _>`, as an application holds it)
-//! against `tracing` with no subscriber, the OpenTelemetry API with no SDK installed (its
+//! NoOp through the `Telemetry::noop()` bundle (its shared handles hold nothing, so a call is
+//! an inlined branch; as an application holds it), and a scope through a bare
+//! `Arc<dyn ContextualCorrelator>` (a virtual call), against `tracing` with no subscriber, the OpenTelemetry API with no SDK installed (its
 //! global no-op tracer and meter) and `metrics` with no recorder. Log and counter calls are
 //! measured twice: with the `attrs!` array built in the loop (what a call site costs) and with
 //! it prepared outside (the call itself). Allocations per operation come from a counting
@@ -9,13 +10,15 @@
 #![allow(missing_docs)]
 
 use std::hint::black_box;
+use std::sync::Arc;
 
 use agent_telemetry_benches::{CountingAllocator, record};
 use criterion::{Criterion, criterion_group, criterion_main};
 use opentelemetry::KeyValue;
 use opentelemetry::trace::{Span as _, Tracer as _};
 use telemetry_core::{
-    CorrelatorExt, InstrumentDescriptor, Logger, NoOpCorrelator, NoOpLogger, Telemetry, attrs,
+    ContextualCorrelator, CorrelatorExt, InstrumentDescriptor, Logger, NoOpCorrelator, NoOpLogger,
+    Telemetry, attrs,
 };
 
 #[global_allocator]
@@ -49,6 +52,10 @@ fn disabled(c: &mut Criterion) {
     }
     case!("noop_scope", || drop(black_box(
         t.correlator.enter_scope("request", &[]).unwrap()
+    )));
+    let dyn_noop: Arc<dyn ContextualCorrelator> = Arc::new(NoOpCorrelator);
+    case!("noop_scope_dyn", || drop(black_box(
+        dyn_noop.enter_scope("request", &[]).unwrap()
     )));
     // Statically typed NoOp (no `dyn`): what generic code over the traits pays.
     case!("noop_scope_static", || drop(black_box(

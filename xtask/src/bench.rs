@@ -80,13 +80,23 @@ const ROWS: &[Row] = &[
     // 1. Disabled path.
     row(
         "disabled",
-        "NoOp scope enter+exit (`Telemetry::noop()`, dyn)",
+        "NoOp scope enter+exit (`Telemetry::noop()` handle)",
         C("disabled", "noop_scope"),
         Some((
             "`tracing` span, no subscriber",
             C("disabled", "tracing_span"),
         )),
         Target::MaxNs(2.0),
+    ),
+    row(
+        "disabled",
+        "NoOp scope enter+exit (`Arc<dyn ContextualCorrelator>`)",
+        C("disabled", "noop_scope_dyn"),
+        Some((
+            "`tracing` span, no subscriber",
+            C("disabled", "tracing_span"),
+        )),
+        Target::None,
     ),
     row(
         "disabled",
