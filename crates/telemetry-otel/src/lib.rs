@@ -148,7 +148,9 @@ use opentelemetry::{InstrumentationScope, Key};
 use opentelemetry_sdk::logs::SdkLogger;
 use opentelemetry_sdk::trace::SdkTracer;
 use parking_lot::Mutex;
-use telemetry_core::propagation::{BAGGAGE, Extractor, Injector, TRACEPARENT, TRACESTATE};
+use telemetry_core::propagation::{
+    BAGGAGE, Extractor, Injector, TRACEPARENT, TRACESTATE, format_traceparent,
+};
 use telemetry_core::{
     Attribute, Context, ContextualCorrelator, Counter, Gauge, Histogram, InstrumentDescriptor,
     LevelFilter, Lifecycle, LogLevel, Logger, Meter, NoOpCorrelator, RemoteParent, Scope,
@@ -188,6 +190,9 @@ struct Inner {
     event_limit: u32,
     drop_timeout: Duration,
     shut_down: AtomicBool,
+    /// Whether a span is dropped whenever its local parent was (`always_off` and the
+    /// `parentbased_*` samplers): such a span's attributes are then not converted at all.
+    follows_parent: bool,
 }
 
 impl Drop for Inner {
@@ -257,6 +262,13 @@ impl OpenTelemetry {
             event_limit: cfg.span_limits.events,
             drop_timeout: cfg.drop_timeout,
             shut_down: AtomicBool::new(false),
+            follows_parent: matches!(
+                cfg.sampler,
+                SamplerConfig::AlwaysOff
+                    | SamplerConfig::ParentBasedAlwaysOn
+                    | SamplerConfig::ParentBasedAlwaysOff
+                    | SamplerConfig::ParentBasedTraceIdRatio(_)
+            ),
         };
         if cfg.disabled {
             inner.shut_down.store(true, Ordering::Relaxed);
@@ -473,19 +485,28 @@ impl ContextualCorrelator for OpenTelemetry {
             // A child of an OpenTelemetry scope (the common case) borrows the parent's cached
             // context; other parents get one built for this call.
             let built;
-            let parent = match r.parent.extension::<OtelScope>() {
-                Some(s) if r.remote_parent.is_none() => s.as_parent(),
-                _ => {
+            let local = r
+                .parent
+                .extension::<OtelScope>()
+                .filter(|_| r.remote_parent.is_none());
+            let parent = match local {
+                Some(s) => s.as_parent(),
+                None => {
                     built = self.parent_for(&r.parent, r.remote_parent.as_ref());
                     &built
                 }
             };
+            // Under a sampler that follows the parent, the child of a dropped span is dropped
+            // too (sampled-out traffic, often most of it): its attributes would be converted
+            // for nothing.
+            let dropped =
+                inner.follows_parent && local.is_some_and(|s| !s.span_context.is_sampled());
             let name = match &r.name {
                 Cow::Borrowed(name) => Cow::Borrowed(*name),
                 Cow::Owned(name) => intern::name(name),
             };
             let mut builder = SpanBuilder::from_name(name).with_kind(otel_kind(r.kind));
-            if !r.attributes.is_empty() {
+            if !r.attributes.is_empty() && !dropped {
                 // The SDK keeps this vector as the span's attribute list: room for a few set
                 // later (a status, token usage) saves regrowing it.
                 let mut kvs = Vec::with_capacity(r.attributes.len() + 4);
@@ -535,7 +556,18 @@ impl ContextualCorrelator for OpenTelemetry {
             return;
         }
         if p.tracecontext {
-            let Some(traceparent) = context.traceparent() else {
+            // The flag is the sampler's decision for this span: a callee that follows its
+            // parent must drop what this process dropped.
+            let ids = context.correlation_id().zip(context.span_id());
+            let traceparent = match (context.extension::<OtelScope>(), ids) {
+                (Some(scope), Some((trace_id, span_id))) => Some(format_traceparent(
+                    trace_id,
+                    span_id,
+                    scope.span_context.is_sampled(),
+                )),
+                _ => context.traceparent(),
+            };
+            let Some(traceparent) = traceparent else {
                 return;
             };
             carrier.set(TRACEPARENT, traceparent);

@@ -27,6 +27,9 @@ use crate::export::Stats;
 pub(crate) struct OtelScope {
     pub(crate) span: Mutex<SpanState>,
     pub(crate) span_context: SpanContext,
+    /// Whether the SDK records the span (the sampler kept it): attributes for a span that is
+    /// not recorded are not converted.
+    recording: bool,
     // The OpenTelemetry `Context` children are started from, built by the first child and
     // shared by the rest (saves an allocation and a `SpanContext` copy per child).
     as_parent: OnceLock<opentelemetry::Context>,
@@ -45,6 +48,7 @@ impl OtelScope {
     pub(crate) fn new(span: opentelemetry_sdk::trace::Span, event_limit: u32) -> Self {
         Self {
             span_context: span.span_context().clone(),
+            recording: span.is_recording(),
             span: Mutex::new(SpanState { span, events: 0 }),
             as_parent: OnceLock::new(),
             event_limit,
@@ -106,11 +110,17 @@ impl OtelScope {
 
 impl ScopeExtension for OtelScope {
     fn set_attribute(&self, attribute: &Attribute) {
+        if !self.recording {
+            return;
+        }
         let kv = convert::key_value(attribute);
         self.span.lock().span.set_attribute(kv);
     }
 
     fn record_error(&self, error_type: &str, message: &str) {
+        if !self.recording {
+            return;
+        }
         let span = &mut self.span.lock().span;
         span.set_attribute(KeyValue::new("error.type", error_type.to_owned()));
         Self::exception(span, error_type, message);
