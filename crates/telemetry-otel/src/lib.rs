@@ -190,9 +190,10 @@ struct Inner {
     event_limit: u32,
     drop_timeout: Duration,
     shut_down: AtomicBool,
-    /// Whether a span is dropped whenever its local parent was (`always_off` and the
-    /// `parentbased_*` samplers): such a span's attributes are then not converted at all.
+    /// Whether a span is dropped whenever its local parent was (the `parentbased_*`
+    /// samplers), or always (`always_off`): such a span's attributes are not converted.
     follows_parent: bool,
+    drops_all: bool,
 }
 
 impl Drop for Inner {
@@ -262,10 +263,10 @@ impl OpenTelemetry {
             event_limit: cfg.span_limits.events,
             drop_timeout: cfg.drop_timeout,
             shut_down: AtomicBool::new(false),
+            drops_all: cfg.sampler == SamplerConfig::AlwaysOff,
             follows_parent: matches!(
                 cfg.sampler,
-                SamplerConfig::AlwaysOff
-                    | SamplerConfig::ParentBasedAlwaysOn
+                SamplerConfig::ParentBasedAlwaysOn
                     | SamplerConfig::ParentBasedAlwaysOff
                     | SamplerConfig::ParentBasedTraceIdRatio(_)
             ),
@@ -499,8 +500,8 @@ impl ContextualCorrelator for OpenTelemetry {
             // Under a sampler that follows the parent, the child of a dropped span is dropped
             // too (sampled-out traffic, often most of it): its attributes would be converted
             // for nothing.
-            let dropped =
-                inner.follows_parent && local.is_some_and(|s| !s.span_context.is_sampled());
+            let dropped = inner.drops_all
+                || (inner.follows_parent && local.is_some_and(|s| !s.span_context.is_sampled()));
             let name = match &r.name {
                 Cow::Borrowed(name) => Cow::Borrowed(*name),
                 Cow::Owned(name) => intern::name(name),

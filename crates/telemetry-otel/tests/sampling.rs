@@ -2,7 +2,8 @@
 //! kept trace arrives whole (root and child, with the attributes given at start and set later,
 //! and the recorded error), a dropped one not at all; the `traceparent` injected for a scope
 //! says which, so a callee that follows its parent agrees; and a scope of a dropped trace still
-//! answers `Context::attribute`.
+//! answers `Context::attribute`. Under `always_off` nothing is sent, and scopes keep their ids
+//! and attributes.
 
 mod common;
 
@@ -107,5 +108,40 @@ async fn dropped_traces_stay_dropped_and_kept_ones_arrive_whole() {
         "{:?}",
         otel.export_failures()
     );
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn always_off_sends_no_span_yet_scopes_keep_ids_and_attributes() {
+    let server = mock::receiver().await;
+    let otel = builder(
+        "sampling-off",
+        &[
+            ("OTEL_TRACES_SAMPLER", "always_off"),
+            ("OTEL_METRICS_EXPORTER", "none"),
+            ("OTEL_LOGS_EXPORTER", "none"),
+        ],
+    )
+    .with_endpoint(format!("http://{}", server.addr()))
+    .build()
+    .unwrap();
+    {
+        let root = otel.enter_scope("root", &attrs!["i" => 1]).unwrap();
+        let child = otel
+            .open_scope(ScopeOptions::new("child").attributes(&attrs!["k" => "v"]))
+            .unwrap();
+        child.set_attribute("later", 2);
+        assert_eq!(
+            child.context().attribute("k").map(|v| v.to_string()),
+            Some("v".to_owned())
+        );
+        assert_eq!(child.correlation_id(), root.correlation_id());
+        let mut headers = HashMap::new();
+        otel.inject(child.context(), &mut headers);
+        assert!(headers["traceparent"].ends_with("-00"), "{headers:?}");
+    }
+    otel.shutdown(WAIT).await.unwrap();
+    let received = server.with_collector(mock::received).await;
+    assert!(received.spans.is_empty(), "{:#?}", received.spans);
     server.shutdown().await.unwrap();
 }
