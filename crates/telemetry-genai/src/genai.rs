@@ -21,6 +21,10 @@ use crate::tool::ToolBuilder;
 ///
 /// Works with every implementation of the core traits: NoOp (nothing recorded), Basic and
 /// OpenTelemetry. See the [crate documentation](crate) for an example.
+///
+/// Provider, model, agent, tool and server names are [`StringValue`]s. A literal or an
+/// `Arc<str>` (say, a model name read from configuration once) goes on the span, its metrics
+/// and events, and to the OpenTelemetry SDK without a copy; a `String` is copied once per span.
 #[derive(Clone)]
 pub struct GenAi {
     inner: Arc<Inner>,
