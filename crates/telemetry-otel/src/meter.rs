@@ -285,23 +285,19 @@ fn find<'a, B>(map: &'a BindingMap<B>, hash: u64, attributes: &[Attribute]) -> O
         .map(|(_, b)| b)
 }
 
-/// Whether two attribute sets are equal, in order. A key, and a static or shared string
-/// value, is usually the very text the set was bound with (the same literal, or a clone of
-/// the same `Arc<str>`), so equal addresses settle most comparisons without reading bytes.
+/// Whether two attribute sets are equal, in order. A key is usually the very literal the set
+/// was bound with, so equal addresses settle most comparisons without reading bytes (string
+/// values compare the same way: see `StringValue`'s equality).
 #[inline]
 fn same_set(bound: &[Attribute], given: &[Attribute]) -> bool {
-    use telemetry_core::AttributeValue as V;
-    fn same_text(a: &str, b: &str) -> bool {
+    fn same_key(a: &str, b: &str) -> bool {
         a.len() == b.len() && (a.as_ptr() == b.as_ptr() || a == b)
     }
     bound.len() == given.len()
-        && bound.iter().zip(given).all(|(b, g)| {
-            same_text(&b.key, &g.key)
-                && match (&b.value, &g.value) {
-                    (V::String(b), V::String(g)) => same_text(b, g),
-                    (b, g) => b == g,
-                }
-        })
+        && bound
+            .iter()
+            .zip(given)
+            .all(|(b, g)| same_key(&b.key, &g.key) && b.value == g.value)
 }
 
 /// A hash of an attribute set, in order. Keys count by their length only: the sets one
