@@ -319,35 +319,25 @@ impl From<usize> for AttributeValue {
     }
 }
 
-impl From<&'static str> for AttributeValue {
-    fn from(v: &'static str) -> Self {
-        Self::String(StringValue::Static(v))
-    }
+/// Every text form converts through [`StringValue`], keeping its form (static, owned, shared).
+macro_rules! from_text {
+    ($($t:ty),* $(,)?) => {$(
+        impl From<$t> for AttributeValue {
+            fn from(v: $t) -> Self {
+                Self::String(StringValue::from(v))
+            }
+        }
+    )*};
 }
 
-impl From<String> for AttributeValue {
-    fn from(v: String) -> Self {
-        Self::String(StringValue::Owned(v))
-    }
-}
-
-impl From<Arc<str>> for AttributeValue {
-    fn from(v: Arc<str>) -> Self {
-        Self::String(StringValue::Shared(v))
-    }
-}
-
-impl From<Cow<'static, str>> for AttributeValue {
-    fn from(v: Cow<'static, str>) -> Self {
-        Self::String(v.into())
-    }
-}
-
-impl From<StringValue> for AttributeValue {
-    fn from(v: StringValue) -> Self {
-        Self::String(v)
-    }
-}
+from_text!(
+    &'static str,
+    String,
+    Arc<str>,
+    Box<str>,
+    Cow<'static, str>,
+    StringValue
+);
 
 impl From<Vec<bool>> for AttributeValue {
     fn from(v: Vec<bool>) -> Self {
@@ -369,13 +359,13 @@ impl From<Vec<f64>> for AttributeValue {
 
 impl From<Vec<String>> for AttributeValue {
     fn from(v: Vec<String>) -> Self {
-        Self::StringArray(v.into_iter().map(StringValue::Owned).collect())
+        Self::StringArray(v.into_iter().map(StringValue::from).collect())
     }
 }
 
 impl From<Vec<&'static str>> for AttributeValue {
     fn from(v: Vec<&'static str>) -> Self {
-        Self::StringArray(v.into_iter().map(StringValue::Static).collect())
+        Self::StringArray(v.into_iter().map(StringValue::from).collect())
     }
 }
 
