@@ -27,8 +27,8 @@ use crate::export::Stats;
 pub(crate) struct OtelScope {
     pub(crate) span: Mutex<SpanState>,
     pub(crate) span_context: SpanContext,
-    /// Whether the SDK records the span (the sampler kept it): attributes for a span that is
-    /// not recorded are not converted.
+    /// Whether the SDK records the span (the sampler kept it): attributes and events for a
+    /// span that is not recorded are not converted.
     recording: bool,
     // The OpenTelemetry `Context` children are started from, built by the first child and
     // shared by the rest (saves an allocation and a `SpanContext` copy per child).
@@ -71,7 +71,7 @@ impl OtelScope {
         attributes: &[Attribute],
         stats: &Stats,
     ) {
-        if !self.span_context.is_sampled() {
+        if !self.recording {
             return;
         }
         // Build outside the lock.
