@@ -14,26 +14,40 @@ use common::builder;
 use telemetry_core::{
     Attribute, ContextualCorrelator, CorrelatorExt, Lifecycle, ScopeOptions, attrs,
 };
+use telemetry_otel::OpenTelemetry;
 use telemetry_testkit::mock;
 
 const WAIT: Duration = Duration::from_secs(10);
 const TRACES: usize = 64;
 
+/// Traces only, to the receiver at `addr`, with the given sampler variables.
+fn traces_to(
+    addr: impl std::fmt::Display,
+    service: &str,
+    sampler: &[(&str, &str)],
+) -> OpenTelemetry {
+    let mut vars = vec![
+        ("OTEL_METRICS_EXPORTER", "none"),
+        ("OTEL_LOGS_EXPORTER", "none"),
+    ];
+    vars.extend_from_slice(sampler);
+    builder(service, &vars)
+        .with_endpoint(format!("http://{addr}"))
+        .build()
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropped_traces_stay_dropped_and_kept_ones_arrive_whole() {
     let server = mock::receiver().await;
-    let otel = builder(
+    let otel = traces_to(
+        server.addr(),
         "sampling",
         &[
             ("OTEL_TRACES_SAMPLER", "parentbased_traceidratio"),
             ("OTEL_TRACES_SAMPLER_ARG", "0.5"),
-            ("OTEL_METRICS_EXPORTER", "none"),
-            ("OTEL_LOGS_EXPORTER", "none"),
         ],
-    )
-    .with_endpoint(format!("http://{}", server.addr()))
-    .build()
-    .unwrap();
+    );
 
     // Trace id (hex) -> (index, sampled flag of the injected traceparent).
     let mut traces = HashMap::new();
@@ -114,17 +128,11 @@ async fn dropped_traces_stay_dropped_and_kept_ones_arrive_whole() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn always_off_sends_no_span_yet_scopes_keep_ids_and_attributes() {
     let server = mock::receiver().await;
-    let otel = builder(
+    let otel = traces_to(
+        server.addr(),
         "sampling-off",
-        &[
-            ("OTEL_TRACES_SAMPLER", "always_off"),
-            ("OTEL_METRICS_EXPORTER", "none"),
-            ("OTEL_LOGS_EXPORTER", "none"),
-        ],
-    )
-    .with_endpoint(format!("http://{}", server.addr()))
-    .build()
-    .unwrap();
+        &[("OTEL_TRACES_SAMPLER", "always_off")],
+    );
     {
         let root = otel.enter_scope("root", &attrs!["i" => 1]).unwrap();
         let child = otel
