@@ -290,15 +290,33 @@ impl ResolvedScope<'_> {
     }
 
     /// Builds the scope with `make`'s extension stored inside the scope's allocation: one
-    /// allocation per scope. `make` sees the resolved scope (name, ids, parent, attributes)
-    /// and runs before anything else is built, so its result is written straight into place.
+    /// allocation per scope. `make` runs before the other fields are built, so its result is
+    /// written straight into place. It sees the resolved scope with the attributes as the
+    /// scope keeps them: later keys replace earlier ones, and owned strings are already
+    /// shared (`StringValue::Shared`), so handing them on (to a span) copies no text.
     #[inline]
-    pub fn into_scope_with<E: ScopeExtension>(self, make: impl FnOnce(&Self) -> E) -> Scope {
+    pub fn into_scope_with<E: ScopeExtension>(
+        self,
+        make: impl FnOnce(&ResolvedScope<'_>) -> E,
+    ) -> Scope {
         self.build(make, true)
     }
 
     #[inline(always)]
-    fn build<E: ScopeExtension>(self, make: impl FnOnce(&Self) -> E, has_extension: bool) -> Scope {
+    fn build<E: ScopeExtension>(
+        self,
+        make: impl FnOnce(&ResolvedScope<'_>) -> E,
+        has_extension: bool,
+    ) -> Scope {
+        /// Drops the attribute list already written if `make` unwinds (the allocation itself
+        /// is then freed as uninitialised memory).
+        struct DropOnUnwind(*mut Mutex<ScopeAttributes>);
+        impl Drop for DropOnUnwind {
+            fn drop(&mut self) {
+                // SAFETY: armed only while the field is initialised and nothing else owns it.
+                unsafe { std::ptr::drop_in_place(self.0) }
+            }
+        }
         // Allocate first and write each field into the allocation: `Arc::new(value)` builds
         // the value on the stack and copies it (a `memcpy` of the extension, for OpenTelemetry
         // an SDK span of several hundred bytes), and `Arc::get_mut` would cost a locked
@@ -308,25 +326,41 @@ impl ResolvedScope<'_> {
         // SAFETY: `slot` is the only handle to a fresh allocation, so nothing else reads or
         // writes it. Each `write` fills one field of the uninitialised value through a raw
         // pointer, without reading or dropping old contents. Every field is written exactly
-        // once before `assume_init`. If `make` panics, `slot` is freed as uninitialised memory
-        // and nothing is dropped.
+        // once before `assume_init`. If `make` panics, the guard drops the one field written
+        // so far and `slot` is freed as uninitialised memory.
         unsafe {
-            (&raw mut (*p).extension).write(make(&self));
-            (&raw mut (*p).has_extension).write(has_extension);
             // Filled in place: building the list and moving it in would copy its inline
             // storage (4 attributes, ~230 bytes).
-            (&raw mut (*p).attributes).write(Mutex::new(ScopeAttributes::new()));
+            let attributes = &raw mut (*p).attributes;
+            attributes.write(Mutex::new(ScopeAttributes::new()));
+            // A reference to the field alone, which is initialised (the rest is not yet).
+            let list = (*attributes).get_mut().unwrap_or_else(|e| e.into_inner());
             if !self.attributes.is_empty() {
-                // A reference to the field alone, which is initialised (the rest is not yet).
-                let list = (*p).attributes.get_mut().unwrap_or_else(|e| e.into_inner());
                 extend_unique(list, self.attributes);
             }
-            (&raw mut (*p).name).write(self.name);
-            (&raw mut (*p).correlation_id).write(self.correlation_id);
-            (&raw mut (*p).span_id).write(self.span_id);
-            (&raw mut (*p).kind).write(self.kind);
-            (&raw mut (*p).parent).write(self.parent);
-            (&raw mut (*p).remote_parent).write(self.remote_parent.map(Box::new));
+            let guard = DropOnUnwind(attributes);
+            let view = ResolvedScope {
+                attributes: list.as_slice(),
+                ..self
+            };
+            (&raw mut (*p).extension).write(make(&view));
+            std::mem::forget(guard);
+            let ResolvedScope {
+                name,
+                kind,
+                correlation_id,
+                span_id,
+                parent,
+                remote_parent,
+                attributes: _,
+            } = view;
+            (&raw mut (*p).has_extension).write(has_extension);
+            (&raw mut (*p).name).write(name);
+            (&raw mut (*p).correlation_id).write(correlation_id);
+            (&raw mut (*p).span_id).write(span_id);
+            (&raw mut (*p).kind).write(kind);
+            (&raw mut (*p).parent).write(parent);
+            (&raw mut (*p).remote_parent).write(remote_parent.map(Box::new));
             (&raw mut (*p).ended).write(AtomicBool::new(false));
             let data: Arc<ScopeData<E>> = slot.assume_init();
             Scope {
@@ -616,7 +650,10 @@ impl<F: Future> Future for Instrumented<F> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::panic::AssertUnwindSafe;
     use std::sync::atomic::AtomicUsize;
+
+    use crate::StringValue;
 
     struct Recorder(Arc<Mutex<Vec<ScopeEnd>>>);
     impl ScopeExtension for Recorder {
@@ -635,6 +672,54 @@ mod tests {
             .unwrap()
             .into_scope(Some(Box::new(Recorder(ends.clone()))));
         (scope, ends)
+    }
+
+    #[test]
+    fn an_extension_is_built_from_the_scopes_own_deduplicated_shared_attributes() {
+        let given = [
+            Attribute::new("url.path", String::from("/v1/a")),
+            Attribute::new("http.request.method", "POST"),
+            Attribute::new("url.path", String::from("/v1/b")),
+        ];
+        let mut seen = None;
+        let scope = ScopeOptions::new("request")
+            .attributes(&given)
+            .resolve()
+            .unwrap()
+            .into_scope_with(|r| {
+                seen = Some(r.attributes.to_vec());
+                Recorder(Arc::default())
+            });
+        let seen = seen.unwrap();
+        // Later keys replace earlier ones, in the first one's place.
+        let keys: Vec<&str> = seen.iter().map(|a| &*a.key).collect();
+        assert_eq!(keys, ["url.path", "http.request.method"]);
+        // The owned text was shared once: the extension's copy is the scope's own.
+        let (
+            AttributeValue::String(StringValue::Shared(made)),
+            Some(AttributeValue::String(StringValue::Shared(kept))),
+        ) = (&seen[0].value, scope.context().attribute("url.path"))
+        else {
+            panic!("owned strings are shared: {seen:?}");
+        };
+        assert_eq!(&**made, "/v1/b");
+        assert!(Arc::ptr_eq(made, &kept));
+    }
+
+    #[test]
+    fn a_panicking_extension_builder_drops_the_attributes_it_was_shown() {
+        let shared: Arc<str> = Arc::from("gpt-4o");
+        let given = [Attribute::new("gen_ai.request.model", shared.clone())];
+        let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            ScopeOptions::new("chat")
+                .attributes(&given)
+                .resolve()
+                .unwrap()
+                .into_scope_with(|_| -> Recorder { panic!("extension failed") })
+        }));
+        assert!(outcome.is_err());
+        // `given` and `shared` remain: the scope's copy was dropped, not leaked.
+        assert_eq!(Arc::strong_count(&shared), 2);
     }
 
     #[test]

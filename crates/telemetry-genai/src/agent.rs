@@ -57,10 +57,10 @@ pub struct AgentBuilder {
     name: StringValue,
     provider: Option<StringValue>,
     model: Option<StringValue>,
-    id: Option<String>,
-    description: Option<String>,
-    version: Option<String>,
-    conversation_id: Option<String>,
+    id: Option<StringValue>,
+    description: Option<StringValue>,
+    version: Option<StringValue>,
+    conversation_id: Option<StringValue>,
     remote: Option<(StringValue, Option<u16>)>,
     system: Option<Vec<Part>>,
     input: Vec<Message>,
@@ -97,22 +97,22 @@ impl AgentBuilder {
         self
     }
     /// `gen_ai.agent.id` (omitted on in-process agents in *latest*).
-    pub fn id(mut self, id: impl Into<String>) -> Self {
+    pub fn id(mut self, id: impl Into<StringValue>) -> Self {
         self.id = Some(id.into());
         self
     }
     /// `gen_ai.agent.description`.
-    pub fn description(mut self, description: impl Into<String>) -> Self {
+    pub fn description(mut self, description: impl Into<StringValue>) -> Self {
         self.description = Some(description.into());
         self
     }
     /// `gen_ai.agent.version` (omitted on in-process agents in *latest*).
-    pub fn version(mut self, version: impl Into<String>) -> Self {
+    pub fn version(mut self, version: impl Into<StringValue>) -> Self {
         self.version = Some(version.into());
         self
     }
     /// `gen_ai.conversation.id` (never the trace id).
-    pub fn conversation_id(mut self, id: impl Into<String>) -> Self {
+    pub fn conversation_id(mut self, id: impl Into<StringValue>) -> Self {
         self.conversation_id = Some(id.into());
         self
     }
@@ -407,7 +407,7 @@ impl CreateAgentBuilder {
         }
     }
     /// `gen_ai.agent.description`.
-    pub fn description(mut self, d: impl Into<String>) -> Self {
+    pub fn description(mut self, d: impl Into<StringValue>) -> Self {
         self.attrs
             .push(Attribute::new(a::GEN_AI_AGENT_DESCRIPTION, d.into()));
         self

@@ -82,7 +82,7 @@ impl EmbeddingsBuilder {
 pub struct EmbeddingsSpan {
     core: OpCore,
     usage: Usage,
-    response_model: Option<String>,
+    response_model: Option<StringValue>,
 }
 
 impl std::fmt::Debug for EmbeddingsSpan {
@@ -102,8 +102,9 @@ impl EmbeddingsSpan {
         self
     }
     /// `gen_ai.response.model`.
-    pub fn response_model(&mut self, m: impl Into<String>) -> &mut Self {
-        self.response_model = Some(m.into());
+    pub fn response_model(&mut self, m: impl Into<StringValue>) -> &mut Self {
+        // Shared: the span and the metric attributes both carry it.
+        self.response_model = Some(m.into().into_shared());
         self
     }
     /// Ends the span successfully.

@@ -11,7 +11,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use telemetry_core::{Attribute, Context, SpanKind, StringValue};
+use telemetry_core::{Attribute, AttributeValue, Context, SpanKind, StringValue};
 
 use crate::agent::AgentState;
 use crate::attributes as a;
@@ -137,7 +137,7 @@ impl InferenceBuilder {
         self.attr(a::GEN_AI_OUTPUT_TYPE, v.into())
     }
     /// `gen_ai.conversation.id` (never the trace id).
-    pub fn conversation_id(self, id: impl Into<String>) -> Self {
+    pub fn conversation_id(self, id: impl Into<StringValue>) -> Self {
         self.attr(a::GEN_AI_CONVERSATION_ID, id.into())
     }
 
@@ -262,8 +262,8 @@ pub struct InferenceSpan {
     system: Option<Vec<Part>>,
     input: Vec<Message>,
     tools: Option<Vec<ToolDefinition>>,
-    response_id: Option<String>,
-    response_model: Option<String>,
+    response_id: Option<StringValue>,
+    response_model: Option<StringValue>,
     finish_reasons: Option<Vec<String>>,
     pub(crate) usage: Usage,
     pub(crate) output: Vec<Message>,
@@ -283,13 +283,14 @@ impl InferenceSpan {
     scope_accessors!();
 
     /// `gen_ai.response.id`.
-    pub fn response_id(&mut self, id: impl Into<String>) -> &mut Self {
+    pub fn response_id(&mut self, id: impl Into<StringValue>) -> &mut Self {
         self.response_id = Some(id.into());
         self
     }
 
-    /// `gen_ai.response.model`.
-    pub fn response_model(&mut self, model: impl Into<String>) -> &mut Self {
+    /// `gen_ai.response.model`. Text equal to the request model's reuses that shared string
+    /// (no copy); other text is shared once for the span, event and metric attributes.
+    pub fn response_model(&mut self, model: impl Into<StringValue>) -> &mut Self {
         self.response_model = Some(model.into());
         self
     }
@@ -340,6 +341,21 @@ impl InferenceSpan {
         self.usage
     }
 
+    /// The response model as a shared value: the request model's own when the text is the
+    /// same (the common case: no copy at all), else the text shared once.
+    fn share_model(&self, model: StringValue) -> StringValue {
+        let requested = self
+            .core
+            .metric_attrs
+            .iter()
+            .find(|x| x.key == a::GEN_AI_REQUEST_MODEL)
+            .and_then(|x| match &x.value {
+                AttributeValue::String(s) if s.as_str() == model.as_str() => Some(s.clone()),
+                _ => None,
+            });
+        requested.unwrap_or_else(|| model.into_shared())
+    }
+
     pub(crate) fn finish(&mut self) {
         if self.core.finished {
             return;
@@ -351,14 +367,18 @@ impl InferenceSpan {
         let failed = self.core.error_type.is_some();
 
         // 1. Response attributes.
-        let reasons: Vec<String> = match &self.finish_reasons {
-            Some(r) => r.clone(),
+        let reasons: Vec<StringValue> = match &self.finish_reasons {
+            Some(r) => r.iter().map(|r| finish_reason(r)).collect(),
             None => self
                 .output
                 .iter()
-                .filter_map(|m| m.finish_reason.clone())
+                .filter_map(|m| m.finish_reason.as_deref())
+                .map(finish_reason)
                 .collect(),
         };
+        // Shared once here: the span, the event and the metric attributes all carry these.
+        self.response_id = self.response_id.take().map(StringValue::into_shared);
+        self.response_model = self.response_model.take().map(|m| self.share_model(m));
         if let Some(id) = &self.response_id {
             self.core.set(a::GEN_AI_RESPONSE_ID, id.clone());
         }
@@ -496,5 +516,25 @@ impl InferenceSpan {
 impl Drop for InferenceSpan {
     fn drop(&mut self) {
         self.finish();
+    }
+}
+/// A finish reason as an attribute value. The usual ones (OpenAI's and Anthropic's, which the
+/// GenAI conventions' examples use) are literals, so recording them copies no text.
+fn finish_reason(reason: &str) -> StringValue {
+    const KNOWN: &[&str] = &[
+        "stop",
+        "length",
+        "tool_calls",
+        "content_filter",
+        "function_call",
+        "error",
+        "end_turn",
+        "max_tokens",
+        "stop_sequence",
+        "tool_use",
+    ];
+    match KNOWN.iter().find(|k| **k == reason) {
+        Some(known) => StringValue::Static(known),
+        None => StringValue::from(reason.to_owned()),
     }
 }

@@ -4,6 +4,7 @@
 use std::time::Instant;
 
 use serde_json::Value;
+use telemetry_core::StringValue;
 
 use crate::attributes as a;
 use crate::content::{Message, Part};
@@ -148,13 +149,13 @@ impl StreamRecorder {
     }
 
     /// `gen_ai.response.id`.
-    pub fn response_id(&mut self, id: impl Into<String>) -> &mut Self {
+    pub fn response_id(&mut self, id: impl Into<StringValue>) -> &mut Self {
         self.span().response_id(id);
         self
     }
 
     /// `gen_ai.response.model`.
-    pub fn response_model(&mut self, model: impl Into<String>) -> &mut Self {
+    pub fn response_model(&mut self, model: impl Into<StringValue>) -> &mut Self {
         self.span().response_model(model);
         self
     }

@@ -23,9 +23,9 @@ use crate::operation::{OpCore, OperationName, scope_accessors, span_name};
 pub struct ToolBuilder {
     genai: GenAi,
     name: StringValue,
-    call_id: Option<String>,
+    call_id: Option<StringValue>,
     tool_type: &'static str,
-    description: Option<String>,
+    description: Option<StringValue>,
     arguments: Option<Value>,
     parent: Option<Context>,
     agent: Option<Arc<AgentState>>,
@@ -53,7 +53,7 @@ impl ToolBuilder {
 
     /// `gen_ai.tool.call.id`: the id of the model's tool call, which links this span to the
     /// inference span that requested it.
-    pub fn call_id(mut self, id: impl Into<String>) -> Self {
+    pub fn call_id(mut self, id: impl Into<StringValue>) -> Self {
         self.call_id = Some(id.into());
         self
     }
@@ -63,7 +63,7 @@ impl ToolBuilder {
         self
     }
     /// `gen_ai.tool.description`.
-    pub fn description(mut self, d: impl Into<String>) -> Self {
+    pub fn description(mut self, d: impl Into<StringValue>) -> Self {
         self.description = Some(d.into());
         self
     }
@@ -93,7 +93,9 @@ impl ToolBuilder {
         ];
         let metric_attrs = common[..2].to_vec();
         let mut open = common.clone();
-        if let Some(id) = &self.call_id {
+        // Shared too: the span and, in compatibility mode, the tool records carry it.
+        let call_id = self.call_id.map(StringValue::into_shared);
+        if let Some(id) = &call_id {
             open.push(Attribute::new(a::GEN_AI_TOOL_CALL_ID, id.clone()));
         }
         if let Some(d) = self.description {
@@ -117,7 +119,7 @@ impl ToolBuilder {
         // The seed guide always writes the call id, empty without function calling.
         common.push(Attribute::new(
             a::GEN_AI_TOOL_CALL_ID,
-            self.call_id.unwrap_or_default(),
+            call_id.unwrap_or_default(),
         ));
         if let Some(args) = &self.arguments {
             if g.config().capture.on_span() {

@@ -290,3 +290,43 @@ fn a_custom_redactor_runs_before_anything_is_recorded() {
         Some(r#"{"answer":"******"}"#)
     );
 }
+
+/// Response names reuse text the span already holds: a response model equal to the request
+/// model is the request model's own shared string, and usual finish reasons are literals.
+#[test]
+fn response_model_and_finish_reasons_share_text_instead_of_copying_it() {
+    use telemetry_core::{AttributeValue, StringValue};
+    let (t, _) = basic();
+    let genai = GenAi::new(&t, GenAiConfig::default());
+    let model: Arc<str> = Arc::from("gpt-4o");
+    let mut chat = genai.chat(provider::OPENAI, model.clone()).start();
+    let cx = chat.context().clone();
+    chat.response_model(String::from("gpt-4o"))
+        .output_messages(vec![
+            Message::assistant("a").with_finish_reason("tool_calls"),
+            Message::assistant("b").with_finish_reason("vendor_specific"),
+        ]);
+    chat.end();
+    let own = cx.own_attributes();
+    match own.get("gen_ai.response.model") {
+        Some(AttributeValue::String(StringValue::Shared(s))) => assert!(Arc::ptr_eq(s, &model)),
+        other => panic!("expected the request model's shared text, got {other:?}"),
+    }
+    match own.get("gen_ai.response.finish_reasons") {
+        Some(AttributeValue::StringArray(r)) => {
+            assert!(matches!(&r[0], StringValue::Static("tool_calls")));
+            assert_eq!(r[1].as_str(), "vendor_specific");
+        }
+        other => panic!("expected finish reasons, got {other:?}"),
+    }
+
+    // Another response model gets its own text.
+    let mut chat = genai.chat(provider::OPENAI, model.clone()).start();
+    let cx = chat.context().clone();
+    chat.response_model("gpt-4o-2024-11-20");
+    chat.end();
+    assert_eq!(
+        attr(&cx, "gen_ai.response.model").as_deref(),
+        Some("gpt-4o-2024-11-20")
+    );
+}

@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use futures::FutureExt;
 use serde_json::Value;
-use telemetry_core::{Attribute, SharedLogger};
+use telemetry_core::{Attribute, SharedLogger, StringValue};
 use telemetry_genai::attributes::{
     ERROR_TYPE, GEN_AI_AGENT_NAME, GEN_AI_RESPONSE_FINISH_REASONS, GEN_AI_TOOL_NAME,
     GEN_AI_USAGE_INPUT_TOKENS, GEN_AI_USAGE_OUTPUT_TOKENS,
@@ -23,10 +23,12 @@ use telemetry_genai::attributes::{
 use telemetry_genai::{AgentSpan, CaptureMode, GenAi, Message};
 
 use crate::instruments::Instruments;
-use crate::model::{ChatMessage, ChatModel, ChatRequest, ChatResponse, ModelError, Usage};
+use crate::model::{
+    ChatMessage, ChatModel, ChatRequest, ChatResponse, ModelError, ToolCallRequest, Usage,
+};
 use crate::semconv::TOOL_OUTCOME;
 use crate::session::ToolCallRecord;
-use crate::tools::{ToolError, ToolRegistry};
+use crate::tools::{Tool, ToolError, ToolRegistry};
 
 /// What one turn produced.
 #[derive(Clone, Debug)]
@@ -135,7 +137,7 @@ impl Agent {
     /// [`AgentError`]; the session should then be left unchanged.
     pub async fn run_turn(
         &self,
-        session_id: &str,
+        session_id: Arc<str>,
         agent: Arc<str>,
         history: &[ChatMessage],
         user_message: &str,
@@ -193,14 +195,14 @@ impl Agent {
     async fn turn_loop(
         &self,
         span: &AgentSpan,
-        agent: &str,
+        agent: &Arc<str>,
         history: &[ChatMessage],
         user_message: &str,
     ) -> Result<TurnOutcome, AgentError> {
         self.logger().info(
             "agent turn started",
             &[
-                Attribute::new(GEN_AI_AGENT_NAME, agent.to_owned()),
+                Attribute::new(GEN_AI_AGENT_NAME, agent.clone()),
                 Attribute::new("agent.history_messages", history.len()),
             ],
         );
@@ -332,11 +334,12 @@ impl Agent {
     async fn run_tools(&self, agent: &AgentSpan, response: &ChatResponse) -> Vec<ToolCallRecord> {
         let mut spans = Vec::with_capacity(response.tool_calls.len());
         for call in &response.tool_calls {
+            let tool = self.tools.get(&call.name);
             let mut builder = agent
-                .execute_tool(call.name.clone())
+                .execute_tool(tool_name(tool, call))
                 .call_id(call.id.clone())
                 .arguments(call.arguments.clone());
-            if let Some(tool) = self.tools.get(&call.name) {
+            if let Some(tool) = tool {
                 builder = builder.description(tool.description());
             }
             spans.push(builder.start());
@@ -344,6 +347,7 @@ impl Agent {
         let mut tasks = tokio::task::JoinSet::new();
         for (index, (call, mut span)) in response.tool_calls.iter().zip(spans).enumerate() {
             let tool = self.tools.get(&call.name).cloned();
+            let tool_name = tool_name(tool.as_ref(), call);
             let call = call.clone();
             let genai = self.genai.clone();
             let instruments = self.instruments.clone();
@@ -366,7 +370,7 @@ impl Agent {
                 };
                 let outcome = if result.is_ok() { "success" } else { "error" };
                 let mut metric_attributes = vec![
-                    Attribute::new(GEN_AI_TOOL_NAME, call.name.clone()),
+                    Attribute::new(GEN_AI_TOOL_NAME, tool_name.clone()),
                     Attribute::new(TOOL_OUTCOME, outcome),
                 ];
                 let logger = &genai.telemetry().logger;
@@ -375,12 +379,12 @@ impl Agent {
                     match &result {
                         Ok(_) => logger.info(
                             "tool finished",
-                            &[Attribute::new(GEN_AI_TOOL_NAME, call.name.clone())],
+                            &[Attribute::new(GEN_AI_TOOL_NAME, tool_name.clone())],
                         ),
                         Err(e) => logger.warning(
                             "tool failed",
                             &[
-                                Attribute::new(GEN_AI_TOOL_NAME, call.name.clone()),
+                                Attribute::new(GEN_AI_TOOL_NAME, tool_name.clone()),
                                 Attribute::new(ERROR_TYPE, e.error_type.clone()),
                                 Attribute::new("error.message", e.message.clone()),
                             ],
@@ -443,5 +447,14 @@ impl Agent {
                 })
             })
             .collect()
+    }
+}
+
+/// The tool name for a call's span, metric and log attributes: a registered tool's own literal
+/// (no copy), else the name the model sent.
+fn tool_name(tool: Option<&Arc<dyn Tool>>, call: &ToolCallRequest) -> StringValue {
+    match tool {
+        Some(tool) => StringValue::from(tool.name()),
+        None => StringValue::from(call.name.clone()),
     }
 }

@@ -56,10 +56,7 @@ pub struct AppState {
 
 /// The API router with request tracing, the 1 MiB body limit and JSON fallbacks.
 pub fn router(state: AppState, instruments: Instruments) -> Router {
-    let http = HttpTelemetry {
-        telemetry: state.telemetry.clone(),
-        instruments,
-    };
+    let http = HttpTelemetry::new(state.telemetry.clone(), instruments);
     Router::new()
         .route("/v1/sessions", post(create_session))
         .route("/v1/sessions/{id}", get(get_session))
@@ -132,6 +129,8 @@ async fn create_session(
             )));
         }
     };
+    // Shared: the session, its spans and these log attributes all hold the same text.
+    let agent: Arc<str> = agent.into();
     let id = state.sessions.create(agent.clone()).map_err(|full| {
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -148,7 +147,11 @@ async fn create_session(
             Attribute::new(GEN_AI_AGENT_NAME, agent.clone()),
         ],
     );
-    Ok((StatusCode::CREATED, Json(json!({"id": id, "agent": agent}))).into_response())
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"id": &*id, "agent": &*agent})),
+    )
+        .into_response())
 }
 
 async fn get_session(
@@ -198,10 +201,10 @@ async fn post_message(
         }
     };
     let mut session = session.lock().await;
-    let agent = session.agent.clone();
+    let (session_id, agent) = (session.id.clone(), session.agent.clone());
     let outcome = state
         .agent
-        .run_turn(&id, agent, &session.history, &content)
+        .run_turn(session_id, agent, &session.history, &content)
         .await
         .map_err(|e| {
             let status = match &e {

@@ -2,6 +2,7 @@
 //! `traceparent`, with the HTTP server semantic conventions (stable, `docs/http/`).
 
 use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
@@ -36,6 +37,39 @@ pub struct HttpTelemetry {
     pub telemetry: Telemetry,
     /// The instruments (for `http.server.request.duration`).
     pub instruments: Instruments,
+    routes: RouteNames,
+}
+
+impl HttpTelemetry {
+    /// The middleware's state for `telemetry` and its `instruments`.
+    pub fn new(telemetry: Telemetry, instruments: Instruments) -> Self {
+        Self {
+            telemetry,
+            instruments,
+            routes: RouteNames::default(),
+        }
+    }
+}
+
+/// The router's route templates as shared strings, so that every request's span, metric and
+/// log attributes share one copy of `http.route` instead of copying it. Bounded: a
+/// `MatchedPath` is always one of the router's few templates, so a list scan is enough.
+#[derive(Clone, Default)]
+struct RouteNames(Arc<RwLock<Vec<Arc<str>>>>);
+
+impl RouteNames {
+    fn get(&self, route: &str) -> Arc<str> {
+        let find = |routes: &[Arc<str>]| routes.iter().find(|r| ***r == *route).cloned();
+        let known = find(&self.0.read().unwrap_or_else(|p| p.into_inner()));
+        known.unwrap_or_else(|| {
+            let mut routes = self.0.write().unwrap_or_else(|p| p.into_inner());
+            find(&routes).unwrap_or_else(|| {
+                let shared: Arc<str> = route.into();
+                routes.push(shared.clone());
+                shared
+            })
+        })
+    }
 }
 
 /// The method as the conventions want it: known methods as-is, anything else `_OTHER`.
@@ -67,8 +101,9 @@ pub async fn trace_requests(
     let route = req
         .extensions()
         .get::<MatchedPath>()
-        .map(|m| m.as_str().to_owned());
-    let path = req.uri().path().to_owned();
+        .map(|m| t.routes.get(m.as_str()));
+    // Shared: the span, its scope and the log call each hold it.
+    let path: Arc<str> = req.uri().path().into();
     let remote = t
         .telemetry
         .correlator

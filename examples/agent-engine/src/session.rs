@@ -27,8 +27,8 @@ pub struct ToolCallRecord {
 /// A conversation: its history as the model sees it and the tool calls made.
 #[derive(Debug)]
 pub struct Session {
-    /// The session id (`gen_ai.conversation.id`).
-    pub id: String,
+    /// The session id (`gen_ai.conversation.id`), shared like the agent name.
+    pub id: Arc<str>,
     /// The agent's name (`gen_ai.agent.name`), shared: every turn's `invoke_agent` span and
     /// metrics carry it without copying it.
     pub agent: Arc<str>,
@@ -67,7 +67,7 @@ impl Session {
             })
             .collect();
         serde_json::json!({
-            "id": self.id,
+            "id": &*self.id,
             "agent": &*self.agent,
             "created_at": humantime::format_rfc3339_millis(self.created_at).to_string(),
             "messages": messages,
@@ -83,7 +83,7 @@ pub type SharedSession = Arc<tokio::sync::Mutex<Session>>;
 /// Sessions by id, bounded by a maximum count.
 #[derive(Debug)]
 pub struct SessionStore {
-    sessions: RwLock<HashMap<String, SharedSession>>,
+    sessions: RwLock<HashMap<Arc<str>, SharedSession>>,
     max_sessions: usize,
 }
 
@@ -107,17 +107,17 @@ impl SessionStore {
     ///
     /// # Errors
     /// [`StoreFull`] when `max_sessions` exist already.
-    pub fn create(&self, agent: String) -> Result<String, StoreFull> {
+    pub fn create(&self, agent: Arc<str>) -> Result<Arc<str>, StoreFull> {
         let mut sessions = self.sessions.write().unwrap_or_else(|p| p.into_inner());
         if sessions.len() >= self.max_sessions {
             return Err(StoreFull {
                 max_sessions: self.max_sessions,
             });
         }
-        let id = format!("{:032x}", fastrand::u128(..));
+        let id: Arc<str> = format!("{:032x}", fastrand::u128(..)).into();
         let session = Session {
             id: id.clone(),
-            agent: agent.into(),
+            agent,
             created_at: SystemTime::now(),
             history: Vec::new(),
             tool_calls: Vec::new(),

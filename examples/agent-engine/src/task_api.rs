@@ -84,10 +84,7 @@ pub fn router(config: TaskApiConfig, telemetry: Telemetry) -> Router {
         .with_state(state)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(
-            HttpTelemetry {
-                telemetry,
-                instruments,
-            },
+            HttpTelemetry::new(telemetry, instruments),
             trace_requests,
         ))
 }
