@@ -4,8 +4,9 @@
 //! an inlined branch; as an application holds it), and a scope through a bare
 //! `Arc<dyn ContextualCorrelator>` (a virtual call), against `tracing` with no subscriber, the OpenTelemetry API with no SDK installed (its
 //! global no-op tracer and meter) and `metrics` with no recorder. Log and counter calls are
-//! measured twice: with the `attrs!` array built in the loop (what a call site costs) and with
-//! it prepared outside (the call itself). Allocations per operation come from a counting
+//! measured three ways: with the `attrs!` array built in the loop (a plain call site), through
+//! the `info!` / `add!` macros (which build it only when the call records) and with it
+//! prepared outside (the call itself). Allocations per operation come from a counting
 //! global allocator after the timing runs.
 #![allow(missing_docs)]
 
@@ -80,6 +81,12 @@ fn disabled(c: &mut Criterion) {
         .info(black_box("session created"), &prepared_log));
     case!("noop_counter", || counter
         .add(black_box(1), &attrs!["route" => "/v1/sessions"]));
+    // The handle-checked macro: attributes are built only for a live handle.
+    case!("noop_counter_macro", || telemetry_core::add!(
+        counter,
+        black_box(1),
+        "route" => "/v1/sessions"
+    ));
     case!("noop_counter_prepared", || counter
         .add(black_box(1), &prepared_counter));
     case!("noop_counter_by_name", || t.meter.record_counter(

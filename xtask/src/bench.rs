@@ -171,6 +171,13 @@ const ROWS: &[Row] = &[
     ),
     row(
         "disabled",
+        "NoOp counter by handle, `add!` macro (attributes built only for a live handle)",
+        C("disabled", "noop_counter_macro"),
+        Some(("OTel no-op API counter", C("disabled", "otel_noop_counter"))),
+        Target::MaxNs(2.0),
+    ),
+    row(
+        "disabled",
         "NoOp counter by handle, attributes prepared",
         C("disabled", "noop_counter_prepared"),
         Some((

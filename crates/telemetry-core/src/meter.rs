@@ -207,7 +207,8 @@ macro_rules! handle {
                 Self(Some(inner))
             }
 
-            /// Whether this handle records anything.
+            /// Whether this handle records nothing (a NoOp handle).
+            #[inline]
             pub fn is_noop(&self) -> bool {
                 self.0.is_none()
             }
@@ -305,6 +306,45 @@ impl Gauge {
             }
         }
     }
+}
+
+/// Adds to a [`Counter`] or [`UpDownCounter`] handle, building the attributes only when the
+/// handle records: the metric twin of [`log!`](crate::log). Through a NoOp handle the call is
+/// one inlined branch, and neither the value nor the attribute expressions are evaluated.
+///
+/// `add!(handle, value, key => value, ...)`; keys and values as in [`attrs!`](crate::attrs).
+///
+/// ```
+/// use telemetry_core::{Counter, add};
+/// let requests = Counter::noop();
+/// add!(requests, 1, "http.route" => "/v1/sessions", "http.response.status_code" => 201);
+/// ```
+#[macro_export]
+macro_rules! add {
+    ($handle:expr, $value:expr $(, $key:expr => $val:expr)* $(,)?) => {{
+        let handle = &$handle;
+        if !handle.is_noop() {
+            handle.add($value, &$crate::attrs![$($key => $val),*]);
+        }
+    }};
+}
+
+/// Records into a [`Histogram`] or [`Gauge`] handle, building the attributes only when the
+/// handle records; see [`add!`](crate::add).
+///
+/// ```
+/// use telemetry_core::{Histogram, record};
+/// let latency = Histogram::noop();
+/// record!(latency, 0.25, "http.route" => "/v1/sessions");
+/// ```
+#[macro_export]
+macro_rules! record {
+    ($handle:expr, $value:expr $(, $key:expr => $val:expr)* $(,)?) => {{
+        let handle = &$handle;
+        if !handle.is_noop() {
+            handle.record($value, &$crate::attrs![$($key => $val),*]);
+        }
+    }};
 }
 
 /// Records elapsed seconds into a histogram when dropped. See [`Histogram::start_timer`].
@@ -438,6 +478,50 @@ impl<M: Meter + ?Sized, F: Future> Future for MeasureDuration<'_, M, F> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Records what reaches it, to check the macros against a live handle.
+    #[derive(Default)]
+    struct Seen(std::sync::Mutex<Vec<(f64, Vec<Attribute>)>>);
+    impl CounterFn for Seen {
+        fn add(&self, value: u64, attributes: &[Attribute]) {
+            self.0
+                .lock()
+                .unwrap()
+                .push((value as f64, attributes.to_vec()));
+        }
+    }
+    impl HistogramFn for Seen {
+        fn record(&self, value: f64, attributes: &[Attribute]) {
+            self.0.lock().unwrap().push((value, attributes.to_vec()));
+        }
+    }
+
+    #[test]
+    fn macros_record_through_live_handles_and_evaluate_nothing_for_noop_ones() {
+        let seen = Arc::new(Seen::default());
+        crate::add!(Counter::new(seen.clone()), 2, "route" => "/a", "code" => 201);
+        crate::record!(Histogram::new(seen.clone()), 0.5, "route" => "/b");
+        let got = seen.0.lock().unwrap().clone();
+        assert_eq!(
+            got,
+            [
+                (2.0, crate::attrs!["route" => "/a", "code" => 201].to_vec()),
+                (0.5, crate::attrs!["route" => "/b"].to_vec()),
+            ]
+        );
+        let evaluated = std::cell::Cell::new(0);
+        let count = || {
+            evaluated.set(evaluated.get() + 1);
+            1_u32
+        };
+        crate::add!(Counter::noop(), u64::from(count()), "route" => { count(); "/a" });
+        crate::record!(Histogram::noop(), f64::from(count()));
+        assert_eq!(
+            evaluated.get(),
+            0,
+            "a NoOp handle evaluates neither value nor attributes"
+        );
+    }
 
     #[test]
     fn instrument_names_follow_the_otel_syntax() {
