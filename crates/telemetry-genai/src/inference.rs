@@ -518,6 +518,7 @@ impl Drop for InferenceSpan {
         self.finish();
     }
 }
+
 /// A finish reason as an attribute value. The usual ones (OpenAI's and Anthropic's, which the
 /// GenAI conventions' examples use) are literals, so recording them copies no text.
 fn finish_reason(reason: &str) -> StringValue {

@@ -451,10 +451,10 @@ impl Agent {
 }
 
 /// The tool name for a call's span, metric and log attributes: a registered tool's own literal
-/// (no copy), else the name the model sent.
+/// (no copy), else the name the model sent, shared once.
 fn tool_name(tool: Option<&Arc<dyn Tool>>, call: &ToolCallRequest) -> StringValue {
     match tool {
         Some(tool) => StringValue::from(tool.name()),
-        None => StringValue::from(call.name.clone()),
+        None => StringValue::from(call.name.clone()).into_shared(),
     }
 }
