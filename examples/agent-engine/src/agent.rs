@@ -332,22 +332,24 @@ impl Agent {
     /// opt-in content, or `error.type` and ERROR status). So every tool span is a child of
     /// `invoke_agent` and all of them are in flight together.
     async fn run_tools(&self, agent: &AgentSpan, response: &ChatResponse) -> Vec<ToolCallRecord> {
+        // Each call's tool, name and span, looked up and opened once.
         let mut spans = Vec::with_capacity(response.tool_calls.len());
         for call in &response.tool_calls {
-            let tool = self.tools.get(&call.name);
+            let tool = self.tools.get(&call.name).cloned();
+            let name = tool_name(tool.as_ref(), call);
             let mut builder = agent
-                .execute_tool(tool_name(tool, call))
+                .execute_tool(name.clone())
                 .call_id(call.id.clone())
                 .arguments(call.arguments.clone());
-            if let Some(tool) = tool {
+            if let Some(tool) = &tool {
                 builder = builder.description(tool.description());
             }
-            spans.push(builder.start());
+            spans.push((tool, name, builder.start()));
         }
         let mut tasks = tokio::task::JoinSet::new();
-        for (index, (call, mut span)) in response.tool_calls.iter().zip(spans).enumerate() {
-            let tool = self.tools.get(&call.name).cloned();
-            let tool_name = tool_name(tool.as_ref(), call);
+        for (index, (call, (tool, tool_name, mut span))) in
+            response.tool_calls.iter().zip(spans).enumerate()
+        {
             let call = call.clone();
             let genai = self.genai.clone();
             let instruments = self.instruments.clone();
