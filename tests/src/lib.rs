@@ -73,14 +73,17 @@ use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 
 /// Where criterion writes its results: `$CRITERION_HOME`, else `$CARGO_TARGET_DIR/criterion`,
-/// else `target/criterion` (criterion's own order; `cargo xtask bench` sets `CRITERION_HOME`).
+/// else the workspace's `target/criterion` (criterion's own order; `cargo xtask bench` sets
+/// `CRITERION_HOME`).
 pub fn criterion_home() -> PathBuf {
     if let Some(home) = std::env::var_os("CRITERION_HOME") {
         return home.into();
     }
     match std::env::var_os("CARGO_TARGET_DIR") {
         Some(dir) => PathBuf::from(dir).join("criterion"),
-        None => PathBuf::from("target/criterion"),
+        // The workspace's target directory, where criterion writes (not the bench's working
+        // directory, which is this package's).
+        None => PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/criterion")),
     }
 }
 
