@@ -117,7 +117,7 @@ const ROWS: &[Row] = &[
     ),
     row(
         "disabled",
-        "NoOp log call, `attrs!` built per call",
+        "NoOp log call, literal `attrs!` (a constant)",
         C("disabled", "noop_log"),
         Some((
             "`tracing` event, no subscriber",
@@ -127,7 +127,7 @@ const ROWS: &[Row] = &[
     ),
     row(
         "disabled",
-        "NoOp log call (`NoOpLogger`, static), `attrs!` built per call",
+        "NoOp log call (`NoOpLogger`, static), literal `attrs!`",
         C("disabled", "noop_log_static"),
         Some((
             "`tracing` event, no subscriber",
@@ -137,7 +137,17 @@ const ROWS: &[Row] = &[
     ),
     row(
         "disabled",
-        "NoOp log call, `info!` macro (attributes built only when enabled)",
+        "NoOp log call, `attrs!` with a run-time value (built per call)",
+        C("disabled", "noop_log_runtime"),
+        Some((
+            "`tracing` event, no subscriber",
+            C("disabled", "tracing_event"),
+        )),
+        Target::MaxNs(2.0),
+    ),
+    row(
+        "disabled",
+        "NoOp log call, `info!` macro with that run-time value (built only when enabled)",
         C("disabled", "noop_log_macro"),
         Some((
             "`tracing` event, no subscriber",
@@ -164,14 +174,21 @@ const ROWS: &[Row] = &[
     ),
     row(
         "disabled",
-        "NoOp counter by handle, `attrs!` built per call",
+        "NoOp counter by handle, literal `attrs!` (a constant)",
         C("disabled", "noop_counter"),
         Some(("OTel no-op API counter", C("disabled", "otel_noop_counter"))),
         Target::MaxNs(2.0),
     ),
     row(
         "disabled",
-        "NoOp counter by handle, `add!` macro (attributes built only for a live handle)",
+        "NoOp counter by handle, `attrs!` with a run-time value (built per call)",
+        C("disabled", "noop_counter_runtime"),
+        Some(("OTel no-op API counter", C("disabled", "otel_noop_counter"))),
+        Target::MaxNs(2.0),
+    ),
+    row(
+        "disabled",
+        "NoOp counter by handle, `add!` macro with that run-time value (built only for a live handle)",
         C("disabled", "noop_counter_macro"),
         Some(("OTel no-op API counter", C("disabled", "otel_noop_counter"))),
         Target::MaxNs(2.0),
@@ -195,7 +212,7 @@ const ROWS: &[Row] = &[
     ),
     row(
         "disabled",
-        "NoOp counter by name",
+        "NoOp counter by name, literal `attrs!`",
         C("disabled", "noop_counter_by_name"),
         Some((
             "`metrics::counter!`, no recorder",

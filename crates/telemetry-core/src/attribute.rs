@@ -405,15 +405,28 @@ impl Attribute {
 
 /// Builds a `[Attribute; N]` array: `attrs!["k" => 1, "name" => "x"]`.
 ///
-/// Static keys and scalar or static-string values do not allocate.
+/// Static keys and scalar or static-string values do not allocate. When every key is a string
+/// literal and every value a string, number (unsuffixed, `i64` or `f64`) or `bool` literal, the
+/// array is a constant: `&attrs![...]` borrows a `'static` array, so the call site builds and
+/// drops nothing, which is what keeps a NoOp call with literal attributes free.
 ///
 /// ```
 /// let a = telemetry_core::attrs!["gen_ai.operation.name" => "chat", "attempt" => 1];
 /// assert_eq!(a.len(), 2);
+/// let model = String::from("gpt-4o");
+/// let b = telemetry_core::attrs!["gen_ai.request.model" => model, "retries" => 2u64];
+/// assert_eq!(b[0].value.as_str(), Some("gpt-4o"));
 /// ```
 #[macro_export]
 macro_rules! attrs {
     () => { [] as [$crate::Attribute; 0] };
+    ($($tokens:tt)+) => { $crate::__attrs_impl!($crate; $($tokens)+) };
+}
+
+/// The `Attribute::new` form of [`attrs!`], for lists that are not all literals.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __attrs_exprs {
     ($($key:expr => $value:expr),+ $(,)?) => {
         [$($crate::Attribute::new($key, $value)),+]
     };
@@ -548,5 +561,61 @@ mod tests {
             "[a, b]".to_string()
         );
         assert_eq!(AttributeValue::from(vec![1i64, 2]).to_string(), "[1, 2]");
+    }
+
+    #[test]
+    fn literal_attrs_equal_their_attribute_new_form() {
+        let literal = attrs![
+            "s" => "text", "raw" => r"raw", "i" => 7, "neg" => -7, "hex" => 0x1f64,
+            "i64" => 9i64, "f" => 1.5, "exp" => 2e3, "negf" => -0.25, "f64" => 1f64,
+            "t" => true, "no" => false,
+        ];
+        let built = [
+            Attribute::new("s", "text"),
+            Attribute::new("raw", "raw"),
+            Attribute::new("i", 7),
+            Attribute::new("neg", -7),
+            Attribute::new("hex", 0x1f64),
+            Attribute::new("i64", 9i64),
+            Attribute::new("f", 1.5),
+            Attribute::new("exp", 2e3),
+            Attribute::new("negf", -0.25),
+            Attribute::new("f64", 1f64),
+            Attribute::new("t", true),
+            Attribute::new("no", false),
+        ];
+        assert_eq!(literal, built);
+        assert_eq!(literal[4].value, AttributeValue::I64(0x1f64));
+    }
+
+    #[test]
+    fn non_literal_attrs_keep_their_conversions() {
+        let (owned, n, key) = (String::from("gpt-4o"), 3u64, "k");
+        let a = attrs![
+            "owned" => owned, "u64" => u64::MAX, "u8" => 3u8, "f32" => 0.5f32,
+            "neg" => -(n as i64), key => "v",
+        ];
+        assert!(
+            matches!(&a[0].value, AttributeValue::String(StringValue::Owned(s)) if s == "gpt-4o")
+        );
+        assert_eq!(a[1].value, AttributeValue::I64(i64::MAX));
+        assert_eq!(a[2].value, AttributeValue::I64(3));
+        assert_eq!(a[3].value, AttributeValue::F64(0.5));
+        assert_eq!(a[4].value, AttributeValue::I64(-3));
+        assert_eq!(a[5].key, "k");
+    }
+
+    /// Compiles only while `&attrs![literals]` is promoted to a `'static` constant, directly
+    /// and through a `macro_rules!` that forwards `expr` fragments (as `info!` does).
+    #[test]
+    fn literal_attrs_are_static_constants() {
+        macro_rules! forward {
+            ($($key:expr => $value:expr),*) => { &attrs![$($key => $value),*] };
+        }
+        let direct: &'static [Attribute] = &attrs!["agent" => "planner", "n" => -1];
+        let forwarded: &'static [Attribute] =
+            forward!("agent" => "planner", "ok" => true, "n" => -1);
+        assert_eq!(direct[0], forwarded[0]);
+        assert_eq!(forwarded[1].value, AttributeValue::Bool(true));
     }
 }

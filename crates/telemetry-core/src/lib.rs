@@ -58,3 +58,5 @@ pub use scope::{
 };
 pub use shared::{SharedCorrelator, SharedLogger, SharedMeter};
 pub use telemetry::{Lifecycle, Telemetry, TelemetryError};
+#[doc(hidden)]
+pub use telemetry_macros::attrs_impl as __attrs_impl;
