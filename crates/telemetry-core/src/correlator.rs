@@ -94,7 +94,10 @@ pub trait CorrelatorExt: ContextualCorrelator {
     ///
     /// # Errors
     /// As [`ContextualCorrelator::open_scope`].
-    #[inline]
+    // Always inlined: out of line, the guard comes back through memory and the caller's wider
+    // reload of it misses store forwarding (measured on Basic: 66 ns per scope, against 57 ns
+    // when the same code is inlined behind a `dyn` call).
+    #[inline(always)]
     fn enter_scope(
         &self,
         name: impl Into<Cow<'static, str>>,
