@@ -75,6 +75,24 @@ const fn row(
 
 use Source::{Criterion as C, Extra as X};
 
+// References that several rows share.
+const TRACING_SPAN: Option<(&str, Source)> = Some((
+    "`tracing` span, no subscriber",
+    C("disabled", "tracing_span"),
+));
+const TRACING_EVENT: Option<(&str, Source)> = Some((
+    "`tracing` event, no subscriber",
+    C("disabled", "tracing_event"),
+));
+const OTEL_NOOP_COUNTER: Option<(&str, Source)> =
+    Some(("OTel no-op API counter", C("disabled", "otel_noop_counter")));
+const FASTRACE_SPAN: Option<(&str, Source)> =
+    Some(("fastrace local span", C("basic", "fastrace_local_span")));
+const METRICS_HANDLE: Option<(&str, Source)> = Some((
+    "`metrics` counter handle",
+    C("basic", "metrics_counter_handle"),
+));
+
 /// The table: what each case is compared against and the issue #7 target it must meet.
 const ROWS: &[Row] = &[
     // 1. Disabled path.
@@ -82,30 +100,21 @@ const ROWS: &[Row] = &[
         "disabled",
         "NoOp scope enter+exit (`Telemetry::noop()` handle)",
         C("disabled", "noop_scope"),
-        Some((
-            "`tracing` span, no subscriber",
-            C("disabled", "tracing_span"),
-        )),
+        TRACING_SPAN,
         Target::MaxNs(2.0),
     ),
     row(
         "disabled",
         "NoOp scope enter+exit (`Arc<dyn ContextualCorrelator>`)",
         C("disabled", "noop_scope_dyn"),
-        Some((
-            "`tracing` span, no subscriber",
-            C("disabled", "tracing_span"),
-        )),
+        TRACING_SPAN,
         Target::None,
     ),
     row(
         "disabled",
         "NoOp scope enter+exit (`NoOpCorrelator`, static)",
         C("disabled", "noop_scope_static"),
-        Some((
-            "`tracing` span, no subscriber",
-            C("disabled", "tracing_span"),
-        )),
+        TRACING_SPAN,
         Target::MaxNs(2.0),
     ),
     row(
@@ -119,50 +128,35 @@ const ROWS: &[Row] = &[
         "disabled",
         "NoOp log call, literal `attrs!` (a constant)",
         C("disabled", "noop_log"),
-        Some((
-            "`tracing` event, no subscriber",
-            C("disabled", "tracing_event"),
-        )),
+        TRACING_EVENT,
         Target::MaxNs(2.0),
     ),
     row(
         "disabled",
         "NoOp log call (`NoOpLogger`, static), literal `attrs!`",
         C("disabled", "noop_log_static"),
-        Some((
-            "`tracing` event, no subscriber",
-            C("disabled", "tracing_event"),
-        )),
+        TRACING_EVENT,
         Target::MaxNs(2.0),
     ),
     row(
         "disabled",
         "NoOp log call, `attrs!` with a run-time value (built per call)",
         C("disabled", "noop_log_runtime"),
-        Some((
-            "`tracing` event, no subscriber",
-            C("disabled", "tracing_event"),
-        )),
+        TRACING_EVENT,
         Target::MaxNs(2.0),
     ),
     row(
         "disabled",
         "NoOp log call, `info!` macro with that run-time value (built only when enabled)",
         C("disabled", "noop_log_macro"),
-        Some((
-            "`tracing` event, no subscriber",
-            C("disabled", "tracing_event"),
-        )),
+        TRACING_EVENT,
         Target::MaxNs(2.0),
     ),
     row(
         "disabled",
         "NoOp log call, attributes prepared",
         C("disabled", "noop_log_prepared"),
-        Some((
-            "`tracing` event, no subscriber",
-            C("disabled", "tracing_event"),
-        )),
+        TRACING_EVENT,
         Target::MaxNs(2.0),
     ),
     row(
@@ -176,21 +170,21 @@ const ROWS: &[Row] = &[
         "disabled",
         "NoOp counter by handle, literal `attrs!` (a constant)",
         C("disabled", "noop_counter"),
-        Some(("OTel no-op API counter", C("disabled", "otel_noop_counter"))),
+        OTEL_NOOP_COUNTER,
         Target::MaxNs(2.0),
     ),
     row(
         "disabled",
         "NoOp counter by handle, `attrs!` with a run-time value (built per call)",
         C("disabled", "noop_counter_runtime"),
-        Some(("OTel no-op API counter", C("disabled", "otel_noop_counter"))),
+        OTEL_NOOP_COUNTER,
         Target::MaxNs(2.0),
     ),
     row(
         "disabled",
         "NoOp counter by handle, `add!` macro with that run-time value (built only for a live handle)",
         C("disabled", "noop_counter_macro"),
-        Some(("OTel no-op API counter", C("disabled", "otel_noop_counter"))),
+        OTEL_NOOP_COUNTER,
         Target::MaxNs(2.0),
     ),
     row(
@@ -232,35 +226,35 @@ const ROWS: &[Row] = &[
         "basic",
         "scope enter+exit",
         C("basic", "scope"),
-        Some(("fastrace local span", C("basic", "fastrace_local_span"))),
+        FASTRACE_SPAN,
         Target::MaxNs(60.0),
     ),
     row(
         "basic",
         "scope enter+exit through `Arc<dyn ContextualCorrelator>`",
         C("basic", "scope_dyn"),
-        Some(("fastrace local span", C("basic", "fastrace_local_span"))),
+        FASTRACE_SPAN,
         Target::MaxNs(60.0),
     ),
     row(
         "basic",
         "scope with 2 attributes",
         C("basic", "scope_2_attributes"),
-        Some(("fastrace local span", C("basic", "fastrace_local_span"))),
+        FASTRACE_SPAN,
         Target::None,
     ),
     row(
         "basic",
         "async scope (`scoped`, polled to completion)",
         C("basic", "scope_async"),
-        Some(("fastrace local span", C("basic", "fastrace_local_span"))),
+        FASTRACE_SPAN,
         Target::None,
     ),
     row(
         "basic",
         "nested scopes, depth 3",
         C("basic", "scope_nested_3"),
-        Some(("fastrace local span", C("basic", "fastrace_local_span"))),
+        FASTRACE_SPAN,
         Target::None,
     ),
     row(
@@ -281,30 +275,21 @@ const ROWS: &[Row] = &[
         "basic",
         "counter by handle",
         C("basic", "counter"),
-        Some((
-            "`metrics` counter handle",
-            C("basic", "metrics_counter_handle"),
-        )),
+        METRICS_HANDLE,
         Target::None,
     ),
     row(
         "basic",
         "counter by handle, 1 attribute",
         C("basic", "counter_1_attribute"),
-        Some((
-            "`metrics` counter handle",
-            C("basic", "metrics_counter_handle"),
-        )),
+        METRICS_HANDLE,
         Target::None,
     ),
     row(
         "basic",
         "counter by name, 1 attribute",
         C("basic", "counter_by_name"),
-        Some((
-            "`metrics` counter handle",
-            C("basic", "metrics_counter_handle"),
-        )),
+        METRICS_HANDLE,
         Target::None,
     ),
     row(
