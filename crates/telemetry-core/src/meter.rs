@@ -321,12 +321,9 @@ impl Gauge {
 /// ```
 #[macro_export]
 macro_rules! add {
-    ($handle:expr, $value:expr $(, $key:expr => $val:expr)* $(,)?) => {{
-        let handle = &$handle;
-        if !handle.is_noop() {
-            handle.add($value, &$crate::attrs![$($key => $val),*]);
-        }
-    }};
+    ($handle:expr, $value:expr $(, $key:expr => $val:expr)* $(,)?) => {
+        $crate::__if_live!($handle, add, $value $(, $key => $val)*)
+    };
 }
 
 /// Records into a [`Histogram`] or [`Gauge`] handle, building the attributes only when the
@@ -339,10 +336,20 @@ macro_rules! add {
 /// ```
 #[macro_export]
 macro_rules! record {
-    ($handle:expr, $value:expr $(, $key:expr => $val:expr)* $(,)?) => {{
+    ($handle:expr, $value:expr $(, $key:expr => $val:expr)* $(,)?) => {
+        $crate::__if_live!($handle, record, $value $(, $key => $val)*)
+    };
+}
+
+/// `handle.$method(value, &attrs![...])`, with the attributes built only for a live handle:
+/// the body of [`add!`](crate::add) and [`record!`](crate::record).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __if_live {
+    ($handle:expr, $method:ident, $value:expr $(, $key:expr => $val:expr)*) => {{
         let handle = &$handle;
         if !handle.is_noop() {
-            handle.record($value, &$crate::attrs![$($key => $val),*]);
+            handle.$method($value, &$crate::attrs![$($key => $val),*]);
         }
     }};
 }
