@@ -1,6 +1,6 @@
 //! [`BasicContextualCorrelator`]: scopes with correlation ids and nothing else.
 
-use telemetry_core::{ContextualCorrelator, Scope, ScopeError, ScopeOptions};
+use telemetry_core::{ContextualCorrelator, Scope, ScopeOptions};
 
 /// A correlator for local use: scopes carry a correlation id, a span id, a name and
 /// attributes, and record nothing anywhere.
@@ -16,15 +16,14 @@ use telemetry_core::{ContextualCorrelator, Scope, ScopeError, ScopeOptions};
 /// use telemetry_basic::BasicContextualCorrelator;
 ///
 /// let correlator = BasicContextualCorrelator::new();
-/// let request = correlator.enter_scope("POST /v1/sessions", &[])?;
+/// let request = correlator.enter_scope("POST /v1/sessions", &[]);
 /// let id = correlator.correlation_id().expect("inside a scope");
 /// correlator.in_scope("invoke_agent planner", &[], || {
 ///     assert_eq!(correlator.correlation_id(), Some(id)); // shared by the whole tree
 ///     assert_eq!(correlator.scope_path(), ["POST /v1/sessions", "invoke_agent planner"]);
-/// })?;
+/// });
 /// drop(request);
 /// assert_eq!(correlator.correlation_id(), None);
-/// # Ok::<(), telemetry_core::ScopeError>(())
 /// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct BasicContextualCorrelator;
@@ -38,7 +37,7 @@ impl BasicContextualCorrelator {
 
 impl ContextualCorrelator for BasicContextualCorrelator {
     #[inline]
-    fn open_scope(&self, options: ScopeOptions<'_>) -> Result<Scope, ScopeError> {
-        Ok(options.resolve()?.into_scope(None))
+    fn open_scope(&self, options: ScopeOptions<'_>) -> Scope {
+        options.resolve().into_scope(None)
     }
 }

@@ -8,8 +8,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use telemetry_core::implement::LevelFilter;
 use telemetry_core::{
-    Attribute, ContextualCorrelator, LevelFilter, Lifecycle, LogLevel, Logger, TelemetryError,
+    Attribute, ContextualCorrelator, Lifecycle, LogLevel, Logger, TelemetryError,
 };
 
 use crate::LogFormat;

@@ -7,7 +7,8 @@ use std::str::FromStr;
 
 use serde::Serialize;
 use serde::ser::{SerializeMap, SerializeSeq};
-use telemetry_core::{Attribute, AttributeValue, LogLevel, LogRecord};
+use telemetry_core::implement::LogRecord;
+use telemetry_core::{Attribute, AttributeSet, AttributeValue, LogLevel};
 
 /// How a logger renders a record: one line per record either way.
 ///
@@ -217,10 +218,7 @@ fn write_text(record: &LogRecord<'_>, color: bool, out: &mut Vec<u8>) {
     out.push(b' ');
     escape_into(record.message, out);
     let mut scratch = String::new();
-    for (i, a) in record.attributes.iter().enumerate() {
-        if is_shadowed(record.attributes, i) {
-            continue;
-        }
+    for a in AttributeSet::effective(record.attributes) {
         out.push(b' ');
         write_text_token(&a.key, out);
         out.push(b'=');
@@ -234,13 +232,6 @@ fn write_text(record: &LogRecord<'_>, color: bool, out: &mut Vec<u8>) {
         }
     }
     out.push(b'\n');
-}
-
-/// Whether attribute `i` is overridden by a later one with the same key (last wins).
-#[inline]
-pub(crate) fn is_shadowed(attributes: &[Attribute], i: usize) -> bool {
-    let key = &attributes[i].key;
-    attributes[i + 1..].iter().any(|b| b.key == *key)
 }
 
 fn needs_quotes(s: &str) -> bool {
@@ -357,10 +348,8 @@ struct AttributesJson<'a>(&'a [Attribute]);
 impl Serialize for AttributesJson<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(None)?;
-        for (i, a) in self.0.iter().enumerate() {
-            if !is_shadowed(self.0, i) {
-                map.serialize_entry(&*a.key, &ValueJson(&a.value))?;
-            }
+        for a in AttributeSet::effective(self.0) {
+            map.serialize_entry(&*a.key, &ValueJson(&a.value))?;
         }
         map.end()
     }

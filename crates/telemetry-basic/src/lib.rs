@@ -15,11 +15,11 @@
 //!     t.logger.info("session created", &attrs!["agent" => "planner"]);
 //!     t.meter.record_counter("sessions.created", 1, &attrs!["agent" => "planner"]);
 //!     201
-//! })?.await;
+//! }).await;
 //!
 //! assert_eq!(handled, 201);
 //! assert!(basic.meter.render_prometheus().contains("sessions_created_total{agent=\"planner\"} 1"));
-//! # Ok::<(), telemetry_core::ScopeError>(()) }).unwrap();
+//! # });
 //! ```
 //!
 //! - [`BasicContextualCorrelator`]: scopes with correlation ids (32 hex, shared by a scope

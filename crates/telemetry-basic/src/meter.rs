@@ -8,13 +8,14 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
 use parking_lot::{Mutex, RwLock};
+use telemetry_core::implement::{
+    CounterFn, GaugeFn, HistogramFn, InstrumentsByName, UpDownCounterFn,
+};
 use telemetry_core::{
-    Attribute, AttributeValue, Counter, CounterFn, DEFAULT_BUCKETS, DURATION_BUCKETS_SECONDS,
-    Gauge, GaugeFn, Histogram, HistogramFn, InstrumentDescriptor, Meter, UpDownCounter,
-    UpDownCounterFn, diagnostics, validate_instrument_name,
+    Attribute, AttributeSet, Counter, DEFAULT_BUCKETS, DURATION_BUCKETS_SECONDS, Gauge, Histogram,
+    InstrumentDescriptor, Meter, UpDownCounter,
 };
 
-use crate::format::is_shadowed;
 use crate::snapshot::{
     HistogramSnapshot, InstrumentKind, MetricSnapshot, MetricsSnapshot, SeriesSnapshot, SeriesValue,
 };
@@ -33,8 +34,8 @@ pub const OVERFLOW_ATTRIBUTE: &str = "otel.metric.overflow";
 ///   to the same aggregation, and the first descriptor (description, unit, boundaries) wins.
 ///   The by-name methods share the cache with the handles: `record_histogram` and
 ///   `record_duration` on one name feed one histogram, configured by whichever came first.
-/// - Each instrument keeps one series per attribute set. Attribute order does not matter and
-///   a repeated key keeps its last value. Past the cardinality limit (default
+/// - Each instrument keeps one series per [`AttributeSet`]: attribute order does not matter
+///   and a repeated key keeps its last value. Past the cardinality limit (default
 ///   [`DEFAULT_CARDINALITY_LIMIT`] series per instrument) measurements go to one overflow
 ///   series with the attribute `otel.metric.overflow = true` instead of being lost.
 /// - Counters sum `u64`, up-down counters sum `i64` (both wrap on overflow), histograms keep
@@ -43,8 +44,8 @@ pub const OVERFLOW_ATTRIBUTE: &str = "otel.metric.overflow";
 ///   last value. Histogram boundaries come from the descriptor, else
 ///   [`DURATION_BUCKETS_SECONDS`] for unit `s`, else [`DEFAULT_BUCKETS`].
 /// - Recording through a handle is one read lock on the instrument's series plus atomics (a
-///   short mutex for histograms); by name it is one more read lock to find the instrument.
-///   Only a new attribute set takes a write lock.
+///   short mutex for histograms); by name it is one more read lock to find the handle
+///   ([`InstrumentsByName`]). Only a new attribute set takes a write lock.
 /// - Invalid names on the by-name methods and non-finite histogram values are dropped and
 ///   counted in [`telemetry_core::diagnostics`].
 ///
@@ -68,6 +69,7 @@ pub struct BasicMeter {
     up_down_counters: Registry<UpDownAgg>,
     histograms: Registry<HistogramAgg>,
     gauges: Registry<GaugeAgg>,
+    by_name: InstrumentsByName,
     cardinality_limit: usize,
 }
 
@@ -85,6 +87,7 @@ impl BasicMeter {
             up_down_counters: Registry::default(),
             histograms: Registry::default(),
             gauges: Registry::default(),
+            by_name: InstrumentsByName::new(),
             cardinality_limit: limit.max(1),
         }
     }
@@ -105,34 +108,6 @@ impl BasicMeter {
     /// [`MetricsSnapshot::render_prometheus`].
     pub fn render_prometheus(&self) -> String {
         self.snapshot().render_prometheus()
-    }
-
-    fn histogram_by_name(&self, name: &str, value: f64, attributes: &[Attribute], seconds: bool) {
-        if !value.is_finite() {
-            diagnostics::drop_non_finite(name, value);
-            return;
-        }
-        if self
-            .histograms
-            .record_existing(name, |h| h.record(value, attributes))
-        {
-            return;
-        }
-        match validate_instrument_name(name) {
-            Ok(()) => {
-                let (unit, boundaries) = if seconds {
-                    ("s", DURATION_BUCKETS_SECONDS)
-                } else {
-                    ("", DEFAULT_BUCKETS)
-                };
-                let info = Info::new(name, "", unit, InstrumentKind::Histogram);
-                let h = self
-                    .histograms
-                    .get_or_create(info, self.cardinality_limit, || boundaries.into());
-                h.record(value, attributes);
-            }
-            Err(e) => diagnostics::drop_invalid_metric_name(&e),
-        }
     }
 }
 
@@ -193,29 +168,16 @@ impl Meter for BasicMeter {
     }
 
     fn record_counter(&self, name: &str, value: u64, attributes: &[Attribute]) {
-        if self
-            .counters
-            .record_existing(name, |c| c.add(value, attributes))
-        {
-            return;
-        }
-        match validate_instrument_name(name) {
-            Ok(()) => {
-                let info = Info::new(name, "", "", InstrumentKind::Counter);
-                self.counters
-                    .get_or_create(info, self.cardinality_limit, || ())
-                    .add(value, attributes);
-            }
-            Err(e) => diagnostics::drop_invalid_metric_name(&e),
-        }
+        self.by_name.add_counter(self, name, value, attributes);
     }
 
     fn record_histogram(&self, name: &str, value: f64, attributes: &[Attribute]) {
-        self.histogram_by_name(name, value, attributes, false);
+        self.by_name.record_histogram(self, name, value, attributes);
     }
 
     fn record_duration(&self, name: &str, duration: Duration, attributes: &[Attribute]) {
-        self.histogram_by_name(name, duration.as_secs_f64(), attributes, true);
+        self.by_name
+            .record_duration(self, name, duration, attributes);
     }
 }
 
@@ -320,13 +282,12 @@ impl Aggregation for HistogramAgg {
 
 /// One attribute set of one instrument.
 struct Series<A> {
-    /// Sorted by key, unique keys.
-    attributes: Vec<Attribute>,
+    attributes: AttributeSet,
     aggregation: A,
 }
 
-/// One instrument: its configuration and its series, found by an order-insensitive hash of
-/// the attribute set.
+/// One instrument: its configuration and its series, found by the hash of their attribute
+/// set ([`AttributeSet::hash_of`]).
 struct Instrument<A: Aggregation> {
     info: Info,
     config: A::Config,
@@ -355,7 +316,7 @@ impl<A: Aggregation> Instrument<A> {
     /// Runs `f` on the series for `attributes`, creating it on first use.
     #[inline]
     fn with_series(&self, attributes: &[Attribute], f: impl FnOnce(&A)) {
-        let hash = set_hash(attributes);
+        let hash = AttributeSet::hash_of(attributes);
         {
             let map = self.series.read();
             if let Some(s) = find(&map, hash, attributes) {
@@ -375,7 +336,7 @@ impl<A: Aggregation> Instrument<A> {
         }
         let overflow = [Attribute::new(OVERFLOW_ATTRIBUTE, true)];
         let (hash, attributes) = if map.len >= self.limit {
-            let hash = set_hash(&overflow);
+            let hash = AttributeSet::hash_of(&overflow);
             if let Some(s) = find(&map, hash, &overflow) {
                 f(&s.aggregation);
                 return;
@@ -385,7 +346,7 @@ impl<A: Aggregation> Instrument<A> {
             (hash, attributes)
         };
         let series = Arc::new(Series {
-            attributes: normalize(attributes),
+            attributes: AttributeSet::from(attributes),
             aggregation: A::new(&self.config),
         });
         f(&series.aggregation);
@@ -400,7 +361,7 @@ impl<A: Aggregation> Instrument<A> {
             .values()
             .flatten()
             .map(|s| SeriesSnapshot {
-                attributes: s.attributes.clone(),
+                attributes: sorted(&s.attributes),
                 value: match s.aggregation.value(&self.config) {
                     SeriesValue::Histogram(mut h) => {
                         h.unit.clone_from(&self.info.unit);
@@ -430,7 +391,7 @@ fn find<'m, A>(
     map.by_hash
         .get(&hash)?
         .iter()
-        .find(|s| same_set(&s.attributes, attributes))
+        .find(|s| s.attributes.matches(attributes))
         .map(|s| &**s)
 }
 
@@ -491,18 +452,6 @@ impl<A: Aggregation> Default for Registry<A> {
 }
 
 impl<A: Aggregation> Registry<A> {
-    /// Runs `f` on the instrument `name` if it exists; says whether it did.
-    #[inline]
-    fn record_existing(&self, name: &str, f: impl FnOnce(&Instrument<A>)) -> bool {
-        match self.by_name.read().get(name) {
-            Some(i) => {
-                f(i);
-                true
-            }
-            None => false,
-        }
-    }
-
     fn get_or_create(
         &self,
         info: Info,
@@ -547,132 +496,17 @@ impl Hasher for PrehashedHasher {
     }
 }
 
-/// An order-insensitive hash of the effective attribute set (a repeated key counts once, with
-/// its last value): the sum of per-attribute hashes, then mixed.
-#[inline]
-fn set_hash(attributes: &[Attribute]) -> u64 {
-    let mut sum = 0u64;
-    for (i, a) in attributes.iter().enumerate() {
-        if !is_shadowed(attributes, i) {
-            sum = sum.wrapping_add(attribute_hash(a));
-        }
-    }
-    mix(sum)
-}
-
-/// A word-at-a-time multiplicative hash (FxHash's step), far cheaper than a byte loop for the
-/// short keys and values of metric attributes. Not DoS-resistant, and need not be: the
-/// cardinality limit bounds how many series one instrument can hold.
-#[derive(Clone, Copy)]
-struct WordHasher(u64);
-
-impl WordHasher {
-    const K: u64 = 0xf135_7aea_2e62_a9c5;
-
-    #[inline]
-    fn word(self, w: u64) -> Self {
-        Self((self.0 ^ w).wrapping_mul(Self::K).rotate_left(26))
-    }
-
-    #[inline]
-    fn bytes(mut self, bytes: &[u8]) -> Self {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            self = self.word(u64::from_le_bytes(c.try_into().unwrap_or_default()));
-        }
-        let rest = chunks.remainder();
-        let mut tail = [0u8; 8];
-        tail[..rest.len()].copy_from_slice(rest);
-        // The length separates "ab" + "c" from "a" + "bc".
-        self.word(u64::from_le_bytes(tail)).word(bytes.len() as u64)
-    }
-}
-
-fn attribute_hash(a: &Attribute) -> u64 {
-    let h = WordHasher(0).bytes(a.key.as_bytes());
-    let h = match &a.value {
-        AttributeValue::String(s) => h.word(1).bytes(s.as_bytes()),
-        AttributeValue::Bool(v) => h.word(2).word(u64::from(*v)),
-        AttributeValue::I64(v) => h.word(3).word(*v as u64),
-        AttributeValue::F64(v) => h.word(4).word(v.to_bits()),
-        AttributeValue::StringArray(v) => v.iter().fold(h.word(5), |h, s| h.bytes(s.as_bytes())),
-        AttributeValue::BoolArray(v) => v.iter().fold(h.word(6), |h, b| h.word(u64::from(*b))),
-        AttributeValue::I64Array(v) => v.iter().fold(h.word(7), |h, x| h.word(*x as u64)),
-        AttributeValue::F64Array(v) => v.iter().fold(h.word(8), |h, x| h.word(x.to_bits())),
-    };
-    // Mix each term so that summing the terms does not cancel structure.
-    mix(h.0)
-}
-
-/// The splitmix64 finalizer.
-#[inline]
-fn mix(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
-/// Value equality with floats compared by bits, so that it agrees with the hash (NaN equals
-/// NaN, 0.0 differs from -0.0).
-pub(crate) fn value_eq(a: &AttributeValue, b: &AttributeValue) -> bool {
-    use AttributeValue as V;
-    match (a, b) {
-        (V::F64(x), V::F64(y)) => x.to_bits() == y.to_bits(),
-        (V::F64Array(x), V::F64Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| p.to_bits() == q.to_bits())
-        }
-        _ => a == b,
-    }
-}
-
-/// Whether `series` (sorted, unique keys) is the effective set of `attributes`.
-#[inline]
-fn same_set(series: &[Attribute], attributes: &[Attribute]) -> bool {
-    let mut effective = 0;
-    for (i, a) in attributes.iter().enumerate() {
-        if is_shadowed(attributes, i) {
-            continue;
-        }
-        effective += 1;
-        match series.binary_search_by(|s| (*s.key).cmp(&*a.key)) {
-            Ok(j) if value_eq(&series[j].value, &a.value) => {}
-            _ => return false,
-        }
-    }
-    effective == series.len()
-}
-
-/// The effective set, sorted by key.
-fn normalize(attributes: &[Attribute]) -> Vec<Attribute> {
-    let mut v: Vec<Attribute> = attributes
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| !is_shadowed(attributes, *i))
-        .map(|(_, a)| a.clone())
-        .collect();
+/// A snapshot's copy of a series' set, sorted by key so that output is stable.
+fn sorted(set: &AttributeSet) -> AttributeSet {
+    let mut v = set.to_vec();
     v.sort_by(|a, b| a.key.cmp(&b.key));
-    v
+    AttributeSet::from(v)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use telemetry_core::attrs;
-
-    #[test]
-    fn set_hash_ignores_order_and_shadowed_keys() {
-        let a = attrs!["a" => 1, "b" => "x"];
-        let b = attrs!["b" => "x", "a" => 1];
-        let c = attrs!["a" => 0, "b" => "x", "a" => 1];
-        assert_eq!(set_hash(&a), set_hash(&b));
-        assert_eq!(set_hash(&a), set_hash(&c));
-        assert_ne!(set_hash(&a), set_hash(&attrs!["a" => 2, "b" => "x"]));
-        assert_ne!(set_hash(&attrs!["a" => 1]), set_hash(&attrs!["a" => 1.0]));
-        let n = normalize(&c);
-        assert!(same_set(&n, &a) && same_set(&n, &b) && same_set(&n, &c));
-        assert!(!same_set(&n, &attrs!["a" => 1]));
-        assert!(!same_set(&n, &attrs!["a" => 1, "b" => "x", "c" => true]));
-    }
 
     #[test]
     fn overflow_series_collects_past_the_limit() {

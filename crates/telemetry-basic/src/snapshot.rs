@@ -3,9 +3,7 @@
 
 use std::cmp::Ordering;
 
-use telemetry_core::Attribute;
-
-use crate::meter::value_eq;
+use telemetry_core::{Attribute, AttributeSet};
 
 /// The kind of an instrument (OpenTelemetry Metrics API, *Instrument*).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -56,8 +54,8 @@ pub struct MetricSnapshot {
 /// One attribute set of one instrument.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SeriesSnapshot {
-    /// The attributes, sorted by key, unique keys.
-    pub attributes: Vec<Attribute>,
+    /// The attribute set, sorted by key.
+    pub attributes: AttributeSet,
     /// The aggregated value.
     pub value: SeriesValue,
 }
@@ -174,20 +172,9 @@ impl MetricSnapshot {
     /// The series with exactly this attribute set (any order; a repeated key keeps its last
     /// value).
     pub fn series(&self, attributes: &[Attribute]) -> Option<&SeriesSnapshot> {
-        let wanted: Vec<&Attribute> = attributes
+        self.series
             .iter()
-            .enumerate()
-            .filter(|(i, _)| !crate::format::is_shadowed(attributes, *i))
-            .map(|(_, a)| a)
-            .collect();
-        self.series.iter().find(|s| {
-            s.attributes.len() == wanted.len()
-                && wanted.iter().all(|w| {
-                    s.attributes
-                        .iter()
-                        .any(|a| a.key == w.key && value_eq(&a.value, &w.value))
-                })
-        })
+            .find(|s| s.attributes.matches(attributes))
     }
 }
 

@@ -5,8 +5,9 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 
+use telemetry_core::implement::LevelFilter;
 use telemetry_core::{
-    Attribute, ContextualCorrelator, LevelFilter, Lifecycle, LogLevel, Logger, TelemetryError,
+    Attribute, ContextualCorrelator, Lifecycle, LogLevel, Logger, TelemetryError,
 };
 
 use crate::writer::{LineLogger, LineWriter};
@@ -36,11 +37,10 @@ use crate::{ColorChoice, LogFormat};
 ///     .level(LogLevel::Debug)
 ///     .color(ColorChoice::Never);
 ///
-/// let _request = correlator.enter_scope("POST /v1/sessions", &[])?;
+/// let _request = correlator.enter_scope("POST /v1/sessions", &[]);
 /// logger.info("session created", &attrs!["agent" => "planner"]);
 /// let line = &out.lines()[0];
 /// assert!(line.contains(" INFO  [") && line.ends_with("[POST /v1/sessions] session created agent=planner"));
-/// # Ok::<(), telemetry_core::ScopeError>(())
 /// ```
 pub struct StdoutLogger {
     inner: LineLogger,

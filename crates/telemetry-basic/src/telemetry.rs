@@ -15,11 +15,10 @@ use crate::{BasicContextualCorrelator, BasicMeter, LogFormat, StdoutLogger};
 ///
 /// let basic = BasicTelemetry::stdout(LogFormat::Text, LogLevel::Warning);
 /// let t = basic.telemetry.clone();
-/// let _request = t.correlator.enter_scope("POST /v1/sessions", &[])?;
+/// let _request = t.correlator.enter_scope("POST /v1/sessions", &[]);
 /// t.logger.info("below the level: not printed", &[]);
 /// t.meter.record_counter("sessions.created", 1, &[]);
 /// assert_eq!(basic.meter.snapshot().counter("sessions.created", &[]), Some(1));
-/// # Ok::<(), telemetry_core::ScopeError>(())
 /// ```
 #[derive(Clone, Debug)]
 pub struct BasicTelemetry {

@@ -7,7 +7,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::SystemTime;
 
 use parking_lot::Mutex;
-use telemetry_core::{Attribute, ContextualCorrelator, LevelFilter, LogLevel, LogRecord};
+use telemetry_core::implement::{LevelFilter, LogRecord};
+use telemetry_core::{Attribute, ContextualCorrelator, LogLevel};
 
 use crate::LogFormat;
 

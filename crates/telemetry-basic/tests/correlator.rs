@@ -7,10 +7,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use telemetry_basic::{BasicContextualCorrelator, LogFormat, MemoryWriter, StdoutLogger};
+use telemetry_core::implement::ScopeExtension;
 use telemetry_core::propagation::RemoteParent;
 use telemetry_core::{
     AttributeValue, Context, ContextualCorrelator, CorrelationId, CorrelatorExt, Logger, Scope,
-    ScopeEnd, ScopeError, ScopeExtension, ScopeOptions, SpanId, attrs,
+    ScopeEnd, ScopeOptions, SpanId, attrs,
 };
 
 #[test]
@@ -19,20 +20,16 @@ fn nested_scopes_inherit_attributes_and_share_the_correlation_id() {
     assert_eq!(c.correlation_id(), None);
     assert!(c.scope_path().is_empty());
 
-    let root = c
-        .enter_scope(
-            "POST /v1/sessions",
-            &attrs!["tenant" => "acme", "agent" => "router"],
-        )
-        .unwrap();
+    let root = c.enter_scope(
+        "POST /v1/sessions",
+        &attrs!["tenant" => "acme", "agent" => "router"],
+    );
     let id = c.correlation_id().expect("inside a scope");
     {
-        let _agent = c
-            .enter_scope(
-                "invoke_agent planner",
-                &attrs!["agent" => "planner", "depth" => 1],
-            )
-            .unwrap();
+        let _agent = c.enter_scope(
+            "invoke_agent planner",
+            &attrs!["agent" => "planner", "depth" => 1],
+        );
         assert_eq!(c.correlation_id(), Some(id));
         assert_eq!(
             c.scope_path(),
@@ -56,8 +53,7 @@ fn nested_scopes_inherit_attributes_and_share_the_correlation_id() {
                     "execute_tool clock"
                 ]
             );
-        })
-        .unwrap();
+        });
     }
     // Leaving the child restores the parent and its attribute values.
     assert_eq!(c.scope_path(), ["POST /v1/sessions"]);
@@ -66,7 +62,7 @@ fn nested_scopes_inherit_attributes_and_share_the_correlation_id() {
     assert_eq!(c.correlation_id(), None);
 
     // A new root gets a new id.
-    let again = c.enter_scope("POST /v1/sessions", &[]).unwrap();
+    let again = c.enter_scope("POST /v1/sessions", &[]);
     assert_ne!(c.correlation_id(), Some(id));
     drop(again);
 }
@@ -74,21 +70,19 @@ fn nested_scopes_inherit_attributes_and_share_the_correlation_id() {
 #[test]
 fn explicit_roots_take_the_given_or_remote_id() {
     let c = BasicContextualCorrelator::new();
-    let outer = c.enter_scope("outer", &[]).unwrap();
+    let outer = c.enter_scope("outer", &[]);
     let outer_id = c.correlation_id().unwrap();
 
     // `root()` ignores the current scope.
-    let fresh = c.open_scope(ScopeOptions::new("fresh").root()).unwrap();
+    let fresh = c.open_scope(ScopeOptions::new("fresh").root());
     assert_ne!(fresh.correlation_id(), Some(outer_id));
     assert!(fresh.context().parent().is_none());
 
     let given = CorrelationId::parse("4bf92f3577b34da6a3ce929d0e0e4736").unwrap();
-    let scope = c
-        .open_scope(ScopeOptions::new("replay").root_with_id(given))
-        .unwrap();
+    let scope = c.open_scope(ScopeOptions::new("replay").root_with_id(given));
     assert_eq!(scope.correlation_id(), Some(given));
     let guard = scope.entered();
-    let child = c.enter_scope("child", &[]).unwrap();
+    let child = c.enter_scope("child", &[]);
     assert_eq!(c.correlation_id(), Some(given));
     drop(child);
     drop(guard);
@@ -100,27 +94,27 @@ fn explicit_roots_take_the_given_or_remote_id() {
         trace_state: None,
         baggage: None,
     };
-    let scope = c
-        .open_scope(ScopeOptions::new("POST /v1/sessions").remote_parent(Some(remote.clone())))
-        .unwrap();
+    let scope =
+        c.open_scope(ScopeOptions::new("POST /v1/sessions").remote_parent(Some(remote.clone())));
     assert_eq!(scope.correlation_id(), Some(remote.trace_id));
     assert_eq!(scope.context().parent_span_id(), Some(remote.span_id));
     assert!(scope.context().parent().is_none());
 
     // No (or an invalid) incoming header: a fresh root.
-    let none = c
-        .open_scope(ScopeOptions::new("POST /v1/sessions").remote_parent(None))
-        .unwrap();
+    let none = c.open_scope(ScopeOptions::new("POST /v1/sessions").remote_parent(None));
     assert!(none.correlation_id().is_some_and(|id| id != outer_id));
     drop(outer);
 }
 
 #[test]
-fn empty_names_are_rejected() {
+fn empty_names_open_a_scope_under_the_placeholder_name() {
     let c = BasicContextualCorrelator::new();
-    let err = c.open_scope(ScopeOptions::new("  ")).unwrap_err();
-    assert_eq!(err, ScopeError::EmptyName);
-    assert!(err.to_string().contains("invalid scope name"), "{err}");
+    let scope = c.open_scope(ScopeOptions::new("  "));
+    assert_eq!(
+        scope.context().name(),
+        Some(telemetry_core::diagnostics::UNNAMED_SCOPE)
+    );
+    assert!(scope.correlation_id().is_some());
 }
 
 /// A correlator that opens Basic scopes with an extension recording how each one ended.
@@ -144,12 +138,12 @@ impl ScopeExtension for RecordingExtension {
 }
 
 impl ContextualCorrelator for Recording {
-    fn open_scope(&self, options: ScopeOptions<'_>) -> Result<Scope, ScopeError> {
+    fn open_scope(&self, options: ScopeOptions<'_>) -> Scope {
         let ext = RecordingExtension {
             name: options.name().to_owned(),
             ends: self.ends.clone(),
         };
-        Ok(options.resolve()?.into_scope(Some(Box::new(ext))))
+        options.resolve().into_scope(Some(Box::new(ext)))
     }
 }
 
@@ -163,12 +157,12 @@ impl Recording {
 fn context_is_restored_after_a_panic() {
     let basic = BasicContextualCorrelator::new();
     let recording = Recording::default();
-    let outer = basic.enter_scope("outer", &[]).unwrap();
+    let outer = basic.enter_scope("outer", &[]);
     let before = basic.current();
 
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let _inner = recording.enter_scope("inner", &[]).unwrap();
-        let _basic_inner = basic.enter_scope("basic inner", &[]).unwrap();
+        let _inner = recording.enter_scope("inner", &[]);
+        let _basic_inner = basic.enter_scope("basic inner", &[]);
         assert_eq!(basic.scope_path(), ["outer", "inner", "basic inner"]);
         panic!("tool failed");
     }));
@@ -185,16 +179,14 @@ fn context_is_restored_after_a_panic() {
 async fn context_is_restored_after_a_cancelled_future() {
     let basic = BasicContextualCorrelator::new();
     let recording = Recording::default();
-    let outer = basic.enter_scope("outer", &[]).unwrap();
+    let outer = basic.enter_scope("outer", &[]);
     let before = basic.current();
 
     let (seen_tx, seen_rx) = std::sync::mpsc::channel();
-    let pending = recording
-        .scoped("slow tool", &[], async move {
-            let _ = seen_tx.send(Context::current().path().to_string());
-            std::future::pending::<()>().await;
-        })
-        .unwrap();
+    let pending = recording.scoped("slow tool", &[], async move {
+        let _ = seen_tx.send(Context::current().path().to_string());
+        std::future::pending::<()>().await;
+    });
     // The scope is not current outside the future, even before it runs.
     assert_eq!(basic.current(), before);
     let timed_out = tokio::time::timeout(Duration::from_millis(20), pending).await;
@@ -208,10 +200,8 @@ async fn context_is_restored_after_a_cancelled_future() {
     );
 
     // `select!`-style: the losing branch is dropped mid-way.
-    let fast = recording.scoped("fast", &[], async { 1 }).unwrap();
-    let slow = recording
-        .scoped("loser", &[], std::future::pending::<u8>())
-        .unwrap();
+    let fast = recording.scoped("fast", &[], async { 1 });
+    let slow = recording.scoped("loser", &[], std::future::pending::<u8>());
     let winner = tokio::select! {
         v = fast => v,
         v = slow => v,
@@ -243,9 +233,7 @@ async fn a_thousand_concurrent_tasks_never_see_each_others_ids() {
     let mut handles = Vec::with_capacity(TASKS);
     for task in 0..TASKS {
         let (c, log) = (correlator.clone(), logger.clone());
-        let root = correlator
-            .open_scope(ScopeOptions::new(format!("task {task}")).root())
-            .unwrap();
+        let root = correlator.open_scope(ScopeOptions::new(format!("task {task}")).root());
         handles.push(tokio::spawn(root.instrument(async move {
             let id = c.correlation_id().unwrap().to_string();
             let a = attrs!["root" => id.clone(), "task" => task];
@@ -263,11 +251,9 @@ async fn a_thousand_concurrent_tasks_never_see_each_others_ids() {
                     tokio::time::sleep(Duration::from_millis(1)).await;
                     log3.info("tool done", &a3);
                 })
-                .unwrap()
                 .await;
                 log2.info("agent done", &a2);
             })
-            .unwrap()
             .await;
             tokio::task::yield_now().await;
             log.info("end", &a);
@@ -310,16 +296,14 @@ async fn a_thousand_concurrent_tasks_never_see_each_others_ids() {
 #[test]
 fn a_hand_carried_context_keeps_the_id_in_a_std_thread() {
     let c = BasicContextualCorrelator::new();
-    let scope = c
-        .enter_scope("request", &attrs!["tenant" => "acme"])
-        .unwrap();
+    let scope = c.enter_scope("request", &attrs!["tenant" => "acme"]);
     let id = c.correlation_id().unwrap();
 
     let ctx = Context::current();
     let seen = std::thread::spawn(ctx.wrap_fn(move || {
         let c = BasicContextualCorrelator::new();
         let inner = c.in_scope("background", &[], || (c.correlation_id(), c.scope_path()));
-        (c.correlation_id(), c.attribute("tenant"), inner.unwrap())
+        (c.correlation_id(), c.attribute("tenant"), inner)
     }))
     .join()
     .unwrap();
@@ -348,7 +332,7 @@ fn a_million_roots_have_unique_valid_ids() {
     let c = BasicContextualCorrelator::new();
     let mut seen: HashSet<u128> = HashSet::with_capacity(ROOTS);
     for _ in 0..ROOTS {
-        let scope = c.open_scope(ScopeOptions::new("root").root()).unwrap();
+        let scope = c.open_scope(ScopeOptions::new("root").root());
         let id = scope.correlation_id().unwrap();
         assert!(seen.insert(id.to_int()), "duplicate correlation id {id}");
     }

@@ -53,8 +53,8 @@ fn text_lines_inside_scopes() {
     let out = MemoryWriter::new();
     let c = correlator();
     let logger = StdoutLogger::with_writer(c.clone(), Box::new(out.clone()));
-    let _request = c.enter_scope("POST /v1/sessions", &[]).unwrap();
-    let _agent = c.enter_scope("invoke_agent planner", &[]).unwrap();
+    let _request = c.enter_scope("POST /v1/sessions", &[]);
+    let _agent = c.enter_scope("invoke_agent planner", &[]);
     let id = c.correlation_id().unwrap();
     logger.error(
         "tool failed\nsecond line",
@@ -105,8 +105,8 @@ fn json_lines_follow_the_schema() {
         StdoutLogger::with_writer(c.clone(), Box::new(out.clone())).format(LogFormat::Json);
 
     logger.info("outside", &[]);
-    let scope = c.enter_scope("POST /v1/sessions", &[]).unwrap();
-    let inner = c.enter_scope("execute_tool clock", &[]).unwrap();
+    let scope = c.enter_scope("POST /v1/sessions", &[]);
+    let inner = c.enter_scope("execute_tool clock", &[]);
     let attributes = [
         Attribute::new("s", "x"),
         Attribute::new("i", 42),
@@ -246,7 +246,7 @@ async fn file_logger_creates_parent_dirs_and_appends() {
     let second = FileLogger::open(&path, c.clone())
         .unwrap()
         .level(LogLevel::Debug);
-    let scope = c.enter_scope("request", &[]).unwrap();
+    let scope = c.enter_scope("request", &[]);
     second.debug("two", &attrs!["k" => "v"]);
     drop(scope);
     second
@@ -310,7 +310,7 @@ fn composite_logger_fans_out() {
     assert_eq!(composite.level(), Some(LogLevel::Debug));
     assert!(composite.enabled(LogLevel::Debug) && !composite.enabled(LogLevel::Trace));
 
-    let _scope = c.enter_scope("request", &[]).unwrap();
+    let _scope = c.enter_scope("request", &[]);
     let id = c.correlation_id().unwrap().to_string();
     composite.debug("debug", &[]);
     composite.error("error", &attrs!["k" => 1]);

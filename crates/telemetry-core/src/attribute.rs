@@ -48,11 +48,6 @@ pub enum StringValue {
 }
 
 impl StringValue {
-    /// A value from a literal, usable in `const` items.
-    pub const fn from_static(text: &'static str) -> Self {
-        Self::Static(text)
-    }
-
     /// The text.
     #[inline]
     pub fn as_str(&self) -> &str {
@@ -432,122 +427,9 @@ macro_rules! __attrs_exprs {
     };
 }
 
-/// An owned, ordered list of attributes with unique keys (last write wins).
-///
-/// Lookups are linear: attribute lists on scopes and log calls are short, and a `Vec` beats a
-/// map below a few dozen entries.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Attributes(Vec<Attribute>);
-
-impl Attributes {
-    /// An empty list. Does not allocate.
-    pub const fn new() -> Self {
-        Self(Vec::new())
-    }
-
-    /// The value for `key`, if present.
-    pub fn get(&self, key: &str) -> Option<&AttributeValue> {
-        self.0.iter().find(|a| a.key == key).map(|a| &a.value)
-    }
-
-    /// Sets `key` to `value`, replacing an existing value for the same key.
-    pub fn insert(&mut self, key: impl Into<Key>, value: impl Into<AttributeValue>) {
-        self.push(Attribute::new(key, value));
-    }
-
-    /// Adds one attribute, replacing an existing value for the same key.
-    pub fn push(&mut self, attribute: Attribute) {
-        match self.0.iter_mut().find(|a| a.key == attribute.key) {
-            Some(existing) => existing.value = attribute.value,
-            None => self.0.push(attribute),
-        }
-    }
-
-    /// Adds every attribute of `attributes`, later keys replacing earlier ones.
-    pub fn extend_from_slice(&mut self, attributes: &[Attribute]) {
-        for a in attributes {
-            self.push(a.clone());
-        }
-    }
-
-    /// The attributes as a slice, in insertion order.
-    pub fn as_slice(&self) -> &[Attribute] {
-        &self.0
-    }
-
-    /// Iterates in insertion order.
-    pub fn iter(&self) -> std::slice::Iter<'_, Attribute> {
-        self.0.iter()
-    }
-
-    /// The number of attributes.
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// Whether the list is empty.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// Consumes the list into its vector.
-    pub fn into_vec(self) -> Vec<Attribute> {
-        self.0
-    }
-}
-
-impl From<&[Attribute]> for Attributes {
-    fn from(slice: &[Attribute]) -> Self {
-        let mut out = Self(Vec::with_capacity(slice.len()));
-        out.extend_from_slice(slice);
-        out
-    }
-}
-
-impl From<Vec<Attribute>> for Attributes {
-    fn from(v: Vec<Attribute>) -> Self {
-        v.into_iter().collect()
-    }
-}
-
-impl FromIterator<Attribute> for Attributes {
-    fn from_iter<I: IntoIterator<Item = Attribute>>(iter: I) -> Self {
-        let mut out = Self::new();
-        for a in iter {
-            out.push(a);
-        }
-        out
-    }
-}
-
-impl<'a> IntoIterator for &'a Attributes {
-    type Item = &'a Attribute;
-    type IntoIter = std::slice::Iter<'a, Attribute>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.0.iter()
-    }
-}
-
-impl std::ops::Deref for Attributes {
-    type Target = [Attribute];
-    fn deref(&self) -> &[Attribute] {
-        &self.0
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn insert_replaces_same_key() {
-        let mut a = Attributes::new();
-        a.insert("k", 1);
-        a.insert("other", true);
-        a.insert("k", "two");
-        assert_eq!(a.len(), 2);
-        assert_eq!(a.get("k").and_then(|v| v.as_str()), Some("two"));
-    }
 
     #[test]
     fn conversions_cover_the_otel_value_set() {

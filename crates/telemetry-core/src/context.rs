@@ -1,25 +1,23 @@
-//! The current-scope context: a thread-local slot, snapshots of it, and carriers that make a
-//! snapshot current inside a future, closure or thread.
+//! The current-scope context: what a scope is ([`ScopeData`]), the thread-local slot holding
+//! the current one, and [`Context`] snapshots of it.
 //!
 //! One slot per thread serves every correlator, like OpenTelemetry's `Context`: scopes from the
 //! Basic and OpenTelemetry implementations nest the same way, and a library that carries a
-//! [`Context`] across a boundary works with all of them.
+//! [`Context`] across a boundary works with all of them. Carriers that make a snapshot current
+//! inside a future or closure are in `with_context.rs`; names from the root down in
+//! `scope_path.rs`.
 
+use std::any::Any;
 use std::borrow::Cow;
 use std::cell::Cell;
 use std::fmt;
-use std::future::Future;
 use std::marker::PhantomData;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::Poll;
 
 use crate::propagation::{RemoteParent, format_traceparent};
-use crate::scope::{ScopeExtension, SpanKind};
-use smallvec::SmallVec;
-
-use crate::{Attribute, AttributeValue, Attributes, CorrelationId, SpanId, StringValue};
+use crate::scope_extension::ScopeExtension;
+use crate::{Attribute, AttributeSet, AttributeValue, CorrelationId, Extensions, SpanId, SpanKind};
 
 /// Everything a scope is. Shared by its owner ([`Scope`](crate::Scope)), the thread-local slot
 /// while it is current, every [`Context`] snapshot, and its children (which keep their parent
@@ -34,7 +32,9 @@ pub(crate) struct ScopeData<E: ?Sized = dyn ScopeExtension> {
     pub(crate) kind: SpanKind,
     pub(crate) parent: Context,
     pub(crate) remote_parent: Option<Box<RemoteParent>>,
-    pub(crate) attributes: Mutex<ScopeAttributes>,
+    pub(crate) attributes: Mutex<AttributeSet>,
+    /// Layers' typed values (see [`Extensions`]).
+    pub(crate) extensions: Extensions,
     pub(crate) ended: AtomicBool,
     /// False for scopes built without an extension (`extension` is then a no-op placeholder
     /// whose hooks are never called).
@@ -51,37 +51,28 @@ impl ScopeData {
             None
         }
     }
-}
 
-/// A scope's own attributes, kept inline up to 4, so copying them usually costs no allocation.
-/// Keys are unique, the last write winning. (Room for 8, which HTTP server and GenAI spans
-/// would fill, cost the Basic scope 4 ns in its benchmark, more than the one reallocation it
-/// saves those spans.)
-pub(crate) type ScopeAttributes = SmallVec<[Attribute; 4]>;
-
-/// Appends copies of `attributes`, later keys replacing earlier ones.
-///
-/// An owned string is copied into an `Arc<str>` (the same one allocation as copying the
-/// `String`), so that an implementation handing the scope's attributes on, such as the
-/// OpenTelemetry span, shares the text instead of copying it a second time.
-#[inline]
-pub(crate) fn extend_unique(list: &mut ScopeAttributes, attributes: &[Attribute]) {
-    for a in attributes {
-        let copy = match &a.value {
-            AttributeValue::String(StringValue::Owned(s)) => Attribute {
-                key: a.key.clone(),
-                value: AttributeValue::String(StringValue::Shared(Arc::from(s.as_str()))),
-            },
-            _ => a.clone(),
-        };
-        push_unique(list, copy);
+    /// The implementation's extension if it is a `T`, else a `T` in the extensions map.
+    #[inline]
+    fn extension_of<T: Any + Send + Sync>(&self) -> Option<&T> {
+        match self
+            .extension()
+            .and_then(|e| e.as_any().downcast_ref::<T>())
+        {
+            Some(t) => Some(t),
+            None => self.extensions.get::<T>(),
+        }
     }
-}
 
-fn push_unique(list: &mut ScopeAttributes, attribute: Attribute) {
-    match list.iter_mut().find(|a| a.key == attribute.key) {
-        Some(existing) => existing.value = attribute.value,
-        None => list.push(attribute),
+    /// Sets an attribute after start: the extension hears it, and the scope keeps it.
+    pub(crate) fn set_attribute(&self, attribute: Attribute) {
+        if let Some(ext) = self.extension() {
+            ext.set_attribute(&attribute);
+        }
+        self.attributes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(attribute);
     }
 }
 
@@ -100,7 +91,8 @@ pub(crate) fn swap_current(slot: &mut Context) {
     });
 }
 
-/// A cheap, `Send + Sync + Clone` snapshot of a scope: its ids, name, path and attributes.
+/// A cheap, `Send + Sync + Clone` snapshot of a scope: its ids, name, path, attributes and
+/// extensions.
 ///
 /// Cloning is one atomic increment. `Context::default()` is "no scope": no correlation id, an
 /// empty path. Carry a snapshot by hand into another thread or task and make it current there
@@ -139,12 +131,11 @@ impl Context {
     ///
     /// ```
     /// use telemetry_core::{Context, ScopeOptions};
-    /// let scope = ScopeOptions::new("request").resolve()?.into_scope(None);
+    /// let scope = ScopeOptions::new("request").resolve().into_scope(None);
     /// let _entered = scope.enter();
     /// let name = Context::with_current(|cx| cx.name().map(str::to_owned));
     /// assert_eq!(name.as_deref(), Some("request"));
     /// assert_eq!(Context::current().name(), Some("request"));
-    /// # Ok::<(), telemetry_core::ScopeError>(())
     /// ```
     #[inline]
     pub fn with_current<R>(f: impl FnOnce(&Context) -> R) -> R {
@@ -198,13 +189,7 @@ impl Context {
 
     /// The remote caller this trace continues, found on the root of the chain.
     pub fn remote_parent(&self) -> Option<&RemoteParent> {
-        let mut d = self.0.as_deref()?;
-        loop {
-            if let Some(r) = &d.remote_parent {
-                return Some(r);
-            }
-            d = d.parent.0.as_deref()?;
-        }
+        self.ancestors().find_map(|d| d.remote_parent.as_deref())
     }
 
     /// Whether the scope has ended. A snapshot may outlive its scope; children opened from it
@@ -220,11 +205,6 @@ impl Context {
         self.ancestors().count().saturating_sub(1)
     }
 
-    /// The scope names from the root down to this scope.
-    pub fn path(&self) -> ScopePath<'_> {
-        ScopePath(self.0.as_deref())
-    }
-
     /// The value of `key` on this scope or the nearest ancestor that has it: children inherit
     /// their parents' attributes and win on the same key.
     pub fn attribute(&self, key: &str) -> Option<AttributeValue> {
@@ -232,33 +212,42 @@ impl Context {
             d.attributes
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
-                .iter()
-                .find(|a| a.key == key)
-                .map(|a| a.value.clone())
+                .get(key)
+                .cloned()
         })
     }
 
-    /// All attributes visible in this scope, inherited ones first, with children winning.
-    pub fn inherited_attributes(&self) -> Attributes {
-        let chain: Vec<&ScopeData> = self.ancestors().collect();
-        let mut out = Attributes::new();
-        for d in chain.into_iter().rev() {
-            out.extend_from_slice(&d.attributes.lock().unwrap_or_else(|p| p.into_inner()));
-        }
-        out
-    }
-
-    /// This scope's own attributes (not inherited ones).
-    pub fn own_attributes(&self) -> Attributes {
+    /// This scope's own attributes (not inherited ones), as given at open and set since.
+    pub fn own_attributes(&self) -> AttributeSet {
         self.0
             .as_ref()
-            .map(|d| Attributes::from(&d.attributes.lock().unwrap_or_else(|p| p.into_inner())[..]))
+            .map(|d| {
+                d.attributes
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .clone()
+            })
             .unwrap_or_default()
     }
 
-    /// The implementation's per-scope data, for example the OpenTelemetry span.
-    pub fn extension<T: 'static>(&self) -> Option<&T> {
-        self.0.as_ref()?.extension()?.as_any().downcast_ref::<T>()
+    /// This scope's typed values, to read or add to ([`Extensions`]); `None` outside any
+    /// scope (and so always for NoOp, which records nothing).
+    pub fn extensions(&self) -> Option<&Extensions> {
+        self.0.as_ref().map(|d| &d.extensions)
+    }
+
+    /// This scope's value of type `T`: the implementation's own per-scope state (for example
+    /// the OpenTelemetry span) when it is a `T`, else a `T` in its [`Extensions`].
+    #[inline]
+    pub fn extension<T: Any + Send + Sync>(&self) -> Option<&T> {
+        self.0.as_deref()?.extension_of::<T>()
+    }
+
+    /// The value of type `T` on this scope or the nearest ancestor that holds one, as
+    /// [`extension`](Self::extension) reads it: how a layer finds the enclosing operation of
+    /// its kind (a `chat` span its `invoke_agent`), on whatever thread the child runs.
+    pub fn find_extension<T: Any + Send + Sync>(&self) -> Option<&T> {
+        self.ancestors().find_map(ScopeData::extension_of::<T>)
     }
 
     /// The outgoing `traceparent` for this scope, sampled unless the remote caller said not.
@@ -290,34 +279,12 @@ impl Context {
         }
     }
 
-    /// Wraps a future so that this snapshot is current whenever it is polled, on whichever
-    /// thread polls it. Use it to carry a scope into `tokio::spawn` or `spawn_blocking`.
-    pub fn wrap<F: Future>(self, future: F) -> WithContext<F> {
-        WithContext {
-            context: self,
-            future,
-        }
-    }
-
-    /// Wraps a closure so that this snapshot is current while it runs; for `std::thread::spawn`
-    /// and thread pools.
-    pub fn wrap_fn<R, F: FnOnce() -> R>(self, f: F) -> impl FnOnce() -> R {
-        move || {
-            let _guard = self.attach();
-            f()
-        }
-    }
-
-    /// Runs `f` with this snapshot current.
-    pub fn in_scope<R>(&self, f: impl FnOnce() -> R) -> R {
-        let _guard = self.attach();
-        f()
-    }
-
+    /// This scope, then its parent, up to the root.
     pub(crate) fn ancestors(&self) -> impl Iterator<Item = &ScopeData> {
         std::iter::successors(self.0.as_deref(), |d| d.parent.0.as_deref())
     }
 
+    #[inline]
     pub(crate) fn data(&self) -> Option<&ScopeData> {
         self.0.as_deref()
     }
@@ -331,7 +298,8 @@ impl fmt::Debug for Context {
                 .debug_struct("Context")
                 .field("correlation_id", &d.correlation_id)
                 .field("span_id", &d.span_id)
-                .field("path", &self.path().to_string())
+                .field("name", &d.name)
+                .field("depth", &self.depth())
                 .finish(),
         }
     }
@@ -345,63 +313,6 @@ impl PartialEq for Context {
             (Some(a), Some(b)) => Arc::ptr_eq(a, b),
             _ => false,
         }
-    }
-}
-
-/// The names of the scopes from the root down to one scope.
-///
-/// Displays as `root > child > leaf`. Does not allocate unless collected.
-#[derive(Clone, Copy)]
-pub struct ScopePath<'a>(Option<&'a ScopeData>);
-
-impl<'a> ScopePath<'a> {
-    /// Calls `f` with each name, root first, without allocating.
-    pub fn for_each(&self, mut f: impl FnMut(&'a str)) {
-        fn walk<'a>(d: &'a ScopeData, f: &mut dyn FnMut(&'a str)) {
-            if let Some(p) = d.parent.0.as_deref() {
-                walk(p, f);
-            }
-            f(&d.name);
-        }
-        if let Some(d) = self.0 {
-            walk(d, &mut f);
-        }
-    }
-
-    /// The names, root first.
-    pub fn to_vec(&self) -> Vec<&'a str> {
-        let mut v = Vec::new();
-        self.for_each(|n| v.push(n));
-        v
-    }
-
-    /// Whether there is no scope.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_none()
-    }
-}
-
-impl fmt::Display for ScopePath<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut first = true;
-        let mut result = Ok(());
-        self.for_each(|name| {
-            if result.is_ok() {
-                result = if first {
-                    f.write_str(name)
-                } else {
-                    write!(f, " > {name}")
-                };
-                first = false;
-            }
-        });
-        result
-    }
-}
-
-impl fmt::Debug for ScopePath<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(self.to_vec()).finish()
     }
 }
 
@@ -430,31 +341,8 @@ impl fmt::Debug for ContextGuard {
     }
 }
 
-pin_project_lite::pin_project! {
-    /// A future that runs with a [`Context`] current whenever it is polled. See
-    /// [`Context::wrap`].
-    #[must_use = "futures do nothing unless polled"]
-    pub struct WithContext<F> {
-        context: Context,
-        #[pin]
-        future: F,
-    }
-}
-
-impl<F: Future> Future for WithContext<F> {
-    type Output = F::Output;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<F::Output> {
-        let this = self.project();
-        let swap = SwapGuard::enter(this.context);
-        let out = this.future.poll(cx);
-        drop(swap);
-        out
-    }
-}
-
 /// Swaps a slot into the thread-local and back, also on unwind. Used around `poll`.
-pub(crate) struct SwapGuard<'a>(&'a mut Context);
+pub(crate) struct SwapGuard<'a>(pub(crate) &'a mut Context);
 
 impl<'a> SwapGuard<'a> {
     #[inline]
@@ -468,42 +356,5 @@ impl Drop for SwapGuard<'_> {
     #[inline]
     fn drop(&mut self) {
         swap_current(self.0);
-    }
-}
-
-/// A helper for implementations: the attributes of a scope, to mutate after start.
-pub(crate) fn set_attribute(data: &ScopeData, attribute: Attribute) {
-    if let Some(ext) = data.extension() {
-        ext.set_attribute(&attribute);
-    }
-    push_unique(
-        &mut data.attributes.lock().unwrap_or_else(|p| p.into_inner()),
-        attribute,
-    );
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn scope_copies_share_owned_strings_and_keep_keys_unique() {
-        let mut list = ScopeAttributes::new();
-        let given = [
-            Attribute::new("url.path", String::from("/v1/sessions")),
-            Attribute::new("http.request.method", "POST"),
-            Attribute::new("url.path", String::from("/v1/sessions/1")),
-        ];
-        extend_unique(&mut list, &given);
-        assert_eq!(list.len(), 2);
-        // The copy is shared (later copies are reference-count increments), the text intact.
-        assert!(matches!(
-            &list[0].value,
-            AttributeValue::String(StringValue::Shared(s)) if &**s == "/v1/sessions/1"
-        ));
-        assert!(matches!(
-            &list[1].value,
-            AttributeValue::String(StringValue::Static("POST"))
-        ));
     }
 }

@@ -4,8 +4,10 @@ use std::borrow::Cow;
 use std::future::Future;
 
 use crate::propagation::{BAGGAGE, Extractor, Injector, RemoteParent, TRACEPARENT, TRACESTATE};
-use crate::scope::{Instrumented, Scope, ScopeError, ScopeGuard, ScopeOptions};
-use crate::{Attribute, AttributeValue, Context, CorrelationId};
+use crate::{
+    Attribute, AttributeValue, Context, CorrelationId, Instrumented, Scope, ScopeGuard,
+    ScopeOptions,
+};
 
 /// Opens nested scopes (request → agent run → tool call) and answers "where am I?".
 ///
@@ -20,12 +22,12 @@ use crate::{Attribute, AttributeValue, Context, CorrelationId};
 pub trait ContextualCorrelator: Send + Sync {
     /// Opens a scope described by `options`; it is not current until entered.
     ///
-    /// Implementations call [`ScopeOptions::resolve`] and then
-    /// [`ResolvedScope::into_scope`](crate::ResolvedScope::into_scope).
-    ///
-    /// # Errors
-    /// [`ScopeError::EmptyName`] for an empty name.
-    fn open_scope(&self, options: ScopeOptions<'_>) -> Result<Scope, ScopeError>;
+    /// Never fails: telemetry must not change the control flow of the program it observes. An
+    /// empty or blank name opens the scope under
+    /// [`UNNAMED_SCOPE`](crate::diagnostics::UNNAMED_SCOPE), counted in
+    /// [`diagnostics`](crate::diagnostics). Implementations call [`ScopeOptions::resolve`] and
+    /// then [`ResolvedScope::into_scope_with`](crate::implement::ResolvedScope::into_scope_with).
+    fn open_scope(&self, options: ScopeOptions<'_>) -> Scope;
 
     /// A snapshot of the current scope (`none` outside any scope, and always for NoOp).
     fn current(&self) -> Context {
@@ -87,13 +89,9 @@ pub trait CorrelatorExt: ContextualCorrelator {
     ///
     /// ```
     /// use telemetry_core::{CorrelatorExt, NoOpCorrelator};
-    /// let guard = NoOpCorrelator.enter_scope("request", &[])?;
+    /// let guard = NoOpCorrelator.enter_scope("request", &[]);
     /// # drop(guard);
-    /// # Ok::<(), telemetry_core::ScopeError>(())
     /// ```
-    ///
-    /// # Errors
-    /// As [`ContextualCorrelator::open_scope`].
     // Always inlined: out of line, the guard comes back through memory and the caller's wider
     // reload of it misses store forwarding (measured on Basic: 66 ns per scope, against 57 ns
     // when the same code is inlined behind a `dyn` call).
@@ -102,10 +100,9 @@ pub trait CorrelatorExt: ContextualCorrelator {
         &self,
         name: impl Into<Cow<'static, str>>,
         attributes: &[Attribute],
-    ) -> Result<ScopeGuard, ScopeError> {
-        Ok(self
-            .open_scope(ScopeOptions::new(name).attributes(attributes))?
-            .entered())
+    ) -> ScopeGuard {
+        self.open_scope(ScopeOptions::new(name).attributes(attributes))
+            .entered()
     }
 
     /// Runs `future` inside a new child scope of the current one; the scope ends when the
@@ -115,40 +112,33 @@ pub trait CorrelatorExt: ContextualCorrelator {
     /// use telemetry_core::{CorrelatorExt, NoOpCorrelator, attrs};
     /// # futures::executor::block_on(async {
     /// let correlator = NoOpCorrelator;
-    /// let answer = correlator.scoped("tool", &attrs!["gen_ai.tool.name" => "clock"], async { 42 })?.await;
+    /// let answer = correlator.scoped("tool", &attrs!["gen_ai.tool.name" => "clock"], async { 42 }).await;
     /// assert_eq!(answer, 42);
-    /// # Ok::<(), telemetry_core::ScopeError>(()) }).unwrap();
+    /// # });
     /// ```
-    ///
-    /// # Errors
-    /// As [`ContextualCorrelator::open_scope`].
     #[inline]
     fn scoped<F: Future>(
         &self,
         name: impl Into<Cow<'static, str>>,
         attributes: &[Attribute],
         future: F,
-    ) -> Result<Instrumented<F>, ScopeError> {
-        Ok(self
-            .open_scope(ScopeOptions::new(name).attributes(attributes))?
-            .instrument(future))
+    ) -> Instrumented<F> {
+        self.open_scope(ScopeOptions::new(name).attributes(attributes))
+            .instrument(future)
     }
 
-    /// Runs `f` inside a new child scope of the current one.
-    ///
-    /// # Errors
-    /// As [`ContextualCorrelator::open_scope`].
+    /// Runs `f` inside a new child scope of the current one, and returns what it returns.
     #[inline]
     fn in_scope<R>(
         &self,
         name: impl Into<Cow<'static, str>>,
         attributes: &[Attribute],
         f: impl FnOnce() -> R,
-    ) -> Result<R, ScopeError> {
+    ) -> R {
         let _guard = self
-            .open_scope(ScopeOptions::new(name).attributes(attributes))?
+            .open_scope(ScopeOptions::new(name).attributes(attributes))
             .entered();
-        Ok(f())
+        f()
     }
 }
 

@@ -5,12 +5,11 @@
 //! use telemetry_core::{ContextualCorrelator, CorrelatorExt, Logger, Meter, Telemetry, attrs};
 //!
 //! let t = Telemetry::noop();
-//! let request = t.correlator.enter_scope("POST /v1/sessions", &attrs!["http.request.method" => "POST"])?;
+//! let request = t.correlator.enter_scope("POST /v1/sessions", &attrs!["http.request.method" => "POST"]);
 //! t.logger.info("session created", &[]);
 //! t.meter.record_counter("sessions.created", 1, &[]);
 //! assert_eq!(t.correlator.correlation_id(), None); // NoOp carries no ids
 //! drop(request);
-//! # Ok::<(), telemetry_core::ScopeError>(())
 //! ```
 //!
 //! - [`ContextualCorrelator`]: nested scopes with a correlation id (the OpenTelemetry trace
@@ -21,42 +20,92 @@
 //!   through pre-created handles.
 //!
 //! Implementations: NoOp here; Basic in `telemetry-basic`; OpenTelemetry in `telemetry-otel`.
-//! This crate needs no async runtime and no OpenTelemetry dependency.
+//! This crate needs no async runtime and no OpenTelemetry dependency. What only an
+//! implementation needs is in [`implement`].
+//!
+//! # Scopes never fail
+//!
+//! Opening a scope returns the scope, never an error: telemetry must not change the control
+//! flow of the program it observes. Input that cannot be recorded as given (an empty scope
+//! name, an invalid instrument name on a by-name call, a NaN measurement) is recorded under a
+//! placeholder or dropped, counted in [`diagnostics`], and warned about once.
+//!
+//! # Who chooses the ids
+//!
+//! The core does: [`ScopeOptions::resolve`] picks the correlation id (the parent's, a given or
+//! remote one, or a fresh random one for a root) and a random span id before any
+//! implementation runs. An id must be known that early (a root given an explicit id, a
+//! caller's trace continued), the Basic implementation has no SDK to ask, and one choice for
+//! every implementation is what makes the correlation id the trace id everywhere. The
+//! OpenTelemetry implementation hands these ids to its SDK through the SDK's id generator.
+//!
+//! # Per-scope data
+//!
+//! A scope carries the implementation's own state (its [`ScopeExtension`](implement::ScopeExtension),
+//! such as the OpenTelemetry span, in the scope's allocation) and a small type map,
+//! [`Extensions`], where a layer above the traits keeps its data for the life of the scope.
+//! Descendants read both through their [`Context`] ([`Context::extension`],
+//! [`Context::find_extension`]), on any thread.
 
 #![warn(missing_docs)]
 
 mod attribute;
+mod attribute_set;
+mod by_name;
 mod context;
 mod correlator;
 pub mod diagnostics;
+mod extensions;
+mod fxhash;
+mod handles;
 mod ids;
+pub mod implement;
+mod instrument;
 mod level;
 mod logger;
 mod meter;
 mod noop;
+mod options;
 pub mod propagation;
 mod scope;
+mod scope_extension;
+mod scope_path;
 mod shared;
+mod span_kind;
 mod telemetry;
+mod with_context;
 
-pub use attribute::{Attribute, AttributeValue, Attributes, Key, StringValue};
-pub use context::{Context, ContextGuard, ScopePath, WithContext};
+// Scopes and where they are.
+pub use context::{Context, ContextGuard};
 pub use correlator::{ContextualCorrelator, CorrelatorExt};
+pub use extensions::Extensions;
 pub use ids::{CorrelationId, InvalidIdError, SpanId};
-pub use level::{LevelFilter, LogLevel, ParseLevelError};
-pub use logger::{EVENT_BODY_ATTRIBUTE, LogRecord, Logger};
-pub use meter::{
-    Counter, CounterFn, DEFAULT_BUCKETS, DURATION_BUCKETS_SECONDS, Gauge, GaugeFn, Histogram,
-    HistogramFn, HistogramTimer, InstrumentDescriptor, MeasureDuration, Meter, MeterExt,
-    MetricError, UpDownCounter, UpDownCounterFn, validate_instrument_name,
+pub use options::ScopeOptions;
+pub use scope::{Instrumented, Scope, ScopeGuard};
+pub use scope_extension::ScopeEnd;
+pub use scope_path::ScopePath;
+pub use span_kind::SpanKind;
+pub use with_context::WithContext;
+
+// Attributes.
+pub use attribute::{Attribute, AttributeValue, Key, StringValue};
+pub use attribute_set::AttributeSet;
+
+// Logs.
+pub use level::{LogLevel, ParseLevelError};
+pub use logger::Logger;
+
+// Metrics.
+pub use handles::{Counter, Gauge, Histogram, HistogramTimer, UpDownCounter};
+pub use instrument::{
+    DEFAULT_BUCKETS, DURATION_BUCKETS_SECONDS, InstrumentDescriptor, MetricError,
 };
+pub use meter::{MeasureDuration, Meter, MeterExt};
+
+// The bundle, its handles, NoOp.
 pub use noop::{NoOpCorrelator, NoOpLogger, NoOpMeter};
-pub use propagation::RemoteParent;
-pub use scope::{
-    Instrumented, ResolvedScope, Scope, ScopeEnd, ScopeError, ScopeExtension, ScopeGuard,
-    ScopeOptions, SpanKind,
-};
 pub use shared::{SharedCorrelator, SharedLogger, SharedMeter};
 pub use telemetry::{Lifecycle, Telemetry, TelemetryError};
+
 #[doc(hidden)]
 pub use telemetry_macros::attrs_impl as __attrs_impl;

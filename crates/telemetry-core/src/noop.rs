@@ -1,14 +1,15 @@
 //! NoOp implementations: for tests and for telemetry switched off.
 //!
 //! No call allocates, locks or touches a thread-local (`tests/noop_alloc.rs` proves the first
-//! with a counting allocator). Scope names are still validated, so code tested against NoOp
-//! fails the same way it would in production.
+//! with a counting allocator). Empty scope names are still counted in
+//! [`diagnostics`](crate::diagnostics), so code tested against NoOp reports what it would in
+//! production.
 
 use std::time::Duration;
 
 use crate::{
     Attribute, Context, ContextualCorrelator, Counter, Gauge, Histogram, InstrumentDescriptor,
-    LogLevel, Logger, Meter, Scope, ScopeError, ScopeOptions, UpDownCounter,
+    LogLevel, Logger, Meter, Scope, ScopeOptions, UpDownCounter,
 };
 
 /// A logger that records nothing; `enabled` is always false.
@@ -37,9 +38,9 @@ pub struct NoOpCorrelator;
 
 impl ContextualCorrelator for NoOpCorrelator {
     #[inline]
-    fn open_scope(&self, options: ScopeOptions<'_>) -> Result<Scope, ScopeError> {
-        options.discard()?;
-        Ok(Scope::noop())
+    fn open_scope(&self, options: ScopeOptions<'_>) -> Scope {
+        options.discard();
+        Scope::noop()
     }
     #[inline]
     fn current(&self) -> Context {

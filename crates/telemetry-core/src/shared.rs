@@ -16,9 +16,9 @@
 //!
 //! let off = SharedCorrelator::from(Arc::new(NoOpCorrelator) as Arc<dyn ContextualCorrelator>);
 //! assert!(off.is_noop());
-//! let scope = off.enter_scope("request", &[])?; // no virtual call, no allocation
+//! let scope = off.enter_scope("request", &[]); // no virtual call, no allocation
 //! assert_eq!(off.correlation_id(), None);
-//! # drop(scope); Ok::<(), telemetry_core::ScopeError>(())
+//! # drop(scope);
 //! ```
 
 use std::fmt;
@@ -29,7 +29,7 @@ use crate::propagation::{Extractor, Injector, RemoteParent};
 use crate::{
     Attribute, AttributeValue, Context, ContextualCorrelator, CorrelationId, Counter, Gauge,
     Histogram, InstrumentDescriptor, LogLevel, Logger, Meter, NoOpCorrelator, NoOpLogger,
-    NoOpMeter, Scope, ScopeError, ScopeOptions, UpDownCounter,
+    NoOpMeter, Scope, ScopeOptions, UpDownCounter,
 };
 
 /// Picks the implementation: the shared one, or the NoOp one inline.
@@ -94,14 +94,6 @@ macro_rules! handle {
             pub fn is_noop(&self) -> bool {
                 self.0.is_none()
             }
-
-            #[doc = concat!("The ", $what, " as an `Arc<dyn ", stringify!($tr), ">`, for APIs that take one (allocates for NoOp).")]
-            pub fn to_arc(&self) -> Arc<dyn $tr> {
-                match &self.0 {
-                    Some(inner) => inner.clone(),
-                    None => Arc::new($noop),
-                }
-            }
         }
 
         impl Default for $name {
@@ -151,7 +143,7 @@ handle!(
 );
 
 methods! { SharedCorrelator, ContextualCorrelator, NoOpCorrelator;
-    fn open_scope(&self, options: ScopeOptions<'_>) -> Result<Scope, ScopeError>;
+    fn open_scope(&self, options: ScopeOptions<'_>) -> Scope;
     fn current(&self) -> Context;
     fn correlation_id(&self) -> Option<CorrelationId>;
     fn scope_path(&self) -> Vec<String>;

@@ -92,7 +92,7 @@ pub trait Lifecycle: Send + Sync {
 /// let handled = telemetry.correlator.scoped("POST /v1/sessions", &attrs!["http.request.method" => "POST"], async move {
 ///     t.logger.info("session created", &attrs!["agent" => "planner"]);
 ///     t.meter.measure_duration("work.duration", &[], async { 200 }).await
-/// })?.await;
+/// }).await;
 /// assert_eq!(handled, 200);
 ///
 /// // At exit: flush within a bounded time.

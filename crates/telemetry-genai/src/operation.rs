@@ -112,12 +112,7 @@ impl OpCore {
         if let Some(p) = parent {
             options = options.child_of(p);
         }
-        // The name is never empty, the only open error; telemetry must not fail the caller.
-        let scope = genai
-            .telemetry()
-            .correlator
-            .open_scope(options)
-            .unwrap_or_else(|_| Scope::noop());
+        let scope = genai.telemetry().correlator.open_scope(options);
         Self {
             genai: genai.clone(),
             op,

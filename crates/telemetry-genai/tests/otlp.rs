@@ -74,11 +74,7 @@ fn emit_all(genai: &GenAi) {
     {
         // Opened through the current scope (not agent.chat): found via the scope's ancestors.
         let _in_agent = agent.enter();
-        let _step = genai
-            .telemetry()
-            .correlator
-            .enter_scope("step 2", &[])
-            .unwrap();
+        let _step = genai.telemetry().correlator.enter_scope("step 2", &[]);
         let mut chat2 = genai
             .chat(provider::OPENAI, "gpt-4o")
             .input_messages(vec![Message::user("Tests pass now?")])
@@ -179,8 +175,7 @@ fn emit_all(genai: &GenAi) {
     let retry = genai
         .telemetry()
         .correlator
-        .open_scope(ScopeOptions::new("call with retries"))
-        .unwrap();
+        .open_scope(ScopeOptions::new("call with retries"));
     {
         let _g = retry.enter();
         for attempt in 0..3 {

@@ -1,9 +1,11 @@
 //! Conversions from core attributes to OpenTelemetry key/values. Static keys and static string
-//! values stay borrowed (no allocation), as in the core.
+//! values stay borrowed (no allocation), as in the core. A list that repeats a key is read under
+//! the core's set rules ([`AttributeSet`]: the last value wins, in the key's first place), so
+//! what the SDK gets never depends on its own handling of duplicates.
 
 use opentelemetry::logs::AnyValue;
 use opentelemetry::{Array, Key, KeyValue, StringValue, Value};
-use telemetry_core::{Attribute, AttributeValue, StringValue as CoreString};
+use telemetry_core::{Attribute, AttributeSet, AttributeValue, StringValue as CoreString};
 
 /// The SDK's string in the same form: static stays borrowed and shared stays shared (a
 /// reference-count increment); only owned text is copied.
@@ -35,8 +37,15 @@ pub(crate) fn key_value(a: &Attribute) -> KeyValue {
     KeyValue::new(Key::from(a.key.clone()), value(&a.value))
 }
 
-pub(crate) fn key_values(attributes: &[Attribute]) -> Vec<KeyValue> {
-    attributes.iter().map(key_value).collect()
+/// The attributes of a call, each key once (see the module docs).
+pub(crate) fn key_values(attributes: &[Attribute]) -> impl Iterator<Item = KeyValue> {
+    AttributeSet::effective(attributes).map(key_value)
+}
+
+/// Whether a call's list repeats a key (rare: the caller then pays for reading it as a set).
+#[inline]
+pub(crate) fn repeats_a_key(attributes: &[Attribute]) -> bool {
+    AttributeSet::effective(attributes).count() != attributes.len()
 }
 
 pub(crate) fn any_value(v: &AttributeValue) -> AnyValue {

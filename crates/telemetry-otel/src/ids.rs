@@ -1,8 +1,12 @@
 //! The id generator that makes an OpenTelemetry span's ids equal its scope's ids.
 //!
-//! SDK 0.32 removed `SpanBuilder::with_trace_id`, so [`ScopeIdGenerator`] hands out ids that
-//! `open_scope` parks in a thread-local just before it starts the span (field notes §1). A
-//! root span then has exactly the scope's correlation id as trace id, and no parent.
+//! The core chooses every scope's ids (see `telemetry_core`'s crate docs). The SDK asks its
+//! `IdGenerator` for a span's ids and takes no ids from the caller (`SpanBuilder::with_trace_id`
+//! was removed in SDK 0.32), and the generator is called with nothing but itself, so
+//! `open_scope` parks the scope's ids in a thread-local just before it starts the span and
+//! [`ScopeIdGenerator`] takes them. A root span then has exactly the scope's correlation id as
+//! trace id, and no parent (where faking a remote parent would leave a dangling parent span
+//! id).
 
 use std::cell::Cell;
 

@@ -21,7 +21,7 @@ use std::hash::BuildHasherDefault;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
 
-use crate::fxhash::FxHasher;
+use telemetry_core::implement::FxHasher;
 
 /// At most this many distinct names are interned per process.
 pub(crate) const MAX_NAMES: usize = 4096;

@@ -12,7 +12,7 @@
 //! let otel = OpenTelemetry::builder("my-agent").with_env_source(env).build()?;
 //! let t = otel.telemetry();
 //! {
-//!     let request = t.correlator.enter_scope("POST /v1/sessions", &attrs!["http.request.method" => "POST"])?;
+//!     let request = t.correlator.enter_scope("POST /v1/sessions", &attrs!["http.request.method" => "POST"]);
 //!     t.logger.info("session created", &attrs!["session.kind" => "chat"]);
 //!     t.meter.record_counter("sessions.created", 1, &[]);
 //!     assert!(request.correlation_id().is_some());
@@ -126,7 +126,6 @@
 mod config;
 mod convert;
 mod export;
-mod fxhash;
 mod ids;
 mod intern;
 mod meter;
@@ -148,13 +147,15 @@ use opentelemetry::{InstrumentationScope, Key};
 use opentelemetry_sdk::logs::SdkLogger;
 use opentelemetry_sdk::trace::SdkTracer;
 use parking_lot::Mutex;
+use telemetry_core::implement::{EVENT_BODY_ATTRIBUTE, InstrumentsByName, LevelFilter};
+use telemetry_core::propagation::RemoteParent;
 use telemetry_core::propagation::{
     BAGGAGE, Extractor, Injector, TRACEPARENT, TRACESTATE, format_traceparent,
 };
 use telemetry_core::{
     Attribute, Context, ContextualCorrelator, Counter, Gauge, Histogram, InstrumentDescriptor,
-    LevelFilter, Lifecycle, LogLevel, Logger, Meter, NoOpCorrelator, RemoteParent, Scope,
-    ScopeError, ScopeOptions, SpanKind, Telemetry, TelemetryError, UpDownCounter,
+    Lifecycle, LogLevel, Logger, Meter, NoOpCorrelator, Scope, ScopeOptions, SpanKind, Telemetry,
+    TelemetryError, UpDownCounter,
 };
 
 pub use config::{
@@ -183,6 +184,7 @@ struct Inner {
     tracer: Option<SdkTracer>,
     logger: Option<SdkLogger>,
     instruments: Option<Instruments>,
+    by_name: InstrumentsByName,
     providers: Mutex<Option<Providers>>,
     level: LevelFilter,
     stats: Arc<export::Stats>,
@@ -256,6 +258,7 @@ impl OpenTelemetry {
             tracer: None,
             logger: None,
             instruments: None,
+            by_name: InstrumentsByName::new(),
             providers: Mutex::new(None),
             level: LevelFilter::off(),
             stats: stats.clone(),
@@ -431,7 +434,7 @@ impl OpenTelemetry {
             r.set_event_name(name);
         }
         r.set_body(AnyValue::String(message.to_owned().into()));
-        for a in attributes {
+        for a in telemetry_core::AttributeSet::effective(attributes) {
             r.add_attribute(Key::from(a.key.clone()), convert::any_value(&a.value));
         }
         if let (Some(t), Some(s)) = (cx.correlation_id(), cx.span_id()) {
@@ -470,19 +473,19 @@ impl ContextualCorrelator for OpenTelemetry {
         self.inner.disabled
     }
 
-    fn open_scope(&self, options: ScopeOptions<'_>) -> Result<Scope, ScopeError> {
+    fn open_scope(&self, options: ScopeOptions<'_>) -> Scope {
         let inner = &*self.inner;
         if inner.disabled {
             return NoOpCorrelator.open_scope(options);
         }
-        let resolved = options.resolve()?;
+        let resolved = options.resolve();
         let Some(tracer) = &inner.tracer else {
             // No traces exporter: scopes still carry ids (log records use them).
-            return Ok(resolved.into_scope(None));
+            return resolved.into_scope(None);
         };
         // The span is built inside the scope's allocation (no second allocation, no copy of
         // the SDK span).
-        Ok(resolved.into_scope_with(|r| {
+        resolved.into_scope_with(|r| {
             // A child of an OpenTelemetry scope (the common case) borrows the parent's cached
             // context; other parents get one built for this call.
             let built;
@@ -523,7 +526,7 @@ impl ContextualCorrelator for OpenTelemetry {
                 inner.stats.span_started();
             }
             OtelScope::new(span, inner.event_limit)
-        }))
+        })
     }
 
     fn current(&self) -> Context {
@@ -632,10 +635,7 @@ impl Logger for OpenTelemetry {
                     Some(body) => {
                         let mut all = Vec::with_capacity(attributes.len() + 1);
                         all.extend_from_slice(attributes);
-                        all.push(Attribute::new(
-                            telemetry_core::EVENT_BODY_ATTRIBUTE,
-                            body.to_owned(),
-                        ));
+                        all.push(Attribute::new(EVENT_BODY_ATTRIBUTE, body.to_owned()));
                         s.log_event(level, name, &all, &inner.stats);
                     }
                 }
@@ -699,22 +699,28 @@ impl Meter for OpenTelemetry {
 
     #[inline]
     fn record_counter(&self, name: &str, value: u64, attributes: &[Attribute]) {
-        if let Some(i) = &self.inner.instruments {
-            i.record_counter(name, value, attributes);
+        if self.inner.instruments.is_some() {
+            self.inner
+                .by_name
+                .add_counter(self, name, value, attributes);
         }
     }
 
     #[inline]
     fn record_histogram(&self, name: &str, value: f64, attributes: &[Attribute]) {
-        if let Some(i) = &self.inner.instruments {
-            i.record_histogram(name, value, attributes);
+        if self.inner.instruments.is_some() {
+            self.inner
+                .by_name
+                .record_histogram(self, name, value, attributes);
         }
     }
 
     #[inline]
     fn record_duration(&self, name: &str, duration: Duration, attributes: &[Attribute]) {
-        if let Some(i) = &self.inner.instruments {
-            i.record_duration(name, duration, attributes);
+        if self.inner.instruments.is_some() {
+            self.inner
+                .by_name
+                .record_duration(self, name, duration, attributes);
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The meter: SDK instruments created once per (name, kind) and cached per `OpenTelemetry`
-//! value, never in globals (field notes §6: "the first meter to create a name won").
+//! value, never in globals, so two pipelines in one process never share (or race to
+//! configure) an instrument.
 //!
 //! The first descriptor for a name and kind decides its unit, description and buckets; later
 //! descriptors with the same name and kind get the cached instrument. Histograms with unit `s`
@@ -8,17 +9,17 @@
 //!
 //! Each instrument keeps SDK *bound* instruments (the spec's `Bind` capability, the SDK's
 //! `experimental_metrics_bound_instruments`) for the attribute sets it has seen, up to
-//! [`MAX_BOUND`] per instrument. A repeated attribute set (the common case: metric attributes
-//! are low-cardinality by convention) then costs a hash of this crate's attributes and one
-//! aggregator update, instead of converting every attribute to a `KeyValue` (cloning owned
-//! strings) and the SDK's lookup (SipHash over every key and value, then a sort on a miss).
-//! Past the bound, records take the SDK's ordinary path, so nothing is lost.
+//! [`MAX_BOUND`] per instrument, keyed by the core's [`AttributeSet`] (last key wins, order
+//! ignored). A repeated attribute set (the common case: metric attributes are low-cardinality
+//! by convention) then costs the set's hash and one aggregator update, instead of converting
+//! every attribute to a `KeyValue` (cloning owned strings) and the SDK's lookup (SipHash over
+//! every key and value, then a sort on a miss). Past the bound, records take the SDK's ordinary
+//! path, so nothing is lost.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
 use opentelemetry::KeyValue;
 use opentelemetry::metrics::{
@@ -26,13 +27,10 @@ use opentelemetry::metrics::{
     UpDownCounter,
 };
 use parking_lot::RwLock;
-use telemetry_core::{
-    Attribute, CounterFn, DURATION_BUCKETS_SECONDS, GaugeFn, HistogramFn, InstrumentDescriptor,
-    UpDownCounterFn, diagnostics, validate_instrument_name,
-};
+use telemetry_core::implement::{CounterFn, FxHasher, GaugeFn, HistogramFn, UpDownCounterFn};
+use telemetry_core::{Attribute, AttributeSet, DURATION_BUCKETS_SECONDS, InstrumentDescriptor};
 
 use crate::convert;
-use crate::fxhash::FxHasher;
 
 /// At most this many attribute sets are bound per instrument.
 pub(crate) const MAX_BOUND: usize = 1024;
@@ -55,18 +53,6 @@ impl<T: Clone> Cache<T> {
             .or_insert_with(create)
             .clone()
     }
-
-    /// Runs `f` on the cached instrument under the read lock (no clone, no allocation).
-    #[inline]
-    fn with(&self, name: &str, f: impl FnOnce(&T)) -> bool {
-        match self.0.read().get(name) {
-            Some(i) => {
-                f(i);
-                true
-            }
-            None => false,
-        }
-    }
 }
 
 /// Instruments of one `OpenTelemetry` value.
@@ -86,6 +72,9 @@ fn with_kvs<R>(attributes: &[Attribute], f: impl FnOnce(&[opentelemetry::KeyValu
     fn array<const N: usize>(a: &[Attribute]) -> [opentelemetry::KeyValue; N] {
         std::array::from_fn(|i| convert::key_value(&a[i]))
     }
+    if convert::repeats_a_key(attributes) {
+        return f(&convert::key_values(attributes).collect::<Vec<_>>());
+    }
     match attributes.len() {
         0 => f(&[]),
         1 => f(&array::<1>(attributes)),
@@ -96,7 +85,10 @@ fn with_kvs<R>(attributes: &[Attribute], f: impl FnOnce(&[opentelemetry::KeyValu
         6 => f(&array::<6>(attributes)),
         7 => f(&array::<7>(attributes)),
         8 => f(&array::<8>(attributes)),
-        _ => f(&convert::key_values(attributes)),
+        _ => f(&attributes
+            .iter()
+            .map(convert::key_value)
+            .collect::<Vec<_>>()),
     }
 }
 
@@ -163,52 +155,11 @@ impl Instruments {
             ))
         })
     }
-
-    pub(crate) fn record_counter(&self, name: &str, value: u64, attributes: &[Attribute]) {
-        let hit = self.counters.with(name, |c| c.add(value, attributes));
-        if !hit {
-            if let Some(d) = descriptor(name) {
-                self.counter(&d).add(value, attributes);
-            }
-        }
-    }
-
-    pub(crate) fn record_histogram(&self, name: &str, value: f64, attributes: &[Attribute]) {
-        if !value.is_finite() {
-            diagnostics::drop_non_finite(name, value);
-            return;
-        }
-        let hit = self.histograms.with(name, |h| h.record(value, attributes));
-        if !hit {
-            if let Some(d) = descriptor(name) {
-                self.histogram(&d).record(value, attributes);
-            }
-        }
-    }
-
-    pub(crate) fn record_duration(&self, name: &str, duration: Duration, attributes: &[Attribute]) {
-        let value = duration.as_secs_f64();
-        let hit = self.histograms.with(name, |h| h.record(value, attributes));
-        if !hit {
-            if let Some(d) = descriptor(name) {
-                self.histogram(&d.seconds()).record(value, attributes);
-            }
-        }
-    }
-}
-
-/// A descriptor for a by-name call; an invalid name is dropped and counted (core diagnostics).
-fn descriptor(name: &str) -> Option<InstrumentDescriptor> {
-    if let Err(e) = validate_instrument_name(name) {
-        diagnostics::drop_invalid_metric_name(&e);
-        return None;
-    }
-    InstrumentDescriptor::new(name.to_owned()).ok()
 }
 
 /// Attribute sets and their bindings, keyed by the set's hash; each bucket holds the sets
 /// with that hash.
-type BindingMap<B> = HashMap<u64, Vec<(Box<[Attribute]>, B)>, BuildHasherDefault<FxHasher>>;
+type BindingMap<B> = HashMap<u64, Vec<(AttributeSet, B)>, BuildHasherDefault<FxHasher>>;
 
 /// Bound SDK instruments by attribute set, for one instrument.
 struct Bindings<B> {
@@ -236,7 +187,7 @@ impl<B> Bindings<B> {
         hit: impl FnOnce(&B),
         unbound: impl FnOnce(&[KeyValue]),
     ) {
-        let hash = hash_attributes(attributes);
+        let hash = AttributeSet::hash_of(attributes);
         {
             let map = self.map.read();
             if let Some(b) = find(&map, hash, attributes) {
@@ -270,7 +221,7 @@ impl<B> Bindings<B> {
         }
         let b = with_kvs(attributes, bind);
         let bucket = map.entry(hash).or_default();
-        bucket.push((attributes.into(), b));
+        bucket.push((AttributeSet::from(attributes), b));
         if let Some((_, b)) = bucket.last() {
             hit(b);
         }
@@ -281,67 +232,8 @@ impl<B> Bindings<B> {
 fn find<'a, B>(map: &'a BindingMap<B>, hash: u64, attributes: &[Attribute]) -> Option<&'a B> {
     map.get(&hash)?
         .iter()
-        .find(|(set, _)| same_set(set, attributes))
+        .find(|(set, _)| set.matches(attributes))
         .map(|(_, b)| b)
-}
-
-/// Whether two attribute sets are equal, in order. A key is usually the very literal the set
-/// was bound with, so equal addresses settle most comparisons without reading bytes (string
-/// values compare the same way: see `StringValue`'s equality).
-#[inline]
-fn same_set(bound: &[Attribute], given: &[Attribute]) -> bool {
-    fn same_key(a: &str, b: &str) -> bool {
-        a.len() == b.len() && (a.as_ptr() == b.as_ptr() || a == b)
-    }
-    bound.len() == given.len()
-        && bound
-            .iter()
-            .zip(given)
-            .all(|(b, g)| same_key(&b.key, &g.key) && b.value == g.value)
-}
-
-/// A hash of an attribute set, in order. Keys count by their length only: the sets one
-/// instrument sees differ in their values (the keys come from the same call sites), and
-/// [`same_set`] settles the rare collision. Floats hash by their bits (a NaN value never
-/// equals itself, so such a set is bound again on every record until the bound is reached).
-fn hash_attributes(attributes: &[Attribute]) -> u64 {
-    use telemetry_core::AttributeValue as V;
-    let mut h = FxHasher::default();
-    for a in attributes {
-        h.write_usize(a.key.len());
-        match &a.value {
-            V::String(s) => {
-                h.write_u8(0);
-                s.as_ref().hash(&mut h);
-            }
-            V::Bool(b) => h.write_u64(1 | (u64::from(*b) << 8)),
-            V::I64(i) => {
-                h.write_u8(2);
-                h.write_u64(*i as u64);
-            }
-            V::F64(f) => {
-                h.write_u8(3);
-                h.write_u64(f.to_bits());
-            }
-            V::StringArray(v) => {
-                h.write_u8(4);
-                v.iter().for_each(|s| s.as_ref().hash(&mut h));
-            }
-            V::BoolArray(v) => {
-                h.write_u8(5);
-                v.hash(&mut h);
-            }
-            V::I64Array(v) => {
-                h.write_u8(6);
-                v.hash(&mut h);
-            }
-            V::F64Array(v) => {
-                h.write_u8(7);
-                v.iter().for_each(|f| h.write_u64(f.to_bits()));
-            }
-        }
-    }
-    h.finish()
 }
 
 /// Handle implementations over the SDK instruments, with their bindings. `empty` is the

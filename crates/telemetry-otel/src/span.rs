@@ -17,13 +17,14 @@ use std::time::SystemTime;
 use opentelemetry::KeyValue;
 use opentelemetry::trace::{Span as _, SpanContext, Status};
 use parking_lot::Mutex;
-use telemetry_core::{Attribute, LogLevel, ScopeEnd, ScopeExtension};
+use telemetry_core::implement::ScopeExtension;
+use telemetry_core::{Attribute, LogLevel, ScopeEnd};
 
 use crate::convert;
 use crate::export::Stats;
 
 /// The OpenTelemetry side of one scope: its SDK span and its event count. Stored inside the
-/// scope's own allocation ([`ResolvedScope::into_scope_with`](telemetry_core::ResolvedScope::into_scope_with)).
+/// scope's own allocation ([`ResolvedScope::into_scope_with`](telemetry_core::implement::ResolvedScope::into_scope_with)).
 pub(crate) struct OtelScope {
     pub(crate) span: Mutex<SpanState>,
     pub(crate) span_context: SpanContext,
@@ -81,7 +82,7 @@ impl OtelScope {
             "severity_number",
             i64::from(level.severity_number()),
         ));
-        kvs.extend(attributes.iter().map(convert::key_value));
+        kvs.extend(convert::key_values(attributes));
         let name = crate::intern::name(message);
         let now = SystemTime::now();
         let mut state = self.span.lock();

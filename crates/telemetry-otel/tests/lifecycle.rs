@@ -35,7 +35,7 @@ async fn ten_thousand_spans_and_log_records_arrive_exactly() {
     .build()
     .unwrap();
     for i in 0..N {
-        let _s = otel.enter_scope("unit of work", &[]).unwrap();
+        let _s = otel.enter_scope("unit of work", &[]);
         otel.info("working", &[telemetry_core::Attribute::new("i", i)]);
     }
     otel.shutdown(Duration::from_secs(30)).await.unwrap();
@@ -68,7 +68,7 @@ async fn collector_down_calls_return_shutdown_is_bounded_and_failures_are_counte
         .unwrap();
     let start = Instant::now();
     for _ in 0..1000 {
-        let _s = otel.enter_scope("work", &[]).unwrap();
+        let _s = otel.enter_scope("work", &[]);
         otel.info("still working", &[]);
         otel.record_counter("work.done", 1, &[]);
     }
@@ -111,7 +111,7 @@ async fn shutdown_on_a_current_thread_runtime_returns_ok() {
         .build()
         .unwrap();
     {
-        let _s = otel.enter_scope("on current_thread", &[]).unwrap();
+        let _s = otel.enter_scope("on current_thread", &[]);
         otel.info("hello", &[]);
     }
     otel.force_flush(Duration::from_secs(10)).await.unwrap();
@@ -146,7 +146,7 @@ fn dropping_the_last_handle_inside_async_code_flushes_without_deadlock() {
             .build()
             .unwrap();
         {
-            let _s = otel.enter_scope("before drop", &[]).unwrap();
+            let _s = otel.enter_scope("before drop", &[]);
         }
         drop(otel);
     });
@@ -232,7 +232,7 @@ async fn http_4xx_and_5xx_responses_are_counted_as_failed_exports() {
             .build()
             .unwrap();
         for _ in 0..10 {
-            let _s = otel.enter_scope("rejected work", &[]).unwrap();
+            let _s = otel.enter_scope("rejected work", &[]);
             otel.info("exported into a wall", &[]);
         }
         let _ = tokio::time::timeout(GUARD, otel.shutdown(Duration::from_secs(5)))

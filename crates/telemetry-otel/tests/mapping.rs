@@ -25,20 +25,18 @@ async fn panic_cancel_and_event_limit() {
     // Panic unwinding through an entered scope.
     let o = otel.clone();
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
-        let _s = o.enter_scope("panics", &[]).unwrap();
+        let _s = o.enter_scope("panics", &[]);
         panic!("boom");
     }));
     assert!(r.is_err());
 
     // A future dropped before completion.
-    let pending = otel
-        .scoped("cancelled", &[], std::future::pending::<()>())
-        .unwrap();
+    let pending = otel.scoped("cancelled", &[], std::future::pending::<()>());
     let _ = tokio::time::timeout(Duration::from_millis(1), pending).await;
 
     // Five log calls into a span that keeps three events.
     {
-        let _s = otel.enter_scope("chatty", &[]).unwrap();
+        let _s = otel.enter_scope("chatty", &[]);
         for i in 0..5 {
             otel.info(&format!("line {i}"), &[]);
         }
@@ -88,7 +86,7 @@ fn sdk_disabled_behaves_as_noop() {
         .build()
         .unwrap();
     assert!(otel.is_disabled());
-    let s = otel.enter_scope("x", &[]).unwrap();
+    let s = otel.enter_scope("x", &[]);
     assert_eq!(s.correlation_id(), None);
     assert_eq!(otel.correlation_id(), None);
     assert!(!otel.enabled(telemetry_core::LogLevel::Critical));
@@ -96,14 +94,16 @@ fn sdk_disabled_behaves_as_noop() {
         otel.counter(&InstrumentDescriptor::new("c").unwrap())
             .is_noop()
     );
-    assert!(
-        otel.enter_scope(" ", &[]).is_err(),
-        "names are still validated"
-    );
+    let unnamed = telemetry_core::diagnostics::unnamed_scopes;
+    let before = unnamed();
+    drop(otel.enter_scope(" ", &[]));
+    assert!(unnamed() > before, "names are still checked, and counted");
     // The bundle skips the disabled SDK altogether: NoOp handles, no virtual calls.
     let t = otel.telemetry();
     assert!(t.logger.is_noop() && t.correlator.is_noop() && t.meter.is_noop());
-    assert!(t.correlator.enter_scope(" ", &[]).is_err());
+    let before = unnamed();
+    drop(t.correlator.enter_scope(" ", &[]));
+    assert!(unnamed() > before);
     drop(s);
     futures::executor::block_on(otel.shutdown(WAIT)).unwrap();
 }
@@ -119,7 +119,7 @@ fn log_calls_without_any_destination_are_counted() {
     let otel = builder("nowhere", &none).build().unwrap();
     otel.info("outside any scope", &[]);
     {
-        let _s = otel.enter_scope("inside", &[]).unwrap();
+        let _s = otel.enter_scope("inside", &[]);
         otel.info("becomes an event", &[]);
     }
     assert_eq!(otel.export_failures().log_calls_without_destination, 1);
@@ -136,7 +136,7 @@ async fn traces_off_still_gives_scopes_ids_and_instruments_are_cached_per_value(
         ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
     ];
     let otel = builder("cache-a", &vars).build().unwrap();
-    let s = otel.enter_scope("ids", &[]).unwrap();
+    let s = otel.enter_scope("ids", &[]);
     assert!(s.correlation_id().is_some());
     drop(s);
     // Same name and kind: one instrument; handles and by-name calls share it.
@@ -186,7 +186,7 @@ fn otel_context_parents_raw_sdk_spans() {
         ("OTEL_METRICS_EXPORTER", "none"),
     ];
     let otel = builder("interop", &vars).build().unwrap();
-    let s = otel.enter_scope("ids", &[]).unwrap();
+    let s = otel.enter_scope("ids", &[]);
     let cx = OpenTelemetry::otel_context(s.context());
     use opentelemetry::trace::TraceContextExt as _;
     let sc = cx.span().span_context().clone();
@@ -208,7 +208,7 @@ async fn log_event_sets_event_name_and_body() {
         .build()
         .unwrap();
     {
-        let _s = otel.enter_scope("chat gpt-4o", &[]).unwrap();
+        let _s = otel.enter_scope("chat gpt-4o", &[]);
         otel.log_event(
             telemetry_core::LogLevel::Info,
             "gen_ai.user.message",
@@ -295,7 +295,7 @@ fn a_custom_span_processor_receives_spans_uncounted() {
         .build()
         .unwrap();
     {
-        let _request = otel.enter_scope("request", &[]).unwrap();
+        let _request = otel.enter_scope("request", &[]);
         let message = String::from("cache miss");
         otel.info(&message, &[]);
         otel.info("cache miss", &[]);

@@ -52,13 +52,10 @@ async fn dropped_traces_stay_dropped_and_kept_ones_arrive_whole() {
     // Trace id (hex) -> (index, sampled flag of the injected traceparent).
     let mut traces = HashMap::new();
     for i in 0..TRACES {
-        let root = otel.enter_scope("root", &attrs!["i" => i]).unwrap();
-        let child = otel
-            .open_scope(
-                ScopeOptions::new("child")
-                    .attributes(&[Attribute::new("owned", format!("value {i}"))]),
-            )
-            .unwrap();
+        let root = otel.enter_scope("root", &attrs!["i" => i]);
+        let child = otel.open_scope(
+            ScopeOptions::new("child").attributes(&[Attribute::new("owned", format!("value {i}"))]),
+        );
         child.set_attribute("later", i);
         child.record_error("boom", "went wrong");
         // Kept or not, the scope keeps its attributes for the application.
@@ -134,10 +131,8 @@ async fn always_off_sends_no_span_yet_scopes_keep_ids_and_attributes() {
         &[("OTEL_TRACES_SAMPLER", "always_off")],
     );
     {
-        let root = otel.enter_scope("root", &attrs!["i" => 1]).unwrap();
-        let child = otel
-            .open_scope(ScopeOptions::new("child").attributes(&attrs!["k" => "v"]))
-            .unwrap();
+        let root = otel.enter_scope("root", &attrs!["i" => 1]);
+        let child = otel.open_scope(ScopeOptions::new("child").attributes(&attrs!["k" => "v"]));
         child.set_attribute("later", 2);
         assert_eq!(
             child.context().attribute("k").map(|v| v.to_string()),

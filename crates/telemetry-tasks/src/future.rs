@@ -17,13 +17,13 @@ use telemetry_core::{Context, WithContext};
 ///
 /// # futures::executor::block_on(async {
 /// let correlator = BasicContextualCorrelator::new();
-/// let request = correlator.enter_scope("POST /v1/sessions", &[])?;
+/// let request = correlator.enter_scope("POST /v1/sessions", &[]);
 /// let id = correlator.correlation_id();
 /// // Carried into a future that an executor may poll anywhere, after the guard is gone.
 /// let work = async move { BasicContextualCorrelator::new().correlation_id() }.in_current_scope();
 /// drop(request);
 /// assert_eq!(work.await, id);
-/// # Ok::<(), telemetry_core::ScopeError>(()) }).unwrap();
+/// # });
 /// ```
 pub trait FutureScopeExt: Future + Sized {
     /// Wraps the future with a snapshot of the calling thread's current scope

@@ -11,7 +11,7 @@
 use std::future::Future;
 
 use futures_util::future::{JoinAll, join_all};
-use telemetry_core::{ContextualCorrelator, Instrumented, ScopeError, ScopeOptions};
+use telemetry_core::{ContextualCorrelator, Instrumented, ScopeOptions};
 
 /// Opens one scope per future (children of the caller's current scope unless the options say
 /// otherwise) and joins them all; each scope is current while its future is polled and ends
@@ -24,38 +24,28 @@ use telemetry_core::{ContextualCorrelator, Instrumented, ScopeError, ScopeOption
 ///
 /// # futures::executor::block_on(async {
 /// let c = BasicContextualCorrelator::new();
-/// let batch = c.enter_scope("async_batch", &[])?;
+/// let batch = c.enter_scope("async_batch", &[]);
 /// let attributes: Vec<_> = (0..3).map(|i| attrs!["prompt_index" => i as i64]).collect();
 /// let paths = telemetry_tasks::join_all_scoped(
 ///     &c,
 ///     attributes.iter().enumerate().map(|(i, a)| {
 ///         (ScopeOptions::new(format!("completion_{i}")).attributes(a), async move { c.scope_path() })
 ///     }),
-/// )?
+/// )
 /// .await;
 /// assert_eq!(paths[2], ["async_batch", "completion_2"]);
 /// # drop(batch);
-/// # Ok::<(), telemetry_core::ScopeError>(()) }).unwrap();
+/// # });
 /// ```
-///
-/// # Errors
-/// [`ScopeError::EmptyName`] when any name is empty; then no scope is opened at all.
-pub fn join_all_scoped<'a, C, I, F>(
-    correlator: &C,
-    futures: I,
-) -> Result<JoinAll<Instrumented<F>>, ScopeError>
+pub fn join_all_scoped<'a, C, I, F>(correlator: &C, futures: I) -> JoinAll<Instrumented<F>>
 where
     C: ContextualCorrelator + ?Sized,
     I: IntoIterator<Item = (ScopeOptions<'a>, F)>,
     F: Future,
 {
-    let items: Vec<_> = futures.into_iter().collect();
-    if items.iter().any(|(o, _)| o.name().trim().is_empty()) {
-        return Err(ScopeError::EmptyName);
-    }
-    let mut instrumented = Vec::with_capacity(items.len());
-    for (options, future) in items {
-        instrumented.push(correlator.open_scope(options)?.instrument(future));
-    }
-    Ok(join_all(instrumented))
+    join_all(
+        futures
+            .into_iter()
+            .map(|(options, future)| correlator.open_scope(options).instrument(future)),
+    )
 }

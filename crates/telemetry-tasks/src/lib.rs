@@ -9,7 +9,7 @@
 //! # #[tokio::main]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let c = BasicContextualCorrelator::new();
-//! let request = c.enter_scope("POST /v1/runs", &[])?;
+//! let request = c.enter_scope("POST /v1/runs", &[]);
 //! let id = c.correlation_id();
 //!
 //! // A task, a blocking closure and a thread, each started in the request's scope.

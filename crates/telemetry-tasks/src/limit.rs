@@ -31,7 +31,7 @@ use std::fmt;
 use std::future::Future;
 use std::time::Instant;
 
-use telemetry_core::{Attribute, Context, ContextualCorrelator, ScopeError, ScopeOptions};
+use telemetry_core::{Attribute, Context, ContextualCorrelator, ScopeOptions};
 
 /// The attribute holding how long an operation waited for its permit or rate-limit slot, in
 /// seconds (`f64`). Project convention (no OpenTelemetry semantic convention covers it yet).
@@ -50,7 +50,7 @@ pub const WAIT_DURATION_ATTRIBUTE: &str = "rate_limit.wait.duration";
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let c = BasicContextualCorrelator::new();
 /// let semaphore = Arc::new(tokio::sync::Semaphore::new(2));
-/// let batch = c.enter_scope("rate_limited_batch", &[])?;
+/// let batch = c.enter_scope("rate_limited_batch", &[]);
 /// let op = telemetry_tasks::run_after_wait(
 ///     &c,
 ///     semaphore.clone().acquire_owned(),
@@ -62,19 +62,16 @@ pub const WAIT_DURATION_ATTRIBUTE: &str = "rate_limit.wait.duration";
 ///     },
 /// );
 /// drop(batch);
-/// assert_eq!(op.await?, ["rate_limited_batch", "operation_0"]);
+/// assert_eq!(op.await, ["rate_limited_batch", "operation_0"]);
 /// # Ok(()) }
 /// ```
-///
-/// # Errors
-/// [`ScopeError::EmptyName`] for an empty name, before waiting.
 pub fn run_after_wait<'c, C, W, F, N>(
     correlator: &'c C,
     wait: W,
     name: N,
     attributes: &[Attribute],
     future: F,
-) -> impl Future<Output = Result<F::Output, ScopeError>> + use<'c, C, W, F, N>
+) -> impl Future<Output = F::Output> + use<'c, C, W, F, N>
 where
     C: ContextualCorrelator + ?Sized,
     W: Future,
@@ -93,8 +90,8 @@ where
     }
 }
 
-/// The shared body: validate, wait (a failed wait runs nothing), open the scope under
-/// `parent` with the wait recorded, run, then release the permit.
+/// The shared body: wait (a failed wait runs nothing), open the scope under `parent` with the
+/// wait recorded, run, then release the permit.
 async fn limited<C, W, P, E, F>(
     correlator: &C,
     parent: Context,
@@ -102,32 +99,26 @@ async fn limited<C, W, P, E, F>(
     name: Cow<'static, str>,
     mut attributes: Vec<Attribute>,
     future: F,
-) -> Result<Result<F::Output, ScopeError>, E>
+) -> Result<F::Output, E>
 where
     C: ContextualCorrelator + ?Sized,
     W: Future<Output = Result<P, E>>,
     F: Future,
 {
-    if name.trim().is_empty() {
-        return Ok(Err(ScopeError::EmptyName));
-    }
     let started = Instant::now();
     let permit = wait.await?;
     attributes.push(Attribute::new(
         WAIT_DURATION_ATTRIBUTE,
         started.elapsed().as_secs_f64(),
     ));
-    let scope = match correlator.open_scope(
+    let scope = correlator.open_scope(
         ScopeOptions::new(name)
             .attributes(&attributes)
             .child_of(&parent),
-    ) {
-        Ok(scope) => scope,
-        Err(e) => return Ok(Err(e)),
-    };
+    );
     let out = scope.instrument(future).await;
     drop(permit);
-    Ok(Ok(out))
+    Ok(out)
 }
 
 /// Why a limited operation did not run.
@@ -145,8 +136,6 @@ pub enum LimitError {
     },
     /// The semaphore was closed while the operation waited.
     Closed,
-    /// The scope could not be opened.
-    Scope(ScopeError),
 }
 
 impl fmt::Display for LimitError {
@@ -162,25 +151,11 @@ impl fmt::Display for LimitError {
             Self::Closed => f.write_str(
                 "the concurrency limit's semaphore was closed before the operation got a permit",
             ),
-            Self::Scope(e) => write!(f, "could not open the operation's scope: {e}"),
         }
     }
 }
 
-impl std::error::Error for LimitError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Scope(e) => Some(e),
-            _ => None,
-        }
-    }
-}
-
-impl From<ScopeError> for LimitError {
-    fn from(e: ScopeError) -> Self {
-        Self::Scope(e)
-    }
-}
+impl std::error::Error for LimitError {}
 
 #[cfg(feature = "tokio")]
 pub use self::semaphore::ConcurrencyLimit;
@@ -210,7 +185,7 @@ mod semaphore {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// let c = Arc::new(BasicContextualCorrelator::new());
     /// let limit = ConcurrencyLimit::new(c.clone(), 5)?;
-    /// let batch = c.enter_scope("rate_limited_batch", &[])?;
+    /// let batch = c.enter_scope("rate_limited_batch", &[]);
     /// let tasks: Vec<_> = (0..20)
     ///     .map(|i| telemetry_tasks::spawn(limit.run(format!("operation_{i}"), &attrs!["item_id" => i], async move { i * 2 })))
     ///     .collect();
@@ -275,8 +250,7 @@ mod semaphore {
         /// owns everything it needs, so it can be spawned.
         ///
         /// # Errors
-        /// [`LimitError::Scope`] for an empty name (before waiting), [`LimitError::Closed`]
-        /// when the semaphore is closed.
+        /// [`LimitError::Closed`] when the semaphore is closed.
         pub fn run<F, N>(
             &self,
             name: N,
@@ -294,11 +268,9 @@ mod semaphore {
             let attributes = attributes.to_vec();
             async move {
                 let wait = semaphore.acquire_owned();
-                match limited(&correlator, parent, wait, name, attributes, future).await {
-                    Ok(Ok(out)) => Ok(out),
-                    Ok(Err(e)) => Err(LimitError::Scope(e)),
-                    Err(_closed) => Err(LimitError::Closed),
-                }
+                limited(&correlator, parent, wait, name, attributes, future)
+                    .await
+                    .map_err(|_closed| LimitError::Closed)
             }
         }
     }

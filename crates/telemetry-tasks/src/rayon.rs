@@ -55,16 +55,15 @@ where
 ///
 /// let c = BasicContextualCorrelator::new();
 /// let pool = rayon::ThreadPoolBuilder::new().num_threads(4).build().unwrap();
-/// let batch = c.enter_scope("batch_processing", &[])?;
+/// let batch = c.enter_scope("batch_processing", &[]);
 /// let ids: Vec<_> = telemetry_tasks::rayon::install(&pool, || {
 ///     (0..10)
 ///         .into_par_iter()
 ///         .in_current_scope()
-///         .map(|i| c.in_scope(format!("process_{i}"), &[], || c.correlation_id()).unwrap())
+///         .map(|i| c.in_scope(format!("process_{i}"), &[], || c.correlation_id()))
 ///         .collect()
 /// });
 /// assert!(ids.iter().all(|id| *id == batch.correlation_id()));
-/// # Ok::<(), telemetry_core::ScopeError>(())
 /// ```
 pub fn install<F, R>(pool: &ThreadPool, f: F) -> R
 where
@@ -84,13 +83,12 @@ where
 /// use telemetry_tasks::rayon::RayonScopeExt;
 ///
 /// let c = BasicContextualCorrelator::new();
-/// let parent = c.enter_scope("parallel_operations", &[])?;
+/// let parent = c.enter_scope("parallel_operations", &[]);
 /// let (tx, rx) = std::sync::mpsc::channel();
 /// telemetry_tasks::rayon::scope(|s| {
 ///     s.spawn_in_current_scope(move |_| tx.send(c.correlation_id()).unwrap());
 /// });
 /// assert_eq!(rx.recv().unwrap(), parent.correlation_id());
-/// # Ok::<(), telemetry_core::ScopeError>(())
 /// ```
 pub fn scope<'scope, OP, R>(op: OP) -> R
 where
@@ -134,15 +132,14 @@ impl<'scope> RayonScopeExt<'scope> for rayon::Scope<'scope> {
 /// use telemetry_tasks::rayon::ParallelIteratorScopeExt;
 ///
 /// let c = BasicContextualCorrelator::new();
-/// let map_phase = c.enter_scope("map_phase", &[])?;
+/// let map_phase = c.enter_scope("map_phase", &[]);
 /// let doubled: Vec<i64> = [1, 2, 3, 4, 5]
 ///     .par_iter()
 ///     .enumerate()
 ///     .in_current_scope()
-///     .map(|(i, x)| c.in_scope(format!("map_{i}"), &[], || x * 2).unwrap())
+///     .map(|(i, x)| c.in_scope(format!("map_{i}"), &[], || x * 2))
 ///     .collect();
 /// assert_eq!(doubled, [2, 4, 6, 8, 10]);
-/// # Ok::<(), telemetry_core::ScopeError>(())
 /// ```
 pub trait ParallelIteratorScopeExt: ParallelIterator {
     /// Makes a snapshot of the calling thread's current scope current in every downstream

@@ -18,14 +18,14 @@ use telemetry_core::{Context, Instrumented, Scope};
 ///
 /// # futures::executor::block_on(async {
 /// let correlator = BasicContextualCorrelator::new();
-/// let scope = correlator.open_scope(ScopeOptions::new("chat gpt-4o"))?;
+/// let scope = correlator.open_scope(ScopeOptions::new("chat gpt-4o"));
 /// let id = scope.correlation_id();
 /// let chunks = futures::stream::iter(["Hel", "lo"])
 ///     .map(|c| (c, BasicContextualCorrelator::new().correlation_id()))
 ///     .instrument(scope);
 /// let seen: Vec<_> = chunks.collect().await;
 /// assert!(seen.iter().all(|(_, cid)| *cid == id)); // the scope is current in every poll_next
-/// # Ok::<(), telemetry_core::ScopeError>(()) }).unwrap();
+/// # });
 /// ```
 pub trait StreamScopeExt: Stream + Sized {
     /// Makes a snapshot of the calling thread's current scope current in every `poll_next`.

@@ -28,7 +28,7 @@ use tokio::task::{AbortHandle, JoinHandle, JoinSet, LocalSet};
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let correlator = BasicContextualCorrelator::new();
-/// let request = correlator.enter_scope("POST /v1/sessions", &[])?;
+/// let request = correlator.enter_scope("POST /v1/sessions", &[]);
 /// let handle = telemetry_tasks::spawn(async move {
 ///     // Opened inside the task: a child of "POST /v1/sessions".
 ///     BasicContextualCorrelator::new().in_scope("invoke_agent planner", &[], || {
@@ -36,7 +36,7 @@ use tokio::task::{AbortHandle, JoinHandle, JoinSet, LocalSet};
 ///     })
 /// });
 /// drop(request); // the task may outlive the caller's scope
-/// assert_eq!(handle.await??, ["POST /v1/sessions", "invoke_agent planner"]);
+/// assert_eq!(handle.await?, ["POST /v1/sessions", "invoke_agent planner"]);
 /// # Ok(()) }
 /// ```
 ///
@@ -110,7 +110,7 @@ where
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let c = BasicContextualCorrelator::new();
-/// let batch = c.enter_scope("batch", &[])?;
+/// let batch = c.enter_scope("batch", &[]);
 /// let mut set = JoinSet::new();
 /// for i in 0..3 {
 ///     set.spawn_in_current_scope(async move { (i, BasicContextualCorrelator::new().correlation_id()) });

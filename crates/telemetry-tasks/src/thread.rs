@@ -17,10 +17,9 @@ use telemetry_core::Context;
 /// use telemetry_basic::BasicContextualCorrelator;
 ///
 /// let c = BasicContextualCorrelator::new();
-/// let batch = c.enter_scope("batch_processing", &[])?;
+/// let batch = c.enter_scope("batch_processing", &[]);
 /// let worker = telemetry_tasks::thread::spawn(|| BasicContextualCorrelator::new().correlation_id());
 /// assert_eq!(worker.join().unwrap(), batch.correlation_id());
-/// # Ok::<(), telemetry_core::ScopeError>(())
 /// ```
 ///
 /// # Panics
@@ -55,16 +54,15 @@ where
 /// use telemetry_tasks::thread::ThreadScopeExt;
 ///
 /// let c = BasicContextualCorrelator::new();
-/// let parent = c.enter_scope("parallel_operations", &[])?;
+/// let parent = c.enter_scope("parallel_operations", &[]);
 /// let ids: Vec<_> = std::thread::scope(|s| {
 ///     let workers: Vec<_> = ["database_search", "llm_call"]
 ///         .into_iter()
 ///         .map(|name| s.spawn_in_current_scope(move || c.in_scope(name, &[], || c.correlation_id())))
 ///         .collect();
-///     workers.into_iter().map(|w| w.join().unwrap().unwrap()).collect()
+///     workers.into_iter().map(|w| w.join().unwrap()).collect()
 /// });
 /// assert!(ids.iter().all(|id| *id == parent.correlation_id()));
-/// # Ok::<(), telemetry_core::ScopeError>(())
 /// ```
 pub trait ThreadScopeExt<'scope> {
     /// [`Scope::spawn`] with the caller's current scope current on the new thread.

@@ -19,10 +19,7 @@ async fn early_dropped_stream_and_aborted_task_export_cancelled_spans() {
     let otel = otlp::otel(&server, &[]);
     let t = otel.telemetry();
 
-    let root = t
-        .correlator
-        .open_scope(ScopeOptions::new("request"))
-        .unwrap();
+    let root = t.correlator.open_scope(ScopeOptions::new("request"));
     let id = root.correlation_id().unwrap();
     let request = root.context().clone();
     {
@@ -30,8 +27,7 @@ async fn early_dropped_stream_and_aborted_task_export_cancelled_spans() {
         // A stream read for one chunk, then dropped.
         let scope = t
             .correlator
-            .open_scope(ScopeOptions::new("streaming_completion"))
-            .unwrap();
+            .open_scope(ScopeOptions::new("streaming_completion"));
         let mut stream = futures::stream::iter(["Hel", "lo", "!"]).instrument(scope);
         assert_eq!(stream.next().await, Some("Hel"));
         drop(stream);
@@ -45,7 +41,6 @@ async fn early_dropped_stream_and_aborted_task_export_cancelled_spans() {
                 s.notify_one();
                 std::future::pending::<()>().await;
             })
-            .unwrap()
             .await;
         });
         started.notified().await;

@@ -11,8 +11,7 @@ use common::Recording;
 use futures::StreamExt;
 use telemetry_basic::BasicContextualCorrelator;
 use telemetry_core::{
-    Context, ContextualCorrelator, CorrelatorExt, NoOpCorrelator, ScopeEnd, ScopeError,
-    ScopeOptions,
+    Context, ContextualCorrelator, CorrelatorExt, NoOpCorrelator, ScopeEnd, ScopeOptions,
 };
 use telemetry_tasks::thread::ThreadScopeExt;
 use telemetry_tasks::{
@@ -22,13 +21,13 @@ use telemetry_tasks::{
 
 /// Opens a child named `name` of whatever is current and returns its (id, parent span id).
 fn child(c: &Recording, name: &str) {
-    c.in_scope(name.to_owned(), &[], || ()).unwrap();
+    c.in_scope(name.to_owned(), &[], || ());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_spawn_helper_links_children_to_the_callers_scope() {
     let c = Recording::default();
-    let root = c.open_scope(ScopeOptions::new("root")).unwrap();
+    let root = c.open_scope(ScopeOptions::new("root"));
     let root_cx = root.context().clone();
     {
         let _entered = root.enter();
@@ -83,7 +82,7 @@ async fn every_spawn_helper_links_children_to_the_callers_scope() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plain_tokio_spawn_loses_the_scope_which_is_why_the_helpers_exist() {
     let c = Recording::default();
-    let root = c.enter_scope("root", &[]).unwrap();
+    let root = c.enter_scope("root", &[]);
     let a = c.clone();
     tokio::spawn(async move { child(&a, "lost") })
         .await
@@ -101,7 +100,7 @@ async fn a_child_started_after_its_parent_ended_still_links_to_it() {
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let a = c.clone();
     let (handle, parent_cx) = {
-        let parent = c.enter_scope("handler", &[]).unwrap();
+        let parent = c.enter_scope("handler", &[]);
         let handle = telemetry_tasks::spawn(async move {
             rx.await.unwrap();
             assert!(Context::current().has_ended(), "the handler has returned");
@@ -122,13 +121,12 @@ async fn a_child_started_after_its_parent_ended_still_links_to_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn helpers_work_the_same_with_basic_and_noop() {
     let basic = BasicContextualCorrelator::new();
-    let root = basic.enter_scope("root", &[]).unwrap();
+    let root = basic.enter_scope("root", &[]);
     let id = basic.correlation_id();
     assert!(id.is_some());
     let paths = (
         telemetry_tasks::spawn(async move { basic.in_scope("t", &[], || basic.scope_path()) })
             .await
-            .unwrap()
             .unwrap(),
         telemetry_tasks::spawn_blocking(move || basic.correlation_id())
             .await
@@ -139,32 +137,26 @@ async fn helpers_work_the_same_with_basic_and_noop() {
     drop(root);
 
     let noop = NoOpCorrelator;
-    let _root = noop.enter_scope("root", &[]).unwrap();
+    let _root = noop.enter_scope("root", &[]);
     let got =
         telemetry_tasks::spawn(async move { noop.in_scope("t", &[], || noop.correlation_id()) })
             .await
-            .unwrap()
             .unwrap();
     assert_eq!(got, None);
-    assert!(matches!(
-        noop.in_scope("", &[], || ()),
-        Err(ScopeError::EmptyName)
-    ));
+    // An empty name opens a scope like any other (named `unnamed_scope`); NoOp still runs `f`.
+    assert_eq!(noop.in_scope("", &[], || 7), 7);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn aborted_task_ends_its_scope_as_cancelled() {
     let c = Recording::default();
-    let root = c.enter_scope("root", &[]).unwrap();
+    let root = c.enter_scope("root", &[]);
     let started = Arc::new(tokio::sync::Notify::new());
     let s = started.clone();
-    let handle = telemetry_tasks::spawn(
-        c.scoped("doomed", &[], async move {
-            s.notify_one();
-            std::future::pending::<()>().await;
-        })
-        .unwrap(),
-    );
+    let handle = telemetry_tasks::spawn(c.scoped("doomed", &[], async move {
+        s.notify_one();
+        std::future::pending::<()>().await;
+    }));
     started.notified().await;
     handle.abort();
     assert!(handle.await.unwrap_err().is_cancelled());
@@ -181,7 +173,7 @@ async fn aborted_task_ends_its_scope_as_cancelled() {
 #[tokio::test]
 async fn future_in_scope_uses_the_given_context() {
     let c = Recording::default();
-    let elsewhere = c.open_scope(ScopeOptions::new("elsewhere")).unwrap();
+    let elsewhere = c.open_scope(ScopeOptions::new("elsewhere"));
     let d = c.clone();
     async move { child(&d, "inside") }
         .in_scope(elsewhere.context())
@@ -195,8 +187,8 @@ async fn future_in_scope_uses_the_given_context() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn instrumented_stream_is_current_in_every_poll_and_ends_with_the_stream() {
     let c = Recording::default();
-    let root = c.enter_scope("root", &[]).unwrap();
-    let scope = c.open_scope(ScopeOptions::new("streaming")).unwrap();
+    let root = c.enter_scope("root", &[]);
+    let scope = c.open_scope(ScopeOptions::new("streaming"));
     let span = scope.context().span_id();
     let d = c.clone();
     let stream = futures::stream::iter(0..3)
@@ -224,7 +216,7 @@ async fn instrumented_stream_is_current_in_every_poll_and_ends_with_the_stream()
 #[tokio::test]
 async fn instrumented_stream_dropped_early_is_cancelled() {
     let c = Recording::default();
-    let scope = c.open_scope(ScopeOptions::new("streaming")).unwrap();
+    let scope = c.open_scope(ScopeOptions::new("streaming"));
     let mut stream = futures::stream::iter(0..10).instrument(scope);
     assert_eq!(stream.next().await, Some(0));
     assert!(stream.scope().is_some());
@@ -236,7 +228,7 @@ async fn instrumented_stream_dropped_early_is_cancelled() {
 #[test]
 fn instrumented_stream_that_panics_ends_as_panicked() {
     let c = Recording::default();
-    let scope = c.open_scope(ScopeOptions::new("streaming")).unwrap();
+    let scope = c.open_scope(ScopeOptions::new("streaming"));
     let mut stream = futures::stream::iter(0..3)
         .map(|i| if i == 1 { panic!("boom") } else { i })
         .instrument(scope);
@@ -254,7 +246,7 @@ fn instrumented_stream_that_panics_ends_as_panicked() {
 #[tokio::test]
 async fn stream_in_current_scope_carries_a_snapshot() {
     let c = Recording::default();
-    let root = c.enter_scope("root", &[]).unwrap();
+    let root = c.enter_scope("root", &[]);
     let d = c.clone();
     let stream = futures::stream::iter(0..2)
         .map(move |i| child(&d, &format!("item_{i}")))
@@ -269,7 +261,7 @@ async fn stream_in_current_scope_carries_a_snapshot() {
 #[tokio::test]
 async fn join_all_scoped_opens_one_sibling_per_future_and_validates_first() {
     let c = Recording::default();
-    let root = c.enter_scope("async_batch", &[]).unwrap();
+    let root = c.enter_scope("async_batch", &[]);
     let outs = join_all_scoped(
         &c,
         (0..3).map(|i| {
@@ -279,18 +271,20 @@ async fn join_all_scoped_opens_one_sibling_per_future_and_validates_first() {
             )
         }),
     )
-    .unwrap()
     .await;
     assert_eq!(outs, [0, 1, 2]);
     let opened = c.0.opened.load(Ordering::SeqCst);
-    let bad = join_all_scoped(
+    // An empty name never fails the join: that future runs in a scope named `unnamed_scope`.
+    let unnamed = join_all_scoped(
         &c,
         ["ok", ""]
             .into_iter()
-            .map(|n| (ScopeOptions::new(n), std::future::ready(()))),
-    );
-    assert!(matches!(bad, Err(ScopeError::EmptyName)));
-    assert_eq!(c.0.opened.load(Ordering::SeqCst), opened, "nothing opened");
+            .map(|n| (ScopeOptions::new(n), async { 1 })),
+    )
+    .await;
+    assert_eq!(unnamed, [1, 1]);
+    assert_eq!(c.0.opened.load(Ordering::SeqCst), opened + 2);
+    assert_eq!(c.named(telemetry_core::diagnostics::UNNAMED_SCOPE).len(), 1);
     let span = root.context().span_id();
     drop(root);
     for i in 0..3 {
@@ -303,11 +297,9 @@ async fn join_all_scoped_opens_one_sibling_per_future_and_validates_first() {
 #[tokio::test]
 async fn the_losing_select_branch_is_cancelled() {
     let c = Recording::default();
-    let _root = c.enter_scope("root", &[]).unwrap();
-    let fast = c.scoped("fast", &[], async { 1 }).unwrap();
-    let slow = c
-        .scoped("slow", &[], std::future::pending::<i32>())
-        .unwrap();
+    let _root = c.enter_scope("root", &[]);
+    let fast = c.scoped("fast", &[], async { 1 });
+    let slow = c.scoped("slow", &[], std::future::pending::<i32>());
     let winner = tokio::select! {
         v = fast => v,
         v = slow => v,
@@ -323,7 +315,7 @@ async fn concurrency_limit_bounds_concurrency_and_records_the_wait() {
     let limit = ConcurrencyLimit::new(Arc::new(c.clone()), 3).unwrap();
     let running = Arc::new(AtomicUsize::new(0));
     let peak = Arc::new(AtomicUsize::new(0));
-    let root = c.enter_scope("rate_limited_batch", &[]).unwrap();
+    let root = c.enter_scope("rate_limited_batch", &[]);
     let tasks: Vec<_> = (0..12)
         .map(|i| {
             let (running, peak) = (running.clone(), peak.clone());
@@ -358,10 +350,9 @@ async fn concurrency_limit_bounds_concurrency_and_records_the_wait() {
         ConcurrencyLimit::new(Arc::new(c.clone()), 0).unwrap_err(),
         LimitError::ZeroPermits
     );
-    assert!(matches!(
-        limit.run("", &[], async {}).await,
-        Err(LimitError::Scope(ScopeError::EmptyName))
-    ));
+    // An empty name runs like any other, in a scope named `unnamed_scope`.
+    assert_eq!(limit.run("", &[], async { 5 }).await, Ok(5));
+    assert_eq!(c.named(telemetry_core::diagnostics::UNNAMED_SCOPE).len(), 1);
     limit.semaphore().close();
     assert_eq!(
         limit.run("late", &[], async {}).await,

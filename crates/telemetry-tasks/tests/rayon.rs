@@ -15,35 +15,35 @@ fn pools_iterators_joins_and_scopes_link_to_the_caller() {
         .num_threads(3)
         .build()
         .unwrap();
-    let root = c.enter_scope("root", &[]).unwrap();
+    let root = c.enter_scope("root", &[]);
     let span = root.context().span_id();
 
     let sum: i64 = telemetry_tasks::rayon::install(&pool, || {
-        c.in_scope("installed", &[], || ()).unwrap();
+        c.in_scope("installed", &[], || ());
         (0..64i64)
             .into_par_iter()
             .in_current_scope()
-            .map(|i| c.in_scope(format!("map_{i}"), &[], || i * 2).unwrap())
+            .map(|i| c.in_scope(format!("map_{i}"), &[], || i * 2))
             .reduce(
                 || 0,
                 |a, b| {
-                    c.in_scope("reduce", &[], || ()).unwrap();
+                    c.in_scope("reduce", &[], || ());
                     a + b
                 },
             )
     });
     assert_eq!(sum, (0..64).map(|i| i * 2).sum::<i64>());
     telemetry_tasks::rayon::join(
-        || c.in_scope("left", &[], || ()).unwrap(),
-        || c.in_scope("right", &[], || ()).unwrap(),
+        || c.in_scope("left", &[], || ()),
+        || c.in_scope("right", &[], || ()),
     );
     telemetry_tasks::rayon::scope(|s| {
-        s.spawn_in_current_scope(|_| c.in_scope("scoped", &[], || ()).unwrap());
+        s.spawn_in_current_scope(|_| c.in_scope("scoped", &[], || ()));
     });
     let (tx, rx) = std::sync::mpsc::channel();
     let d = c.clone();
     telemetry_tasks::rayon::spawn(move || {
-        d.in_scope("spawned", &[], || ()).unwrap();
+        d.in_scope("spawned", &[], || ());
         tx.send(()).unwrap();
     });
     rx.recv().unwrap();

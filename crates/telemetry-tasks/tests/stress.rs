@@ -32,9 +32,7 @@ async fn wave(c: Recording, logger: Arc<dyn Logger>) -> Vec<CorrelationId> {
         .map(|i| {
             let (c, logger, barrier) = (c.clone(), logger.clone(), barrier.clone());
             tokio::spawn(async move {
-                let root = c
-                    .open_scope(ScopeOptions::new(format!("root_{i}")).root())
-                    .unwrap();
+                let root = c.open_scope(ScopeOptions::new(format!("root_{i}")).root());
                 let id = root.correlation_id().unwrap();
                 let body = async move {
                     logger.info("root", &attrs!["root" => i as i64]);
@@ -52,18 +50,15 @@ async fn wave(c: Recording, logger: Arc<dyn Logger>) -> Vec<CorrelationId> {
                                     telemetry_tasks::spawn_blocking(move || {
                                         c2.in_scope(format!("level3_{b}_{i}"), &[], || {
                                             l2.info("level3", &attrs!["root" => i as i64]);
-                                        })
-                                        .unwrap();
+                                        });
                                     })
                                     .await
                                     .unwrap();
                                 })
                             });
-                            telemetry_tasks::join_all_scoped(&c1, branches)
-                                .unwrap()
-                                .await;
+                            telemetry_tasks::join_all_scoped(&c1, branches).await;
                         };
-                        c1.scoped(format!("level1_{i}"), &[], level1).unwrap().await;
+                        c1.scoped(format!("level1_{i}"), &[], level1).await;
                     })
                     .await
                     .unwrap();

@@ -10,7 +10,7 @@ use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use futures::FutureExt;
-use telemetry_core::{Attribute, CorrelationId, Scope, ScopeOptions, SpanKind, Telemetry};
+use telemetry_core::{Attribute, CorrelationId, ScopeOptions, SpanKind, Telemetry};
 
 use crate::api_error::ApiError;
 use crate::instruments::Instruments;
@@ -128,16 +128,12 @@ pub async fn trace_requests(
     {
         attributes.push(Attribute::new(USER_AGENT_ORIGINAL, ua.to_owned()));
     }
-    let scope = t
-        .telemetry
-        .correlator
-        .open_scope(
-            ScopeOptions::new(name)
-                .kind(SpanKind::Server)
-                .attributes(&attributes)
-                .remote_parent(remote),
-        )
-        .unwrap_or_else(|_| Scope::noop());
+    let scope = t.telemetry.correlator.open_scope(
+        ScopeOptions::new(name)
+            .kind(SpanKind::Server)
+            .attributes(&attributes)
+            .remote_parent(remote),
+    );
     let correlation = scope
         .correlation_id()
         .or(remote_trace)

@@ -40,7 +40,7 @@ impl Injector for HeaderInjector<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use telemetry_core::RemoteParent;
+    use telemetry_core::propagation::RemoteParent;
 
     #[test]
     fn round_trips_a_traceparent() {

@@ -12,16 +12,16 @@ use crate::{Error, Outcome};
 /// `reduce_phase` > `reduce` (`input_count`, `total`).
 ///
 /// # Errors
-/// A scope could not be opened, the pool could not start, or the map task panicked.
+/// The pool could not start, or the map task panicked.
 pub async fn run(t: &Telemetry) -> Result<Outcome, Error> {
     let items: Vec<i64> = vec![1, 2, 3, 4, 5];
-    let root = t.correlator.open_scope(ScopeOptions::new("map_reduce"))?;
+    let root = t.correlator.open_scope(ScopeOptions::new("map_reduce"));
     let body = async {
         // Map phase: CPU work, so off the async workers onto a pool of 3.
         let tm = t.clone();
         let mapped = telemetry_tasks::spawn_blocking(move || -> Result<Vec<i64>, Error> {
             let pool = rayon::ThreadPoolBuilder::new().num_threads(3).build()?;
-            let phase = tm.correlator.enter_scope("map_phase", &[])?;
+            let phase = tm.correlator.enter_scope("map_phase", &[]);
             let out = telemetry_tasks::rayon::install(&pool, || {
                 items
                     .par_iter()
@@ -36,7 +36,7 @@ pub async fn run(t: &Telemetry) -> Result<Outcome, Error> {
         // Reduce phase: sequential, in this task.
         let total = t
             .correlator
-            .in_scope("reduce_phase", &[], || reduce_function(t, &mapped))??;
+            .in_scope("reduce_phase", &[], || reduce_function(t, &mapped))?;
         Ok::<_, Error>(total)
     };
     let total = body.in_scope(root.context()).await?;
@@ -50,7 +50,7 @@ pub async fn run(t: &Telemetry) -> Result<Outcome, Error> {
 fn map_function(t: &Telemetry, item: i64) -> Result<i64, Error> {
     let scope = t
         .correlator
-        .open_scope(ScopeOptions::new(format!("map_{item}")).attributes(&attrs!["input" => item]))?
+        .open_scope(ScopeOptions::new(format!("map_{item}")).attributes(&attrs!["input" => item]))
         .entered();
     let result = item * 2;
     scope.set_attribute("output", result);
@@ -61,7 +61,7 @@ fn reduce_function(t: &Telemetry, results: &[i64]) -> Result<i64, Error> {
     let a = attrs!["input_count" => results.len() as i64];
     let scope = t
         .correlator
-        .open_scope(ScopeOptions::new("reduce").attributes(&a))?
+        .open_scope(ScopeOptions::new("reduce").attributes(&a))
         .entered();
     let total = results.iter().sum();
     scope.set_attribute("total", total);

@@ -13,7 +13,7 @@ pub const BATCH_SIZE: i64 = 10;
 /// `batch_processing` (INTERNAL, `batch_size`, `results_count`) > `process_{i}` (`item_id`).
 ///
 /// # Errors
-/// The pool could not start, or a scope could not be opened.
+/// The pool could not start.
 pub fn run(t: &Telemetry) -> Result<Outcome, Error> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(4)
@@ -26,7 +26,7 @@ pub fn run(t: &Telemetry) -> Result<Outcome, Error> {
             ScopeOptions::new("batch_processing")
                 .attributes(&a)
                 .kind(SpanKind::Internal),
-        )?
+        )
         .entered();
     // `install` carries the scope onto the pool; `in_current_scope` into each item's worker.
     let results: Vec<String> = telemetry_tasks::rayon::install(&pool, || {
@@ -51,5 +51,5 @@ fn process_item(t: &Telemetry, item_id: i64) -> Result<String, Error> {
             t.logger.debug("processing", &attrs!["item_id" => item_id]);
             format!("Result for {item_id}")
         },
-    )?)
+    ))
 }

@@ -28,28 +28,22 @@ pub struct Emitted {
 /// request (SERVER) > invoke_agent planner > execute_tool clock (fails), two log calls, a
 /// counter (3 through a handle + 2 by name) and a duration histogram (0.15 s).
 pub fn emit_tree(otel: &OpenTelemetry) -> Emitted {
-    let root = otel
-        .open_scope(
-            ScopeOptions::new("request")
-                .attributes(&attrs!["http.route" => "/v1/chat", "retries" => 2])
-                .kind(SpanKind::Server),
-        )
-        .unwrap();
+    let root = otel.open_scope(
+        ScopeOptions::new("request")
+            .attributes(&attrs!["http.route" => "/v1/chat", "retries" => 2])
+            .kind(SpanKind::Server),
+    );
     let correlation_id = root.correlation_id().unwrap();
     let root_id = root.context().span_id().unwrap();
     let (agent, tool) = {
         let _current = root.enter();
         otel.info("request received", &attrs!["user.tier" => "gold"]);
-        let agent = otel
-            .enter_scope(
-                "invoke_agent planner",
-                &attrs!["gen_ai.agent.name" => "planner"],
-            )
-            .unwrap();
+        let agent = otel.enter_scope(
+            "invoke_agent planner",
+            &attrs!["gen_ai.agent.name" => "planner"],
+        );
         otel.warning("slow model", &[]);
-        let tool = otel
-            .enter_scope("execute_tool clock", &attrs!["gen_ai.tool.name" => "clock"])
-            .unwrap();
+        let tool = otel.enter_scope("execute_tool clock", &attrs!["gen_ai.tool.name" => "clock"]);
         tool.record_error("timeout", "tool timed out");
         let ids = (
             agent.context().span_id().unwrap(),

@@ -9,10 +9,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use parking_lot::Mutex;
-use telemetry_core::{
-    ContextualCorrelator, CorrelationId, Scope, ScopeEnd, ScopeError, ScopeExtension, ScopeOptions,
-    SpanId,
-};
+use telemetry_core::implement::ScopeExtension;
+use telemetry_core::{ContextualCorrelator, CorrelationId, Scope, ScopeEnd, ScopeOptions, SpanId};
 
 /// One ended scope, as the recording correlator saw it.
 #[derive(Clone, Debug)]
@@ -98,8 +96,8 @@ impl Drop for Ext {
 }
 
 impl ContextualCorrelator for Recording {
-    fn open_scope(&self, options: ScopeOptions<'_>) -> Result<Scope, ScopeError> {
-        let r = options.resolve()?;
+    fn open_scope(&self, options: ScopeOptions<'_>) -> Scope {
+        let r = options.resolve();
         self.0.live.fetch_add(1, Ordering::SeqCst);
         self.0.opened.fetch_add(1, Ordering::SeqCst);
         let ext = Ext {
@@ -110,6 +108,6 @@ impl ContextualCorrelator for Recording {
             parent_span_id: r.parent.span_id(),
             errors: Mutex::new(Vec::new()),
         };
-        Ok(r.into_scope(Some(Box::new(ext))))
+        r.into_scope(Some(Box::new(ext)))
     }
 }

@@ -231,15 +231,11 @@ impl TaskApiClient {
             Attribute::new("url.template", template),
             Attribute::new(TASK_PROCESSOR, processor.to_owned()),
         ];
-        let scope = self
-            .telemetry
-            .correlator
-            .open_scope(
-                ScopeOptions::new(format!("{} {template}", method.as_str()))
-                    .kind(SpanKind::Client)
-                    .attributes(&attributes),
-            )
-            .map_err(|e| ToolError::new("internal", e.to_string()))?;
+        let scope = self.telemetry.correlator.open_scope(
+            ScopeOptions::new(format!("{} {template}", method.as_str()))
+                .kind(SpanKind::Client)
+                .attributes(&attributes),
+        );
         let mut headers = HeaderMap::new();
         self.telemetry
             .correlator

@@ -1,14 +1,16 @@
-//! The Firefox/rustc hash, for the crate's bounded lookup tables (interned event names,
-//! bound metric attribute sets).
+//! [`FxHasher`]: the Firefox/rustc hash, for attribute-set identity and implementations'
+//! bounded lookup tables (interned span and event names, metric series).
 
 use std::hash::Hasher;
 
-/// The Firefox/rustc hash (one multiply-rotate per 8 bytes): a few ns for a log message or
-/// an attribute set, where SipHash costs about as much as the work these tables save. Not resistant to
-/// crafted collisions, which cost at most slower lookups in the bounded sets it serves
-/// (interned event names, bound metric attribute sets).
-#[derive(Default)]
-pub(crate) struct FxHasher(u64);
+/// The Firefox/rustc hash (one multiply-rotate per 8 bytes): a few ns for a log message or an
+/// attribute set, where SipHash costs about as much as the work a lookup table saves.
+///
+/// Not resistant to crafted collisions: use it only for tables whose size is bounded (a
+/// cardinality limit, an interning cap) or whose keys the application chooses (instrument
+/// names), where a collision costs a slower lookup and nothing else.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FxHasher(u64);
 
 impl FxHasher {
     #[inline]
