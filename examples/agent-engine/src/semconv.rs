@@ -48,8 +48,7 @@ pub const METRIC_TOOL_DURATION: &str = "agent_engine.tool.duration";
 /// `agent_engine.tool.outcome`: `success` or `error`.
 pub const TOOL_OUTCOME: &str = "agent_engine.tool.outcome";
 
-/// `task_api.run_id`: the research task's run id (custom; the seed guide calls it
-/// `parallel.run_id`).
+/// `task_api.run_id`: the research task's run id (custom; no semantic convention covers it).
 pub const TASK_RUN_ID: &str = "task_api.run_id";
 /// `task_api.processor`: the processor tier (`core`, `base`, `ultra`).
 pub const TASK_PROCESSOR: &str = "task_api.processor";

@@ -1,5 +1,5 @@
 //! Async concurrent operations: three simulated LLM calls spawned on a `JoinSet`, under
-//! `async_batch` (the seed's `asyncio.gather`).
+//! `async_batch` (Python's `asyncio.gather`, in Rust).
 
 use std::time::Duration;
 

@@ -47,7 +47,7 @@ pub struct Outcome {
     pub summary: String,
 }
 
-/// The patterns of the seed guide's "Parallel Execution" page.
+/// The parallel-work patterns whose child spans must stay linked to their parent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Pattern {
     /// Ten items on a 4-thread pool.
@@ -67,7 +67,7 @@ pub enum Pattern {
 }
 
 impl Pattern {
-    /// Every pattern, in the guide's order.
+    /// Every pattern, from the simplest (a thread pool) to rate limits.
     pub const ALL: [Pattern; 7] = [
         Pattern::ThreadPool,
         Pattern::AsyncConcurrent,

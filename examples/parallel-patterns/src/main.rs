@@ -1,5 +1,5 @@
-//! `parallel-patterns [--open-telemetry] <pattern|all>`: runs the seed guide's parallel
-//! patterns with Basic telemetry (text logs on stdout) or OpenTelemetry (configured from the
+//! `parallel-patterns [--open-telemetry] <pattern|all>`: runs the parallel-work patterns
+//! (thread pool, fan-out/fan-in, map-reduce, streams, rate limits) with Basic telemetry (text logs on stdout) or OpenTelemetry (configured from the
 //! `OTEL_*` environment).
 
 use std::process::ExitCode;

@@ -1,5 +1,5 @@
 //! Thread pool: ten items processed on a 4-thread rayon pool, each in a child scope of
-//! `batch_processing` (the seed's `ThreadPoolExecutor` + `copy_context_to_thread`).
+//! `batch_processing` (what `ThreadPoolExecutor` with a copied context does in Python).
 
 use rayon::prelude::*;
 use telemetry_core::{CorrelatorExt, ScopeOptions, SpanKind, Telemetry, attrs};
