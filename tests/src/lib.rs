@@ -1,6 +1,6 @@
 //! Shared pieces of the benchmark suite in `tests/benches`.
 //!
-//! Each bench target measures one group of issue #7 against its references in the same run:
+//! Each bench target measures one group against its references in the same run:
 //!
 //! | target | group |
 //! | --- | --- |
@@ -22,7 +22,7 @@
 //! for tuning, count instructions instead: `valgrind --tool=callgrind <bench binary> --bench
 //! --profile-time 2 '^otel/scope$'` and divide by the call count of a per-iteration function.
 //!
-//! # Reading the targets (issue #7)
+//! # Reading the targets
 //!
 //! - **NoOp ≤ 2 ns.** `Telemetry` holds shared handles that hold nothing for NoOp, so a scope,
 //!   log call or counter through the bundle is an inlined branch (about 1.5 ns for a scope,

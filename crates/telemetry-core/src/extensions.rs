@@ -48,7 +48,7 @@ impl<T: Any + Send + Sync> Entry for Node<T> {
 ///
 /// ```
 /// use std::sync::atomic::{AtomicU64, Ordering};
-/// use telemetry_core::{CorrelatorExt, ScopeOptions, implement::ResolvedScope};
+/// use telemetry_core::ScopeOptions;
 ///
 /// struct Tokens(AtomicU64);
 ///
