@@ -1,4 +1,5 @@
-//! Scopes as spans: the [`ScopeExtension`] that owns a scope's OpenTelemetry span.
+//! Scopes as spans: the [`ScopeExtension`] that owns a scope's OpenTelemetry span, and the
+//! OpenTelemetry parent context its children start from.
 //!
 //! How a scope ends (source: OpenTelemetry Trace API *Set Status*, semantic conventions
 //! *Recording errors* and *Exceptions*, v1.41):
@@ -15,13 +16,13 @@ use std::sync::OnceLock;
 use std::time::SystemTime;
 
 use opentelemetry::KeyValue;
-use opentelemetry::trace::{Span as _, SpanContext, Status};
+use opentelemetry::trace::{Span as _, SpanContext, Status, TraceContextExt as _};
 use parking_lot::Mutex;
 use telemetry_core::implement::ScopeExtension;
 use telemetry_core::{Attribute, LogLevel, ScopeEnd};
 
 use crate::convert;
-use crate::export::Stats;
+use crate::failures::Stats;
 
 /// The OpenTelemetry side of one scope: its SDK span and its event count. Stored inside the
 /// scope's own allocation ([`ResolvedScope::into_scope_with`](telemetry_core::implement::ResolvedScope::into_scope_with)).
@@ -59,7 +60,7 @@ impl OtelScope {
     /// The OpenTelemetry `Context` whose span is this scope's, to start children from.
     pub(crate) fn as_parent(&self) -> &opentelemetry::Context {
         self.as_parent
-            .get_or_init(|| crate::pipeline::parent_context(self.span_context.clone()))
+            .get_or_init(|| parent_context(self.span_context.clone()))
     }
 
     /// A log call as a span event: name = the message, attributes `level` (severity text,
@@ -147,4 +148,9 @@ impl ScopeExtension for OtelScope {
     fn as_any(&self) -> &dyn Any {
         self
     }
+}
+
+/// A parent OpenTelemetry context holding only a span context (no span object to share).
+pub(crate) fn parent_context(sc: SpanContext) -> opentelemetry::Context {
+    opentelemetry::Context::new().with_remote_span_context(sc)
 }

@@ -1,4 +1,4 @@
-//! Metric records through SDK bound instruments (see `src/meter.rs`), checked on what an OTLP
+//! Metric records through SDK bound instruments (see `src/instruments.rs`), checked on what an OTLP
 //! receiver got: repeated attribute sets aggregate into one series whatever their order and
 //! whichever path (handle or by name) recorded them, and attribute sets past the binding bound
 //! still arrive.

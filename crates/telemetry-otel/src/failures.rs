@@ -1,23 +1,17 @@
-//! Exporter wrappers that count failures, and the counts they feed.
+//! What did not reach the backend: the public [`ExportFailures`] counts, and the shared
+//! [`Stats`] that the counting exporters, the scopes and the logger feed.
 //!
-//! SDK 0.33's `force_flush`/`shutdown` return `Ok` even when the backend rejected every batch
-//! (field notes §1), so each exporter is wrapped: an `Err` from `export` (collector down, HTTP
-//! 4xx/5xx, timeout) is counted per signal and reported as a rate-limited warning on stderr —
-//! the fallback logger, because the telemetry pipeline itself is what is failing.
+//! SDK 0.33's `force_flush` and `shutdown` return `Ok` even when the backend rejected every
+//! batch, so failures are counted here instead, per signal, and reported as rate-limited
+//! warnings on stderr: the fallback logger, because the telemetry pipeline itself is what is
+//! failing.
 
-use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::OTelSdkResult;
-use opentelemetry_sdk::logs::{LogBatch, LogExporter};
-use opentelemetry_sdk::metrics::Temporality;
-use opentelemetry_sdk::metrics::data::ResourceMetrics;
-use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
-use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 
-use crate::config::Signal;
+use crate::signal::Signal;
 
 /// At most one warning per kind per this interval.
 const WARN_INTERVAL: Duration = Duration::from_secs(10);
@@ -114,7 +108,7 @@ impl Stats {
         }
     }
 
-    fn export_result(&self, signal: Signal, items: usize, result: &OTelSdkResult) {
+    pub(crate) fn export_result(&self, signal: Signal, items: usize, result: &OTelSdkResult) {
         let st = self.signal(signal);
         match result {
             Ok(()) => {
@@ -204,85 +198,5 @@ impl RateLimit {
         self.last
             .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
             .is_ok()
-    }
-}
-
-/// Wraps an exporter of any signal and counts what it reports.
-pub(crate) struct Counting<E> {
-    pub(crate) inner: E,
-    pub(crate) stats: std::sync::Arc<Stats>,
-}
-
-impl<E: fmt::Debug> fmt::Debug for Counting<E> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Counting").field(&self.inner).finish()
-    }
-}
-
-impl<E: SpanExporter> SpanExporter for Counting<E> {
-    fn export(
-        &self,
-        batch: Vec<SpanData>,
-    ) -> impl std::future::Future<Output = OTelSdkResult> + Send {
-        let n = batch.len();
-        let fut = self.inner.export(batch);
-        async move {
-            let r = fut.await;
-            self.stats.export_result(Signal::Traces, n, &r);
-            r
-        }
-    }
-    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-        self.inner.shutdown_with_timeout(timeout)
-    }
-    fn force_flush(&self) -> OTelSdkResult {
-        self.inner.force_flush()
-    }
-    fn set_resource(&mut self, resource: &Resource) {
-        self.inner.set_resource(resource);
-    }
-}
-
-impl<E: LogExporter> LogExporter for Counting<E> {
-    fn export(
-        &self,
-        batch: LogBatch<'_>,
-    ) -> impl std::future::Future<Output = OTelSdkResult> + Send {
-        let n = batch.iter().count();
-        let fut = self.inner.export(batch);
-        async move {
-            let r = fut.await;
-            self.stats.export_result(Signal::Logs, n, &r);
-            r
-        }
-    }
-    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-        self.inner.shutdown_with_timeout(timeout)
-    }
-    fn set_resource(&mut self, resource: &Resource) {
-        self.inner.set_resource(resource);
-    }
-}
-
-impl<E: PushMetricExporter> PushMetricExporter for Counting<E> {
-    fn export(
-        &self,
-        metrics: &ResourceMetrics,
-    ) -> impl std::future::Future<Output = OTelSdkResult> + Send {
-        let fut = self.inner.export(metrics);
-        async move {
-            let r = fut.await;
-            self.stats.export_result(Signal::Metrics, 1, &r);
-            r
-        }
-    }
-    fn force_flush(&self) -> OTelSdkResult {
-        self.inner.force_flush()
-    }
-    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-        self.inner.shutdown_with_timeout(timeout)
-    }
-    fn temporality(&self) -> Temporality {
-        self.inner.temporality()
     }
 }

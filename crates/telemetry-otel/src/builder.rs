@@ -1,0 +1,435 @@
+//! The [`OpenTelemetryBuilder`]: configuration in code, with the `OTEL_*` environment applying
+//! wherever code is silent, resolved into one validated configuration.
+//!
+//! Precedence, for every setting: code, then the signal-specific variable, then the generic
+//! variable, then the default (OpenTelemetry specification, *OTLP Exporter Configuration*).
+//! Each concern reads its own variables (see `env`, `exporter`, `otlp`, `batch`, `sampler`,
+//! `limits`, `propagators`, `resource`); this file calls them in one fixed order, so of several
+//! invalid values the same one is always reported.
+
+use std::fmt;
+use std::time::Duration;
+
+use telemetry_core::{Attribute, LogLevel};
+
+use crate::batch::{self, BatchSettings};
+use crate::config::Resolved;
+use crate::env::{Env, EnvSource};
+use crate::error::ConfigError;
+use crate::exporter::{self, ExporterKind};
+use crate::limits::SpanLimitSettings;
+use crate::otel::OpenTelemetry;
+use crate::otlp::{OtlpOverrides, OtlpSettings, Protocol, TemporalityPref};
+use crate::pipeline::ExtraSpanProcessor;
+use crate::propagators::Propagators;
+use crate::resource;
+use crate::sampler::SamplerConfig;
+use crate::signal::Signal;
+
+/// Builds an [`OpenTelemetry`] from code, with the `OTEL_*` environment applying wherever code
+/// is silent.
+///
+/// ```
+/// use telemetry_otel::{ExporterKind, OpenTelemetry, Protocol};
+/// let otel = OpenTelemetry::builder("my-agent")
+///     .with_protocol(Protocol::HttpProtobuf)
+///     .with_endpoint("http://127.0.0.1:4318")
+///     .with_exporters(telemetry_otel::Signal::Metrics, &[]) // no metrics
+///     .build()?;
+/// # drop(otel);
+/// # Ok::<(), telemetry_otel::ConfigError>(())
+/// ```
+#[must_use = "call build() to get an OpenTelemetry"]
+pub struct OpenTelemetryBuilder {
+    default_service_name: String,
+    env: EnvSource,
+    disabled: Option<bool>,
+    service_name: Option<String>,
+    resource: Vec<(String, String)>,
+    exporters: [Option<Vec<ExporterKind>>; 3],
+    otlp: OtlpOverrides,
+    metric_interval: Option<Duration>,
+    bsp_schedule_delay: Option<Duration>,
+    blrp_schedule_delay: Option<Duration>,
+    sampler: Option<SamplerConfig>,
+    propagators: Option<Propagators>,
+    span_event_limit: Option<u32>,
+    level: Option<Option<LogLevel>>,
+    drop_timeout: Duration,
+    extra_span_processors: Vec<ExtraSpanProcessor>,
+}
+
+impl fmt::Debug for OpenTelemetryBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OpenTelemetryBuilder")
+            .field("default_service_name", &self.default_service_name)
+            .field("service_name", &self.service_name)
+            .field("exporters", &self.exporters)
+            .field("protocol", &self.otlp.protocol)
+            .field("endpoint", &self.otlp.endpoint)
+            .finish_non_exhaustive()
+    }
+}
+
+impl OpenTelemetryBuilder {
+    pub(crate) fn new(default_service_name: &str) -> Self {
+        Self {
+            default_service_name: default_service_name.to_owned(),
+            env: Box::new(|k| std::env::var(k).ok()),
+            disabled: None,
+            service_name: None,
+            resource: Vec::new(),
+            exporters: [None, None, None],
+            otlp: OtlpOverrides::default(),
+            metric_interval: None,
+            bsp_schedule_delay: None,
+            blrp_schedule_delay: None,
+            sampler: None,
+            propagators: None,
+            span_event_limit: None,
+            level: None,
+            drop_timeout: Duration::from_secs(5),
+            extra_span_processors: Vec::new(),
+        }
+    }
+
+    /// Adds a span exporter of your own (behind a batch processor with the `OTEL_BSP_*`
+    /// settings, counted like the others), in addition to `OTEL_TRACES_EXPORTER`'s. For
+    /// example an in-memory exporter in tests, or a discarding one in benchmarks.
+    pub fn with_span_exporter<E>(mut self, exporter: E) -> Self
+    where
+        E: opentelemetry_sdk::trace::SpanExporter + 'static,
+    {
+        self.extra_span_processors
+            .push(ExtraSpanProcessor::exporter(exporter));
+        self
+    }
+
+    /// Adds a span processor of your own, as given (no batching added), in addition to
+    /// `OTEL_TRACES_EXPORTER`'s. For example a filtering processor, or a
+    /// `SimpleSpanProcessor` in front of a test exporter. What it exports is not counted in
+    /// [`ExportFailures`](crate::ExportFailures): only this crate's exporters are.
+    pub fn with_span_processor<P>(mut self, processor: P) -> Self
+    where
+        P: opentelemetry_sdk::trace::SpanProcessor + 'static,
+    {
+        self.extra_span_processors
+            .push(ExtraSpanProcessor::processor(processor));
+        self
+    }
+
+    /// Reads `OTEL_*` values from `env` instead of the process environment.
+    pub fn with_env_source(
+        mut self,
+        env: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
+    ) -> Self {
+        self.env = Box::new(env);
+        self
+    }
+
+    /// Switches everything off (NoOp behaviour) or on, overriding `OTEL_SDK_DISABLED`.
+    pub fn with_disabled(mut self, disabled: bool) -> Self {
+        self.disabled = Some(disabled);
+        self
+    }
+
+    /// The `service.name` resource attribute, overriding `OTEL_SERVICE_NAME`.
+    pub fn with_service_name(mut self, name: impl Into<String>) -> Self {
+        self.service_name = Some(name.into());
+        self
+    }
+
+    /// Adds a resource attribute; code wins over `OTEL_RESOURCE_ATTRIBUTES` on the same key.
+    pub fn with_resource_attribute(mut self, attribute: &Attribute) -> Self {
+        self.resource
+            .push((attribute.key.to_string(), attribute.value.to_string()));
+        self
+    }
+
+    /// The exporters of one signal, overriding `OTEL_{signal}_EXPORTER`; empty means none.
+    pub fn with_exporters(mut self, signal: Signal, exporters: &[ExporterKind]) -> Self {
+        self.exporters[signal.index()] = Some(exporters.to_vec());
+        self
+    }
+
+    /// The OTLP protocol of every signal, overriding `OTEL_EXPORTER_OTLP_{,signal_}PROTOCOL`.
+    pub fn with_protocol(mut self, protocol: Protocol) -> Self {
+        self.otlp.protocol = Some(protocol);
+        self
+    }
+
+    /// The base OTLP endpoint of every signal, such as `http://collector:4318`. As with
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT`, HTTP protocols append `/v1/traces`, `/v1/metrics` or
+    /// `/v1/logs`; gRPC uses it as given.
+    pub fn with_endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.otlp.endpoint = Some(endpoint.into());
+        self
+    }
+
+    /// The full endpoint of one signal, used exactly as given (as with
+    /// `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`): an HTTP one must include its path.
+    pub fn with_signal_endpoint(mut self, signal: Signal, endpoint: impl Into<String>) -> Self {
+        self.otlp.signal_endpoint[signal.index()] = Some(endpoint.into());
+        self
+    }
+
+    /// Adds an OTLP header (gRPC metadata) sent with every export; code wins over
+    /// `OTEL_EXPORTER_OTLP_HEADERS` on the same name.
+    pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.otlp.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// The per-export timeout, overriding `OTEL_EXPORTER_OTLP_{,signal_}TIMEOUT`.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.otlp.timeout = Some(timeout);
+        self
+    }
+
+    /// Gzip-compresses exports (or not), overriding `OTEL_EXPORTER_OTLP_{,signal_}COMPRESSION`.
+    pub fn with_gzip(mut self, gzip: bool) -> Self {
+        self.otlp.gzip = Some(gzip);
+        self
+    }
+
+    /// How often metrics are exported, overriding `OTEL_METRIC_EXPORT_INTERVAL` (default 60 s).
+    pub fn with_metric_export_interval(mut self, interval: Duration) -> Self {
+        self.metric_interval = Some(interval);
+        self
+    }
+
+    /// How long the span and log batch processors wait before exporting a partial batch,
+    /// overriding `OTEL_BSP_SCHEDULE_DELAY` (default 5 s) and `OTEL_BLRP_SCHEDULE_DELAY`
+    /// (default 1 s).
+    pub fn with_batch_schedule_delay(mut self, delay: Duration) -> Self {
+        self.bsp_schedule_delay = Some(delay);
+        self.blrp_schedule_delay = Some(delay);
+        self
+    }
+
+    /// The sampler, overriding `OTEL_TRACES_SAMPLER{,_ARG}`.
+    pub fn with_sampler(mut self, sampler: SamplerConfig) -> Self {
+        self.sampler = Some(sampler);
+        self
+    }
+
+    /// The propagators, overriding `OTEL_PROPAGATORS`.
+    pub fn with_propagators(mut self, propagators: Propagators) -> Self {
+        self.propagators = Some(propagators);
+        self
+    }
+
+    /// Events kept per span, overriding `OTEL_SPAN_EVENT_COUNT_LIMIT` (default 128).
+    pub fn with_span_event_limit(mut self, limit: u32) -> Self {
+        self.span_event_limit = Some(limit);
+        self
+    }
+
+    /// The minimum log level (default `Info`); `None` turns log calls off.
+    pub fn with_level(mut self, level: Option<LogLevel>) -> Self {
+        self.level = Some(level);
+        self
+    }
+
+    /// How long dropping the last handle without an explicit shutdown may wait for the final
+    /// flush (default 5 s).
+    pub fn with_drop_timeout(mut self, timeout: Duration) -> Self {
+        self.drop_timeout = timeout;
+        self
+    }
+
+    /// Validates everything and starts the pipeline.
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming the first invalid variable (or builder value), the value and
+    /// what is accepted.
+    pub fn build(mut self) -> Result<OpenTelemetry, ConfigError> {
+        let extras = std::mem::take(&mut self.extra_span_processors);
+        let resolved = self.resolve()?;
+        OpenTelemetry::start(resolved, extras)
+    }
+
+    /// Validates everything without starting anything.
+    pub(crate) fn resolve(self) -> Result<Resolved, ConfigError> {
+        let env = Env(&*self.env);
+        let disabled = match self.disabled {
+            Some(d) => d,
+            None => env.bool("OTEL_SDK_DISABLED")?.unwrap_or(false),
+        };
+        let (service_name, resource) = resource::resolve(
+            &env,
+            self.service_name.clone(),
+            &self.resource,
+            &self.default_service_name,
+        )?;
+        let exporters = exporter::resolve(&self.exporters, &env)?;
+        let mut otlp = Vec::with_capacity(3);
+        for signal in Signal::ALL {
+            otlp.push(self.otlp.resolve(&env, signal)?);
+        }
+        let otlp: [OtlpSettings; 3] = otlp.try_into().expect("three signals");
+        let bsp = BatchSettings::resolve(&env, "BSP", self.bsp_schedule_delay, 5000)?;
+        let blrp = BatchSettings::resolve(&env, "BLRP", self.blrp_schedule_delay, 1000)?;
+        batch::validate_export_timeouts(&env)?;
+        let metric_interval = batch::metric_interval(self.metric_interval, &env)?;
+        let temporality = TemporalityPref::from_env(&env)?;
+        let sampler = SamplerConfig::resolve(self.sampler, &env)?;
+        let span_limits = SpanLimitSettings::resolve(self.span_event_limit, &env)?;
+        let propagators = Propagators::resolve(self.propagators, &env)?;
+
+        Ok(Resolved {
+            disabled,
+            service_name,
+            resource,
+            exporters,
+            otlp,
+            bsp,
+            blrp,
+            metric_interval,
+            temporality,
+            sampler,
+            span_limits,
+            propagators,
+            level: self.level.unwrap_or(Some(LogLevel::Info)),
+            drop_timeout: self.drop_timeout,
+        })
+    }
+}
+
+// The entry points live here rather than beside the struct, so that `otel` does not depend on
+// the builder.
+impl OpenTelemetry {
+    /// Configures everything from the `OTEL_*` environment (see the [crate](crate#configuration)
+    /// table); `default_service_name` is the service name when neither `OTEL_SERVICE_NAME` nor
+    /// a `service.name` resource attribute is set.
+    ///
+    /// Works inside a tokio runtime (multi-thread or `current_thread`) and outside one:
+    /// exporters are built on a dedicated thread.
+    ///
+    /// # Errors
+    /// [`ConfigError`] for the first invalid value.
+    pub fn from_env(default_service_name: &str) -> Result<OpenTelemetry, ConfigError> {
+        Self::builder(default_service_name).build()
+    }
+
+    /// A builder for configuration in code; the environment still applies where code is
+    /// silent.
+    pub fn builder(default_service_name: &str) -> OpenTelemetryBuilder {
+        OpenTelemetryBuilder::new(default_service_name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolve(vars: &[(&str, &str)]) -> Result<Resolved, ConfigError> {
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        OpenTelemetryBuilder::new("default-svc")
+            .with_env_source(move |k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
+            .resolve()
+    }
+
+    #[test]
+    fn defaults_follow_the_spec() {
+        let r = resolve(&[]).unwrap();
+        assert!(!r.disabled);
+        assert_eq!(r.service_name, "default-svc");
+        assert_eq!(
+            r.exporters,
+            [
+                vec![ExporterKind::Otlp],
+                vec![ExporterKind::Otlp],
+                vec![ExporterKind::Otlp]
+            ]
+        );
+        assert_eq!(r.otlp[0].protocol, Protocol::HttpProtobuf);
+        assert_eq!(r.otlp[0].endpoint, "http://localhost:4318/v1/traces");
+        assert_eq!(r.otlp[2].endpoint, "http://localhost:4318/v1/logs");
+        assert_eq!(r.otlp[0].timeout, Duration::from_secs(10));
+        assert_eq!(r.bsp.schedule_delay, Duration::from_secs(5));
+        assert_eq!(r.blrp.schedule_delay, Duration::from_secs(1));
+        assert_eq!(r.metric_interval, Duration::from_secs(60));
+        assert_eq!(r.sampler, SamplerConfig::ParentBasedAlwaysOn);
+        assert_eq!(r.span_limits.events, 128);
+        assert_eq!(r.propagators, Propagators::default());
+    }
+
+    #[test]
+    fn precedence_is_code_then_signal_then_generic() {
+        let r = resolve(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://generic:4318/"),
+            (
+                "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT",
+                "http://logs:9999/custom",
+            ),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"),
+            ("OTEL_EXPORTER_OTLP_METRICS_PROTOCOL", "grpc"),
+            ("OTEL_EXPORTER_OTLP_HEADERS", "a=1,b=x%20y"),
+            ("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "c=3"),
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "2500"),
+            ("OTEL_EXPORTER_OTLP_COMPRESSION", "GZIP"),
+            ("OTEL_SERVICE_NAME", "from-env"),
+            (
+                "OTEL_RESOURCE_ATTRIBUTES",
+                "service.name=ignored,deployment.environment.name=prod%2Feu",
+            ),
+            ("OTEL_TRACES_EXPORTER", "otlp, console"),
+            ("OTEL_LOGS_EXPORTER", "none"),
+            ("OTEL_TRACES_SAMPLER", "parentbased_traceidratio"),
+            ("OTEL_TRACES_SAMPLER_ARG", "0.25"),
+            ("OTEL_PROPAGATORS", "tracecontext"),
+        ])
+        .unwrap();
+        assert_eq!(r.otlp[0].endpoint, "http://generic:4318/v1/traces");
+        assert_eq!(r.otlp[0].protocol, Protocol::HttpJson);
+        assert_eq!(r.otlp[1].protocol, Protocol::Grpc);
+        assert_eq!(r.otlp[1].endpoint, "http://generic:4318/");
+        assert_eq!(r.otlp[2].endpoint, "http://logs:9999/custom");
+        assert_eq!(r.otlp[0].headers, vec![("c".to_owned(), "3".to_owned())]);
+        assert_eq!(r.otlp[1].headers[1], ("b".to_owned(), "x y".to_owned()));
+        assert_eq!(r.otlp[1].timeout, Duration::from_millis(2500));
+        assert!(r.otlp[2].gzip);
+        assert_eq!(r.service_name, "from-env");
+        assert_eq!(
+            r.resource,
+            vec![(
+                "deployment.environment.name".to_owned(),
+                "prod/eu".to_owned()
+            )]
+        );
+        assert_eq!(
+            r.exporters[0],
+            vec![ExporterKind::Otlp, ExporterKind::Console]
+        );
+        assert!(r.exporters[2].is_empty());
+        assert_eq!(r.sampler, SamplerConfig::ParentBasedTraceIdRatio(0.25));
+        assert_eq!(
+            r.propagators,
+            Propagators {
+                tracecontext: true,
+                baggage: false
+            }
+        );
+
+        let code = OpenTelemetryBuilder::new("d")
+            .with_env_source(|k| {
+                (k == "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL").then(|| "http/json".into())
+            })
+            .with_protocol(Protocol::Grpc)
+            .with_endpoint("http://code:4317")
+            .resolve()
+            .unwrap();
+        assert_eq!(code.otlp[0].protocol, Protocol::Grpc);
+        assert_eq!(code.otlp[0].endpoint, "http://code:4317");
+    }
+
+    #[test]
+    fn service_name_falls_back_to_resource_attribute_then_default() {
+        let r = resolve(&[("OTEL_RESOURCE_ATTRIBUTES", "service.name=from-resource")]).unwrap();
+        assert_eq!(r.service_name, "from-resource");
+    }
+}

@@ -1,0 +1,202 @@
+//! Scopes as spans: the [`ContextualCorrelator`] implementation, which starts each scope's SDK
+//! span with the scope's own ids, and W3C context propagation.
+//!
+//! Source: OpenTelemetry specification, *Tracing API* (span creation, parent and kind) and the
+//! W3C Trace Context and Baggage recommendations (`traceparent`, `tracestate`, `baggage`).
+
+use std::borrow::Cow;
+
+use opentelemetry::trace::{SpanBuilder, SpanContext, TraceFlags, TraceState, Tracer as _};
+use telemetry_core::propagation::{
+    BAGGAGE, Extractor, Injector, RemoteParent, TRACEPARENT, TRACESTATE, format_traceparent,
+};
+use telemetry_core::{
+    Context, ContextualCorrelator, NoOpCorrelator, Scope, ScopeOptions, SpanKind,
+};
+
+use crate::otel::OpenTelemetry;
+use crate::span::{OtelScope, parent_context};
+use crate::{convert, ids, intern};
+
+impl OpenTelemetry {
+    /// An OpenTelemetry `Context` whose active span is `scope`'s span, to start raw SDK spans
+    /// as its children (the core keeps the current scope in its own thread-local).
+    pub fn otel_context(scope: &Context) -> opentelemetry::Context {
+        match scope.extension::<OtelScope>() {
+            Some(s) => s.as_parent().clone(),
+            None => match (scope.correlation_id(), scope.span_id()) {
+                (Some(t), Some(s)) => parent_context(SpanContext::new(
+                    t.to_int().into(),
+                    s.to_int().into(),
+                    TraceFlags::SAMPLED,
+                    false,
+                    TraceState::NONE,
+                )),
+                _ => opentelemetry::Context::new(),
+            },
+        }
+    }
+
+    /// The parent of a new span: the remote parent a root continues, else the parent scope's
+    /// span, else none (a root).
+    fn parent_for(
+        &self,
+        parent: &Context,
+        remote: Option<&RemoteParent>,
+    ) -> opentelemetry::Context {
+        if let Some(r) = remote {
+            let flags = if r.sampled {
+                TraceFlags::SAMPLED
+            } else {
+                TraceFlags::default()
+            };
+            let state = r
+                .trace_state
+                .as_deref()
+                .and_then(|s| s.parse::<TraceState>().ok())
+                .unwrap_or_default();
+            return parent_context(SpanContext::new(
+                r.trace_id.to_int().into(),
+                r.span_id.to_int().into(),
+                flags,
+                true,
+                state,
+            ));
+        }
+        if parent.is_none() {
+            return opentelemetry::Context::new();
+        }
+        Self::otel_context(parent)
+    }
+}
+
+fn otel_kind(kind: SpanKind) -> opentelemetry::trace::SpanKind {
+    use opentelemetry::trace::SpanKind as K;
+    match kind {
+        SpanKind::Internal => K::Internal,
+        SpanKind::Server => K::Server,
+        SpanKind::Client => K::Client,
+        SpanKind::Producer => K::Producer,
+        SpanKind::Consumer => K::Consumer,
+    }
+}
+
+impl ContextualCorrelator for OpenTelemetry {
+    /// True under `OTEL_SDK_DISABLED=true`: the bundle then holds a NoOp handle.
+    fn is_noop(&self) -> bool {
+        self.inner.disabled
+    }
+
+    fn open_scope(&self, options: ScopeOptions<'_>) -> Scope {
+        let inner = &*self.inner;
+        if inner.disabled {
+            return NoOpCorrelator.open_scope(options);
+        }
+        let resolved = options.resolve();
+        let Some(tracer) = &inner.tracer else {
+            // No traces exporter: scopes still carry ids (log records use them).
+            return resolved.into_scope(None);
+        };
+        // The span is built inside the scope's allocation (no second allocation, no copy of
+        // the SDK span).
+        resolved.into_scope_with(|r| {
+            // A child of an OpenTelemetry scope (the common case) borrows the parent's cached
+            // context; other parents get one built for this call.
+            let built;
+            let local = r
+                .parent
+                .extension::<OtelScope>()
+                .filter(|_| r.remote_parent.is_none());
+            let parent = match local {
+                Some(s) => s.as_parent(),
+                None => {
+                    built = self.parent_for(&r.parent, r.remote_parent.as_ref());
+                    &built
+                }
+            };
+            // Under a sampler that follows the parent, the child of a dropped span is dropped
+            // too (sampled-out traffic, often most of it): its attributes would be converted
+            // for nothing.
+            let dropped = inner.drops_all
+                || (inner.follows_parent && local.is_some_and(|s| !s.span_context.is_sampled()));
+            let name = match &r.name {
+                Cow::Borrowed(name) => Cow::Borrowed(*name),
+                Cow::Owned(name) => intern::name(name),
+            };
+            let mut builder = SpanBuilder::from_name(name).with_kind(otel_kind(r.kind));
+            if !r.attributes.is_empty() && !dropped {
+                // The SDK keeps this vector as the span's attribute list: room for a few set
+                // later (a status, token usage) saves regrowing it.
+                let mut kvs = Vec::with_capacity(r.attributes.len() + 4);
+                kvs.extend(r.attributes.iter().map(convert::key_value));
+                builder.attributes = Some(kvs);
+            }
+            let span = {
+                let _parked = ids::park(r.correlation_id.to_int(), r.span_id.to_int());
+                tracer.build_with_context(builder, parent)
+            };
+            if opentelemetry::trace::Span::span_context(&span).is_sampled() {
+                // Counted when handed over: a span still open at shutdown is never exported.
+                inner.stats.span_started();
+            }
+            OtelScope::new(span, inner.event_limit)
+        })
+    }
+
+    fn current(&self) -> Context {
+        if self.inner.disabled {
+            Context::none()
+        } else {
+            Context::current()
+        }
+    }
+
+    /// Reads `traceparent` + `tracestate` (propagator `tracecontext`) and `baggage`
+    /// (propagator `baggage`), as `OTEL_PROPAGATORS` selects. Without `tracecontext` there is
+    /// no remote parent to continue, so the result is `None`.
+    fn extract(&self, carrier: &dyn Extractor) -> Option<RemoteParent> {
+        let p = self.inner.propagators;
+        if self.inner.disabled || !p.tracecontext {
+            return None;
+        }
+        let mut remote = RemoteParent::extract(carrier)?;
+        if !p.baggage {
+            remote.baggage = None;
+        }
+        Some(remote)
+    }
+
+    /// Writes `traceparent` + `tracestate` and `baggage` for the propagators `OTEL_PROPAGATORS`
+    /// selects. Baggage is the incoming `baggage` of the trace's remote caller, passed on.
+    fn inject(&self, context: &Context, carrier: &mut dyn Injector) {
+        let p = self.inner.propagators;
+        if self.inner.disabled {
+            return;
+        }
+        if p.tracecontext {
+            // The flag is the sampler's decision for this span: a callee that follows its
+            // parent must drop what this process dropped.
+            let ids = context.correlation_id().zip(context.span_id());
+            let traceparent = match (context.extension::<OtelScope>(), ids) {
+                (Some(scope), Some((trace_id, span_id))) => Some(format_traceparent(
+                    trace_id,
+                    span_id,
+                    scope.span_context.is_sampled(),
+                )),
+                _ => context.traceparent(),
+            };
+            let Some(traceparent) = traceparent else {
+                return;
+            };
+            carrier.set(TRACEPARENT, traceparent);
+            if let Some(state) = context.remote_parent().and_then(|r| r.trace_state.clone()) {
+                carrier.set(TRACESTATE, state);
+            }
+        }
+        if p.baggage {
+            if let Some(b) = context.remote_parent().and_then(|r| r.baggage.clone()) {
+                carrier.set(BAGGAGE, b);
+            }
+        }
+    }
+}

@@ -1,0 +1,200 @@
+//! Flush, shutdown and drop: the [`Lifecycle`] implementation, and running the SDK's blocking
+//! calls on dedicated threads with bounded waits.
+//!
+//! The SDK's `force_flush` and `shutdown` block the calling thread until the processor threads
+//! answer, which on an async executor (a `current_thread` tokio runtime included) would stall
+//! it or deadlock. So every such call runs on a thread of its own, and the caller waits for it
+//! at most the given timeout, without blocking its executor.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use opentelemetry_sdk::logs::SdkLoggerProvider;
+use opentelemetry_sdk::metrics::SdkMeterProvider;
+use opentelemetry_sdk::trace::SdkTracerProvider;
+use telemetry_core::{Lifecycle, TelemetryError};
+
+use crate::otel::{Inner, OpenTelemetry};
+use crate::pipeline::Providers;
+use crate::signal::Signal;
+
+/// Waits for `f` (run on a dedicated thread) without blocking the executor: the result
+/// arrives through a oneshot channel, and a watchdog thread bounds the wait by `timeout`.
+async fn off_thread(
+    what: &'static str,
+    timeout: Duration,
+    f: impl FnOnce() -> Result<(), String> + Send + 'static,
+) -> Result<(), TelemetryError> {
+    let (tx, rx) = futures::channel::oneshot::channel();
+    let spawned = std::thread::Builder::new()
+        .name(format!("telemetry-otel-{what}"))
+        .spawn(move || {
+            let r = run_bounded("telemetry-otel-worker", timeout, f);
+            let _ = tx.send(r);
+        });
+    if let Err(e) = spawned {
+        return Err(TelemetryError::with_source(
+            format!("OpenTelemetry {what}: could not start a thread"),
+            e,
+        ));
+    }
+    match rx.await {
+        Ok(Some(Ok(()))) => Ok(()),
+        Ok(Some(Err(e))) => Err(TelemetryError::new(format!(
+            "OpenTelemetry {what} failed: {e}"
+        ))),
+        Ok(None) | Err(_) => Err(TelemetryError::new(format!(
+            "OpenTelemetry {what} did not finish within {timeout:?}"
+        ))),
+    }
+}
+
+/// Flush and shutdown. Hold the `OpenTelemetry` (or a [`Telemetry`](telemetry_core::Telemetry) made from it) until exit
+/// and call `shutdown` once; see the [crate docs](crate#lifecycle).
+#[async_trait::async_trait]
+impl Lifecycle for OpenTelemetry {
+    /// Exports everything queued on every signal, waiting at most `timeout`.
+    ///
+    /// # Errors
+    /// [`TelemetryError`] when a signal failed to flush or the timeout passed. Export failures
+    /// the SDK reports as success are in [`OpenTelemetry::export_failures`].
+    async fn force_flush(&self, timeout: Duration) -> Result<(), TelemetryError> {
+        let handles = self
+            .inner
+            .providers
+            .lock()
+            .as_ref()
+            .map(|p| (p.tracer.clone(), p.logger.clone(), p.meter.clone()));
+        let Some((t, l, m)) = handles else {
+            return Ok(());
+        };
+        off_thread("flush", timeout, move || force_flush(t, l, m)).await
+    }
+
+    /// Flushes and shuts every signal down, waiting at most `timeout`; later calls return
+    /// `Ok(())` at once. Scopes opened afterwards still carry ids but export nothing.
+    ///
+    /// # Errors
+    /// [`TelemetryError`] when a signal failed to shut down or the timeout passed.
+    async fn shutdown(&self, timeout: Duration) -> Result<(), TelemetryError> {
+        if self.inner.shut_down.swap(true, Ordering::AcqRel) {
+            return Ok(());
+        }
+        let Some(p) = self.inner.providers.lock().take() else {
+            return Ok(());
+        };
+        off_thread(
+            "shutdown",
+            timeout + Duration::from_millis(100),
+            move || p.shutdown(timeout),
+        )
+        .await
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        if self.shut_down.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        if let Some(p) = self.providers.get_mut().take() {
+            let t = self.drop_timeout;
+            // Bounded: never block the dropping thread (maybe an async worker) for longer.
+            let _ = run_bounded(
+                "telemetry-otel-drop",
+                t + Duration::from_millis(100),
+                move || p.shutdown(t),
+            );
+        }
+    }
+}
+
+impl Providers {
+    /// Shuts every provider down in parallel, each bounded by `timeout`, then stops the gRPC
+    /// runtime. Runs on a dedicated thread (it blocks).
+    fn shutdown(self, timeout: Duration) -> Result<(), String> {
+        let Providers {
+            tracer,
+            logger,
+            meter,
+            runtime,
+        } = self;
+        let mut errors = Vec::new();
+        std::thread::scope(|s| {
+            let t = tracer
+                .as_ref()
+                .map(|p| s.spawn(move || p.shutdown_with_timeout(timeout)));
+            let l = logger
+                .as_ref()
+                .map(|p| s.spawn(move || p.shutdown_with_timeout(timeout)));
+            let m = meter
+                .as_ref()
+                .map(|p| s.spawn(move || p.shutdown_with_timeout(timeout)));
+            for (signal, h) in [(Signal::Traces, t), (Signal::Logs, l), (Signal::Metrics, m)] {
+                if let Some(h) = h {
+                    match h.join() {
+                        Ok(Ok(())) => {}
+                        Ok(Err(e)) => errors.push(format!("{signal}: {e}")),
+                        Err(_) => errors.push(format!("{signal}: shutdown panicked")),
+                    }
+                }
+            }
+        });
+        drop((tracer, logger, meter));
+        if let Some(rt) = runtime {
+            rt.shutdown_timeout(Duration::from_millis(100));
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors.join("; "))
+        }
+    }
+}
+
+/// Flushes every provider in parallel. Runs on a dedicated thread (it blocks).
+fn force_flush(
+    tracer: Option<SdkTracerProvider>,
+    logger: Option<SdkLoggerProvider>,
+    meter: Option<SdkMeterProvider>,
+) -> Result<(), String> {
+    let mut errors = Vec::new();
+    std::thread::scope(|s| {
+        let t = tracer.as_ref().map(|p| s.spawn(move || p.force_flush()));
+        let l = logger.as_ref().map(|p| s.spawn(move || p.force_flush()));
+        let m = meter.as_ref().map(|p| s.spawn(move || p.force_flush()));
+        for (signal, h) in [(Signal::Traces, t), (Signal::Logs, l), (Signal::Metrics, m)] {
+            if let Some(h) = h {
+                match h.join() {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => errors.push(format!("{signal}: {e}")),
+                    Err(_) => errors.push(format!("{signal}: flush panicked")),
+                }
+            }
+        }
+    });
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.join("; "))
+    }
+}
+
+/// Runs `f` on a new thread and waits at most `timeout` for its result; `None` on timeout
+/// (the thread finishes in the background).
+fn run_bounded<T: Send + 'static>(
+    name: &str,
+    timeout: Duration,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    let spawned = std::thread::Builder::new()
+        .name(name.to_owned())
+        .spawn(move || {
+            let _ = tx.send(f());
+        });
+    match spawned {
+        Ok(_) => rx.recv_timeout(timeout).ok(),
+        Err(_) => None,
+    }
+}

@@ -1,0 +1,115 @@
+//! The sampler: [`SamplerConfig`] from code or `OTEL_TRACES_SAMPLER` / `OTEL_TRACES_SAMPLER_ARG`,
+//! and the SDK sampler it becomes.
+//!
+//! Source: OpenTelemetry specification, *SDK Environment Variables*, *General SDK
+//! Configuration* (default `parentbased_always_on`; the argument of the ratio samplers is a
+//! probability, default 1.0).
+
+use opentelemetry_sdk::trace::Sampler;
+
+use crate::env::Env;
+use crate::error::ConfigError;
+
+/// A sampler (`OTEL_TRACES_SAMPLER` and `OTEL_TRACES_SAMPLER_ARG`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum SamplerConfig {
+    /// `always_on`.
+    AlwaysOn,
+    /// `always_off`.
+    AlwaysOff,
+    /// `traceidratio` with the ratio in `[0, 1]`.
+    TraceIdRatio(f64),
+    /// `parentbased_always_on`, the default.
+    ParentBasedAlwaysOn,
+    /// `parentbased_always_off`.
+    ParentBasedAlwaysOff,
+    /// `parentbased_traceidratio` with the root ratio in `[0, 1]`.
+    ParentBasedTraceIdRatio(f64),
+}
+
+impl SamplerConfig {
+    /// The sampler code chose (its ratio checked), else `OTEL_TRACES_SAMPLER{,_ARG}`'s.
+    pub(crate) fn resolve(code: Option<SamplerConfig>, env: &Env<'_>) -> Result<Self, ConfigError> {
+        match code {
+            Some(s) => validate_sampler(s),
+            None => parse_sampler(env),
+        }
+    }
+
+    /// Whether a span is dropped whenever its local parent was (the `parentbased_*` samplers).
+    pub(crate) fn follows_parent(self) -> bool {
+        matches!(
+            self,
+            SamplerConfig::ParentBasedAlwaysOn
+                | SamplerConfig::ParentBasedAlwaysOff
+                | SamplerConfig::ParentBasedTraceIdRatio(_)
+        )
+    }
+
+    /// Whether every span is dropped (`always_off`).
+    pub(crate) fn drops_all(self) -> bool {
+        self == SamplerConfig::AlwaysOff
+    }
+
+    /// The SDK sampler.
+    pub(crate) fn sdk(self) -> Sampler {
+        match self {
+            SamplerConfig::AlwaysOn => Sampler::AlwaysOn,
+            SamplerConfig::AlwaysOff => Sampler::AlwaysOff,
+            SamplerConfig::TraceIdRatio(r) => Sampler::TraceIdRatioBased(r),
+            SamplerConfig::ParentBasedAlwaysOn => Sampler::ParentBased(Box::new(Sampler::AlwaysOn)),
+            SamplerConfig::ParentBasedAlwaysOff => {
+                Sampler::ParentBased(Box::new(Sampler::AlwaysOff))
+            }
+            SamplerConfig::ParentBasedTraceIdRatio(r) => {
+                Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(r)))
+            }
+        }
+    }
+}
+
+const SAMPLERS: &str = "one of always_on, always_off, traceidratio, parentbased_always_on, \
+                        parentbased_always_off, parentbased_traceidratio";
+
+fn parse_sampler(env: &Env<'_>) -> Result<SamplerConfig, ConfigError> {
+    let Some(v) = env.get("OTEL_TRACES_SAMPLER") else {
+        return Ok(SamplerConfig::ParentBasedAlwaysOn);
+    };
+    let ratio = || -> Result<f64, ConfigError> {
+        match env.get("OTEL_TRACES_SAMPLER_ARG") {
+            None => Ok(1.0),
+            Some(a) => match a.parse::<f64>() {
+                Ok(r) if (0.0..=1.0).contains(&r) => Ok(r),
+                _ => Err(ConfigError::new(
+                    "OTEL_TRACES_SAMPLER_ARG",
+                    a,
+                    "a probability between 0 and 1, e.g. 0.25",
+                )),
+            },
+        }
+    };
+    Ok(match v.to_ascii_lowercase().as_str() {
+        "always_on" => SamplerConfig::AlwaysOn,
+        "always_off" => SamplerConfig::AlwaysOff,
+        "traceidratio" => SamplerConfig::TraceIdRatio(ratio()?),
+        "parentbased_always_on" => SamplerConfig::ParentBasedAlwaysOn,
+        "parentbased_always_off" => SamplerConfig::ParentBasedAlwaysOff,
+        "parentbased_traceidratio" => SamplerConfig::ParentBasedTraceIdRatio(ratio()?),
+        _ => return Err(ConfigError::new("OTEL_TRACES_SAMPLER", v, SAMPLERS)),
+    })
+}
+
+fn validate_sampler(s: SamplerConfig) -> Result<SamplerConfig, ConfigError> {
+    match s {
+        SamplerConfig::TraceIdRatio(r) | SamplerConfig::ParentBasedTraceIdRatio(r)
+            if !(0.0..=1.0).contains(&r) =>
+        {
+            Err(ConfigError::new(
+                "OpenTelemetryBuilder::with_sampler",
+                r.to_string(),
+                "a ratio between 0 and 1",
+            ))
+        }
+        s => Ok(s),
+    }
+}
