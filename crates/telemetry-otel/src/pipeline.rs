@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use opentelemetry_otlp::{Compression, WithExportConfig, WithHttpConfig, WithTonicConfig};
+use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::logs::{BatchLogProcessor, SdkLoggerProvider};
 use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider};
 use opentelemetry_sdk::trace::{
@@ -156,152 +157,25 @@ pub(crate) fn build(
     stats: &Arc<Stats>,
     extras: Vec<ExtraSpanProcessor>,
 ) -> Result<Providers, ConfigError> {
-    let uses = |signal: Signal| cfg.exporters[signal.index()].contains(&ExporterKind::Otlp);
-    let needs_runtime = Signal::ALL
-        .into_iter()
-        .any(|s| uses(s) && cfg.otlp[s.index()].protocol == Protocol::Grpc);
-    let runtime = if needs_runtime {
-        Some(
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(1)
-                .thread_name("telemetry-otel-grpc")
-                .enable_all()
-                .build()
-                .map_err(|e| {
-                    ConfigError::new(
-                        "OTEL_EXPORTER_OTLP_PROTOCOL",
-                        "grpc",
-                        format!("a protocol whose runtime can start ({e})"),
-                    )
-                })?,
-        )
-    } else {
-        None
-    };
+    let runtime = grpc_runtime(cfg)?;
     // tonic spawns its connection tasks on the runtime entered here.
     let _entered = runtime.as_ref().map(|rt| rt.enter());
     let resource = resource::sdk(&cfg.service_name, &cfg.resource);
-
     let tracer = if cfg.exporters[0].is_empty() && extras.is_empty() {
         None
     } else {
-        let mut b = SdkTracerProvider::builder()
-            .with_resource(resource.clone())
-            .with_id_generator(ScopeIdGenerator::default())
-            .with_sampler(cfg.sampler.sdk())
-            .with_span_limits(cfg.span_limits.sdk());
-        let batch = || cfg.bsp.span_config();
-        for kind in &cfg.exporters[0] {
-            let processor = match kind {
-                ExporterKind::Otlp => {
-                    let e = otlp_exporter!(
-                        opentelemetry_otlp::SpanExporter,
-                        &cfg.otlp[0],
-                        Signal::Traces,
-                        |b| b
-                    )?;
-                    BatchSpanProcessor::builder(Counting {
-                        inner: e,
-                        stats: stats.clone(),
-                    })
-                    .with_batch_config(batch())
-                    .build()
-                }
-                ExporterKind::Console => BatchSpanProcessor::builder(Counting {
-                    inner: opentelemetry_stdout::SpanExporter::default(),
-                    stats: stats.clone(),
-                })
-                .with_batch_config(batch())
-                .build(),
-            };
-            b = b.with_span_processor(processor);
-        }
-        let processors = cfg.exporters[0].len() + extras.iter().filter(|e| e.counted).count();
-        for extra in extras {
-            b = (extra.add)(b, stats.clone(), batch());
-        }
-        // Each ended span is handed to every processor; `Stats::span_started` counts that.
-        stats
-            .span_processors
-            .store(processors as u64, Ordering::Relaxed);
-        Some(b.build())
+        Some(tracer_provider(cfg, stats, resource.clone(), extras)?)
     };
-
     let logger = if cfg.exporters[2].is_empty() {
         None
     } else {
-        let mut b = SdkLoggerProvider::builder().with_resource(resource.clone());
-        let batch = || cfg.blrp.log_config();
-        for kind in &cfg.exporters[2] {
-            let processor = match kind {
-                ExporterKind::Otlp => {
-                    let e = otlp_exporter!(
-                        opentelemetry_otlp::LogExporter,
-                        &cfg.otlp[2],
-                        Signal::Logs,
-                        |b| b
-                    )?;
-                    BatchLogProcessor::builder(Counting {
-                        inner: e,
-                        stats: stats.clone(),
-                    })
-                    .with_batch_config(batch())
-                    .build()
-                }
-                ExporterKind::Console => BatchLogProcessor::builder(Counting {
-                    inner: opentelemetry_stdout::LogExporter::default(),
-                    stats: stats.clone(),
-                })
-                .with_batch_config(batch())
-                .build(),
-            };
-            b = b.with_log_processor(CountingLogProcessor {
-                inner: processor,
-                stats: stats.clone(),
-            });
-        }
-        Some(b.build())
+        Some(logger_provider(cfg, stats, resource.clone())?)
     };
-
     let meter = if cfg.exporters[1].is_empty() {
         None
     } else {
-        let temporality = cfg.temporality.sdk();
-        let mut b = SdkMeterProvider::builder().with_resource(resource);
-        for kind in &cfg.exporters[1] {
-            b = match kind {
-                ExporterKind::Otlp => {
-                    let e = otlp_exporter!(
-                        opentelemetry_otlp::MetricExporter,
-                        &cfg.otlp[1],
-                        Signal::Metrics,
-                        |b: opentelemetry_otlp::MetricExporterBuilder<_>| b
-                            .with_temporality(temporality)
-                    )?;
-                    b.with_reader(
-                        PeriodicReader::builder(Counting {
-                            inner: e,
-                            stats: stats.clone(),
-                        })
-                        .with_interval(cfg.metric_interval)
-                        .build(),
-                    )
-                }
-                ExporterKind::Console => b.with_reader(
-                    PeriodicReader::builder(Counting {
-                        inner: opentelemetry_stdout::MetricExporter::builder()
-                            .with_temporality(temporality)
-                            .build(),
-                        stats: stats.clone(),
-                    })
-                    .with_interval(cfg.metric_interval)
-                    .build(),
-                ),
-            };
-        }
-        Some(b.build())
+        Some(meter_provider(cfg, stats, resource)?)
     };
-
     drop(_entered);
     Ok(Providers {
         tracer,
@@ -309,4 +183,159 @@ pub(crate) fn build(
         meter,
         runtime,
     })
+}
+
+/// The private runtime gRPC exporters run on, when any signal exports over OTLP/gRPC.
+fn grpc_runtime(cfg: &Resolved) -> Result<Option<tokio::runtime::Runtime>, ConfigError> {
+    let uses = |signal: Signal| cfg.exporters[signal.index()].contains(&ExporterKind::Otlp);
+    let needs_runtime = Signal::ALL
+        .into_iter()
+        .any(|s| uses(s) && cfg.otlp[s.index()].protocol == Protocol::Grpc);
+    if !needs_runtime {
+        return Ok(None);
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("telemetry-otel-grpc")
+        .enable_all()
+        .build()
+        .map(Some)
+        .map_err(|e| {
+            ConfigError::new(
+                "OTEL_EXPORTER_OTLP_PROTOCOL",
+                "grpc",
+                format!("a protocol whose runtime can start ({e})"),
+            )
+        })
+}
+
+/// The tracer provider: scope ids, sampler, limits, a counted batch processor per exporter,
+/// then the span exporters and processors given in code.
+fn tracer_provider(
+    cfg: &Resolved,
+    stats: &Arc<Stats>,
+    resource: Resource,
+    extras: Vec<ExtraSpanProcessor>,
+) -> Result<SdkTracerProvider, ConfigError> {
+    let mut b = SdkTracerProvider::builder()
+        .with_resource(resource)
+        .with_id_generator(ScopeIdGenerator::default())
+        .with_sampler(cfg.sampler.sdk())
+        .with_span_limits(cfg.span_limits.sdk());
+    let batch = || cfg.bsp.span_config();
+    for kind in &cfg.exporters[0] {
+        let processor = match kind {
+            ExporterKind::Otlp => {
+                let e = otlp_exporter!(
+                    opentelemetry_otlp::SpanExporter,
+                    &cfg.otlp[0],
+                    Signal::Traces,
+                    |b| b
+                )?;
+                BatchSpanProcessor::builder(Counting {
+                    inner: e,
+                    stats: stats.clone(),
+                })
+                .with_batch_config(batch())
+                .build()
+            }
+            ExporterKind::Console => BatchSpanProcessor::builder(Counting {
+                inner: opentelemetry_stdout::SpanExporter::default(),
+                stats: stats.clone(),
+            })
+            .with_batch_config(batch())
+            .build(),
+        };
+        b = b.with_span_processor(processor);
+    }
+    let processors = cfg.exporters[0].len() + extras.iter().filter(|e| e.counted).count();
+    for extra in extras {
+        b = (extra.add)(b, stats.clone(), batch());
+    }
+    // Each ended span is handed to every processor; `Stats::span_started` counts that.
+    stats
+        .span_processors
+        .store(processors as u64, Ordering::Relaxed);
+    Ok(b.build())
+}
+
+/// The logger provider: a counted batch processor per exporter.
+fn logger_provider(
+    cfg: &Resolved,
+    stats: &Arc<Stats>,
+    resource: Resource,
+) -> Result<SdkLoggerProvider, ConfigError> {
+    let mut b = SdkLoggerProvider::builder().with_resource(resource);
+    let batch = || cfg.blrp.log_config();
+    for kind in &cfg.exporters[2] {
+        let processor = match kind {
+            ExporterKind::Otlp => {
+                let e = otlp_exporter!(
+                    opentelemetry_otlp::LogExporter,
+                    &cfg.otlp[2],
+                    Signal::Logs,
+                    |b| b
+                )?;
+                BatchLogProcessor::builder(Counting {
+                    inner: e,
+                    stats: stats.clone(),
+                })
+                .with_batch_config(batch())
+                .build()
+            }
+            ExporterKind::Console => BatchLogProcessor::builder(Counting {
+                inner: opentelemetry_stdout::LogExporter::default(),
+                stats: stats.clone(),
+            })
+            .with_batch_config(batch())
+            .build(),
+        };
+        b = b.with_log_processor(CountingLogProcessor {
+            inner: processor,
+            stats: stats.clone(),
+        });
+    }
+    Ok(b.build())
+}
+
+/// The meter provider: a counted periodic reader per exporter.
+fn meter_provider(
+    cfg: &Resolved,
+    stats: &Arc<Stats>,
+    resource: Resource,
+) -> Result<SdkMeterProvider, ConfigError> {
+    let temporality = cfg.temporality.sdk();
+    let mut b = SdkMeterProvider::builder().with_resource(resource);
+    for kind in &cfg.exporters[1] {
+        b = match kind {
+            ExporterKind::Otlp => {
+                let e = otlp_exporter!(
+                    opentelemetry_otlp::MetricExporter,
+                    &cfg.otlp[1],
+                    Signal::Metrics,
+                    |b: opentelemetry_otlp::MetricExporterBuilder<_>| b
+                        .with_temporality(temporality)
+                )?;
+                b.with_reader(
+                    PeriodicReader::builder(Counting {
+                        inner: e,
+                        stats: stats.clone(),
+                    })
+                    .with_interval(cfg.metric_interval)
+                    .build(),
+                )
+            }
+            ExporterKind::Console => b.with_reader(
+                PeriodicReader::builder(Counting {
+                    inner: opentelemetry_stdout::MetricExporter::builder()
+                        .with_temporality(temporality)
+                        .build(),
+                    stats: stats.clone(),
+                })
+                .with_interval(cfg.metric_interval)
+                .build(),
+            ),
+        };
+    }
+    Ok(b.build())
 }
