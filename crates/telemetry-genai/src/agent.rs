@@ -1,51 +1,44 @@
-//! Agent spans: `invoke_agent` (with token totals over the run) and `create_agent`.
+//! `invoke_agent` spans, with token totals over the run.
 //!
-//! Source: semantic conventions v1.41, *gen-ai-agent-spans.md*. `invoke_agent {agent name}`,
-//! CLIENT for a remote agent ([`AgentBuilder::remote`]), INTERNAL for one running in-process;
-//! `create_agent {agent name}`, CLIENT.
+//! Source: semantic conventions v1.41, *gen-ai-agent-spans.md › Invoke agent span*:
+//! `invoke_agent {gen_ai.agent.name}`, CLIENT for a remote agent ([`AgentBuilder::remote`]),
+//! INTERNAL for one running in-process.
 //!
 //! # Totals
 //!
 //! Every inference span opened below a running `invoke_agent` span adds its usage to the
-//! agent's totals, which the agent span records as `gen_ai.usage.*` when it ends (the seed
-//! guide's "aggregate tokens on invoke_agent"). "Below" means: opened with
-//! [`AgentSpan::chat`] (works with every implementation, NoOp included), or opened anywhere while
-//! a scope at or under the agent's span is current (found through the scope's ancestors, so it
-//! works across `.await`, tasks carrying a `Context`, and nested scopes; it needs an
-//! implementation whose scopes carry ids, i.e. not NoOp). A sub-agent adds its totals to its
-//! enclosing agent when it ends. Tool spans are counted the same way.
+//! agent's totals, which the agent span records as `gen_ai.usage.*` when it ends. "Below"
+//! means: opened with [`AgentSpan::chat`] or [`AgentSpan::execute_tool`] (works with every
+//! implementation, NoOp included), or opened anywhere the agent's scope is an ancestor of the
+//! new span's: the scope current at start, or a [`child_of`](crate::InferenceBuilder::child_of)
+//! parent, carried across `.await`, tasks and threads (`Context::wrap`, `wrap_fn`,
+//! `telemetry_tasks::spawn`). The agent's state is kept in its scope's extensions, so that
+//! look-up needs an implementation whose scopes have them, i.e. not NoOp. An agent that has
+//! ended is skipped: later spans count toward the next running agent above it, if any. A
+//! sub-agent adds its totals to its enclosing agent when it ends. Tool spans are counted the
+//! same way.
 
+use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use telemetry_core::{Attribute, Context, SpanKind, StringValue};
 
+use crate::agent_state::AgentState;
 use crate::attributes as a;
 use crate::compat;
-use crate::content::{Message, Part};
 use crate::genai::GenAi;
 use crate::inference::InferenceBuilder;
-use crate::operation::{OpCore, OperationName, scope_accessors, server_attributes, span_name};
+use crate::message::{Message, Part};
+use crate::operation::{OpCore, OperationName, server_attributes, span_name};
+use crate::span::{OperationSpan, sealed::Hooks};
 use crate::tool::ToolBuilder;
-use crate::usage::{Usage, UsageTotals};
+use crate::usage::Usage;
 
-/// Shared by an agent span and the spans that report to it.
-#[derive(Debug, Default)]
-pub(crate) struct AgentState {
-    totals: UsageTotals,
-    inference_calls: AtomicU64,
-    tool_calls: AtomicU64,
-}
-
-impl AgentState {
-    pub(crate) fn add_usage(&self, usage: &Usage) {
-        self.totals.add(usage);
-    }
-    pub(crate) fn inference_started(&self) {
-        self.inference_calls.fetch_add(1, Ordering::Relaxed);
-    }
-    pub(crate) fn tool_started(&self) {
-        self.tool_calls.fetch_add(1, Ordering::Relaxed);
+impl GenAi {
+    /// An `invoke_agent` span builder (`invoke_agent {name}`; INTERNAL unless
+    /// [`remote`](AgentBuilder::remote)).
+    pub fn invoke_agent(&self, agent_name: impl Into<StringValue>) -> AgentBuilder {
+        AgentBuilder::new(self, agent_name.into())
     }
 }
 
@@ -68,7 +61,7 @@ pub struct AgentBuilder {
 }
 
 impl AgentBuilder {
-    pub(crate) fn new(genai: &GenAi, name: StringValue) -> Self {
+    fn new(genai: &GenAi, name: StringValue) -> Self {
         Self {
             genai: genai.clone(),
             name,
@@ -138,7 +131,7 @@ impl AgentBuilder {
         self
     }
 
-    /// Opens the span and registers it for totals.
+    /// Opens the span and keeps its totals on its scope for the spans below it.
     pub fn start(self) -> AgentSpan {
         let g = &self.genai;
         let latest = g.config().latest();
@@ -196,38 +189,27 @@ impl AgentBuilder {
             self.parent.as_ref(),
             metric_attrs,
         );
-        let state = Arc::new(AgentState::default());
-        let outer = g.enclosing_agent(&core.scope.context().parent());
-        if let Some(id) = core.scope.context().span_id() {
-            g.register_agent(id, &state);
-        }
+        let state = AgentState::start(core.scope.context());
         if g.config().compat_events && !self.input.is_empty() && core.events_enabled() {
             let task: Vec<String> = self.input.iter().map(compat::message_body).collect();
             compat::agent_task(&core, &common, &task.join("\n"));
         }
-        AgentSpan {
-            core,
+        let agent = InvokeAgent {
             state,
-            outer,
             common,
             internal,
             system: self.system,
             input: self.input,
             output: Vec::new(),
             finish_reasons: Vec::new(),
-        }
+        };
+        OperationSpan::new(core, agent)
     }
 }
 
-/// An open `invoke_agent` span; ends with [`end`](Self::end), [`fail`](Self::fail) or drop.
-///
-/// At the end it records the run's token totals (`gen_ai.usage.*`), finish reasons, content
-/// (when allowed) and, in compatibility mode, `gen_ai.agent.finish`.
-#[must_use = "the span ends when dropped"]
-pub struct AgentSpan {
-    core: OpCore,
+/// The `invoke_agent` operation: the shared totals and what the span records at its end.
+pub struct InvokeAgent {
     state: Arc<AgentState>,
-    outer: Option<Arc<AgentState>>,
     common: Vec<Attribute>,
     internal: bool,
     system: Option<Vec<Part>>,
@@ -236,18 +218,74 @@ pub struct AgentSpan {
     finish_reasons: Vec<String>,
 }
 
-impl std::fmt::Debug for AgentSpan {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AgentSpan")
-            .field("context", self.core.scope.context())
-            .field("usage", &self.usage())
-            .finish_non_exhaustive()
+impl Hooks for InvokeAgent {
+    const TYPE_NAME: &'static str = "AgentSpan";
+
+    fn finish(&mut self, core: &mut OpCore) {
+        let g = core.genai.clone();
+        let cfg = g.config();
+        let latest = cfg.latest();
+        // From here on, new spans below skip this agent: nothing adds to totals recorded now.
+        let totals = self.state.end();
+        if !self.finish_reasons.is_empty() {
+            core.set(
+                a::GEN_AI_RESPONSE_FINISH_REASONS,
+                self.finish_reasons.clone(),
+            );
+        }
+        for u in totals.attributes(latest, !(latest && self.internal)) {
+            core.set(u.key, u.value);
+        }
+        if cfg.capture.on_span() {
+            if let Some(s) = self.system.take() {
+                core.set_content(a::GEN_AI_SYSTEM_INSTRUCTIONS, &s);
+            }
+            if !self.input.is_empty() {
+                let input = std::mem::take(&mut self.input);
+                core.set_content(a::GEN_AI_INPUT_MESSAGES, &input);
+            }
+            if !self.output.is_empty() {
+                let output = std::mem::take(&mut self.output);
+                core.set_content(a::GEN_AI_OUTPUT_MESSAGES, &output);
+            }
+            core.flush_truncated();
+        }
+        if cfg.compat_events && core.events_enabled() {
+            let status = match (&core.error_type, self.finish_reasons.first()) {
+                (Some(e), _) => e.clone(),
+                (None, Some(r)) => r.clone(),
+                (None, None) => "completed".to_owned(),
+            };
+            compat::agent_finish(
+                core,
+                &self.common,
+                &status,
+                totals.input_tokens.unwrap_or(0),
+                totals.output_tokens.unwrap_or(0),
+            );
+        }
+        let (inference_calls, tool_calls) = self.state.calls();
+        g.metrics()
+            .agent_calls(inference_calls, tool_calls, &core.metric_attrs);
+        if let Some(outer) = self.state.outer() {
+            outer.add_usage(&totals);
+        }
+    }
+
+    fn debug_fields(&self, core: &OpCore, f: &mut fmt::DebugStruct<'_, '_>) {
+        f.field("context", core.scope.context())
+            .field("usage", &self.state.usage());
     }
 }
 
-impl AgentSpan {
-    scope_accessors!();
+/// An open `invoke_agent` span; ends with [`end`](OperationSpan::end),
+/// [`fail`](OperationSpan::fail) or drop.
+///
+/// At the end it records the run's token totals (`gen_ai.usage.*`, tokens), finish reasons,
+/// content (when allowed) and, in compatibility mode, `gen_ai.agent.finish`.
+pub type AgentSpan = OperationSpan<InvokeAgent>;
 
+impl AgentSpan {
     /// A `chat` span builder that is a child of this agent and adds to its totals.
     pub fn chat(
         &self,
@@ -266,235 +304,38 @@ impl AgentSpan {
         model: impl Into<StringValue>,
     ) -> InferenceBuilder {
         InferenceBuilder::new(&self.core.genai, op, provider.into(), Some(model.into()))
-            .under_agent(self.core.scope.context().clone(), self.state.clone())
+            .under_agent(self.context().clone(), Arc::clone(&self.op.state))
     }
 
     /// An `execute_tool` span builder that is a child of this agent and counts toward it.
     pub fn execute_tool(&self, tool_name: impl Into<StringValue>) -> ToolBuilder {
         ToolBuilder::new(&self.core.genai, tool_name.into())
-            .under_agent(self.core.scope.context().clone(), self.state.clone())
+            .under_agent(self.context().clone(), Arc::clone(&self.op.state))
     }
 
-    /// Adds usage spent outside this crate's inference spans.
+    /// Adds usage (tokens) spent outside this crate's inference spans.
     pub fn add_usage(&self, usage: Usage) {
-        self.state.add_usage(&usage);
+        self.op.state.add_usage(&usage);
     }
 
-    /// The totals so far.
+    /// The totals so far (tokens).
     pub fn usage(&self) -> Usage {
-        self.state.totals.snapshot()
+        self.op.state.usage()
     }
 
-    /// `gen_ai.response.finish_reasons` of the run (the seed guide uses e.g. `exit_command`);
-    /// the first is the compatibility record's `exit_status`.
+    /// `gen_ai.response.finish_reasons` of the run (e.g. `stop`, `exit_command`); the first is
+    /// the compatibility record's `exit_status`.
     pub fn finish_reasons<S: Into<String>>(
         &mut self,
         reasons: impl IntoIterator<Item = S>,
     ) -> &mut Self {
-        self.finish_reasons = reasons.into_iter().map(Into::into).collect();
+        self.op.finish_reasons = reasons.into_iter().map(Into::into).collect();
         self
     }
 
     /// `gen_ai.output.messages` (content): the agent's answer.
     pub fn output_messages(&mut self, messages: Vec<Message>) -> &mut Self {
-        self.output = messages;
+        self.op.output = messages;
         self
-    }
-
-    /// Ends the span successfully.
-    pub fn end(mut self) {
-        self.finish();
-    }
-
-    /// Ends the span as failed (`error.type`, ERROR status, `error.type` on the metric).
-    pub fn fail(mut self, error_type: &str, message: &str) {
-        self.core.fail(error_type, message);
-        self.finish();
-    }
-
-    fn finish(&mut self) {
-        if self.core.finished {
-            return;
-        }
-        self.core.finished = true;
-        let g = self.core.genai.clone();
-        let cfg = g.config();
-        let latest = cfg.latest();
-        let totals = self.state.totals.snapshot();
-        if !self.finish_reasons.is_empty() {
-            self.core.set(
-                a::GEN_AI_RESPONSE_FINISH_REASONS,
-                self.finish_reasons.clone(),
-            );
-        }
-        for u in totals.attributes(latest, !(latest && self.internal)) {
-            self.core.set(u.key, u.value);
-        }
-        if cfg.capture.on_span() {
-            if let Some(s) = self.system.take() {
-                self.core.set_content(a::GEN_AI_SYSTEM_INSTRUCTIONS, &s);
-            }
-            if !self.input.is_empty() {
-                let input = std::mem::take(&mut self.input);
-                self.core.set_content(a::GEN_AI_INPUT_MESSAGES, &input);
-            }
-            if !self.output.is_empty() {
-                let output = std::mem::take(&mut self.output);
-                self.core.set_content(a::GEN_AI_OUTPUT_MESSAGES, &output);
-            }
-            self.core.flush_truncated();
-        }
-        if cfg.compat_events && self.core.events_enabled() {
-            let status = match (&self.core.error_type, self.finish_reasons.first()) {
-                (Some(e), _) => e.clone(),
-                (None, Some(r)) => r.clone(),
-                (None, None) => "completed".to_owned(),
-            };
-            compat::agent_finish(
-                &self.core,
-                &self.common,
-                &status,
-                totals.input_tokens.unwrap_or(0),
-                totals.output_tokens.unwrap_or(0),
-            );
-        }
-        g.metrics().agent_calls(
-            self.state.inference_calls.load(Ordering::Relaxed),
-            self.state.tool_calls.load(Ordering::Relaxed),
-            &self.core.metric_attrs,
-        );
-        self.core.with_duration_attrs(|core, attrs| {
-            g.metrics().duration(
-                OperationName::InvokeAgent.duration_kind(),
-                core.elapsed(),
-                attrs,
-            );
-        });
-        if let Some(outer) = &self.outer {
-            outer.add_usage(&totals);
-        }
-        if let Some(id) = self.core.scope.context().span_id() {
-            g.unregister_agent(id);
-        }
-    }
-}
-
-impl Drop for AgentSpan {
-    fn drop(&mut self) {
-        self.finish();
-    }
-}
-
-/// Describes an agent creation; from [`GenAi::create_agent`].
-#[derive(Debug)]
-#[must_use = "call start() to open the span"]
-pub struct CreateAgentBuilder {
-    genai: GenAi,
-    provider: StringValue,
-    name: StringValue,
-    attrs: Vec<Attribute>,
-    server: Vec<Attribute>,
-}
-
-impl CreateAgentBuilder {
-    pub(crate) fn new(genai: &GenAi, provider: StringValue, name: StringValue) -> Self {
-        Self {
-            genai: genai.clone(),
-            provider,
-            name,
-            attrs: Vec::new(),
-            server: Vec::new(),
-        }
-    }
-    /// `gen_ai.agent.description`.
-    pub fn description(mut self, d: impl Into<StringValue>) -> Self {
-        self.attrs
-            .push(Attribute::new(a::GEN_AI_AGENT_DESCRIPTION, d.into()));
-        self
-    }
-    /// `gen_ai.request.model`: the model the new agent will use.
-    pub fn model(mut self, m: impl Into<StringValue>) -> Self {
-        self.attrs.push(Attribute::new(
-            a::GEN_AI_REQUEST_MODEL,
-            m.into().into_shared(),
-        ));
-        self
-    }
-    /// `server.address` and `server.port` of the agent service.
-    pub fn server(mut self, address: impl Into<StringValue>, port: Option<u16>) -> Self {
-        self.server = server_attributes(address.into(), port);
-        self
-    }
-    /// Opens the span.
-    pub fn start(self) -> CreateAgentSpan {
-        let mut metric_attrs = vec![
-            Attribute::new(a::GEN_AI_OPERATION_NAME, "create_agent"),
-            Attribute::new(a::GEN_AI_PROVIDER_NAME, self.provider.into_shared()),
-        ];
-        metric_attrs.extend(
-            self.attrs
-                .iter()
-                .filter(|x| x.key == a::GEN_AI_REQUEST_MODEL)
-                .cloned(),
-        );
-        metric_attrs.extend(self.server.iter().cloned());
-        let mut open = metric_attrs.clone();
-        open.push(Attribute::new(a::GEN_AI_AGENT_NAME, self.name.clone()));
-        open.extend(
-            self.attrs
-                .into_iter()
-                .filter(|x| x.key != a::GEN_AI_REQUEST_MODEL),
-        );
-        let name = span_name(OperationName::CreateAgent, Some(&self.name));
-        CreateAgentSpan {
-            core: OpCore::open(
-                &self.genai,
-                OperationName::CreateAgent,
-                name,
-                SpanKind::Client,
-                &open,
-                None,
-                metric_attrs,
-            ),
-        }
-    }
-}
-
-/// An open `create_agent` span.
-#[must_use = "the span ends when dropped"]
-pub struct CreateAgentSpan {
-    core: OpCore,
-}
-
-impl std::fmt::Debug for CreateAgentSpan {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CreateAgentSpan")
-            .field("context", self.core.scope.context())
-            .finish_non_exhaustive()
-    }
-}
-
-impl CreateAgentSpan {
-    scope_accessors!();
-
-    /// `gen_ai.agent.id` the provider assigned.
-    pub fn agent_id(&self, id: impl Into<String>) -> &Self {
-        self.core.set(a::GEN_AI_AGENT_ID, id.into());
-        self
-    }
-    /// Ends the span successfully.
-    pub fn end(self) {}
-    /// Ends the span as failed.
-    pub fn fail(mut self, error_type: &str, message: &str) {
-        self.core.fail(error_type, message);
-    }
-}
-
-impl Drop for CreateAgentSpan {
-    fn drop(&mut self) {
-        if !self.core.finished {
-            self.core.finished = true;
-            self.core.record_duration();
-        }
     }
 }

@@ -3,9 +3,9 @@
 //! Source: OpenTelemetry semantic conventions v1.41.0, `docs/gen-ai/` and
 //! `docs/registry/attributes/gen-ai.md`, unless marked *latest* (the unreleased
 //! `semantic-conventions-genai` repository, emitted only with
-//! `OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental`) or *compat* (the seed guide's
-//! event style, emitted only in compatibility mode). The Rust `opentelemetry-semantic-conventions`
-//! crate deprecated its GenAI constants, so they live here.
+//! `OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental`) or *compat* (the pre-v1.37
+//! per-message event style, emitted only in compatibility mode). The Rust
+//! `opentelemetry-semantic-conventions` crate deprecated its GenAI constants, so they live here.
 
 // ---- operation and provider ----
 
@@ -35,7 +35,7 @@ pub const GEN_AI_REQUEST_TOP_P: &str = "gen_ai.request.top_p";
 pub const GEN_AI_REQUEST_TOP_K: &str = "gen_ai.request.top_k";
 /// Stop sequences (string array).
 pub const GEN_AI_REQUEST_STOP_SEQUENCES: &str = "gen_ai.request.stop_sequences";
-/// Seed (int).
+/// Sampling seed (int).
 pub const GEN_AI_REQUEST_SEED: &str = "gen_ai.request.seed";
 /// Frequency penalty (double).
 pub const GEN_AI_REQUEST_FREQUENCY_PENALTY: &str = "gen_ai.request.frequency_penalty";
@@ -94,7 +94,7 @@ pub const GEN_AI_DATA_SOURCE_ID: &str = "gen_ai.data_source.id";
 pub const GEN_AI_TOOL_NAME: &str = "gen_ai.tool.name";
 /// Tool call id as the model issued it; links an `execute_tool` span to the inference that
 /// requested it. This crate also sets it on inference spans (one id as is, several as a JSON
-/// array string, as the seed guide does) so a backend can join the two without content.
+/// array string) so a backend can join the two without content.
 pub const GEN_AI_TOOL_CALL_ID: &str = "gen_ai.tool.call.id";
 /// Tool type: `function`, `extension`, `datastore`.
 pub const GEN_AI_TOOL_TYPE: &str = "gen_ai.tool.type";
@@ -192,18 +192,18 @@ pub const EVENT_ASSISTANT_MESSAGE: &str = "gen_ai.assistant.message";
 pub const EVENT_TOOL_MESSAGE: &str = "gen_ai.tool.message";
 /// *compat*: one response choice (deprecated since v1.37).
 pub const EVENT_CHOICE: &str = "gen_ai.choice";
-/// *compat*: one tool call requested by the model (seed-guide invention).
+/// *compat*: one tool call requested by the model (same style, never in the conventions).
 pub const EVENT_TOOL_CALL: &str = "gen_ai.tool.call";
-/// *compat*: one reasoning block (seed-guide invention).
+/// *compat*: one reasoning block (same style, never in the conventions).
 pub const EVENT_THINKING: &str = "gen_ai.thinking";
-/// *compat*: tool input, before execution (seed-guide invention).
+/// *compat*: tool input, before execution (same style, never in the conventions).
 pub const EVENT_TOOL_INPUT: &str = "gen_ai.tool.input";
-/// *compat*: tool output, after execution (seed-guide invention).
+/// *compat*: tool output, after execution (same style, never in the conventions).
 pub const EVENT_TOOL_OUTPUT: &str = "gen_ai.tool.output";
-/// *compat*: agent run summary (seed-guide invention).
+/// *compat*: agent run summary (same style, never in the conventions).
 pub const EVENT_AGENT_FINISH: &str = "gen_ai.agent.finish";
 
-/// *compat*: the event name repeated as an attribute, as the seed guide does.
+/// *compat*: the event name repeated as an attribute, as the pre-v1.37 events did.
 pub const GEN_AI_EVENT_NAME: &str = "gen_ai.event.name";
 /// *compat*: message role on `gen_ai.{role}.message`.
 pub const COMPAT_ROLE: &str = "role";

@@ -1,16 +1,23 @@
-//! Compatibility mode: the seed guide's per-message log records, for dashboards built on it.
+//! Compatibility mode: per-message log records in the older event style (the per-message
+//! events the semantic conventions had before v1.37, which replaced them with
+//! `gen_ai.client.inference.operation.details`), for dashboards that still expect them.
 //!
 //! Emitted only when [`GenAiConfig::compat_events`](crate::GenAiConfig::compat_events) is on,
 //! in addition to the v1.41 telemetry. Each is a named event at `Info` (so with
 //! `telemetry-otel` it is a span event of that name and a log record with that `EventName`),
-//! with the seed guide's attributes: `gen_ai.event.name`, `gen_ai.operation.name`,
-//! `gen_ai.provider.name`, `gen_ai.request.model`, and per event `role`, `index`,
-//! `finish_reason`, `gen_ai.tool.name`, `gen_ai.tool.call.id`, `gen_ai.tool.type`,
-//! `gen_ai.agent.name`, `gen_ai.usage.*`. The guide's body (the content) is the record's body
-//! ([`Logger::log_event`](telemetry_core::Logger::log_event): with `telemetry-otel` the OTel
-//! log record's `Body`, its `EventName` being the event name), present only when the capture
-//! mode includes events, redacted and cut to the size limit. Content stays opt-in in
-//! compatibility mode too. The agent-finish summary is not content and is always the body.
+//! with the attributes `gen_ai.event.name`, `gen_ai.operation.name`, `gen_ai.provider.name`,
+//! `gen_ai.request.model`, and per event `role`, `index`, `finish_reason`, `gen_ai.tool.name`,
+//! `gen_ai.tool.call.id`, `gen_ai.tool.type`, `gen_ai.agent.name`, `gen_ai.usage.*`. The
+//! content is the record's body ([`Logger::log_event`](telemetry_core::Logger::log_event):
+//! with `telemetry-otel` the OTel log record's `Body`, its `EventName` being the event name),
+//! present only when the capture mode includes events, redacted and cut to the size limit.
+//! Content stays opt-in in compatibility mode too. The agent-finish summary is not content
+//! and is always the body.
+//!
+//! `gen_ai.system.message`, `gen_ai.user.message`, `gen_ai.assistant.message`,
+//! `gen_ai.tool.message` and `gen_ai.choice` are the pre-v1.37 events; `gen_ai.tool.call`,
+//! `gen_ai.thinking`, `gen_ai.tool.input`, `gen_ai.tool.output` and `gen_ai.agent.finish`
+//! follow the same style but were never part of the conventions.
 //!
 //! | event | span | when |
 //! | --- | --- | --- |
@@ -26,10 +33,11 @@ use serde_json::Value;
 use telemetry_core::Attribute;
 
 use crate::attributes as a;
-use crate::content::{Message, Part, Role};
+use crate::bounded::TRUNCATION_MARKER;
+use crate::message::{Message, Part, Role};
 use crate::operation::OpCore;
 
-/// The text a seed-guide record carries for a message: its text parts; else its tool
+/// The text a compatibility record carries for a message: its text parts; else its tool
 /// responses or tool calls as JSON.
 pub(crate) fn message_body(m: &Message) -> String {
     let text = m.text();
@@ -64,12 +72,12 @@ fn body(core: &OpCore, text: &str) -> Option<String> {
     let mut s = core.genai.redactor().redact(text).into_owned();
     let max = core.genai.config().max_content_bytes;
     if s.len() > max {
-        let mut at = max.saturating_sub(crate::content::TRUNCATION_MARKER.len());
+        let mut at = max.saturating_sub(TRUNCATION_MARKER.len());
         while !s.is_char_boundary(at) {
             at -= 1;
         }
         s.truncate(at);
-        s.push_str(crate::content::TRUNCATION_MARKER);
+        s.push_str(TRUNCATION_MARKER);
     }
     Some(s)
 }

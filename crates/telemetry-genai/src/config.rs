@@ -65,7 +65,7 @@ impl CaptureMode {
 /// Which version of the conventions to emit. Default [`V1_41`](Self::V1_41).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum SemconvVersion {
-    /// Semantic conventions v1.41.0, the last release (field notes §4).
+    /// Semantic conventions v1.41.0, the latest release.
     #[default]
     V1_41,
     /// The newest experimental names (`OTEL_SEMCONV_STABILITY_OPT_IN` contains
@@ -79,7 +79,8 @@ pub const CAPTURE_MESSAGE_CONTENT: &str = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_ME
 pub const SEMCONV_STABILITY_OPT_IN: &str = "OTEL_SEMCONV_STABILITY_OPT_IN";
 /// The opt-in value for the newest GenAI names.
 pub const GEN_AI_LATEST_EXPERIMENTAL: &str = "gen_ai_latest_experimental";
-/// Project variable: `true` emits the seed guide's per-message events too.
+/// Project variable: `true` also emits per-message events in the older, pre-v1.37 style (see
+/// [`compat`](crate::compat)).
 pub const COMPAT_EVENTS: &str = "AGENT_TELEMETRY_GENAI_COMPAT_EVENTS";
 /// Project variable: the maximum size in bytes of one content attribute.
 pub const MAX_CONTENT_BYTES: &str = "AGENT_TELEMETRY_GENAI_MAX_CONTENT_BYTES";
@@ -146,7 +147,7 @@ pub struct GenAiConfig {
     pub capture: CaptureMode,
     /// Which names to emit ([`SEMCONV_STABILITY_OPT_IN`]).
     pub semconv: SemconvVersion,
-    /// Whether to emit the seed guide's per-message events too ([`COMPAT_EVENTS`]). Their
+    /// Whether to emit the pre-v1.37-style per-message events too ([`COMPAT_EVENTS`]). Their
     /// content still obeys `capture` (events).
     pub compat_events: bool,
     /// Maximum bytes of one content attribute ([`MAX_CONTENT_BYTES`], at least
@@ -229,7 +230,7 @@ impl GenAiConfig {
         self
     }
 
-    /// Turns the seed guide's compatibility events on or off.
+    /// Turns the pre-v1.37-style compatibility events on or off.
     pub fn with_compat_events(mut self, on: bool) -> Self {
         self.compat_events = on;
         self

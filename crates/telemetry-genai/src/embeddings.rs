@@ -8,8 +8,20 @@ use telemetry_core::{Attribute, SpanKind, StringValue};
 
 use crate::attributes as a;
 use crate::genai::GenAi;
-use crate::operation::{OpCore, OperationName, scope_accessors, server_attributes, span_name};
+use crate::operation::{OpCore, OperationName, server_attributes, span_name};
+use crate::span::{OperationSpan, sealed::Hooks};
 use crate::usage::Usage;
+
+impl GenAi {
+    /// An `embeddings` span builder (`embeddings {model}`, CLIENT).
+    pub fn embeddings(
+        &self,
+        provider: impl Into<StringValue>,
+        model: impl Into<StringValue>,
+    ) -> EmbeddingsBuilder {
+        EmbeddingsBuilder::new(self, provider.into(), model.into())
+    }
+}
 
 /// Describes an embeddings call; from [`GenAi::embeddings`].
 #[derive(Debug)]
@@ -23,7 +35,7 @@ pub struct EmbeddingsBuilder {
 }
 
 impl EmbeddingsBuilder {
-    pub(crate) fn new(genai: &GenAi, provider: StringValue, model: StringValue) -> Self {
+    fn new(genai: &GenAi, provider: StringValue, model: StringValue) -> Self {
         Self {
             genai: genai.clone(),
             provider,
@@ -61,83 +73,65 @@ impl EmbeddingsBuilder {
         metric_attrs.extend(self.server);
         let mut open = metric_attrs.clone();
         open.extend(self.attrs);
-        EmbeddingsSpan {
-            core: OpCore::open(
-                &self.genai,
-                OperationName::Embeddings,
-                name,
-                SpanKind::Client,
-                &open,
-                None,
-                metric_attrs,
-            ),
+        let core = OpCore::open(
+            &self.genai,
+            OperationName::Embeddings,
+            name,
+            SpanKind::Client,
+            &open,
+            None,
+            metric_attrs,
+        );
+        let embeddings = Embeddings {
             usage: Usage::default(),
             response_model: None,
-        }
+        };
+        OperationSpan::new(core, embeddings)
     }
 }
 
-/// An open `embeddings` span.
-#[must_use = "the span ends when dropped"]
-pub struct EmbeddingsSpan {
-    core: OpCore,
+/// The `embeddings` operation's result, recorded when the span ends.
+pub struct Embeddings {
     usage: Usage,
     response_model: Option<StringValue>,
 }
 
-impl std::fmt::Debug for EmbeddingsSpan {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EmbeddingsSpan")
-            .field("context", self.core.scope.context())
-            .finish_non_exhaustive()
+impl Hooks for Embeddings {
+    const TYPE_NAME: &'static str = "EmbeddingsSpan";
+
+    fn finish(&mut self, core: &mut OpCore) {
+        if let Some(n) = self.usage.input_tokens {
+            core.set(a::GEN_AI_USAGE_INPUT_TOKENS, n);
+        }
+        if let Some(m) = &self.response_model {
+            core.set(a::GEN_AI_RESPONSE_MODEL, m.clone());
+            core.metric_attrs
+                .push(Attribute::new(a::GEN_AI_RESPONSE_MODEL, m.clone()));
+        }
+        // *latest* moved token metrics to inference-only counters; embeddings keep v1.41's.
+        if !core.genai.config().latest() {
+            let failed = core.error_type.is_some();
+            core.genai
+                .metrics()
+                .tokens(&self.usage, &mut core.metric_attrs, failed);
+        }
     }
 }
 
-impl EmbeddingsSpan {
-    scope_accessors!();
+/// An open `embeddings` span; ends with [`end`](OperationSpan::end),
+/// [`fail`](OperationSpan::fail) or drop.
+pub type EmbeddingsSpan = OperationSpan<Embeddings>;
 
+impl EmbeddingsSpan {
     /// `gen_ai.usage.input_tokens` (tokens).
     pub fn input_tokens(&mut self, n: u64) -> &mut Self {
-        self.usage.input_tokens = Some(n);
+        self.op.usage.input_tokens = Some(n);
         self
     }
     /// `gen_ai.response.model`.
     pub fn response_model(&mut self, m: impl Into<StringValue>) -> &mut Self {
         // Shared: the span and the metric attributes both carry it.
-        self.response_model = Some(m.into().into_shared());
+        self.op.response_model = Some(m.into().into_shared());
         self
-    }
-    /// Ends the span successfully.
-    pub fn end(self) {}
-    /// Ends the span as failed.
-    pub fn fail(mut self, error_type: &str, message: &str) {
-        self.core.fail(error_type, message);
-    }
-}
-
-impl Drop for EmbeddingsSpan {
-    fn drop(&mut self) {
-        if self.core.finished {
-            return;
-        }
-        self.core.finished = true;
-        if let Some(n) = self.usage.input_tokens {
-            self.core.set(a::GEN_AI_USAGE_INPUT_TOKENS, n);
-        }
-        if let Some(m) = &self.response_model {
-            self.core.set(a::GEN_AI_RESPONSE_MODEL, m.clone());
-            self.core
-                .metric_attrs
-                .push(Attribute::new(a::GEN_AI_RESPONSE_MODEL, m.clone()));
-        }
-        // *latest* moved token metrics to inference-only counters; embeddings keep v1.41's.
-        if !self.core.genai.config().latest() {
-            let failed = self.core.error_type.is_some();
-            self.core
-                .genai
-                .metrics()
-                .tokens(&self.usage, &mut self.core.metric_attrs, failed);
-        }
-        self.core.record_duration();
     }
 }

@@ -8,19 +8,64 @@
 //! tool call ids, usage, `error.type`, then content (so a size or count limit never drops
 //! usage).
 
+use std::fmt;
 use std::sync::Arc;
 use std::time::Instant;
 
 use telemetry_core::{Attribute, AttributeValue, Context, SpanKind, StringValue};
 
-use crate::agent::AgentState;
+use crate::agent_state::AgentState;
 use crate::attributes as a;
 use crate::compat;
-use crate::content::{Message, Part, ToolDefinition};
 use crate::genai::GenAi;
-use crate::operation::{OpCore, OperationName, scope_accessors, server_attributes, span_name};
-use crate::streaming::StreamRecorder;
+use crate::message::{Message, Part, ToolDefinition};
+use crate::operation::{OpCore, OperationName, server_attributes, span_name};
+use crate::span::{OperationSpan, sealed::Hooks};
 use crate::usage::Usage;
+
+impl GenAi {
+    /// A `chat` inference span builder (`chat {model}`, CLIENT).
+    pub fn chat(
+        &self,
+        provider: impl Into<StringValue>,
+        model: impl Into<StringValue>,
+    ) -> InferenceBuilder {
+        InferenceBuilder::new(
+            self,
+            OperationName::Chat,
+            provider.into(),
+            Some(model.into()),
+        )
+    }
+
+    /// A `text_completion` inference span builder.
+    pub fn text_completion(
+        &self,
+        provider: impl Into<StringValue>,
+        model: impl Into<StringValue>,
+    ) -> InferenceBuilder {
+        InferenceBuilder::new(
+            self,
+            OperationName::TextCompletion,
+            provider.into(),
+            Some(model.into()),
+        )
+    }
+
+    /// A `generate_content` inference span builder.
+    pub fn generate_content(
+        &self,
+        provider: impl Into<StringValue>,
+        model: impl Into<StringValue>,
+    ) -> InferenceBuilder {
+        InferenceBuilder::new(
+            self,
+            OperationName::GenerateContent,
+            provider.into(),
+            Some(model.into()),
+        )
+    }
+}
 
 /// Describes an inference before it starts. Get one from [`GenAi::chat`],
 /// [`GenAi::text_completion`], [`GenAi::generate_content`] or
@@ -205,7 +250,7 @@ impl InferenceBuilder {
         );
         let agent = self
             .agent
-            .or_else(|| g.enclosing_agent(&core.scope.context().parent()));
+            .or_else(|| AgentState::running(core.scope.context()));
         if let Some(agent) = &agent {
             agent.inference_started();
         }
@@ -228,8 +273,7 @@ impl InferenceBuilder {
                 parts
             }
         });
-        InferenceSpan {
-            core,
+        let inference = Inference {
             agent,
             compat_common,
             system,
@@ -241,22 +285,13 @@ impl InferenceBuilder {
             usage: Usage::default(),
             output: Vec::new(),
             first_chunk: None,
-        }
+        };
+        OperationSpan::new(core, inference)
     }
 }
 
-/// An open inference span. Record the result with [`response_id`](Self::response_id),
-/// [`response_model`](Self::response_model), [`usage`](Self::usage),
-/// [`output_messages`](Self::output_messages) (and optionally
-/// [`finish_reasons`](Self::finish_reasons)), then [`end`](Self::end); or
-/// [`fail`](Self::fail). Dropping it ends it like `end`. For streams, turn it into a
-/// [`StreamRecorder`] with [`stream`](Self::stream).
-///
-/// Each retry attempt is its own `InferenceSpan` (start one per attempt): failed attempts carry
-/// `error.type` and ERROR status, the successful one does not.
-#[must_use = "the span ends when dropped"]
-pub struct InferenceSpan {
-    pub(crate) core: OpCore,
+/// An inference operation's request and result, recorded when the span ends.
+pub struct Inference {
     agent: Option<Arc<AgentState>>,
     compat_common: Vec<Attribute>,
     system: Option<Vec<Part>>,
@@ -270,28 +305,28 @@ pub struct InferenceSpan {
     pub(crate) first_chunk: Option<Instant>,
 }
 
-impl std::fmt::Debug for InferenceSpan {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("InferenceSpan")
-            .field("operation", &self.core.op)
-            .field("context", self.core.scope.context())
-            .finish_non_exhaustive()
-    }
-}
+/// An open inference span. Record the result with [`response_id`](Self::response_id),
+/// [`response_model`](Self::response_model), [`usage`](Self::usage),
+/// [`output_messages`](Self::output_messages) (and optionally
+/// [`finish_reasons`](Self::finish_reasons)), then [`end`](OperationSpan::end); or
+/// [`fail`](OperationSpan::fail). Dropping it ends it like `end`. For streams, turn it into a
+/// [`StreamRecorder`](crate::StreamRecorder) with [`stream`](Self::stream).
+///
+/// Each retry attempt is its own `InferenceSpan` (start one per attempt): failed attempts carry
+/// `error.type` and ERROR status, the successful one does not.
+pub type InferenceSpan = OperationSpan<Inference>;
 
 impl InferenceSpan {
-    scope_accessors!();
-
     /// `gen_ai.response.id`.
     pub fn response_id(&mut self, id: impl Into<StringValue>) -> &mut Self {
-        self.response_id = Some(id.into());
+        self.op.response_id = Some(id.into());
         self
     }
 
     /// `gen_ai.response.model`. Text equal to the request model's reuses that shared string
     /// (no copy); other text is shared once for the span, event and metric attributes.
     pub fn response_model(&mut self, model: impl Into<StringValue>) -> &mut Self {
-        self.response_model = Some(model.into());
+        self.op.response_model = Some(model.into());
         self
     }
 
@@ -300,13 +335,13 @@ impl InferenceSpan {
         &mut self,
         reasons: impl IntoIterator<Item = S>,
     ) -> &mut Self {
-        self.finish_reasons = Some(reasons.into_iter().map(Into::into).collect());
+        self.op.finish_reasons = Some(reasons.into_iter().map(Into::into).collect());
         self
     }
 
     /// Token usage; later calls merge field by field (see [`Usage::merge`]).
     pub fn usage(&mut self, usage: Usage) -> &mut Self {
-        self.usage.merge(usage);
+        self.op.usage.merge(usage);
         self
     }
 
@@ -314,57 +349,24 @@ impl InferenceSpan {
     /// reasons and compatibility records come from them; their content is recorded only when
     /// the capture mode allows it.
     pub fn output_messages(&mut self, messages: Vec<Message>) -> &mut Self {
-        self.output = messages;
+        self.op.output = messages;
         self
-    }
-
-    /// Ends the span successfully.
-    pub fn end(mut self) {
-        self.finish();
-    }
-
-    /// Ends the span as failed: `error.type` = `error_type` (low cardinality, e.g. the
-    /// provider's error class `RateLimitError`, an HTTP status code, `timeout`), status ERROR
-    /// with `message` (redacted), and `error.type` on the duration metric.
-    pub fn fail(mut self, error_type: &str, message: &str) {
-        self.core.fail(error_type, message);
-        self.finish();
-    }
-
-    /// Turns the span into a recorder of a streamed response.
-    pub fn stream(self) -> StreamRecorder {
-        StreamRecorder::new(self)
     }
 
     /// The usage recorded so far.
     pub fn recorded_usage(&self) -> Usage {
-        self.usage
+        self.op.usage
     }
+}
 
-    /// The response model as a shared value: the request model's own when the text is the
-    /// same (the common case: no copy at all), else the text shared once.
-    fn share_model(&self, model: StringValue) -> StringValue {
-        let requested = self
-            .core
-            .metric_attrs
-            .iter()
-            .find(|x| x.key == a::GEN_AI_REQUEST_MODEL)
-            .and_then(|x| match &x.value {
-                AttributeValue::String(s) if s.as_str() == model.as_str() => Some(s.clone()),
-                _ => None,
-            });
-        requested.unwrap_or_else(|| model.into_shared())
-    }
+impl Hooks for Inference {
+    const TYPE_NAME: &'static str = "InferenceSpan";
 
-    pub(crate) fn finish(&mut self) {
-        if self.core.finished {
-            return;
-        }
-        self.core.finished = true;
-        let g = self.core.genai.clone();
+    fn finish(&mut self, core: &mut OpCore) {
+        let g = core.genai.clone();
         let cfg = g.config();
         let latest = cfg.latest();
-        let failed = self.core.error_type.is_some();
+        let failed = core.error_type.is_some();
 
         // 1. Response attributes.
         let reasons: Vec<StringValue> = match &self.finish_reasons {
@@ -378,16 +380,15 @@ impl InferenceSpan {
         };
         // Shared once here: the span, the event and the metric attributes all carry these.
         self.response_id = self.response_id.take().map(StringValue::into_shared);
-        self.response_model = self.response_model.take().map(|m| self.share_model(m));
+        self.response_model = self.response_model.take().map(|m| share_model(core, m));
         if let Some(id) = &self.response_id {
-            self.core.set(a::GEN_AI_RESPONSE_ID, id.clone());
+            core.set(a::GEN_AI_RESPONSE_ID, id.clone());
         }
         if let Some(m) = &self.response_model {
-            self.core.set(a::GEN_AI_RESPONSE_MODEL, m.clone());
+            core.set(a::GEN_AI_RESPONSE_MODEL, m.clone());
         }
         if !reasons.is_empty() {
-            self.core
-                .set(a::GEN_AI_RESPONSE_FINISH_REASONS, reasons.clone());
+            core.set(a::GEN_AI_RESPONSE_FINISH_REASONS, reasons.clone());
         }
         let call_ids: Vec<&str> = self
             .output
@@ -400,8 +401,8 @@ impl InferenceSpan {
             .collect();
         match call_ids.as_slice() {
             [] => {}
-            [one] => self.core.set(a::GEN_AI_TOOL_CALL_ID, (*one).to_owned()),
-            many => self.core.set(
+            [one] => core.set(a::GEN_AI_TOOL_CALL_ID, (*one).to_owned()),
+            many => core.set(
                 a::GEN_AI_TOOL_CALL_ID,
                 serde_json::to_string(many).unwrap_or_default(),
             ),
@@ -409,7 +410,7 @@ impl InferenceSpan {
         // 2. Usage, before any content.
         let usage_attrs = self.usage.attributes(latest, true);
         for u in &usage_attrs {
-            self.core.set(u.key.clone(), u.value.clone());
+            core.set(u.key.clone(), u.value.clone());
         }
         // 3. Content on the span.
         let mut content: Vec<(&'static str, String)> = Vec::new();
@@ -430,37 +431,36 @@ impl InferenceSpan {
             if let Some(s) = &self.system {
                 content.push((
                     a::GEN_AI_SYSTEM_INSTRUCTIONS,
-                    self.core.content_json(a::GEN_AI_SYSTEM_INSTRUCTIONS, s),
+                    core.content_json(a::GEN_AI_SYSTEM_INSTRUCTIONS, s),
                 ));
             }
             if !self.input.is_empty() {
                 content.push((
                     a::GEN_AI_INPUT_MESSAGES,
-                    self.core
-                        .content_json(a::GEN_AI_INPUT_MESSAGES, &self.input),
+                    core.content_json(a::GEN_AI_INPUT_MESSAGES, &self.input),
                 ));
             }
             if !output.is_empty() {
                 content.push((
                     a::GEN_AI_OUTPUT_MESSAGES,
-                    self.core.content_json(a::GEN_AI_OUTPUT_MESSAGES, &output),
+                    core.content_json(a::GEN_AI_OUTPUT_MESSAGES, &output),
                 ));
             }
             if let Some(t) = &self.tools {
                 content.push((
                     a::GEN_AI_TOOL_DEFINITIONS,
-                    self.core.content_json(a::GEN_AI_TOOL_DEFINITIONS, t),
+                    core.content_json(a::GEN_AI_TOOL_DEFINITIONS, t),
                 ));
             }
         }
         if cfg.capture.on_span() {
             for (k, v) in &content {
-                self.core.set(*k, v.clone());
+                core.set(*k, v.clone());
             }
-            self.core.flush_truncated();
+            core.flush_truncated();
         }
         // 4. Events, with the span current.
-        if cfg.capture.on_event() && self.core.events_enabled() {
+        if cfg.capture.on_event() && core.events_enabled() {
             let mut attrs = self.compat_common.clone();
             if let Some(id) = &self.response_id {
                 attrs.push(Attribute::new(a::GEN_AI_RESPONSE_ID, id.clone()));
@@ -475,48 +475,55 @@ impl InferenceSpan {
                 ));
             }
             attrs.extend(usage_attrs.iter().cloned());
-            if let Some(e) = &self.core.error_type {
+            if let Some(e) = &core.error_type {
                 attrs.push(Attribute::new(a::ERROR_TYPE, e.clone()));
             }
             for (k, v) in content {
                 attrs.push(Attribute::new(k, v));
             }
-            if !self.core.truncated.is_empty() {
-                attrs.push(Attribute::new(
-                    a::CONTENT_TRUNCATED,
-                    self.core.truncated.clone(),
-                ));
+            if !core.truncated.is_empty() {
+                attrs.push(Attribute::new(a::CONTENT_TRUNCATED, core.truncated.clone()));
             }
-            self.core
-                .emit(a::EVENT_INFERENCE_OPERATION_DETAILS, None, &attrs);
+            core.emit(a::EVENT_INFERENCE_OPERATION_DETAILS, None, &attrs);
         }
         if cfg.compat_events && !failed {
-            compat::response(&self.core, &self.compat_common, &self.output);
+            compat::response(core, &self.compat_common, &self.output);
         }
         // 5. Metrics: response model joins the attributes; no ids.
         if let Some(m) = &self.response_model {
-            self.core
-                .metric_attrs
+            core.metric_attrs
                 .push(Attribute::new(a::GEN_AI_RESPONSE_MODEL, m.clone()));
         }
         if let Some(t) = self.first_chunk {
             g.metrics()
-                .time_to_first_chunk(t.duration_since(self.core.start), &self.core.metric_attrs);
+                .time_to_first_chunk(t.duration_since(core.start), &core.metric_attrs);
         }
         g.metrics()
-            .tokens(&self.usage, &mut self.core.metric_attrs, failed);
-        self.core.record_duration();
+            .tokens(&self.usage, &mut core.metric_attrs, failed);
         // 6. Agent totals.
         if let Some(agent) = &self.agent {
             agent.add_usage(&self.usage);
         }
     }
+
+    fn debug_fields(&self, core: &OpCore, f: &mut fmt::DebugStruct<'_, '_>) {
+        f.field("operation", &core.op)
+            .field("context", core.scope.context());
+    }
 }
 
-impl Drop for InferenceSpan {
-    fn drop(&mut self) {
-        self.finish();
-    }
+/// The response model as a shared value: the request model's own when the text is the
+/// same (the common case: no copy at all), else the text shared once.
+fn share_model(core: &OpCore, model: StringValue) -> StringValue {
+    let requested = core
+        .metric_attrs
+        .iter()
+        .find(|x| x.key == a::GEN_AI_REQUEST_MODEL)
+        .and_then(|x| match &x.value {
+            AttributeValue::String(s) if s.as_str() == model.as_str() => Some(s.clone()),
+            _ => None,
+        });
+    requested.unwrap_or_else(|| model.into_shared())
 }
 
 /// A finish reason as an attribute value. The usual ones (OpenAI's and Anthropic's, which the

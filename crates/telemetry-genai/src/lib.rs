@@ -50,13 +50,14 @@
 //! | [`GenAi::embeddings`] | `embeddings text-embedding-3-small` | CLIENT | operation, provider, request model, dimensions, encoding formats | input tokens, response model |
 //! | [`GenAi::execute_tool`] | `execute_tool get_weather` | INTERNAL | operation, tool name/type/call id/description, arguments (content) | result (content) |
 //!
-//! Guards end on [`end`](InferenceSpan::end), [`fail`](InferenceSpan::fail) (`error.type`,
-//! ERROR status, `error.type` on the duration metric) or drop. Each retry attempt is its own
-//! span. [`InferenceSpan::stream`] records a streamed response ([`StreamRecorder`]).
+//! Every span is an [`OperationSpan`] (the span types are aliases of it) and ends on
+//! [`end`](OperationSpan::end), [`fail`](OperationSpan::fail) (`error.type`, ERROR status,
+//! `error.type` on the duration metric) or drop. Each retry attempt is its own span.
+//! [`InferenceSpan::stream`] records a streamed response ([`StreamRecorder`]).
 //!
 //! **Tool call ids.** An inference whose output holds tool calls gets `gen_ai.tool.call.id` (one
-//! id, or a JSON array string of several, as in the seed guide), and each `execute_tool` span
-//! gets its own call id, so a backend joins them even with content capture off.
+//! id, or a JSON array string of several), and each `execute_tool` span gets its own call id,
+//! so a backend joins them even with content capture off.
 //!
 //! # Content
 //!
@@ -74,13 +75,14 @@
 //!
 //! # Compatibility mode
 //!
-//! [`GenAiConfig::compat_events`] (`AGENT_TELEMETRY_GENAI_COMPAT_EVENTS=true`) adds the seed
-//! guide's records: see [`compat`] for the list and their attributes.
+//! [`GenAiConfig::compat_events`] (`AGENT_TELEMETRY_GENAI_COMPAT_EVENTS=true`) adds
+//! per-message records in the older, pre-v1.37 event style that some dashboards still expect:
+//! see [`compat`] for the list and their attributes.
 //!
 //! # v1.41 and latest experimental
 //!
 //! `OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental` ([`SemconvVersion`]) switches to
-//! the newest names (`semantic-conventions-genai`, migration guide from v1.41) where they
+//! the newest names (`semantic-conventions-genai`, as changed since v1.41) where they
 //! differ:
 //!
 //! | what | v1.41 (default) | latest experimental |
@@ -99,34 +101,45 @@
 //! See [`metrics`]. No per-request ids (response id, conversation id, tool
 //! call id) ever go into metric attributes.
 
+// One module per operation (agent, create_agent, inference, embeddings, tool): its builder,
+// its `GenAi` entry point, and its state with the hooks of the shared guard (`span`). Imports
+// only point down, so no module reaches back to one that imports it: agent and streaming over
+// inference and tool; the operations over compat, span, operation and agent_state; those over
+// genai, metrics and the leaves (attributes, config, usage, message, redact, bounded).
 mod agent;
+mod agent_state;
 pub mod attributes;
+mod bounded;
 pub mod compat;
 mod config;
-mod content;
+mod create_agent;
 mod embeddings;
 mod genai;
 mod inference;
+mod message;
 pub mod metrics;
 mod operation;
+mod redact;
+mod span;
 mod streaming;
 mod tool;
 mod usage;
 
-pub use agent::{AgentBuilder, AgentSpan, CreateAgentBuilder, CreateAgentSpan};
+pub use agent::{AgentBuilder, AgentSpan};
+pub use bounded::{TRUNCATION_MARKER, bounded_json};
 pub use config::{
     CAPTURE_MESSAGE_CONTENT, COMPAT_EVENTS, CaptureMode, ConfigError, DEFAULT_MAX_CONTENT_BYTES,
     GEN_AI_LATEST_EXPERIMENTAL, GenAiConfig, MAX_CONTENT_BYTES, MIN_MAX_CONTENT_BYTES,
     SEMCONV_STABILITY_OPT_IN, SemconvVersion,
 };
-pub use content::{
-    DefaultRedactor, Message, NoRedaction, Part, REDACTED, Redactor, Role, TRUNCATION_MARKER,
-    ToolDefinition, bounded_json, is_sensitive_key,
-};
+pub use create_agent::{CreateAgentBuilder, CreateAgentSpan};
 pub use embeddings::{EmbeddingsBuilder, EmbeddingsSpan};
 pub use genai::{GenAi, GenAiBuilder};
 pub use inference::{InferenceBuilder, InferenceSpan};
+pub use message::{Message, Part, Role, ToolDefinition};
 pub use operation::OperationName;
+pub use redact::{DefaultRedactor, NoRedaction, REDACTED, Redactor, is_sensitive_key};
+pub use span::{Operation, OperationSpan};
 pub use streaming::StreamRecorder;
 pub use tool::{ToolBuilder, ToolSpan};
 pub use usage::Usage;

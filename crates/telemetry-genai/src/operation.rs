@@ -1,5 +1,6 @@
-//! What every GenAI span guard shares: the operation name, the scope, timing, failure, the
-//! metric attributes, and emitting events inside the scope.
+//! What every GenAI span shares: the operation name, the span name, and [`OpCore`] (the scope,
+//! timing, failure, content limits, metric attributes, and emitting events inside the scope).
+//! The guard around it is [`OperationSpan`](crate::OperationSpan).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -11,9 +12,10 @@ use telemetry_core::{
 };
 
 use crate::attributes as a;
-use crate::content::{bounded_json, redacted_value};
+use crate::bounded::bounded_json;
 use crate::genai::GenAi;
 use crate::metrics::DurationKind;
+use crate::redact::redacted_value;
 
 /// `gen_ai.operation.name` values this crate emits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -83,8 +85,9 @@ pub(crate) fn span_name(op: OperationName, target: Option<&str>) -> Cow<'static,
     }
 }
 
-/// The scope, timing and failure state of one GenAI operation.
-pub(crate) struct OpCore {
+/// The scope, timing and failure state of one GenAI operation. Nominally `pub` only because
+/// the sealed operation hooks take it; the module is private, so no user can name it.
+pub struct OpCore {
     pub(crate) genai: GenAi,
     pub(crate) op: OperationName,
     pub(crate) scope: Scope,
@@ -92,7 +95,6 @@ pub(crate) struct OpCore {
     /// Low-cardinality attributes for metrics (operation, provider, models, server).
     pub(crate) metric_attrs: Vec<Attribute>,
     pub(crate) error_type: Option<String>,
-    pub(crate) finished: bool,
     /// Content attributes cut to the size limit, for [`a::CONTENT_TRUNCATED`].
     pub(crate) truncated: Vec<&'static str>,
 }
@@ -120,7 +122,6 @@ impl OpCore {
             start: Instant::now(),
             metric_attrs,
             error_type: None,
-            finished: false,
             truncated: Vec::new(),
         }
     }
@@ -188,7 +189,7 @@ impl OpCore {
         self.start.elapsed()
     }
 
-    /// Records the duration metric. Idempotent through `finished`.
+    /// Records the duration metric (once: the guard calls it when the span finishes).
     pub(crate) fn record_duration(&mut self) {
         self.with_duration_attrs(|core, attrs| {
             core.genai
@@ -213,37 +214,3 @@ impl OpCore {
         self.genai.telemetry().logger.enabled(LogLevel::Info)
     }
 }
-
-/// The scope accessors every guard offers.
-macro_rules! scope_accessors {
-    () => {
-        /// A snapshot of the span's scope: open children under it, or carry it into tasks.
-        pub fn context(&self) -> &telemetry_core::Context {
-            self.core.scope.context()
-        }
-
-        /// Makes the span current on this thread until the guard drops (synchronous code).
-        pub fn enter(&self) -> telemetry_core::ContextGuard {
-            self.core.scope.enter()
-        }
-
-        /// Runs `future` with the span current on every poll; the span stays open afterwards,
-        /// so record the result and end it.
-        pub fn instrument<F: std::future::Future>(
-            &self,
-            future: F,
-        ) -> telemetry_core::WithContext<F> {
-            self.core.scope.context().clone().wrap(future)
-        }
-
-        /// Sets any other attribute (for example a provider-specific one).
-        pub fn set_attribute(
-            &self,
-            key: impl Into<telemetry_core::Key>,
-            value: impl Into<telemetry_core::AttributeValue>,
-        ) {
-            self.core.set(key, value);
-        }
-    };
-}
-pub(crate) use scope_accessors;

@@ -7,9 +7,16 @@ use serde_json::Value;
 use telemetry_core::StringValue;
 
 use crate::attributes as a;
-use crate::content::{Message, Part};
 use crate::inference::InferenceSpan;
+use crate::message::{Message, Part};
 use crate::usage::Usage;
+
+impl InferenceSpan {
+    /// Turns the span into a recorder of a streamed response.
+    pub fn stream(self) -> StreamRecorder {
+        StreamRecorder::new(self)
+    }
+}
 
 #[derive(Debug, Default)]
 struct ToolCallAcc {
@@ -63,7 +70,7 @@ impl std::fmt::Debug for StreamRecorder {
 }
 
 impl StreamRecorder {
-    pub(crate) fn new(span: InferenceSpan) -> Self {
+    fn new(span: InferenceSpan) -> Self {
         Self {
             span: Some(span),
             choices: Vec::new(),
@@ -89,8 +96,8 @@ impl StreamRecorder {
     /// chunk methods call it; call it directly for chunks that carry nothing to accumulate.
     pub fn chunk(&mut self) -> &mut Self {
         let span = self.span();
-        if span.first_chunk.is_none() {
-            span.first_chunk = Some(Instant::now());
+        if span.op.first_chunk.is_none() {
+            span.op.first_chunk = Some(Instant::now());
         }
         self
     }
@@ -180,7 +187,8 @@ impl StreamRecorder {
         }
     }
 
-    /// Ends the span as failed (see [`InferenceSpan::fail`]), keeping what arrived.
+    /// Ends the span as failed (see [`OperationSpan::fail`](crate::OperationSpan::fail)),
+    /// keeping what arrived.
     pub fn fail(mut self, error_type: &str, message: &str) {
         if let Some(span) = self.take() {
             span.fail(error_type, message);

@@ -10,11 +10,19 @@ use std::sync::Arc;
 use serde_json::Value;
 use telemetry_core::{Attribute, Context, SpanKind, StringValue};
 
-use crate::agent::AgentState;
+use crate::agent_state::AgentState;
 use crate::attributes as a;
 use crate::compat;
 use crate::genai::GenAi;
-use crate::operation::{OpCore, OperationName, scope_accessors, span_name};
+use crate::operation::{OpCore, OperationName, span_name};
+use crate::span::{OperationSpan, sealed::Hooks};
+
+impl GenAi {
+    /// An `execute_tool` span builder (`execute_tool {name}`, INTERNAL).
+    pub fn execute_tool(&self, tool_name: impl Into<StringValue>) -> ToolBuilder {
+        ToolBuilder::new(self, tool_name.into())
+    }
+}
 
 /// Describes a tool execution; from [`GenAi::execute_tool`] or
 /// [`AgentSpan::execute_tool`](crate::AgentSpan::execute_tool).
@@ -112,11 +120,12 @@ impl ToolBuilder {
         );
         let agent = self
             .agent
-            .or_else(|| g.enclosing_agent(&core.scope.context().parent()));
+            .or_else(|| AgentState::running(core.scope.context()));
         if let Some(agent) = &agent {
             agent.tool_started();
         }
-        // The seed guide always writes the call id, empty without function calling.
+        // Compatibility records always carry the call id (empty without function calling):
+        // dashboards built on them group by it.
         common.push(Attribute::new(
             a::GEN_AI_TOOL_CALL_ID,
             call_id.unwrap_or_default(),
@@ -129,7 +138,7 @@ impl ToolBuilder {
                 compat::tool_io(&core, &common, false, &value_text(args));
             }
         }
-        ToolSpan { core, common }
+        OperationSpan::new(core, ExecuteTool { common })
     }
 }
 
@@ -140,24 +149,24 @@ fn value_text(v: &Value) -> String {
     }
 }
 
-/// An open `execute_tool` span.
-#[must_use = "the span ends when dropped"]
-pub struct ToolSpan {
-    core: OpCore,
+/// The `execute_tool` operation: the attributes its compatibility records carry.
+pub struct ExecuteTool {
     common: Vec<Attribute>,
 }
 
-impl std::fmt::Debug for ToolSpan {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ToolSpan")
-            .field("context", self.core.scope.context())
-            .finish_non_exhaustive()
+impl Hooks for ExecuteTool {
+    const TYPE_NAME: &'static str = "ToolSpan";
+
+    fn finish(&mut self, core: &mut OpCore) {
+        core.flush_truncated();
     }
 }
 
-impl ToolSpan {
-    scope_accessors!();
+/// An open `execute_tool` span; ends with [`end`](OperationSpan::end),
+/// [`fail`](OperationSpan::fail) (e.g. `CommandTimeoutError`) or drop.
+pub type ToolSpan = OperationSpan<ExecuteTool>;
 
+impl ToolSpan {
     /// `gen_ai.tool.call.result` (content). In compatibility mode also the
     /// `gen_ai.tool.output` record.
     pub fn result(&mut self, result: &Value) -> &mut Self {
@@ -167,26 +176,8 @@ impl ToolSpan {
             self.core.flush_truncated();
         }
         if g.config().compat_events && self.core.events_enabled() {
-            compat::tool_io(&self.core, &self.common, true, &value_text(result));
+            compat::tool_io(&self.core, &self.op.common, true, &value_text(result));
         }
         self
-    }
-
-    /// Ends the span successfully.
-    pub fn end(self) {}
-
-    /// Ends the span as failed (`error.type`, ERROR status, e.g. `CommandTimeoutError`).
-    pub fn fail(mut self, error_type: &str, message: &str) {
-        self.core.fail(error_type, message);
-    }
-}
-
-impl Drop for ToolSpan {
-    fn drop(&mut self) {
-        if !self.core.finished {
-            self.core.finished = true;
-            self.core.flush_truncated();
-            self.core.record_duration();
-        }
     }
 }

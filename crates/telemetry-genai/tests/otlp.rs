@@ -1,5 +1,5 @@
-//! End to end over OTLP (HTTP/protobuf to an in-process mock-collector on 127.0.0.1:0): the
-//! seed guide's verification checklist, translated to the v1.41 conventions, and its
+//! End to end over OTLP (HTTP/protobuf to an in-process mock-collector on 127.0.0.1:0): a
+//! verification checklist for an agent run under the v1.41 conventions, and the usual
 //! scenarios (simple chat, multi-turn, tool calling, thinking blocks, rate-limit error, context
 //! window exceeded, streaming, retries, several providers), in the default mode (without and
 //! with content) and in compatibility mode.
@@ -218,7 +218,7 @@ fn one<'a>(r: &'a Received, id: &str) -> &'a RSpan {
     v[0]
 }
 
-/// The seed guide's verification checklist, on spans, translated to v1.41.
+/// The verification checklist for the agent run, on spans (v1.41).
 fn assert_checklist(r: &Received) {
     let agent = r.span_named("invoke_agent swe-agent");
     let trace = r.spans_in(&agent.trace_id);
@@ -594,7 +594,7 @@ async fn default_mode_with_content_puts_redacted_messages_on_spans_and_details_e
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn compatibility_mode_emits_the_seed_guides_records() {
+async fn compatibility_mode_emits_the_pre_v1_37_style_records() {
     let h = Harness::start().await;
     let config = GenAiConfig::default()
         .with_capture(CaptureMode::EventOnly)
@@ -613,7 +613,7 @@ async fn compatibility_mode_emits_the_seed_guides_records() {
             .collect()
     };
     for l in &r.logs {
-        // Every record is a named event; compat ones repeat it in gen_ai.event.name (seed guide).
+        // Every record is a named event; compat ones repeat it in gen_ai.event.name.
         if l.event_name != "gen_ai.client.inference.operation.details" {
             assert_eq!(l.attr("gen_ai.event.name"), Some(l.event_name.as_str()));
         }
