@@ -329,24 +329,31 @@ impl<A: Aggregation> Instrument<A> {
 
     #[cold]
     fn with_new_series(&self, hash: u64, attributes: &[Attribute], f: impl FnOnce(&A)) {
+        // A list that repeats a key is filed under its set's hash, not the list's.
+        let set = AttributeSet::from(attributes);
+        let hash = if AttributeSet::repeats_a_key(attributes) {
+            set.hash_code()
+        } else {
+            hash
+        };
         let mut map = self.series.write();
-        if let Some(s) = find(&map, hash, attributes) {
+        if let Some(s) = find(&map, hash, &set) {
             f(&s.aggregation);
             return;
         }
-        let overflow = [Attribute::new(OVERFLOW_ATTRIBUTE, true)];
-        let (hash, attributes) = if map.len >= self.limit {
-            let hash = AttributeSet::hash_of(&overflow);
+        let (hash, set) = if map.len >= self.limit {
+            let overflow = AttributeSet::from(&[Attribute::new(OVERFLOW_ATTRIBUTE, true)][..]);
+            let hash = overflow.hash_code();
             if let Some(s) = find(&map, hash, &overflow) {
                 f(&s.aggregation);
                 return;
             }
-            (hash, &overflow[..])
+            (hash, overflow)
         } else {
-            (hash, attributes)
+            (hash, set)
         };
         let series = Arc::new(Series {
-            attributes: AttributeSet::from(attributes),
+            attributes: set,
             aggregation: A::new(&self.config),
         });
         f(&series.aggregation);
@@ -507,6 +514,21 @@ fn sorted(set: &AttributeSet) -> AttributeSet {
 mod tests {
     use super::*;
     use telemetry_core::attrs;
+
+    #[test]
+    fn a_repeated_key_records_into_the_series_of_its_set() {
+        let meter = BasicMeter::new();
+        let c = meter.counter(&InstrumentDescriptor::new("c").unwrap());
+        c.add(1, &attrs!["a" => 0, "b" => "x", "a" => 1]);
+        c.add(2, &attrs!["b" => "x", "a" => 1]);
+        c.add(4, &attrs!["a" => 1, "b" => "x", "b" => "x"]);
+        let s = meter.snapshot();
+        assert_eq!(
+            s.metric("c", InstrumentKind::Counter).unwrap().series.len(),
+            1
+        );
+        assert_eq!(s.counter("c", &attrs!["a" => 1, "b" => "x"]), Some(7));
+    }
 
     #[test]
     fn overflow_series_collects_past_the_limit() {

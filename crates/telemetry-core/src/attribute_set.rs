@@ -9,7 +9,8 @@
 //!   where it first appeared.
 //! - **Identity ignores order.** Two sets are equal when they hold the same keys with the same
 //!   values, in any order. Floats compare by bit pattern, so a set holding NaN equals itself
-//!   and `0.0` differs from `-0.0`. [`AttributeSet::hash_of`] agrees with that equality.
+//!   and `0.0` differs from `-0.0`. [`AttributeSet::hash_code`] agrees with that equality,
+//!   and so does [`AttributeSet::hash_of`] on any list that repeats no key.
 //!
 //! A plain `&[Attribute]` (what every call takes) may repeat a key; [`AttributeSet::effective`]
 //! reads it under the same rules without allocating, so a call site never pays for a set it
@@ -38,6 +39,7 @@ use crate::{Attribute, AttributeValue, Key, StringValue};
 /// // Identity ignores order and repeated keys.
 /// assert!(set.matches(&attrs!["code" => 200, "route" => "/b"]));
 /// assert_eq!(AttributeSet::hash_of(&attrs!["code" => 200, "route" => "/b"]), set.hash_code());
+/// assert!(AttributeSet::repeats_a_key(&attrs!["route" => "/a", "route" => "/b"]));
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct AttributeSet(SmallVec<[Attribute; 4]>);
@@ -141,8 +143,11 @@ impl AttributeSet {
         count == self.0.len()
     }
 
-    /// The hash of the set `attributes` stands for: equal for any order and for repeated keys
-    /// that end with the same values, so a table keyed by it finds a series from any call site.
+    /// An order-insensitive hash of `attributes`, for tables keyed by attribute set: equal for
+    /// any order of the same attributes, and equal to the set's [`hash_code`](Self::hash_code)
+    /// whenever no key repeats (the common case, and the only case it is cheap to compute in:
+    /// a repeated key is found by [`matches`](Self::matches) missing, then the caller looks
+    /// the set up again by `AttributeSet::from(attributes).hash_code()`).
     ///
     /// It covers each key's length, not its bytes, and each value: the sets one instrument sees
     /// differ in their values (the keys come from the same call sites), and [`matches`]
@@ -151,14 +156,19 @@ impl AttributeSet {
     /// [`matches`]: Self::matches
     #[inline]
     pub fn hash_of(attributes: &[Attribute]) -> u64 {
-        let mut sum = 0u64;
-        for (i, a) in attributes.iter().enumerate() {
-            // The last occurrence of a key counts; earlier ones are overwritten.
-            if !attributes[i + 1..].iter().any(|b| same_key(&a.key, &b.key)) {
-                sum = sum.wrapping_add(attribute_hash(a));
-            }
-        }
-        sum
+        attributes
+            .iter()
+            .fold(0u64, |sum, a| sum.wrapping_add(attribute_hash(a)))
+    }
+
+    /// Whether `attributes` repeats a key (so that [`hash_of`](Self::hash_of) is not its set's
+    /// hash, and [`effective`](Self::effective) reads it as a shorter set).
+    #[inline]
+    pub fn repeats_a_key(attributes: &[Attribute]) -> bool {
+        attributes
+            .iter()
+            .enumerate()
+            .any(|(i, a)| attributes[i + 1..].iter().any(|b| same_key(&a.key, &b.key)))
     }
 
     /// [`hash_of`](Self::hash_of) this set.
@@ -210,8 +220,8 @@ fn same_value(a: &AttributeValue, b: &AttributeValue) -> bool {
     }
 }
 
-/// One attribute's term of the set hash: the key's length and the value, then one more
-/// multiply so that summing terms keeps their bits apart.
+/// One attribute's term of the set hash: the key's length and the value (each word one
+/// multiply-rotate, so terms keep their bits apart when summed).
 #[inline]
 fn attribute_hash(a: &Attribute) -> u64 {
     use AttributeValue as V;
@@ -248,8 +258,7 @@ fn attribute_hash(a: &Attribute) -> u64 {
             v.iter().for_each(|f| h.write_u64(f.to_bits()));
         }
     }
-    let x = h.finish();
-    (x ^ (x >> 29)).wrapping_mul(0xbf58_476d_1ce4_e5b9)
+    h.finish()
 }
 
 /// Order-insensitive, as the set rules say.
@@ -364,7 +373,12 @@ mod tests {
         let b = attrs!["b" => "x", "a" => 1];
         let c = attrs!["a" => 0, "b" => "x", "a" => 1];
         assert_eq!(AttributeSet::hash_of(&a), AttributeSet::hash_of(&b));
-        assert_eq!(AttributeSet::hash_of(&a), AttributeSet::hash_of(&c));
+        // A repeated key: the list's hash is not the set's, and the caller can tell.
+        assert!(AttributeSet::repeats_a_key(&c) && !AttributeSet::repeats_a_key(&a));
+        assert_eq!(
+            AttributeSet::hash_of(&a),
+            AttributeSet::from(&c[..]).hash_code()
+        );
         assert_ne!(
             AttributeSet::hash_of(&a),
             AttributeSet::hash_of(&attrs!["a" => 2, "b" => "x"])

@@ -37,15 +37,21 @@ pub(crate) fn key_value(a: &Attribute) -> KeyValue {
     KeyValue::new(Key::from(a.key.clone()), value(&a.value))
 }
 
-/// The attributes of a call, each key once (see the module docs).
-pub(crate) fn key_values(attributes: &[Attribute]) -> impl Iterator<Item = KeyValue> {
-    AttributeSet::effective(attributes).map(key_value)
+/// Appends the attributes of a call, each key once (see the module docs). A list without
+/// repeats (nearly every call) is converted as it is, without the set reading's lookups.
+#[inline]
+pub(crate) fn extend_key_values(out: &mut Vec<KeyValue>, attributes: &[Attribute]) {
+    if repeats_a_key(attributes) {
+        out.extend(AttributeSet::effective(attributes).map(key_value));
+    } else {
+        out.extend(attributes.iter().map(key_value));
+    }
 }
 
 /// Whether a call's list repeats a key (rare: the caller then pays for reading it as a set).
 #[inline]
 pub(crate) fn repeats_a_key(attributes: &[Attribute]) -> bool {
-    AttributeSet::effective(attributes).count() != attributes.len()
+    AttributeSet::repeats_a_key(attributes)
 }
 
 pub(crate) fn any_value(v: &AttributeValue) -> AnyValue {

@@ -73,7 +73,9 @@ fn with_kvs<R>(attributes: &[Attribute], f: impl FnOnce(&[opentelemetry::KeyValu
         std::array::from_fn(|i| convert::key_value(&a[i]))
     }
     if convert::repeats_a_key(attributes) {
-        return f(&convert::key_values(attributes).collect::<Vec<_>>());
+        let mut kvs = Vec::with_capacity(attributes.len());
+        convert::extend_key_values(&mut kvs, attributes);
+        return f(&kvs);
     }
     match attributes.len() {
         0 => f(&[]),
@@ -209,19 +211,26 @@ impl<B> Bindings<B> {
         hit: impl FnOnce(&B),
         unbound: impl FnOnce(&[KeyValue]),
     ) {
+        // A list that repeats a key is bound under its set's hash, not the list's.
+        let set = AttributeSet::from(attributes);
+        let hash = if AttributeSet::repeats_a_key(attributes) {
+            set.hash_code()
+        } else {
+            hash
+        };
         let mut map = self.map.write();
-        if let Some(b) = find(&map, hash, attributes) {
+        if let Some(b) = find(&map, hash, &set) {
             return hit(b);
         }
         let bound: usize = map.values().map(Vec::len).sum();
         if bound >= MAX_BOUND {
             self.full.store(true, Ordering::Relaxed);
             drop(map);
-            return with_kvs(attributes, unbound);
+            return with_kvs(&set, unbound);
         }
-        let b = with_kvs(attributes, bind);
+        let b = with_kvs(&set, bind);
         let bucket = map.entry(hash).or_default();
-        bucket.push((AttributeSet::from(attributes), b));
+        bucket.push((set, b));
         if let Some((_, b)) = bucket.last() {
             hit(b);
         }

@@ -12,7 +12,7 @@ use opentelemetry::logs::{AnyValue, LogRecord as _, Logger as _, Severity};
 use opentelemetry::trace::TraceFlags;
 use opentelemetry_sdk::logs::SdkLogger;
 use telemetry_core::implement::EVENT_BODY_ATTRIBUTE;
-use telemetry_core::{Attribute, Context, LogLevel, Logger};
+use telemetry_core::{Attribute, AttributeSet, Context, LogLevel, Logger};
 
 use crate::convert;
 use crate::otel::OpenTelemetry;
@@ -62,8 +62,13 @@ impl OpenTelemetry {
             r.set_event_name(name);
         }
         r.set_body(AnyValue::String(message.to_owned().into()));
-        for a in telemetry_core::AttributeSet::effective(attributes) {
+        let add = |a: &Attribute| {
             r.add_attribute(Key::from(a.key.clone()), convert::any_value(&a.value));
+        };
+        if AttributeSet::repeats_a_key(attributes) {
+            AttributeSet::effective(attributes).for_each(add);
+        } else {
+            attributes.iter().for_each(add);
         }
         if let (Some(t), Some(s)) = (cx.correlation_id(), cx.span_id()) {
             let flags = scope.map_or(TraceFlags::SAMPLED, |s| s.span_context.trace_flags());

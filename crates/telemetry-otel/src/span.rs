@@ -83,7 +83,7 @@ impl OtelScope {
             "severity_number",
             i64::from(level.severity_number()),
         ));
-        kvs.extend(convert::key_values(attributes));
+        convert::extend_key_values(&mut kvs, attributes);
         let name = crate::intern::name(message);
         let now = SystemTime::now();
         let mut state = self.span.lock();

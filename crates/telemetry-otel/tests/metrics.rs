@@ -99,3 +99,46 @@ async fn bound_attribute_sets_aggregate_and_sets_past_the_bound_still_arrive() {
     );
     server.shutdown().await.unwrap();
 }
+
+/// A list that repeats a key records into the series of its set (last value wins, OTel spec
+/// *Common › Attribute Collections*), bound or not, and the SDK never sees the repeat.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repeated_key_records_into_the_series_of_its_set() {
+    let server = mock::receiver().await;
+    let otel = builder("metrics-repeat", &[("OTEL_TRACES_EXPORTER", "none")])
+        .with_protocol(Protocol::HttpProtobuf)
+        .with_endpoint(format!("http://{}", server.addr()))
+        .build()
+        .unwrap();
+    let calls = otel.counter(&InstrumentDescriptor::new("tool.calls").unwrap());
+    // First seen with a repeat, then plainly, then repeated the other way round.
+    calls.add(
+        1,
+        &attrs!["tool" => "calculator", "outcome" => "ok", "tool" => "clock"],
+    );
+    calls.add(2, &attrs!["tool" => "clock", "outcome" => "ok"]);
+    calls.add(
+        4,
+        &attrs!["outcome" => "error", "tool" => "clock", "outcome" => "ok"],
+    );
+    otel.record_counter(
+        "tool.calls",
+        8,
+        &attrs!["outcome" => "ok", "tool" => "clock", "tool" => "clock"],
+    );
+    otel.shutdown(WAIT).await.unwrap();
+    server.wait_for_metrics(1, WAIT).await.unwrap();
+    let received = server.with_collector(mock::received).await;
+    let calls = received.points_of("tool.calls");
+    assert_eq!(calls.len(), 1, "{calls:#?}");
+    assert_eq!(calls[0].sum, 15.0);
+    assert_eq!(calls[0].attributes.len(), 2);
+    assert_eq!(
+        calls[0].attributes.get("tool").map(String::as_str),
+        Some("clock")
+    );
+    assert_eq!(
+        calls[0].attributes.get("outcome").map(String::as_str),
+        Some("ok")
+    );
+}
