@@ -67,16 +67,29 @@ pub(crate) fn log_level(level: &Level) -> LogLevel {
     }
 }
 
+/// Runs `f` on the scope of `span` or of the nearest enclosing span that has one, borrowed
+/// from the span's extensions (no reference-count traffic when `f` only compares).
+fn with_nearest_scope<S, R>(
+    span: Option<SpanRef<'_, S>>,
+    f: impl FnOnce(&Context) -> R,
+) -> Option<R>
+where
+    S: for<'a> LookupSpan<'a>,
+{
+    for s in span?.scope() {
+        if let Some(SpanScope(scope)) = s.extensions().get::<SpanScope>() {
+            return Some(f(scope.context()));
+        }
+    }
+    None
+}
+
 /// The scope of `span` or of the nearest enclosing span that has one.
 fn nearest_scope<S>(span: Option<SpanRef<'_, S>>) -> Option<Context>
 where
     S: for<'a> LookupSpan<'a>,
 {
-    span?.scope().find_map(|s| {
-        s.extensions()
-            .get::<SpanScope>()
-            .map(|x| x.0.context().clone())
-    })
+    with_nearest_scope(span, Context::clone)
 }
 
 /// Whether `current` is `ancestor` or one of its descendants.
@@ -144,12 +157,17 @@ where
             .kind(fields.kind.unwrap_or_default());
         if attrs.is_root() {
             options = options.root();
-        } else if let Some(parent) = nearest_scope(span.parent()) {
-            // A scope entered inside the enclosing span is the closer parent: the current
-            // scope is then that span's scope or below it.
-            let current_is_closer = attrs.is_contextual()
-                && Context::with_current(|current| descends_from(current, &parent));
-            if !current_is_closer {
+        } else {
+            // The parent is the enclosing span's scope, unless a scope entered inside that
+            // span is current: the current scope is then that span's scope or below it, the
+            // closer parent, and the default (the current scope) already picks it.
+            let contextual = attrs.is_contextual();
+            let explicit = with_nearest_scope(span.parent(), |parent| {
+                let current_is_closer =
+                    contextual && Context::with_current(|current| descends_from(current, parent));
+                (!current_is_closer).then(|| parent.clone())
+            });
+            if let Some(Some(parent)) = explicit {
                 options = options.child_of(&parent);
             }
         }
