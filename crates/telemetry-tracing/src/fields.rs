@@ -8,6 +8,7 @@
 //! metadata `tracing-log` adds to a `log` record, read through its normalised metadata instead.
 
 use std::fmt::{self, Write as _};
+use std::sync::Arc;
 
 use smallvec::SmallVec;
 use telemetry_core::{Attribute, AttributeValue, SpanKind};
@@ -79,6 +80,19 @@ impl Fields {
     }
 }
 
+/// Whether `name` is read by [`Fields`] itself rather than kept as an attribute.
+fn is_reserved(name: &str) -> bool {
+    matches!(
+        name,
+        "message"
+            | "otel.name"
+            | "otel.kind"
+            | "otel.status_code"
+            | "otel.status_description"
+            | "error"
+    ) || name.starts_with("log.")
+}
+
 fn parse_kind(s: &str) -> Option<SpanKind> {
     let kinds = [
         ("server", SpanKind::Server),
@@ -95,7 +109,16 @@ fn parse_kind(s: &str) -> Option<SpanKind> {
 
 impl Visit for Fields {
     fn record_str(&mut self, field: &Field, value: &str) {
-        self.text(field, value.to_owned());
+        match field.name() {
+            // Shared text: a scope keeps attribute text shared and the OpenTelemetry
+            // implementation hands it to the SDK without copying, so one allocation here
+            // replaces a `String` copied again downstream.
+            name if !is_reserved(name) => {
+                self.attributes
+                    .push(Attribute::new(name, Arc::<str>::from(value)));
+            }
+            _ => self.text(field, value.to_owned()),
+        }
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
