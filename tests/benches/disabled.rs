@@ -2,7 +2,8 @@
 //!
 //! NoOp through the `Telemetry::noop()` bundle (its shared handles hold nothing, so a call is
 //! an inlined branch; as an application holds it), and a scope through a bare
-//! `Arc<dyn ContextualCorrelator>` (a virtual call), against `tracing` with no subscriber, the OpenTelemetry API with no SDK installed (its
+//! `Arc<dyn ContextualCorrelator>` (a virtual call), against `tracing` with no subscriber
+//! (and a `tracing` event filtered out with this project's `TelemetryLayer` installed), the OpenTelemetry API with no SDK installed (its
 //! global no-op tracer and meter) and `metrics` with no recorder. Log and counter calls are
 //! measured four ways: with a literal `attrs!` list at the call site (a constant, promoted to a
 //! `'static` array), with an `attrs!` list holding a run-time value (built and dropped per
@@ -18,10 +19,15 @@ use agent_telemetry_benches::{CountingAllocator, record};
 use criterion::{Criterion, criterion_group, criterion_main};
 use opentelemetry::KeyValue;
 use opentelemetry::trace::{Span as _, Tracer as _};
+use telemetry_basic::{BasicTelemetry, LogFormat};
 use telemetry_core::{
-    ContextualCorrelator, CorrelatorExt, InstrumentDescriptor, Logger, NoOpCorrelator, NoOpLogger,
-    Telemetry, attrs,
+    ContextualCorrelator, CorrelatorExt, InstrumentDescriptor, LogLevel, Logger, NoOpCorrelator,
+    NoOpLogger, Telemetry, attrs,
 };
+use telemetry_tracing::TelemetryLayer;
+use tracing_subscriber::Layer as _;
+use tracing_subscriber::filter::LevelFilter;
+use tracing_subscriber::layer::SubscriberExt as _;
 
 #[global_allocator]
 static ALLOC: CountingAllocator = CountingAllocator::new();
@@ -124,6 +130,18 @@ fn disabled(c: &mut Criterion) {
         "route" => "/v1/sessions"
     )
     .increment(black_box(1)));
+    // Last: a scoped subscriber changes `tracing`'s callsite interest and global max level,
+    // which the no-subscriber cases above must not see. The layer sits behind an INFO filter
+    // (the agent engine's default), and the event is a `debug!`.
+    let basic = BasicTelemetry::stdout(LogFormat::Text, LogLevel::Info);
+    let subscriber = tracing_subscriber::registry()
+        .with(TelemetryLayer::new(basic.telemetry.clone()).with_filter(LevelFilter::INFO));
+    tracing::subscriber::with_default(subscriber, || {
+        case!("tracing_layer_disabled_event", || tracing::debug!(
+            agent = "planner",
+            "session created"
+        ));
+    });
     g.finish();
 
     for (name, per_op) in allocs {

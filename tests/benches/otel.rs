@@ -1,6 +1,8 @@
 //! Group 3, OpenTelemetry: this project's OpenTelemetry implementation against the raw
 //! OpenTelemetry SDK and `tracing` + `tracing-opentelemetry`, each with the SDK's simple span
 //! processor in front of a discarding exporter, so the figures are the instrumentation itself.
+//! The `tracing` case is also run through this project's `TelemetryLayer` into its
+//! OpenTelemetry implementation (`tracing_layer_…`), the same `tracing` code on both sides.
 //!
 //! Why the simple processor: with a batch processor, each ended span crosses to the
 //! processor's thread, and when that thread falls behind (it does at millions of spans per
@@ -34,6 +36,7 @@ use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider, Temporality};
 use opentelemetry_sdk::trace::{SdkTracerProvider, SimpleSpanProcessor};
 use telemetry_core::{CorrelatorExt, InstrumentDescriptor, Logger, Meter, attrs};
 use telemetry_otel::{ExporterKind, OpenTelemetry, Signal};
+use telemetry_tracing::TelemetryLayer;
 use tracing_subscriber::layer::SubscriberExt as _;
 
 const GROUP: &str = "otel";
@@ -142,6 +145,19 @@ fn spans(c: &mut Criterion) {
     tracing::subscriber::with_default(subscriber, || {
         let parent = tracing::info_span!("request").entered();
         g.bench_function("tracing_otel_span_2_attributes_1_event", |b| {
+            b.iter(|| {
+                let span = tracing::info_span!("op", a = 1, b = "x");
+                let _e = span.enter();
+                tracing::info!("event");
+            })
+        });
+        drop(parent);
+    });
+    // The same `tracing` instrumentation through this project's layer into `ours`.
+    let subscriber = tracing_subscriber::registry().with(TelemetryLayer::new(otel.telemetry()));
+    tracing::subscriber::with_default(subscriber, || {
+        let parent = tracing::info_span!("request").entered();
+        g.bench_function("tracing_layer_span_2_fields_1_event", |b| {
             b.iter(|| {
                 let span = tracing::info_span!("op", a = 1, b = "x");
                 let _e = span.enter();

@@ -32,6 +32,9 @@
 //!   `--task-api-url` is given.
 //! - [`simulate`]: the load simulator.
 //! - [`telemetry_setup`]: Basic, OpenTelemetry or NoOp telemetry.
+//! - [`library_events`]: the `tracing` and `log` events of axum, hyper, reqwest and the other
+//!   libraries below, filtered by `RUST_LOG` (default `info`), reported to the same telemetry
+//!   with the correlation id of the request that caused them (installed by `serve`).
 //!
 //! Telemetry decisions: every request is a SERVER root scope continuing an incoming
 //! `traceparent`; its correlation id (the trace id) is returned as `correlation_id` and in
@@ -47,6 +50,7 @@ pub mod api_error;
 pub mod config;
 pub mod http_trace;
 pub mod instruments;
+pub mod library_events;
 pub mod model;
 pub mod propagation;
 pub mod semconv;

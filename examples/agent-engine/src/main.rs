@@ -37,6 +37,13 @@ Environment variables:
   AGENT_TELEMETRY_GENAI_MAX_CONTENT_BYTES
       largest content attribute in bytes (default 32768, at least 256); longer content is
       cut, keeping valid JSON.
+  RUST_LOG
+      which events of the libraries below the engine (axum, hyper, hyper_util, reqwest, ...)
+      serve reports, through `tracing` and `log`, to the same telemetry: in the log lines with
+      the correlation id of the request that caused them, in OpenTelemetry as events of its
+      spans. tracing-subscriber EnvFilter syntax, e.g. info,hyper_util=debug,reqwest=debug;
+      default info; --log-level still applies. The OpenTelemetry SDK's own targets (opentelemetry*) are always off, so
+      export never reports on itself. An invalid value stops start-up with an error.
   The four GenAI variables above apply to serve and to simulate's in-process server, with
   Basic and OpenTelemetry alike; an invalid value stops start-up with an error naming it.
 
@@ -60,6 +67,10 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the agent HTTP API.
+    ///
+    /// The events of the libraries below (axum, hyper, reqwest, ...) are reported with the
+    /// engine's own: RUST_LOG selects them (EnvFilter syntax, default info) and --log-level
+    /// still applies; see agent-engine --help.
     Serve(ServeArgs),
     /// Serve only the local task REST API (what research_task talks to).
     TaskApi(TaskApiArgs),
@@ -200,11 +211,13 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
         Command::Serve(args) => {
             let genai = GenAiConfig::from_env().map_err(|e| e.to_string())?;
+            let library_filter = agent_engine::library_events::filter_from_env()?;
             let t = telemetry(
                 args.telemetry.open_telemetry,
                 args.telemetry.log_format,
                 args.telemetry.log_level,
             )?;
+            agent_engine::library_events::install(&t.telemetry, library_filter)?;
             let model = match args.model {
                 ModelArg::Scripted => ModelChoice::Scripted,
                 ModelArg::Openai => ModelChoice::OpenAi(OpenAiConfig {
@@ -341,5 +354,26 @@ mod tests {
         for mode in ["NO_CONTENT", "SPAN_ONLY", "EVENT_ONLY", "SPAN_AND_EVENT"] {
             assert!(help.contains(mode), "{mode} missing from --help");
         }
+    }
+
+    #[test]
+    fn help_documents_the_library_event_filter() {
+        let help = Cli::command().render_long_help().to_string();
+        assert!(help.contains("RUST_LOG"), "{help}");
+        assert!(help.contains("default info"), "{help}");
+        let mut cli = Cli::command();
+        let serve = cli.find_subcommand_mut("serve").unwrap();
+        let help = serve.render_long_help().to_string();
+        assert!(help.contains("RUST_LOG"), "serve --help:\n{help}");
+    }
+
+    #[test]
+    fn an_invalid_library_filter_names_the_variable_and_the_syntax() {
+        let e = agent_engine::library_events::filter("info,hyper=loud", "RUST_LOG").unwrap_err();
+        assert!(
+            e.contains("RUST_LOG") && e.contains("hyper=loud") && e.contains("EnvFilter"),
+            "{e}"
+        );
+        assert!(agent_engine::library_events::filter("", "RUST_LOG").is_ok());
     }
 }

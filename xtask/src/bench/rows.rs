@@ -193,6 +193,13 @@ pub(super) const ROWS: &[Row] = &[
     ),
     row(
         "disabled",
+        "`tracing` event filtered out, `TelemetryLayer` installed behind an INFO filter",
+        C("disabled", "tracing_layer_disabled_event"),
+        TRACING_EVENT,
+        Target::MaxRatio(1.5),
+    ),
+    row(
+        "disabled",
         "OTel no-op API span start+end",
         C("disabled", "otel_noop_span"),
         None,
@@ -313,6 +320,16 @@ pub(super) const ROWS: &[Row] = &[
             C("otel", "tracing_otel_span_2_attributes_1_event"),
         )),
         Target::MinSpeedup(3.0),
+    ),
+    row(
+        "otel",
+        "`tracing` span, 2 fields + 1 event, through `TelemetryLayer` into this OpenTelemetry",
+        C("otel", "tracing_layer_span_2_fields_1_event"),
+        Some((
+            "`tracing` + `tracing-opentelemetry`",
+            C("otel", "tracing_otel_span_2_attributes_1_event"),
+        )),
+        Target::MinSpeedup(2.0),
     ),
     row(
         "otel",
