@@ -105,7 +105,8 @@
 // its `GenAi` entry point, and its state with the hooks of the shared guard (`span`). Imports
 // only point down, so no module reaches back to one that imports it: agent and streaming over
 // inference and tool; the operations over compat, span, operation and agent_state; those over
-// genai, metrics and the leaves (attributes, config, usage, message, redact, bounded).
+// genai, metrics and the leaves (attributes, config, usage, message, redact over secrets,
+// bounded).
 mod agent;
 mod agent_state;
 pub mod attributes;
@@ -120,6 +121,7 @@ mod message;
 pub mod metrics;
 mod operation;
 mod redact;
+mod secrets;
 mod span;
 mod streaming;
 mod tool;
@@ -138,7 +140,9 @@ pub use genai::{GenAi, GenAiBuilder};
 pub use inference::{InferenceBuilder, InferenceSpan};
 pub use message::{Message, Part, Role, ToolDefinition};
 pub use operation::OperationName;
-pub use redact::{DefaultRedactor, NoRedaction, REDACTED, Redactor, is_sensitive_key};
+pub use redact::{
+    Chain, DefaultRedactor, MASK_PREFIX, NoRedaction, Redactor, RedactorExt, is_sensitive_key, mask,
+};
 pub use span::{Operation, OperationSpan};
 pub use streaming::StreamRecorder;
 pub use tool::{ToolBuilder, ToolSpan};
