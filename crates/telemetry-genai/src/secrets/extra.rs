@@ -121,10 +121,10 @@ pub(crate) fn rules() -> Vec<Rule> {
         &["sk-"],
     ));
 
-    // Mistral keys: 32 alphanumerics after the word "mistral".
+    // Mistral keys: 32 alphanumerics within 24 characters after the word "mistral".
     let mut r = rule(
         "mistral-api-key",
-        r#"(?i)mistral[\w.-]{0,20}[\s'"]{0,3}(?:=|:|=>|\s)[\s'"\x60=]{0,5}([A-Za-z0-9]{32})(?:[^A-Za-z0-9]|$)"#
+        r#"(?i)mistral[\w .:=>'"\x60-]{0,24}?(?:^|[^A-Za-z0-9])([A-Za-z0-9]{32})(?:[^A-Za-z0-9]|$)"#
             .to_owned(),
         &["mistral"],
     );
@@ -176,6 +176,14 @@ pub(crate) fn rules() -> Vec<Rule> {
     );
     r.generic = true;
     out.push(r);
+    // The same inside JSON text that is itself a JSON string (`{\"secret\": \"x\"}`).
+    let mut r = rule(
+        "secret-assignment",
+        format!(r#"{key}\\"[ \t]*:[ \t]*\\"((?:[^"\\\n]|\\[^"\n]){{1,1024}}?)\\""#),
+        SECRET_KEY_KEYWORDS,
+    );
+    r.generic = true;
+    out.push(r);
     let mut r = rule(
         "secret-assignment",
         format!(r#"{key}{op}'([^'\n]{{1,1024}})'"#),
@@ -197,16 +205,18 @@ pub(crate) fn rules() -> Vec<Rule> {
 }
 
 /// Whether a token found by the high-entropy scan is masked: long enough, letters and digits
-/// mixed, and above [`NEAR_ENTROPY`].
+/// mixed, above [`NEAR_ENTROPY`], and not starting with `/`.
 pub(crate) fn high_entropy(token: &[u8]) -> bool {
-    token.len() >= NEAR_MIN_LEN
+    // A path or URL path (`/usr/lib/x86_64`, `//host/v1`) is not a key.
+    token.first() != Some(&b'/')
+        && token.len() >= NEAR_MIN_LEN
         && token.iter().any(u8::is_ascii_digit)
         && token.iter().any(u8::is_ascii_alphabetic)
         && crate::secrets::rule::shannon_entropy(token) > NEAR_ENTROPY
 }
 
 /// A byte that can be part of a token in the high-entropy scan (base64, base64url, hex, JWT
-/// and most API-key alphabets).
+/// and most API-key alphabets); `=` only as trailing padding, so `NAME=value` is two tokens.
 pub(crate) fn is_token_byte(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'=' | b'_' | b'.' | b'~' | b'-')
+    c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'_' | b'.' | b'~' | b'-')
 }

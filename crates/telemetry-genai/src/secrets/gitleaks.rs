@@ -5,7 +5,8 @@
 //! Two adjustments, made here when the rules load, not in the data:
 //! - gitleaks ends most rules with `(?:[\x60'"\s;]|\\[nr]|$)` (a secret ends at a quote,
 //!   space, `;`, an escaped newline or the end), written for source files. In prose a key is
-//!   often followed by `.`, `,`, `:`, `!`, `?` or a closing bracket, so those end it too.
+//!   often followed by `.`, `,`, `:`, `!`, `?`, `&` (a query string) or a closing bracket, so
+//!   those end it too.
 //! - Rule allowlists are applied, except those of `aws-access-token` (keys ending in
 //!   `EXAMPLE`) and `gcp-api-key` (keys published in documentation): masking a documented
 //!   example costs nothing in telemetry, and a real key in that form must not leak.
@@ -20,7 +21,7 @@ const RULES_JSON: &str = include_str!("gitleaks/rules.json");
 pub(crate) const VERSION: &str = "gitleaks v8.30.1";
 
 const TERMINATOR: &str = r#"(?:[\x60'"\s;]|\\[nr]|$)"#;
-const PROSE_TERMINATOR: &str = r#"(?:[\x60'"\s;.,:!?)\]}>]|\\[nr]|$)"#;
+const PROSE_TERMINATOR: &str = r#"(?:[\x60'"\s;.,:!?&)\]}>]|\\[nr]|$)"#;
 const KEEP_EXAMPLES: &[&str] = &["aws-access-token", "gcp-api-key"];
 
 #[derive(Deserialize)]

@@ -217,8 +217,11 @@ impl Scanner {
             while i < b.len() && extra::is_token_byte(b[i]) {
                 i += 1;
             }
+            while i < b.len() && b[i] == b'=' {
+                i += 1;
+            }
             let (mut s, mut e) = (start, i);
-            while s < e && matches!(b[s], b'=' | b'.' | b'_' | b'~' | b'-') {
+            while s < e && matches!(b[s], b'.' | b'_' | b'~' | b'-') {
                 s += 1;
             }
             while e > s && b[e - 1] == b'.' {
