@@ -50,13 +50,13 @@ pub(crate) const NEAR_ENTROPY: f64 = 3.5;
 /// How far after a secret-like word the high-entropy scan looks, in bytes.
 pub(crate) const NEAR_WINDOW: usize = 48;
 
-fn has_digit_or_symbol(s: &[u8]) -> bool {
+fn has_digit_or_symbol(s: &[u8], _group: usize) -> bool {
     s.iter()
         .any(|c| c.is_ascii_digit() || matches!(c, b'.' | b'_' | b'~' | b'+' | b'/' | b'=' | b'-'))
 }
 
 /// An `Authorization` value that is only the scheme (already-masked credentials follow).
-fn not_scheme(s: &[u8]) -> bool {
+fn not_scheme(s: &[u8], _group: usize) -> bool {
     ![
         "bearer",
         "basic",
@@ -167,39 +167,21 @@ pub(crate) fn rules() -> Vec<Rule> {
     // `name = value`, `name: value`, `"name": "value"`, `name => value`, `name := value` for a
     // secret-named key: the value only. A quoted value ends at its closing quote (JSON escapes
     // allowed); an unquoted one at white space or one of `"'\x60,;&<>(){}[]`.
-    let key = format!(r"(?i)[\w.-]{{0,40}}{SECRET_KEY_NAMES}");
+    // One regex, four forms: double-quoted, escaped-quoted (JSON text inside a JSON string,
+    // `{\"secret\": \"x\"}`), single-quoted, unquoted (group 4, where type names and
+    // literals are kept). The match starts at the keyword: only the value is masked, so the
+    // rest of the key name (`db_` in `db_password`) need not be part of it.
+    let key = format!("(?i){SECRET_KEY_NAMES}");
     let op = r#"["']?[ \t]*(?:=>|:=|=|:)[ \t]*"#;
     let mut r = rule(
         "secret-assignment",
-        format!(r#"{key}{op}"((?:[^"\\\n]|\\.){{1,1024}})""#),
-        SECRET_KEY_KEYWORDS,
-    );
-    r.generic = true;
-    out.push(r);
-    // The same inside JSON text that is itself a JSON string (`{\"secret\": \"x\"}`).
-    let mut r = rule(
-        "secret-assignment",
-        format!(r#"{key}\\"[ \t]*:[ \t]*\\"((?:[^"\\\n]|\\[^"\n]){{1,1024}}?)\\""#),
-        SECRET_KEY_KEYWORDS,
-    );
-    r.generic = true;
-    out.push(r);
-    let mut r = rule(
-        "secret-assignment",
-        format!(r#"{key}{op}'([^'\n]{{1,1024}})'"#),
-        SECRET_KEY_KEYWORDS,
-    );
-    r.generic = true;
-    out.push(r);
-    let mut r = rule(
-        "secret-assignment",
         format!(
-            r#"{key}{op}(\$\{{[^}}\s]{{0,256}}\}}|[^\s"'\x60,;&<>(){{}}\[\]=:][^\s"'\x60,;&<>(){{}}\[\]]{{0,1023}})"#
+            r#"{key}(?:{op}"((?:[^"\\\n]|\\.){{1,1024}})"|\\"[ \t]*:[ \t]*\\"((?:[^"\\\n]|\\[^"\n]){{1,1024}}?)\\"|{op}'([^'\n]{{1,1024}})'|{op}(\$\{{[^}}\s]{{0,256}}\}}|[^\s"'\x60,;&<>(){{}}\[\]=:][^\s"'\x60,;&<>(){{}}\[\]]{{0,1023}}))"#
         ),
         SECRET_KEY_KEYWORDS,
     );
     r.generic = true;
-    r.check = not_code;
+    r.check = |s, group| group != 4 || not_code(s);
     out.push(r);
     out
 }

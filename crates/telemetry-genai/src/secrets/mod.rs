@@ -152,22 +152,22 @@ impl Scanner {
         let Some(c) = rule.compiled() else { return };
         for caps in c.regex.captures_iter(b) {
             let Some(whole) = caps.get(0) else { continue };
-            let secret = if rule.secret_group > 0 {
+            let (group, secret) = if rule.secret_group > 0 {
                 match caps.get(rule.secret_group) {
-                    Some(g) => g,
+                    Some(g) => (rule.secret_group, g),
                     None => continue,
                 }
             } else {
                 caps.iter()
+                    .enumerate()
                     .skip(1)
-                    .flatten()
-                    .find(|g| !g.is_empty())
-                    .unwrap_or(whole)
+                    .find_map(|(i, g)| g.filter(|g| !g.is_empty()).map(|g| (i, g)))
+                    .unwrap_or((0, whole))
             };
             let s = secret.as_bytes();
             if s.is_empty()
                 || rule.entropy.is_some_and(|t| shannon_entropy(s) <= t)
-                || !(rule.check)(s)
+                || !(rule.check)(s, group)
                 || self.allowed_globally(s)
             {
                 continue;

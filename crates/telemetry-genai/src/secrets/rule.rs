@@ -200,8 +200,9 @@ pub(crate) struct Rule {
     pub(crate) allowlists: Vec<AllowlistSource>,
     /// Generic (context or entropy) rules yield to format rules when both match one span.
     pub(crate) generic: bool,
-    /// An extra test on the secret (own rules: e.g. "has a digit").
-    pub(crate) check: fn(&[u8]) -> bool,
+    /// An extra test on the secret and the number of the group holding it (own rules: e.g.
+    /// "has a digit").
+    pub(crate) check: fn(&[u8], usize) -> bool,
     compiled: OnceLock<Option<Compiled>>,
 }
 
@@ -215,7 +216,7 @@ impl Rule {
             keywords: Vec::new(),
             allowlists: Vec::new(),
             generic: false,
-            check: |_| true,
+            check: |_, _| true,
             compiled: OnceLock::new(),
         }
     }
