@@ -9,6 +9,7 @@
 //! | `otel` | OpenTelemetry scopes with attributes and an event, counters and histograms against the raw SDK and `tracing` + `tracing-opentelemetry` |
 //! | `export` | spans per second to an in-process OTLP gRPC receiver with the drop count; peak RSS with the collector down |
 //! | `server` | the agent engine's request throughput and p50/p99 latency with NoOp, Basic and OpenTelemetry |
+//! | `redact` | the GenAI layer's default redactor on a 4 KB agent message without and with secrets, against a `str::contains` scan of the same text |
 //!
 //! Criterion keeps time per operation in `<criterion home>/<group>/<case>/new/estimates.json`.
 //! Numbers that are not a time per operation (allocations, spans per second, bytes, latency

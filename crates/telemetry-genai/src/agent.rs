@@ -191,7 +191,11 @@ impl AgentBuilder {
         );
         let state = AgentState::start(core.scope.context());
         if g.config().compat_events && !self.input.is_empty() && core.events_enabled() {
-            let task: Vec<String> = self.input.iter().map(compat::message_body).collect();
+            let task: Vec<String> = self
+                .input
+                .iter()
+                .map(|m| compat::message_body(m, g.redactor()))
+                .collect();
             compat::agent_task(&core, &common, &task.join("\n"));
         }
         let agent = InvokeAgent {

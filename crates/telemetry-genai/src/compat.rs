@@ -36,10 +36,12 @@ use crate::attributes as a;
 use crate::bounded::TRUNCATION_MARKER;
 use crate::message::{Message, Part, Role};
 use crate::operation::OpCore;
+use crate::redact::{Redactor, redacted_value};
 
 /// The text a compatibility record carries for a message: its text parts; else its tool
-/// responses or tool calls as JSON.
-pub(crate) fn message_body(m: &Message) -> String {
+/// responses or tool calls as JSON, redacted as JSON values (so values under sensitive keys
+/// are masked as in the v1.41 attributes); the text is redacted again in [`body`].
+pub(crate) fn message_body(m: &Message, redactor: &dyn Redactor) -> String {
     let text = m.text();
     if !text.is_empty() {
         return text;
@@ -49,11 +51,13 @@ pub(crate) fn message_body(m: &Message) -> String {
         match p {
             Part::ToolCallResponse { response, .. } => match response {
                 Value::String(s) if m.parts.len() == 1 => return s.clone(),
-                v => rest.push(v.clone()),
+                v => rest.push(redacted_value(v, redactor)),
             },
             Part::ToolCall {
                 name, arguments, ..
-            } => rest.push(serde_json::json!({"name": name, "arguments": arguments})),
+            } => rest.push(
+                serde_json::json!({"name": name, "arguments": redacted_value(arguments, redactor)}),
+            ),
             _ => {}
         }
     }
@@ -123,7 +127,7 @@ pub(crate) fn input_messages(
             a::EVENT_SYSTEM_MESSAGE,
             common,
             vec![Attribute::new(a::COMPAT_ROLE, "system")],
-            Some(&message_body(&m)),
+            Some(&message_body(&m, core.genai.redactor())),
         );
     }
     for m in messages {
@@ -133,7 +137,7 @@ pub(crate) fn input_messages(
             role_event(&m.role),
             common,
             vec![role],
-            Some(&message_body(m)),
+            Some(&message_body(m, core.genai.redactor())),
         );
     }
 }
@@ -166,6 +170,7 @@ pub(crate) fn response(core: &OpCore, common: &[Attribute], output: &[Message]) 
                     Attribute::new(a::GEN_AI_TOOL_NAME, name.clone()),
                     Attribute::new(a::GEN_AI_TOOL_CALL_ID, id.clone().unwrap_or_default()),
                 ];
+                let arguments = redacted_value(arguments, core.genai.redactor());
                 let b = serde_json::json!({"name": name, "arguments": arguments}).to_string();
                 emit(core, a::EVENT_TOOL_CALL, common, extra, Some(&b));
             }
@@ -216,12 +221,17 @@ pub(crate) fn agent_finish(
     core.emit(a::EVENT_AGENT_FINISH, Some(&summary), &attrs);
 }
 
-/// `gen_ai.tool.input` / `gen_ai.tool.output`.
-pub(crate) fn tool_io(core: &OpCore, common: &[Attribute], output: bool, text: &str) {
+/// `gen_ai.tool.input` / `gen_ai.tool.output`: a string as is, other values as JSON, redacted
+/// as JSON values first.
+pub(crate) fn tool_io(core: &OpCore, common: &[Attribute], output: bool, value: &Value) {
     let name = if output {
         a::EVENT_TOOL_OUTPUT
     } else {
         a::EVENT_TOOL_INPUT
     };
-    emit(core, name, common, Vec::new(), Some(text));
+    let text = match redacted_value(value, core.genai.redactor()) {
+        Value::String(s) => s,
+        v => v.to_string(),
+    };
+    emit(core, name, common, Vec::new(), Some(&text));
 }

@@ -64,7 +64,8 @@ impl GenAiBuilder {
     }
 
     /// Replaces the [`DefaultRedactor`]. It runs on every content string before anything is
-    /// recorded, and on error messages.
+    /// recorded, and on error messages. To add to the default rather than replace it, chain:
+    /// `.redactor(MyRedactor.then(DefaultRedactor))` ([`RedactorExt::then`](crate::RedactorExt::then)).
     pub fn redactor(mut self, redactor: impl Redactor + 'static) -> Self {
         self.redactor = Arc::new(redactor);
         self

@@ -66,12 +66,55 @@
 //! `gen_ai.output.messages`, `gen_ai.tool.definitions`, `gen_ai.tool.call.arguments` and
 //! `gen_ai.tool.call.result` on spans as JSON strings; `EVENT_ONLY` puts the inference ones on
 //! the `gen_ai.client.inference.operation.details` event; `SPAN_AND_EVENT` both. Messages use
-//! the parts schema ([`Message`], [`Part`]). The [`Redactor`] (default [`DefaultRedactor`]:
-//! API keys, bearer tokens, `Authorization` values) runs on every string first; then
-//! [`bounded_json`] keeps each attribute valid JSON within
+//! the parts schema ([`Message`], [`Part`]). The [`Redactor`] runs on every string first;
+//! then [`bounded_json`] keeps each attribute valid JSON within
 //! [`GenAiConfig::max_content_bytes`] (cutting long texts, then dropping the oldest messages)
 //! and lists cut attributes in `agent_telemetry.gen_ai.content_truncated`. Usage attributes
 //! are always set before content attributes.
+//!
+//! **Redaction.** One redactor, [`DefaultRedactor`] unless
+//! [`GenAiBuilder::redactor`] replaces it, runs before anything leaves the process, on every
+//! output path: content attributes on spans, the `gen_ai.client.inference.operation.details`
+//! event (span event and log record), compatibility-mode record bodies, tool arguments and
+//! results, and error messages (span status and `exception` event). Message text, tool call
+//! arguments and results are redacted as JSON values: strings one by one, and everything under
+//! a [sensitive key](is_sensitive_key) (`password`, `api_key`, `Authorization`, …) masked.
+//!
+//! The [`DefaultRedactor`] finds secrets with the gitleaks default ruleset (v8.30.1, MIT,
+//! vendored with its licence: 217 rules covering AWS, GCP, Azure, OpenAI, Anthropic, Cohere,
+//! Hugging Face, GitHub, GitLab, Slack, Stripe, Twilio and many more vendors' keys, JWTs and
+//! PEM private keys, each with its keywords, secret group and entropy threshold) plus its own
+//! rules for what conversation text holds and gitleaks lacks: values assigned to secret-named
+//! keys (`password=…`, `api_key: …`, `"secret": "…"`, `aws_secret_access_key = …`, env, YAML,
+//! JSON, header and query-string forms), `Authorization` credentials and bearer tokens,
+//! passwords in URLs, AWS secret access keys after `aws`/`secret`, `sk-` and Mistral keys, and
+//! high-entropy tokens (16+ characters, letters and digits, above 3.5 bits per character)
+//! within 48 bytes after a secret-like word. It masks exactly the secret, as
+//! `[REDACTED:<rule-id>]` (`[REDACTED:github-pat]`, `[REDACTED:secret-assignment]`), and keeps
+//! the text around it; placeholders (`${VAR}`, `true`) and ordinary prose, code, UUIDs, hashes
+//! and paths stay as they are. Rules run only when their keywords occur (one Aho-Corasick
+//! pass), and each compiles on first use. Chain your own redactor before or after it with
+//! [`RedactorExt::then`]:
+//!
+//! ```
+//! # use std::borrow::Cow;
+//! use telemetry_core::Telemetry;
+//! use telemetry_genai::{DefaultRedactor, GenAi, Redactor, RedactorExt};
+//!
+//! struct Customers;
+//! impl Redactor for Customers {
+//!     fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
+//!         // e.g. mask customer numbers; Cow::Borrowed when nothing changed
+//!         Cow::Borrowed(text)
+//!     }
+//! }
+//! let genai = GenAi::builder(&Telemetry::noop()).redactor(Customers.then(DefaultRedactor)).build();
+//! # let _ = genai;
+//! assert_eq!(
+//!     DefaultRedactor.redact("retry with password=hunter2 and token ghp_R2fQxL9mZ0bV7cN4kT8sW1yH6jD3aE5uP0oI, thanks"),
+//!     "retry with password=[REDACTED:secret-assignment] and token [REDACTED:github-pat], thanks",
+//! );
+//! ```
 //!
 //! # Compatibility mode
 //!
@@ -105,7 +148,8 @@
 // its `GenAi` entry point, and its state with the hooks of the shared guard (`span`). Imports
 // only point down, so no module reaches back to one that imports it: agent and streaming over
 // inference and tool; the operations over compat, span, operation and agent_state; those over
-// genai, metrics and the leaves (attributes, config, usage, message, redact, bounded).
+// genai, metrics and the leaves (attributes, config, usage, message, redact over secrets,
+// bounded).
 mod agent;
 mod agent_state;
 pub mod attributes;
@@ -120,6 +164,7 @@ mod message;
 pub mod metrics;
 mod operation;
 mod redact;
+mod secrets;
 mod span;
 mod streaming;
 mod tool;
@@ -138,7 +183,9 @@ pub use genai::{GenAi, GenAiBuilder};
 pub use inference::{InferenceBuilder, InferenceSpan};
 pub use message::{Message, Part, Role, ToolDefinition};
 pub use operation::OperationName;
-pub use redact::{DefaultRedactor, NoRedaction, REDACTED, Redactor, is_sensitive_key};
+pub use redact::{
+    Chain, DefaultRedactor, MASK_PREFIX, NoRedaction, Redactor, RedactorExt, is_sensitive_key, mask,
+};
 pub use span::{Operation, OperationSpan};
 pub use streaming::StreamRecorder;
 pub use tool::{ToolBuilder, ToolSpan};

@@ -135,17 +135,10 @@ impl ToolBuilder {
                 core.set_content(a::GEN_AI_TOOL_CALL_ARGUMENTS, args);
             }
             if g.config().compat_events && core.events_enabled() {
-                compat::tool_io(&core, &common, false, &value_text(args));
+                compat::tool_io(&core, &common, false, args);
             }
         }
         OperationSpan::new(core, ExecuteTool { common })
-    }
-}
-
-fn value_text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        v => v.to_string(),
     }
 }
 
@@ -176,7 +169,7 @@ impl ToolSpan {
             self.core.flush_truncated();
         }
         if g.config().compat_events && self.core.events_enabled() {
-            compat::tool_io(&self.core, &self.op.common, true, &value_text(result));
+            compat::tool_io(&self.core, &self.op.common, true, result);
         }
         self
     }

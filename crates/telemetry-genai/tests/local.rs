@@ -283,7 +283,7 @@ fn a_custom_redactor_runs_before_anything_is_recorded() {
     tool.end();
     assert_eq!(
         attr(&cx, "gen_ai.tool.call.arguments").as_deref(),
-        Some(r#"{"api_key":"[REDACTED]","q":"the ****** plan"}"#)
+        Some(r#"{"api_key":"[REDACTED:secret-assignment]","q":"the ****** plan"}"#)
     );
     assert_eq!(
         attr(&cx, "gen_ai.tool.call.result").as_deref(),

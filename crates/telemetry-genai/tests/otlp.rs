@@ -519,7 +519,7 @@ async fn default_mode_with_content_puts_redacted_messages_on_spans_and_details_e
     );
     assert_eq!(
         input[1]["parts"][0]["content"],
-        "What is 2+2? My key is [REDACTED]"
+        "What is 2+2? My key is [REDACTED:sk-api-key]"
     );
     let output: Value =
         serde_json::from_str(simple.attr("gen_ai.output.messages").unwrap()).unwrap();
@@ -717,7 +717,10 @@ async fn compatibility_mode_emits_the_pre_v1_37_style_records() {
         .into_iter()
         .find(|l| l.event_name == "gen_ai.user.message")
         .unwrap();
-    assert_eq!(simple_user.body, "What is 2+2? My key is [REDACTED]");
+    assert_eq!(
+        simple_user.body,
+        "What is 2+2? My key is [REDACTED:sk-api-key]"
+    );
     assert_eq!(
         names(one(&r, "multi-turn")),
         [

@@ -459,7 +459,7 @@ async fn span_only_capture_puts_redacted_content_on_the_spans() {
             .collect()
     };
     let redacted_user = json!({"role": "user", "parts": [
-        {"type": "text", "content": "calculate 6 * 7; my key is [REDACTED]"},
+        {"type": "text", "content": "calculate 6 * 7; my key is [REDACTED:sk-api-key]"},
     ]});
 
     // The first chat span: the whole request (system + user) and the tools offered as input,

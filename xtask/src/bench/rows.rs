@@ -483,4 +483,25 @@ pub(super) const ROWS: &[Row] = &[
         Some(("NoOp", X("server", "noop_throughput"))),
         Target::None,
     ),
+    // 6. Redaction (telemetry-genai's default redactor).
+    row(
+        "redact",
+        "default redactor, 4 KB agent message, no secret",
+        C("redact", "default_4k_no_secret"),
+        Some((
+            "`str::contains` scan of the same 4 KB",
+            C("redact", "contains_4k"),
+        )),
+        Target::None,
+    ),
+    row(
+        "redact",
+        "default redactor, 4 KB agent message, 8 secrets",
+        C("redact", "default_4k_8_secrets"),
+        Some((
+            "the same message without secrets",
+            C("redact", "default_4k_no_secret"),
+        )),
+        Target::None,
+    ),
 ];

@@ -70,3 +70,5 @@ impl Harness {
         r
     }
 }
+
+pub mod corpus;
