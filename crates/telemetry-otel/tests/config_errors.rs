@@ -28,17 +28,17 @@ fn each_invalid_env_value_is_a_named_error() {
         (
             "OTEL_EXPORTER_OTLP_ENDPOINT",
             "localhost:4318",
-            "http:// URL",
+            "https:// URL",
         ),
         (
             "OTEL_EXPORTER_OTLP_ENDPOINT",
-            "https://collector:4318",
-            "no TLS",
+            "ftp://collector:4318",
+            "http:// or https:// URL",
         ),
         (
             "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
             "http://host:notaport",
-            "http:// URL",
+            "https:// URL",
         ),
         ("OTEL_EXPORTER_OTLP_HEADERS", "authorization", "key=value"),
         (
