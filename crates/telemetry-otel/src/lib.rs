@@ -97,7 +97,7 @@
 //! | `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`, `OTEL_BLRP_MAX_EXPORT_BATCH_SIZE` | positive integer ≤ queue size | 512 |
 //! | `OTEL_BSP_EXPORT_TIMEOUT`, `OTEL_BLRP_EXPORT_TIMEOUT`, `OTEL_METRIC_EXPORT_TIMEOUT` | milliseconds (validated; SDK 0.33's thread-based processors bound exports by the exporter timeout) | |
 //! | `OTEL_METRIC_EXPORT_INTERVAL` | positive milliseconds | 60000 |
-//! | `OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG` | `always_on`, `always_off`, `traceidratio`, `parentbased_always_on`, `parentbased_always_off`, `parentbased_traceidratio`; ratio in \[0, 1\] | `parentbased_always_on`, 1.0 |
+//! | `OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG` | `always_on`, `always_off`, `traceidratio`, `parentbased_always_on`, `parentbased_always_off`, `parentbased_traceidratio`; ratio in \[0, 1\] (checked whenever set) | `parentbased_always_on`, 1.0 |
 //! | `OTEL_SPAN_{ATTRIBUTE,EVENT,LINK}_COUNT_LIMIT`, `OTEL_{EVENT,LINK}_ATTRIBUTE_COUNT_LIMIT` | non-negative integer | 128 |
 //! | `OTEL_PROPAGATORS` | comma list of `tracecontext`, `baggage`; or `none` | `tracecontext,baggage` |
 //!
