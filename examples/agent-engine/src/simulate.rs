@@ -201,7 +201,8 @@ pub async fn run(
             config.sessions, config.concurrency
         )));
     }
-    let client = reqwest::Client::builder()
+    let client = crate::tls::client_builder()
+        .map_err(|e| SimulateError(e.to_string()))?
         .timeout(config.request_timeout)
         .build()
         .map_err(|e| SimulateError(format!("cannot build the HTTP client: {e}")))?;

@@ -15,7 +15,7 @@ impl Api {
     async fn start(telemetry: ServerTelemetry) -> Self {
         Self {
             server: spawn_test_server(telemetry).await.unwrap(),
-            http: reqwest::Client::new(),
+            http: agent_engine::tls::client().unwrap(),
         }
     }
 
