@@ -218,7 +218,7 @@ fn telemetry(
 
 async fn flush(telemetry: &ServerTelemetry, timeout: Duration) {
     if let Err(e) = telemetry.telemetry.shutdown(timeout).await {
-        eprintln!("warning: telemetry did not flush within {timeout:?}: {e}");
+        eprintln!("warning: telemetry did not flush cleanly within {timeout:?}: {e}");
     }
 }
 
