@@ -120,7 +120,7 @@ fn main() {
     // mode always runs right after the same other one.
     let (rounds, turns) = if quick() { (12, 200) } else { (36, 1200) };
     rt.block_on(async {
-        let http = reqwest::Client::new();
+        let http = agent_engine::tls::client().unwrap();
         let mut servers: Vec<(&str, RunningServer)> = Vec::new();
         for (name, telemetry) in modes {
             servers.push((name, spawn_test_server(telemetry).await.expect("a server")));

@@ -229,3 +229,9 @@ pub fn rss() -> Option<(u64, u64)> {
 pub fn reset_peak_rss() -> bool {
     std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }
+
+/// README.md's Rust code blocks, compiled and run as this crate's doc tests (`cargo test -p
+/// agent-telemetry-benches --doc`, part of `cargo xtask test`), so a stale snippet fails CI.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

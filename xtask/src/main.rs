@@ -1,7 +1,8 @@
 //! Project automation, run as `cargo xtask <command>`.
 //!
 //! - `test`: the test suite (what README's quickstart and CI run): every workspace test with
-//!   cargo-nextest, then the doc tests (nextest does not run those).
+//!   cargo-nextest (installed first with `cargo install cargo-nextest --locked` when
+//!   missing), then the doc tests (nextest does not run those).
 //! - `ci`: formatting, clippy with `-D warnings`, then `test`.
 //! - `bench [--quick]`: the benchmark suite (`tests/benches`), then README's Performance
 //!   table (see [`bench`](mod@bench)).
@@ -51,7 +52,36 @@ fn cargo_with_env(args: &[&str], env: &[(&str, String)]) -> Result<(), String> {
     }
 }
 
+/// Whether `cargo nextest` runs here.
+fn has_nextest() -> bool {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["nextest", "--version"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Installs cargo-nextest when it is missing, saying so; on failure, says what to run instead.
+fn ensure_nextest() -> Result<(), String> {
+    if has_nextest() {
+        return Ok(());
+    }
+    eprintln!(
+        "xtask: cargo-nextest is not installed; installing it once with \
+         `cargo install cargo-nextest --locked` (a few minutes)"
+    );
+    cargo(&["install", "cargo-nextest", "--locked"]).map_err(|e| {
+        format!(
+            "{e}\nxtask: could not install cargo-nextest. Install it yourself \
+             (`cargo install cargo-nextest --locked`, or see https://nexte.st), or run the \
+             tests without it: `cargo test --workspace`"
+        )
+    })
+}
+
 fn test() -> Result<(), String> {
+    ensure_nextest()?;
     cargo(&["nextest", "run", "--workspace", "--no-fail-fast"])?;
     cargo(&["test", "--workspace", "--doc"])
 }

@@ -192,6 +192,27 @@ impl OpenTelemetryBuilder {
         self
     }
 
+    /// A PEM bundle of CA certificates to trust for `https://` endpoints instead of the
+    /// platform's and webpki's roots, overriding `OTEL_EXPORTER_OTLP_{,signal_}CERTIFICATE`.
+    /// An unreadable or non-PEM file makes [`build`](Self::build) fail.
+    pub fn with_certificate(mut self, path: impl Into<String>) -> Self {
+        self.otlp.tls.certificate = Some(path.into());
+        self
+    }
+
+    /// Mutual TLS: the PEM client certificate (chain) and its PEM private key, overriding
+    /// `OTEL_EXPORTER_OTLP_{,signal_}CLIENT_CERTIFICATE` and `..._CLIENT_KEY`. A key that does
+    /// not match the certificate makes [`build`](Self::build) fail.
+    pub fn with_client_certificate(
+        mut self,
+        certificate: impl Into<String>,
+        key: impl Into<String>,
+    ) -> Self {
+        self.otlp.tls.client_certificate = Some(certificate.into());
+        self.otlp.tls.client_key = Some(key.into());
+        self
+    }
+
     /// How often metrics are exported, overriding `OTEL_METRIC_EXPORT_INTERVAL` (default 60 s).
     pub fn with_metric_export_interval(mut self, interval: Duration) -> Self {
         self.metric_interval = Some(interval);

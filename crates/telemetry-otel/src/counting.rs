@@ -17,12 +17,40 @@ use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 
 use crate::failures::Stats;
+use crate::http_client::LastTransportError;
 use crate::signal::Signal;
+
+/// Where a counted exporter sends, for its failure warnings.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Target {
+    /// The endpoint URL, or `stdout` for the console exporter.
+    pub(crate) endpoint: Arc<str>,
+    /// Where the HTTP client records its transport errors (HTTP exporters only).
+    pub(crate) transport: Option<Arc<LastTransportError>>,
+}
+
+impl Target {
+    pub(crate) fn new(endpoint: &str) -> Self {
+        Self {
+            endpoint: endpoint.into(),
+            transport: None,
+        }
+    }
+
+    fn report(&self, stats: &Stats, signal: Signal, items: usize, r: &OTelSdkResult) {
+        let transport = match r {
+            Err(_) => self.transport.as_ref().and_then(|t| t.take()),
+            Ok(()) => None,
+        };
+        stats.export_result(signal, &self.endpoint, items, r, transport);
+    }
+}
 
 /// Wraps an exporter of any signal and counts what it reports.
 pub(crate) struct Counting<E> {
     pub(crate) inner: E,
     pub(crate) stats: Arc<Stats>,
+    pub(crate) target: Target,
 }
 
 impl<E: fmt::Debug> fmt::Debug for Counting<E> {
@@ -40,7 +68,7 @@ impl<E: SpanExporter> SpanExporter for Counting<E> {
         let fut = self.inner.export(batch);
         async move {
             let r = fut.await;
-            self.stats.export_result(Signal::Traces, n, &r);
+            self.target.report(&self.stats, Signal::Traces, n, &r);
             r
         }
     }
@@ -64,7 +92,7 @@ impl<E: LogExporter> LogExporter for Counting<E> {
         let fut = self.inner.export(batch);
         async move {
             let r = fut.await;
-            self.stats.export_result(Signal::Logs, n, &r);
+            self.target.report(&self.stats, Signal::Logs, n, &r);
             r
         }
     }
@@ -84,7 +112,7 @@ impl<E: PushMetricExporter> PushMetricExporter for Counting<E> {
         let fut = self.inner.export(metrics);
         async move {
             let r = fut.await;
-            self.stats.export_result(Signal::Metrics, 1, &r);
+            self.target.report(&self.stats, Signal::Metrics, 1, &r);
             r
         }
     }

@@ -10,7 +10,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use opentelemetry_sdk::error::OTelSdkResult;
+use parking_lot::Mutex;
 
+use crate::cause;
 use crate::signal::Signal;
 
 /// At most one warning per kind per this interval.
@@ -63,6 +65,8 @@ pub(crate) struct SignalStats {
     pub(crate) exported: AtomicU64,
     pub(crate) failed_exports: AtomicU64,
     pub(crate) failed_items: AtomicU64,
+    /// The warning text of the latest failed export (signal, endpoint, cause).
+    pub(crate) last_error: Mutex<Option<String>>,
     warn: RateLimit,
 }
 
@@ -108,7 +112,16 @@ impl Stats {
         }
     }
 
-    pub(crate) fn export_result(&self, signal: Signal, items: usize, result: &OTelSdkResult) {
+    /// Counts an export's outcome. On failure, `endpoint` and `transport` (the HTTP
+    /// client's own error, which the exporter's message leaves out) name where and why.
+    pub(crate) fn export_result(
+        &self,
+        signal: Signal,
+        endpoint: &str,
+        items: usize,
+        result: &OTelSdkResult,
+        transport: Option<String>,
+    ) {
         let st = self.signal(signal);
         match result {
             Ok(()) => {
@@ -118,14 +131,23 @@ impl Stats {
                 let n = st.failed_exports.fetch_add(1, Ordering::Relaxed) + 1;
                 let total =
                     st.failed_items.fetch_add(items as u64, Ordering::Relaxed) + items as u64;
+                let detail = match transport {
+                    Some(t) => format!("{e}: {t}"),
+                    None => e.to_string(),
+                };
+                let reason = format!(
+                    "OpenTelemetry {signal} export to {endpoint} failed: {}",
+                    cause::describe(&detail)
+                );
                 if st.warn.allow() {
                     eprintln!(
-                        "agent-telemetry: OpenTelemetry {signal} export failed: {e} ({n} failed \
-                         exports, {total} items lost so far; see OpenTelemetry::export_failures; \
-                         warnings limited to one per {}s)",
+                        "agent-telemetry: {reason} ({n} failed exports, {total} items lost so \
+                         far; see OpenTelemetry::export_failures; warnings limited to one per \
+                         {}s)",
                         WARN_INTERVAL.as_secs()
                     );
                 }
+                *st.last_error.lock() = Some(reason);
             }
         }
     }

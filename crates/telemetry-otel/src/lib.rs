@@ -84,24 +84,30 @@
 //! | `OTEL_RESOURCE_ATTRIBUTES` | `k=v,k2=v%202` | none |
 //! | `OTEL_{TRACES,METRICS,LOGS}_EXPORTER` | comma list of `otlp`, `console` (`logging`); or `none` | `otlp` |
 //! | `OTEL_EXPORTER_OTLP_{,TRACES_,METRICS_,LOGS_}PROTOCOL` | `grpc`, `http/protobuf`, `http/json` | `http/protobuf` |
-//! | `OTEL_EXPORTER_OTLP_{,…_}ENDPOINT` | `http://host:port[/path]`; a generic HTTP endpoint gets `/v1/{signal}` appended, a per-signal one is used as is | `http://localhost:4318` (HTTP), `http://localhost:4317` (gRPC) |
+//! | `OTEL_EXPORTER_OTLP_{,…_}ENDPOINT` | `http://` or `https://host:port[/path]`; a generic HTTP endpoint gets `/v1/{signal}` appended, a per-signal one is used as is | `http://localhost:4318` (HTTP), `http://localhost:4317` (gRPC) |
 //! | `OTEL_EXPORTER_OTLP_{,…_}HEADERS` | `k=v,k2=v2` (percent-encoded values) | none |
 //! | `OTEL_EXPORTER_OTLP_{,…_}TIMEOUT` | milliseconds | 10000 |
 //! | `OTEL_EXPORTER_OTLP_{,…_}COMPRESSION` | `gzip`, `none` | `none` |
-//! | `OTEL_EXPORTER_OTLP_{,…_}INSECURE` | `true`, `false` (scheme of a scheme-less gRPC endpoint) | `false` |
+//! | `OTEL_EXPORTER_OTLP_{,…_}INSECURE` | `true`, `false` (scheme of a scheme-less gRPC endpoint: `true` = `http://`) | `false` (`https://`) |
+//! | `OTEL_EXPORTER_OTLP_{,…_}CERTIFICATE` | path of a PEM CA bundle trusted for `https://` instead of the default roots | platform + webpki roots |
+//! | `OTEL_EXPORTER_OTLP_{,…_}CLIENT_CERTIFICATE`, `…_CLIENT_KEY` | paths of the PEM client certificate and its PEM private key (mutual TLS; both or neither) | none |
 //! | `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE` | `cumulative`, `delta`, `lowmemory` | `cumulative` |
 //! | `OTEL_BSP_SCHEDULE_DELAY`, `OTEL_BLRP_SCHEDULE_DELAY` | milliseconds | 5000, 1000 |
 //! | `OTEL_BSP_MAX_QUEUE_SIZE`, `OTEL_BLRP_MAX_QUEUE_SIZE` | positive integer | 2048 |
 //! | `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`, `OTEL_BLRP_MAX_EXPORT_BATCH_SIZE` | positive integer ≤ queue size | 512 |
 //! | `OTEL_BSP_EXPORT_TIMEOUT`, `OTEL_BLRP_EXPORT_TIMEOUT`, `OTEL_METRIC_EXPORT_TIMEOUT` | milliseconds (validated; SDK 0.33's thread-based processors bound exports by the exporter timeout) | |
 //! | `OTEL_METRIC_EXPORT_INTERVAL` | positive milliseconds | 60000 |
-//! | `OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG` | `always_on`, `always_off`, `traceidratio`, `parentbased_always_on`, `parentbased_always_off`, `parentbased_traceidratio`; ratio in \[0, 1\] | `parentbased_always_on`, 1.0 |
+//! | `OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG` | `always_on`, `always_off`, `traceidratio`, `parentbased_always_on`, `parentbased_always_off`, `parentbased_traceidratio`; ratio in \[0, 1\] (checked whenever set) | `parentbased_always_on`, 1.0 |
 //! | `OTEL_SPAN_{ATTRIBUTE,EVENT,LINK}_COUNT_LIMIT`, `OTEL_{EVENT,LINK}_ATTRIBUTE_COUNT_LIMIT` | non-negative integer | 128 |
 //! | `OTEL_PROPAGATORS` | comma list of `tracecontext`, `baggage`; or `none` | `tracecontext,baggage` |
 //!
-//! `console` prints spans, log records and metrics to stdout (`opentelemetry-stdout`). This
-//! build has no TLS: `https://` endpoints are rejected at construction (use a local collector
-//! or sidecar).
+//! `console` prints spans, log records and metrics to stdout (`opentelemetry-stdout`).
+//!
+//! `https://` endpoints use rustls with the `ring` provider (no C toolchain needed) for both
+//! gRPC and HTTP, trusting the platform's and the webpki (Mozilla) roots, or only the CA bundle
+//! of `OTEL_EXPORTER_OTLP_CERTIFICATE`. TLS files are read and checked at construction: a
+//! missing or unreadable file, a file that is not PEM, or a key that does not match its
+//! certificate is a [`ConfigError`] naming the variable and the path.
 //!
 //! # Lifecycle
 //!
@@ -114,10 +120,12 @@
 //! shutdown shuts down on a dedicated thread and waits at most the drop timeout (default 5 s,
 //! [`OpenTelemetryBuilder::with_drop_timeout`]).
 //!
-//! Export failures (collector down, HTTP 4xx/5xx, timeouts) never panic and never block the
-//! application: batch queues are bounded (`OTEL_BSP_MAX_QUEUE_SIZE`), each failure is counted
-//! ([`OpenTelemetry::export_failures`]) and reported on stderr at most once per 10 s per
-//! signal.
+//! Export failures (collector down, HTTP 4xx/5xx, TLS handshake failures, timeouts) never
+//! panic and never block the application: batch queues are bounded
+//! (`OTEL_BSP_MAX_QUEUE_SIZE`), each failure is counted ([`OpenTelemetry::export_failures`])
+//! and reported on stderr at most once per 10 s per signal, naming the signal, the endpoint and
+//! the cause ("connection refused", "HTTP 401", "TLS: unknown CA"; the latest is
+//! [`OpenTelemetry::last_export_error`]).
 //!
 //! # Interoperating with raw OpenTelemetry
 //!
@@ -126,6 +134,7 @@
 
 mod batch;
 mod builder;
+mod cause;
 mod config;
 mod convert;
 mod correlator;
@@ -134,6 +143,7 @@ mod env;
 mod error;
 mod exporter;
 mod failures;
+mod http_client;
 mod ids;
 mod instruments;
 mod intern;
@@ -149,6 +159,7 @@ mod resource;
 mod sampler;
 mod signal;
 mod span;
+mod tls;
 
 pub use builder::OpenTelemetryBuilder;
 pub use env::EnvSource;

@@ -44,8 +44,30 @@ async fn off_thread(
             "OpenTelemetry {what} failed: {e}"
         ))),
         Ok(None) | Err(_) => Err(TelemetryError::new(format!(
-            "OpenTelemetry {what} did not finish within {timeout:?}"
+            "OpenTelemetry {what} timed out: not finished within {timeout:?}"
         ))),
+    }
+}
+
+impl OpenTelemetry {
+    /// Adds why exports failed, if they did, to a flush or shutdown error: a timeout with the
+    /// collector unreachable reads differently from a slow flush.
+    fn explain(&self, e: TelemetryError) -> TelemetryError {
+        let reasons: Vec<String> = Signal::ALL
+            .into_iter()
+            .filter_map(|s| self.last_export_error(s))
+            .collect();
+        if reasons.is_empty() {
+            TelemetryError::new(format!(
+                "{e} (no export had failed: the collector answered, but too slowly or the \
+                 queues were too long for the timeout)"
+            ))
+        } else {
+            TelemetryError::new(format!(
+                "{e}; the collector was unreachable or refused exports: {}",
+                reasons.join("; ")
+            ))
+        }
     }
 }
 
@@ -68,7 +90,9 @@ impl Lifecycle for OpenTelemetry {
         let Some((t, l, m)) = handles else {
             return Ok(());
         };
-        off_thread("flush", timeout, move || force_flush(t, l, m)).await
+        off_thread("flush", timeout, move || force_flush(t, l, m))
+            .await
+            .map_err(|e| self.explain(e))
     }
 
     /// Flushes and shuts every signal down, waiting at most `timeout`; later calls return
@@ -89,6 +113,7 @@ impl Lifecycle for OpenTelemetry {
             move || p.shutdown(timeout),
         )
         .await
+        .map_err(|e| self.explain(e))
     }
 }
 

@@ -22,6 +22,7 @@ use crate::failures::{ExportFailures, Stats};
 use crate::instruments::Instruments;
 use crate::pipeline::{self, ExtraSpanProcessor, Providers};
 use crate::propagators::Propagators;
+use crate::signal::Signal;
 
 /// The OpenTelemetry implementation of [`Logger`](telemetry_core::Logger),
 /// [`ContextualCorrelator`](telemetry_core::ContextualCorrelator),
@@ -156,6 +157,13 @@ impl OpenTelemetry {
     /// What did not reach the backend so far, per signal.
     pub fn export_failures(&self) -> ExportFailures {
         self.inner.stats.snapshot()
+    }
+
+    /// Why the latest export of `signal` failed, as the warning on stderr said it: the signal,
+    /// the endpoint and the cause ("connection refused", "HTTP 401", "TLS: unknown CA", …,
+    /// followed by the exporter's own text in brackets). `None` if no export failed.
+    pub fn last_export_error(&self, signal: Signal) -> Option<String> {
+        self.inner.stats.signal(signal).last_error.lock().clone()
     }
 
     /// Whether `OTEL_SDK_DISABLED` (or the builder) switched everything off.

@@ -1,5 +1,5 @@
 //! OTLP exporter settings of each signal: protocol, endpoint, headers, timeout, compression,
-//! and the metrics temporality preference.
+//! TLS files, and the metrics temporality preference.
 //!
 //! Source: OpenTelemetry specification, *OTLP Exporter Configuration*. For every setting: code,
 //! then the signal-specific variable (`OTEL_EXPORTER_OTLP_TRACES_*`), then the generic one
@@ -12,6 +12,7 @@ use opentelemetry_sdk::metrics::Temporality;
 use crate::env::{Env, parse_key_values, parse_millis, upsert};
 use crate::error::ConfigError;
 use crate::signal::Signal;
+use crate::tls::{TlsFiles, TlsOverrides};
 
 /// An OTLP transport (`OTEL_EXPORTER_OTLP_PROTOCOL`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -83,6 +84,14 @@ pub(crate) struct OtlpSettings {
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) timeout: Duration,
     pub(crate) gzip: bool,
+    pub(crate) tls: TlsFiles,
+}
+
+impl OtlpSettings {
+    /// Whether the endpoint uses TLS.
+    pub(crate) fn https(&self) -> bool {
+        self.endpoint.starts_with("https://")
+    }
 }
 
 /// What code set for OTLP export (the builder's `with_protocol`, `with_endpoint`, …); unset
@@ -95,6 +104,7 @@ pub(crate) struct OtlpOverrides {
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) timeout: Option<Duration>,
     pub(crate) gzip: Option<bool>,
+    pub(crate) tls: TlsOverrides,
 }
 
 impl OtlpOverrides {
@@ -205,12 +215,15 @@ impl OtlpOverrides {
             },
         };
 
+        let tls = self.tls.resolve(pick)?;
+
         Ok(OtlpSettings {
             protocol,
             endpoint,
             headers,
             timeout,
             gzip,
+            tls,
         })
     }
 }
@@ -244,9 +257,11 @@ fn validate_endpoint(
     } else {
         endpoint.to_owned()
     };
-    let expected = "an absolute http:// URL with a host, e.g. http://localhost:4318 (this build \
-                    has no TLS, so https:// is not supported)";
-    let Some(rest) = with_scheme.strip_prefix("http://") else {
+    let expected = "an absolute http:// or https:// URL with a host, e.g. http://localhost:4318";
+    let Some(rest) = with_scheme
+        .strip_prefix("http://")
+        .or_else(|| with_scheme.strip_prefix("https://"))
+    else {
         return Err(ConfigError::new(var, endpoint, expected));
     };
     let host = rest.split(['/', '?', '#']).next().unwrap_or("");

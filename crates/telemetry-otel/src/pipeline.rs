@@ -22,10 +22,11 @@ use opentelemetry_sdk::trace::{
 };
 
 use crate::config::Resolved;
-use crate::counting::{Counting, CountingLogProcessor};
+use crate::counting::{Counting, CountingLogProcessor, Target};
 use crate::error::ConfigError;
 use crate::exporter::ExporterKind;
 use crate::failures::Stats;
+use crate::http_client::RecordingClient;
 use crate::ids::ScopeIdGenerator;
 use crate::otlp::{OtlpSettings, Protocol};
 use crate::resource;
@@ -70,11 +71,15 @@ fn http_protocol(p: Protocol) -> opentelemetry_otlp::Protocol {
     }
 }
 
-/// One OTLP exporter builder per signal, with the protocol always set explicitly (the
-/// `http-json` feature changes the default through feature unification).
+/// One OTLP exporter per signal, with the protocol always set explicitly (the `http-json`
+/// feature changes the default through feature unification), and the [`Target`] its
+/// failures are reported with. gRPC over `https://` gets tonic's TLS configuration; HTTP
+/// always gets our reqwest client (rustls on ring, with the TLS files), since reqwest is built
+/// without a default crypto provider.
 macro_rules! otlp_exporter {
     ($ty:ty, $s:expr, $signal:expr, $temporality:expr) => {{
         let s: &OtlpSettings = $s;
+        let mut target = Target::new(&s.endpoint);
         let r = match s.protocol {
             Protocol::Grpc => {
                 let mut b = <$ty>::builder()
@@ -83,14 +88,21 @@ macro_rules! otlp_exporter {
                     .with_endpoint(s.endpoint.clone())
                     .with_timeout(s.timeout)
                     .with_metadata(metadata(&s.headers));
+                if s.https() {
+                    b = b.with_tls_config(s.tls.grpc());
+                }
                 if s.gzip {
                     b = b.with_compression(Compression::Gzip);
                 }
                 $temporality(b).build()
             }
             Protocol::HttpProtobuf | Protocol::HttpJson => {
+                let (client, last_error) =
+                    RecordingClient::new(s.tls.http(s.https())?, s.timeout, &s.endpoint)?;
+                target.transport = Some(last_error);
                 let mut b = <$ty>::builder()
                     .with_http()
+                    .with_http_client(client)
                     .with_protocol(http_protocol(s.protocol))
                     .with_endpoint(s.endpoint.clone())
                     .with_timeout(s.timeout)
@@ -101,7 +113,8 @@ macro_rules! otlp_exporter {
                 $temporality(b).build()
             }
         };
-        r.map_err(|e| build_error($signal, s, e))
+        r.map(|e| (e, target))
+            .map_err(|e| build_error($signal, s, e))
     }};
 }
 
@@ -133,6 +146,7 @@ impl ExtraSpanProcessor {
                     BatchSpanProcessor::builder(Counting {
                         inner: exporter,
                         stats,
+                        target: Target::new("a span exporter given in code"),
                     })
                     .with_batch_config(batch)
                     .build(),
@@ -226,7 +240,7 @@ fn tracer_provider(
     for kind in &cfg.exporters[0] {
         let processor = match kind {
             ExporterKind::Otlp => {
-                let e = otlp_exporter!(
+                let (e, target) = otlp_exporter!(
                     opentelemetry_otlp::SpanExporter,
                     &cfg.otlp[0],
                     Signal::Traces,
@@ -235,6 +249,7 @@ fn tracer_provider(
                 BatchSpanProcessor::builder(Counting {
                     inner: e,
                     stats: stats.clone(),
+                    target,
                 })
                 .with_batch_config(batch())
                 .build()
@@ -242,6 +257,7 @@ fn tracer_provider(
             ExporterKind::Console => BatchSpanProcessor::builder(Counting {
                 inner: opentelemetry_stdout::SpanExporter::default(),
                 stats: stats.clone(),
+                target: Target::new("stdout"),
             })
             .with_batch_config(batch())
             .build(),
@@ -270,7 +286,7 @@ fn logger_provider(
     for kind in &cfg.exporters[2] {
         let processor = match kind {
             ExporterKind::Otlp => {
-                let e = otlp_exporter!(
+                let (e, target) = otlp_exporter!(
                     opentelemetry_otlp::LogExporter,
                     &cfg.otlp[2],
                     Signal::Logs,
@@ -279,6 +295,7 @@ fn logger_provider(
                 BatchLogProcessor::builder(Counting {
                     inner: e,
                     stats: stats.clone(),
+                    target,
                 })
                 .with_batch_config(batch())
                 .build()
@@ -286,6 +303,7 @@ fn logger_provider(
             ExporterKind::Console => BatchLogProcessor::builder(Counting {
                 inner: opentelemetry_stdout::LogExporter::default(),
                 stats: stats.clone(),
+                target: Target::new("stdout"),
             })
             .with_batch_config(batch())
             .build(),
@@ -309,7 +327,7 @@ fn meter_provider(
     for kind in &cfg.exporters[1] {
         b = match kind {
             ExporterKind::Otlp => {
-                let e = otlp_exporter!(
+                let (e, target) = otlp_exporter!(
                     opentelemetry_otlp::MetricExporter,
                     &cfg.otlp[1],
                     Signal::Metrics,
@@ -320,6 +338,7 @@ fn meter_provider(
                     PeriodicReader::builder(Counting {
                         inner: e,
                         stats: stats.clone(),
+                        target,
                     })
                     .with_interval(cfg.metric_interval)
                     .build(),
@@ -331,6 +350,7 @@ fn meter_provider(
                         .with_temporality(temporality)
                         .build(),
                     stats: stats.clone(),
+                    target: Target::new("stdout"),
                 })
                 .with_interval(cfg.metric_interval)
                 .build(),

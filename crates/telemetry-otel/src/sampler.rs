@@ -29,10 +29,13 @@ pub enum SamplerConfig {
 
 impl SamplerConfig {
     /// The sampler code chose (its ratio checked), else `OTEL_TRACES_SAMPLER{,_ARG}`'s.
+    /// `OTEL_TRACES_SAMPLER_ARG` is checked whenever it is set, whatever the sampler: a bad
+    /// value is a mistake even where the chosen sampler takes no argument.
     pub(crate) fn resolve(code: Option<SamplerConfig>, env: &Env<'_>) -> Result<Self, ConfigError> {
+        let ratio = sampler_arg(env)?;
         match code {
             Some(s) => validate_sampler(s),
-            None => parse_sampler(env),
+            None => parse_sampler(env, ratio.unwrap_or(1.0)),
         }
     }
 
@@ -71,30 +74,33 @@ impl SamplerConfig {
 const SAMPLERS: &str = "one of always_on, always_off, traceidratio, parentbased_always_on, \
                         parentbased_always_off, parentbased_traceidratio";
 
-fn parse_sampler(env: &Env<'_>) -> Result<SamplerConfig, ConfigError> {
+/// `OTEL_TRACES_SAMPLER_ARG`, if set: a probability in `[0, 1]`.
+fn sampler_arg(env: &Env<'_>) -> Result<Option<f64>, ConfigError> {
+    let Some(a) = env.get("OTEL_TRACES_SAMPLER_ARG") else {
+        return Ok(None);
+    };
+    match a.parse::<f64>() {
+        Ok(r) if (0.0..=1.0).contains(&r) => Ok(Some(r)),
+        _ => Err(ConfigError::new(
+            "OTEL_TRACES_SAMPLER_ARG",
+            a,
+            "a probability between 0 and 1, e.g. 0.25 (checked whatever the sampler; unset it \
+             for samplers without an argument)",
+        )),
+    }
+}
+
+fn parse_sampler(env: &Env<'_>, ratio: f64) -> Result<SamplerConfig, ConfigError> {
     let Some(v) = env.get("OTEL_TRACES_SAMPLER") else {
         return Ok(SamplerConfig::ParentBasedAlwaysOn);
-    };
-    let ratio = || -> Result<f64, ConfigError> {
-        match env.get("OTEL_TRACES_SAMPLER_ARG") {
-            None => Ok(1.0),
-            Some(a) => match a.parse::<f64>() {
-                Ok(r) if (0.0..=1.0).contains(&r) => Ok(r),
-                _ => Err(ConfigError::new(
-                    "OTEL_TRACES_SAMPLER_ARG",
-                    a,
-                    "a probability between 0 and 1, e.g. 0.25",
-                )),
-            },
-        }
     };
     Ok(match v.to_ascii_lowercase().as_str() {
         "always_on" => SamplerConfig::AlwaysOn,
         "always_off" => SamplerConfig::AlwaysOff,
-        "traceidratio" => SamplerConfig::TraceIdRatio(ratio()?),
+        "traceidratio" => SamplerConfig::TraceIdRatio(ratio),
         "parentbased_always_on" => SamplerConfig::ParentBasedAlwaysOn,
         "parentbased_always_off" => SamplerConfig::ParentBasedAlwaysOff,
-        "parentbased_traceidratio" => SamplerConfig::ParentBasedTraceIdRatio(ratio()?),
+        "parentbased_traceidratio" => SamplerConfig::ParentBasedTraceIdRatio(ratio),
         _ => return Err(ConfigError::new("OTEL_TRACES_SAMPLER", v, SAMPLERS)),
     })
 }

@@ -28,17 +28,17 @@ fn each_invalid_env_value_is_a_named_error() {
         (
             "OTEL_EXPORTER_OTLP_ENDPOINT",
             "localhost:4318",
-            "http:// URL",
+            "https:// URL",
         ),
         (
             "OTEL_EXPORTER_OTLP_ENDPOINT",
-            "https://collector:4318",
-            "no TLS",
+            "ftp://collector:4318",
+            "http:// or https:// URL",
         ),
         (
             "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
             "http://host:notaport",
-            "http:// URL",
+            "https:// URL",
         ),
         ("OTEL_EXPORTER_OTLP_HEADERS", "authorization", "key=value"),
         (
@@ -110,29 +110,38 @@ fn each_invalid_env_value_is_a_named_error() {
 }
 
 #[test]
-fn sampler_arg_is_validated_only_for_ratio_samplers() {
-    let err = builder(
-        "cfg",
-        &[
-            ("OTEL_TRACES_SAMPLER", "traceidratio"),
-            ("OTEL_TRACES_SAMPLER_ARG", "1.5"),
-        ],
-    )
-    .build()
-    .unwrap_err();
-    assert_eq!(
-        (err.variable(), err.value()),
-        ("OTEL_TRACES_SAMPLER_ARG", "1.5")
-    );
-    assert!(err.to_string().contains("between 0 and 1"));
-    let none = [
+fn sampler_arg_is_validated_whatever_the_sampler() {
+    // (sampler, or none for the default)
+    for sampler in [
+        Some("traceidratio"),
+        Some("parentbased_traceidratio"),
+        Some("always_on"),
+        Some("parentbased_always_off"),
+        None,
+    ] {
+        for bad in ["1.5", "2.5", "-0.1", "half"] {
+            let mut vars = vec![("OTEL_TRACES_SAMPLER_ARG", bad)];
+            vars.extend(sampler.map(|s| ("OTEL_TRACES_SAMPLER", s)));
+            let err = builder("cfg", &vars)
+                .build()
+                .err()
+                .unwrap_or_else(|| panic!("{sampler:?} with ARG={bad} was accepted"));
+            assert_eq!(
+                (err.variable(), err.value()),
+                ("OTEL_TRACES_SAMPLER_ARG", bad)
+            );
+            assert!(err.to_string().contains("between 0 and 1"));
+        }
+    }
+    // A valid argument is accepted even where the sampler ignores it.
+    let ok = [
         ("OTEL_TRACES_SAMPLER", "always_on"),
-        ("OTEL_TRACES_SAMPLER_ARG", "ignored"),
+        ("OTEL_TRACES_SAMPLER_ARG", "0.5"),
         ("OTEL_TRACES_EXPORTER", "none"),
         ("OTEL_METRICS_EXPORTER", "none"),
         ("OTEL_LOGS_EXPORTER", "none"),
     ];
-    assert!(builder("cfg", &none).build().is_ok());
+    assert!(builder("cfg", &ok).build().is_ok());
 }
 
 #[test]

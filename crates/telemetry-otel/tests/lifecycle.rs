@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use common::builder;
 use mock_collector::MockServer;
 use telemetry_core::{CorrelatorExt, Lifecycle, Logger, Meter};
-use telemetry_otel::Protocol;
+use telemetry_otel::{Protocol, Signal};
 
 const GUARD: Duration = Duration::from_secs(60);
 
@@ -97,6 +97,13 @@ async fn collector_down_calls_return_shutdown_is_bounded_and_failures_are_counte
         assert!(Instant::now() < deadline, "failures never counted: {f:?}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    // The warning names the signal, the endpoint and the cause.
+    let reason = otel.last_export_error(Signal::Traces).unwrap();
+    assert!(
+        reason.contains("traces export to http://127.0.0.1:")
+            && reason.contains("failed: connection refused"),
+        "{reason}"
+    );
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -223,7 +230,7 @@ fn rejecting_endpoint(status: u16) -> std::net::SocketAddr {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http_4xx_and_5xx_responses_are_counted_as_failed_exports() {
-    for status in [400u16, 500] {
+    for status in [401u16, 500] {
         let addr = rejecting_endpoint(status);
         let otel = builder("rejected", &[])
             .with_protocol(Protocol::HttpProtobuf)
@@ -253,5 +260,12 @@ async fn http_4xx_and_5xx_responses_are_counted_as_failed_exports() {
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+        let reason = otel.last_export_error(Signal::Logs).unwrap();
+        assert!(
+            reason.contains(&format!(
+                "logs export to http://{addr}/v1/logs failed: HTTP {status}"
+            )),
+            "{reason}"
+        );
     }
 }

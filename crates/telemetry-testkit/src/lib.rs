@@ -21,6 +21,8 @@
 //! - [`mock`]: start a `mock-collector` (HTTP/protobuf) and read it.
 //! - `fake` (feature `fake`): read `fake-opentelemetry-collector` (gRPC) exports, whose
 //!   values arrive as `Debug` strings.
+//! - `tls` (feature `tls`): a test CA with server and client certificates, and a
+//!   TLS-terminating proxy that puts any plain receiver behind `https://`.
 //! - [`received`]: the model ([`RSpan`], [`RLog`], [`RPoint`]) and look-ups such as
 //!   [`Received::span_named`] and [`Received::logs_of`].
 //! - [`tree`]: [`assert_tree`] (exact parent links by name, one trace id) and
@@ -34,6 +36,8 @@ pub mod env;
 pub mod fake;
 pub mod mock;
 pub mod received;
+#[cfg(feature = "tls")]
+pub mod tls;
 pub mod tree;
 
 pub use env::env_source;

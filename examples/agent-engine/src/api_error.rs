@@ -50,13 +50,21 @@ impl std::fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
+/// The message of an error response, kept as a response extension so that the request log
+/// line says why a request was rejected (the same text the client got).
+#[derive(Clone, Debug)]
+pub struct ErrorReason(pub String);
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (
+        let reason = ErrorReason(self.message.clone());
+        let mut response = (
             self.status,
             Json(serde_json::json!({ "error": self.message })),
         )
-            .into_response()
+            .into_response();
+        response.extensions_mut().insert(reason);
+        response
     }
 }
 

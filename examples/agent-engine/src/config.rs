@@ -26,15 +26,13 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-/// Rejects schemes other than `http`/`https`, and `https` in a build without the `tls`
-/// feature, with an error naming `what`.
+/// Rejects schemes other than `http`/`https`, and URLs without a host, with an error naming
+/// `what`.
 pub(crate) fn check_scheme(what: &str, url: &reqwest::Url) -> Result<(), ConfigError> {
     match url.scheme() {
-        "http" => Ok(()),
-        "https" if cfg!(feature = "tls") => Ok(()),
-        "https" => Err(ConfigError::new(format!(
-            "{what} {url} uses https, but this agent-engine was built without TLS: rebuild with \
-             `cargo build -p agent-engine --features tls`, or use an http:// URL"
+        "http" | "https" if url.host_str().is_some_and(|h| !h.is_empty()) => Ok(()),
+        "http" | "https" => Err(ConfigError::new(format!(
+            "invalid {what} {url}: expected a URL with a host, such as http://127.0.0.1:8800"
         ))),
         other => Err(ConfigError::new(format!(
             "invalid {what} {url}: expected an http:// or https:// URL, got scheme {other:?}"

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use futures::FutureExt;
 use telemetry_core::{Attribute, CorrelationId, ScopeOptions, SpanKind, Telemetry};
 
-use crate::api_error::ApiError;
+use crate::api_error::{ApiError, ErrorReason};
 use crate::instruments::Instruments;
 use crate::propagation::HeaderExtractor;
 use crate::semconv::{
@@ -186,12 +186,16 @@ pub async fn trace_requests(
         .http_server_duration
         .record_duration(elapsed, &metric_attributes);
     context.in_scope(|| {
-        let attrs = [
+        let mut attrs = vec![
             Attribute::new(HTTP_REQUEST_METHOD, method),
             Attribute::new(URL_PATH, path),
             Attribute::new(HTTP_RESPONSE_STATUS_CODE, i64::from(status)),
             Attribute::new("duration_s", elapsed.as_secs_f64()),
         ];
+        // Why it was rejected or failed: the message the client got.
+        if let Some(reason) = response.extensions().get::<ErrorReason>() {
+            attrs.push(Attribute::new("error.message", reason.0.clone()));
+        }
         let logger = &t.telemetry.logger;
         if status >= 500 {
             logger.error("request failed", &attrs);

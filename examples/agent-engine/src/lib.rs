@@ -7,7 +7,7 @@
 //!
 //! # tokio::runtime::Runtime::new().unwrap().block_on(async {
 //! let server = spawn_test_server(ServerTelemetry::noop()).await?;
-//! let http = reqwest::Client::new();
+//! let http = agent_engine::tls::client()?;
 //! let session: serde_json::Value = http
 //!     .post(format!("{}/v1/sessions", server.base_url()))
 //!     .json(&serde_json::json!({"agent": "planner"}))
@@ -35,6 +35,7 @@
 //! - [`library_events`]: the `tracing` and `log` events of axum, hyper, reqwest and the other
 //!   libraries below, filtered by `RUST_LOG` (default `info`), reported to the same telemetry
 //!   with the correlation id of the request that caused them (installed by `serve`).
+//! - [`tls`]: the HTTP clients' TLS (rustls on `ring`; `AGENT_ENGINE_CA_CERTIFICATE`).
 //!
 //! Telemetry decisions: every request is a SERVER root scope continuing an incoming
 //! `traceparent`; its correlation id (the trace id) is returned as `correlation_id` and in
@@ -58,6 +59,7 @@ pub mod session;
 pub mod simulate;
 pub mod task_api;
 pub mod telemetry_setup;
+pub mod tls;
 pub mod tools;
 
 use std::fmt;
@@ -260,6 +262,37 @@ pub async fn serve_task_api(
     Ok(())
 }
 
+/// Checks everything [`serve`] would reject, without binding: the model (URL, model name, API
+/// key), the task API URL and key, and the HTTP clients' TLS configuration. The command line
+/// calls it before it binds, so a bad configuration never prints "listening".
+///
+/// # Errors
+/// [`ServerError::Config`] naming the input and what was expected.
+pub fn validate(config: &ServerConfig) -> Result<(), ServerError> {
+    if let ModelChoice::OpenAi(openai) = &config.model {
+        OpenAiModel::new(openai.clone())?;
+    }
+    if config
+        .task_api_key
+        .as_deref()
+        .is_some_and(|k| k.trim().is_empty())
+    {
+        return Err(ConfigError::new(
+            "invalid TASK_API_KEY \"\": expected the task API's key, or leave it unset",
+        )
+        .into());
+    }
+    let url = config.task_api_url.as_deref().unwrap_or("http://127.0.0.1");
+    TaskApiClient::new(
+        url,
+        None,
+        config.research,
+        telemetry_core::Telemetry::noop(),
+        Instruments::new(&telemetry_core::NoOpMeter),
+    )?;
+    Ok(())
+}
+
 /// A server running in a background task of the current runtime.
 #[derive(Debug)]
 pub struct RunningServer {
@@ -300,18 +333,7 @@ pub async fn spawn_server(
     config: ServerConfig,
     telemetry: ServerTelemetry,
 ) -> Result<RunningServer, ServerError> {
-    if let ModelChoice::OpenAi(openai) = &config.model {
-        OpenAiModel::new(openai.clone())?;
-    }
-    if let Some(url) = &config.task_api_url {
-        TaskApiClient::new(
-            url,
-            None,
-            config.research,
-            telemetry.telemetry.clone(),
-            Instruments::new(&telemetry_core::NoOpMeter),
-        )?;
-    }
+    validate(&config)?;
     let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = oneshot::channel::<()>();

@@ -14,15 +14,45 @@ use telemetry_genai::GenAiConfig;
 use tokio::net::TcpListener;
 
 const ENV_HELP: &str = "\
-Environment variables:
-  AGENT_ENGINE_ADDR, AGENT_ENGINE_MODEL, AGENT_ENGINE_LOG_FORMAT, AGENT_ENGINE_LOG_LEVEL,
-  TASK_API_URL, TASK_API_KEY, OPENAI_BASE_URL, OPENAI_API_KEY, OPENAI_MODEL
+Environment variables (flags win over them):
+  AGENT_ENGINE_ADDR (127.0.0.1:8800), AGENT_ENGINE_MODEL (scripted | openai),
+  AGENT_ENGINE_LOG_FORMAT (text | json), AGENT_ENGINE_LOG_LEVEL (info),
+  TASK_API_URL (none: a local task API in-process), TASK_API_KEY (none),
+  OPENAI_BASE_URL (https://api.openai.com/v1), OPENAI_API_KEY (none; required for
+  api.openai.com), OPENAI_MODEL (gpt-4o-mini)
       defaults for the flags of the same meaning (see each subcommand's --help).
-  OTEL_SERVICE_NAME (default agent-engine), OTEL_RESOURCE_ATTRIBUTES,
-  OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL (grpc | http/protobuf | http/json),
-  OTEL_EXPORTER_OTLP_HEADERS, OTEL_EXPORTER_OTLP_{TRACES,METRICS,LOGS}_{ENDPOINT,HEADERS,PROTOCOL},
-  OTEL_TRACES_SAMPLER, OTEL_PROPAGATORS, OTEL_SDK_DISABLED, OTEL_METRIC_EXPORT_INTERVAL, ...
-      read with --open-telemetry, following the OpenTelemetry SDK environment specification.
+  AGENT_ENGINE_CA_CERTIFICATE (none)
+      a PEM CA bundle the model and task API clients trust besides the platform's and the
+      webpki roots (a private or test CA).
+  RUST_LOG (info)
+      which events of the libraries below the engine (axum, hyper, hyper_util, reqwest, ...)
+      serve reports, through `tracing` and `log`, to the same telemetry: in the log lines with
+      the correlation id of the request that caused them, in OpenTelemetry as events of its
+      spans. tracing-subscriber EnvFilter syntax, e.g. info,hyper_util=debug,reqwest=debug;
+      default info; --log-level still applies. The OpenTelemetry SDK's own targets (opentelemetry*) are
+      always off, so export never reports on itself. An invalid value stops start-up.
+
+OpenTelemetry (read with --open-telemetry; OpenTelemetry SDK environment specification;
+{,TRACES_,METRICS_,LOGS_} means the generic variable or a per-signal one that wins over it):
+  OTEL_SDK_DISABLED (false), OTEL_SERVICE_NAME (agent-engine), OTEL_RESOURCE_ATTRIBUTES (none)
+  OTEL_{TRACES,METRICS,LOGS}_EXPORTER (otlp; otlp | console | none)
+  OTEL_EXPORTER_OTLP_{,TRACES_,METRICS_,LOGS_}PROTOCOL (http/protobuf; grpc | http/json)
+  OTEL_EXPORTER_OTLP_{,TRACES_,METRICS_,LOGS_}ENDPOINT (http://localhost:4318, gRPC :4317;
+      https:// works)
+  OTEL_EXPORTER_OTLP_{,TRACES_,METRICS_,LOGS_}HEADERS (none; k=v,k2=v2 percent-encoded)
+  OTEL_EXPORTER_OTLP_{,TRACES_,METRICS_,LOGS_}TIMEOUT (10000 ms)
+  OTEL_EXPORTER_OTLP_{,TRACES_,METRICS_,LOGS_}COMPRESSION (none; gzip)
+  OTEL_EXPORTER_OTLP_{,TRACES_,METRICS_,LOGS_}CERTIFICATE (none: platform + webpki roots)
+  OTEL_EXPORTER_OTLP_{,TRACES_,METRICS_,LOGS_}CLIENT_CERTIFICATE, ..._CLIENT_KEY (none; mTLS)
+  OTEL_EXPORTER_OTLP_{,TRACES_,METRICS_,LOGS_}INSECURE (false; scheme-less gRPC endpoints)
+  OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE (cumulative; delta | lowmemory)
+  OTEL_TRACES_SAMPLER (parentbased_always_on), OTEL_TRACES_SAMPLER_ARG (1.0)
+  OTEL_PROPAGATORS (tracecontext,baggage), OTEL_METRIC_EXPORT_INTERVAL (60000 ms)
+  OTEL_BSP_* and OTEL_BLRP_* SCHEDULE_DELAY (5000 / 1000 ms), MAX_QUEUE_SIZE (2048),
+      MAX_EXPORT_BATCH_SIZE (512), EXPORT_TIMEOUT (30000 ms)
+  OTEL_SPAN_{ATTRIBUTE,EVENT,LINK}_COUNT_LIMIT (128)
+
+GenAI content capture:
   OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT
       NO_CONTENT (default) | SPAN_ONLY | EVENT_ONLY | SPAN_AND_EVENT (case-insensitive):
       record prompts, replies, reasoning, tool definitions, tool arguments and results,
@@ -37,13 +67,6 @@ Environment variables:
   AGENT_TELEMETRY_GENAI_MAX_CONTENT_BYTES
       largest content attribute in bytes (default 32768, at least 256); longer content is
       cut, keeping valid JSON.
-  RUST_LOG
-      which events of the libraries below the engine (axum, hyper, hyper_util, reqwest, ...)
-      serve reports, through `tracing` and `log`, to the same telemetry: in the log lines with
-      the correlation id of the request that caused them, in OpenTelemetry as events of its
-      spans. tracing-subscriber EnvFilter syntax, e.g. info,hyper_util=debug,reqwest=debug;
-      default info; --log-level still applies. The OpenTelemetry SDK's own targets (opentelemetry*) are always off, so
-      export never reports on itself. An invalid value stops start-up with an error.
   The four GenAI variables above apply to serve and to simulate's in-process server, with
   Basic and OpenTelemetry alike; an invalid value stops start-up with an error naming it.
 
@@ -71,6 +94,7 @@ enum Command {
     /// The events of the libraries below (axum, hyper, reqwest, ...) are reported with the
     /// engine's own: RUST_LOG selects them (EnvFilter syntax, default info) and --log-level
     /// still applies; see agent-engine --help.
+    #[command(after_help = ENV_HELP)]
     Serve(ServeArgs),
     /// Serve only the local task REST API (what research_task talks to).
     TaskApi(TaskApiArgs),
@@ -123,7 +147,8 @@ struct ServeArgs {
     /// Sent as x-api-key to the task API.
     #[arg(long, env = "TASK_API_KEY", hide_env_values = true)]
     task_api_key: Option<String>,
-    /// OpenAI-compatible API base (https needs a build with --features tls).
+    /// OpenAI-compatible API base, https:// or http:// (AGENT_ENGINE_CA_CERTIFICATE adds a
+    /// CA to trust).
     #[arg(
         long,
         env = "OPENAI_BASE_URL",
@@ -203,7 +228,7 @@ fn telemetry(
 
 async fn flush(telemetry: &ServerTelemetry, timeout: Duration) {
     if let Err(e) = telemetry.telemetry.shutdown(timeout).await {
-        eprintln!("warning: telemetry did not flush within {timeout:?}: {e}");
+        eprintln!("warning: telemetry did not flush cleanly within {timeout:?}: {e}");
     }
 }
 
@@ -235,6 +260,9 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 genai,
                 ..ServerConfig::default()
             };
+            // The whole configuration is checked before binding: a bad one never prints
+            // "listening" and exits with code 2.
+            agent_engine::validate(&config).map_err(|e| e.to_string())?;
             let flush_timeout = config.telemetry_flush_timeout;
             let listener = TcpListener::bind(args.addr)
                 .await
@@ -375,5 +403,31 @@ mod tests {
             "{e}"
         );
         assert!(agent_engine::library_events::filter("", "RUST_LOG").is_ok());
+    }
+
+    #[test]
+    fn top_level_and_serve_help_list_the_variables_with_defaults() {
+        let mut cli = Cli::command();
+        let top = cli.render_long_help().to_string();
+        let serve = cli
+            .find_subcommand_mut("serve")
+            .unwrap()
+            .render_long_help()
+            .to_string();
+        for help in [&top, &serve] {
+            for needle in [
+                "OTEL_EXPORTER_OTLP_{,TRACES_,METRICS_,LOGS_}ENDPOINT (http://localhost:4318",
+                "OTEL_EXPORTER_OTLP_{,TRACES_,METRICS_,LOGS_}CERTIFICATE",
+                "OTEL_TRACES_SAMPLER (parentbased_always_on)",
+                "OTEL_SERVICE_NAME (agent-engine)",
+                "RUST_LOG",
+                "AGENT_ENGINE_CA_CERTIFICATE",
+                "AGENT_ENGINE_ADDR (127.0.0.1:8800)",
+                "OPENAI_BASE_URL (https://api.openai.com/v1)",
+                telemetry_genai::CAPTURE_MESSAGE_CONTENT,
+            ] {
+                assert!(help.contains(needle), "{needle} missing from:\n{help}");
+            }
+        }
     }
 }

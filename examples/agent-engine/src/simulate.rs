@@ -189,8 +189,10 @@ enum Bad {
 /// Drives the simulation against the server at `base_url`.
 ///
 /// # Errors
-/// [`SimulateError`] when the configuration is unusable (zero sessions or concurrency) or
-/// the HTTP client cannot be built. Request failures are counted, not returned.
+/// [`SimulateError`] when the configuration is unusable (zero sessions or concurrency, a
+/// URL that is not `http(s)://host[:port]`), the HTTP client cannot be built, or the server
+/// does not answer `GET /healthz` (unreachable, or not an agent engine). Failures of the
+/// simulated requests themselves are counted, not returned.
 pub async fn run(
     base_url: &str,
     config: &SimulateConfig,
@@ -201,10 +203,44 @@ pub async fn run(
             config.sessions, config.concurrency
         )));
     }
-    let client = reqwest::Client::builder()
+    let client = crate::tls::client_builder()
+        .map_err(|e| SimulateError(e.to_string()))?
         .timeout(config.request_timeout)
         .build()
         .map_err(|e| SimulateError(format!("cannot build the HTTP client: {e}")))?;
+    let base = base_url.trim_end_matches('/').to_owned();
+    let url = reqwest::Url::parse(&base)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
+    if url.is_none() {
+        return Err(SimulateError(format!(
+            "invalid --url {base_url:?}: expected the agent engine's base URL with its scheme, \
+             e.g. http://127.0.0.1:8800"
+        )));
+    }
+    // One probe first, so an unreachable server is one clear error rather than a summary of
+    // failed requests.
+    match client.get(format!("{base}/healthz")).send().await {
+        Ok(r) if r.status().is_success() => {}
+        Ok(r) => {
+            return Err(SimulateError(format!(
+                "--url {base_url}: GET /healthz answered {}; is this an agent engine?",
+                r.status()
+            )));
+        }
+        Err(e) => {
+            let mut cause = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                cause = format!("{cause}: {s}");
+                source = s.source();
+            }
+            return Err(SimulateError(format!(
+                "cannot reach the agent engine at --url {base_url} ({cause}); start it with \
+                 `agent-engine serve` in another terminal, or omit --url to run one in-process"
+            )));
+        }
+    }
     let progress = if config.progress {
         let bar = ProgressBar::new(config.sessions as u64);
         bar.set_style(
@@ -217,7 +253,6 @@ pub async fn run(
     } else {
         ProgressBar::hidden()
     };
-    let base = base_url.trim_end_matches('/').to_owned();
     let started = Instant::now();
     let mut summary = SimulationSummary::default();
     let mut sessions = futures::stream::iter(0..config.sessions)

@@ -15,7 +15,7 @@ impl Api {
     async fn start(telemetry: ServerTelemetry) -> Self {
         Self {
             server: spawn_test_server(telemetry).await.unwrap(),
-            http: reqwest::Client::new(),
+            http: agent_engine::tls::client().unwrap(),
         }
     }
 
@@ -411,4 +411,73 @@ async fn simulate_drives_sessions_without_unexpected_errors() {
     assert!(summary.tool_calls > 40 && summary.input_tokens > 0);
     assert!(summary.to_string().contains("latency p99"));
     api.server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn simulate_with_a_bad_or_unreachable_url_fails_with_a_clear_message() {
+    let config = SimulateConfig {
+        sessions: 1,
+        concurrency: 1,
+        progress: false,
+        ..SimulateConfig::default()
+    };
+    let err = simulate::run("127.0.0.1:8800", &config).await.unwrap_err();
+    assert!(
+        err.to_string().contains("invalid --url \"127.0.0.1:8800\"")
+            && err.to_string().contains("http://127.0.0.1:8800"),
+        "{err}"
+    );
+    // A port with nothing listening.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let err = simulate::run(&url, &config).await.unwrap_err().to_string();
+    assert!(
+        err.contains(&format!("cannot reach the agent engine at --url {url}"))
+            && err.contains("agent-engine serve"),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rejected_requests_are_logged_with_their_reason() {
+    use std::sync::Arc;
+    use telemetry_basic::{
+        BasicContextualCorrelator, BasicMeter, LogFormat, MemoryWriter, StdoutLogger,
+    };
+    use telemetry_core::{ContextualCorrelator, LogLevel, Telemetry};
+    let correlator: Arc<dyn ContextualCorrelator> = Arc::new(BasicContextualCorrelator::new());
+    let out = MemoryWriter::new();
+    let logger = StdoutLogger::with_writer(correlator.clone(), Box::new(out.clone()))
+        .format(LogFormat::Json)
+        .level(LogLevel::Info);
+    let t = Telemetry::new(Arc::new(logger), correlator, Arc::new(BasicMeter::new()));
+    let api = Api::start(ServerTelemetry::from_telemetry(t)).await;
+    let session = api.session().await;
+    let (status, message) = api
+        .error(
+            api.http
+                .post(api.url(&format!("/v1/sessions/{session}/messages")))
+                .json(&json!({ "content": "" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    api.server.shutdown().await.unwrap();
+    let rejected: Vec<Value> = out
+        .lines()
+        .iter()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|v| v.to_string().contains("request rejected"))
+        .collect();
+    assert_eq!(rejected.len(), 1, "{}", out.contents());
+    assert!(
+        rejected[0]
+            .to_string()
+            .contains(&serde_json::to_string(&message).unwrap()),
+        "the log line lacks the client's message {message:?}: {}",
+        rejected[0]
+    );
 }

@@ -32,7 +32,7 @@ async fn one_requests_library_events_share_the_responses_correlation_id() {
     let server = spawn_test_server(ServerTelemetry::from_telemetry(t))
         .await
         .unwrap();
-    let http = reqwest::Client::new();
+    let http = agent_engine::tls::client().unwrap();
     let session: Value = http
         .post(format!("{}/v1/sessions", server.base_url()))
         .json(&json!({"agent": "tester"}))

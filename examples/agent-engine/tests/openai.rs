@@ -108,7 +108,7 @@ async fn server(base_url: &str, model: &str, telemetry: ServerTelemetry) -> Runn
 }
 
 async fn turn(server: &RunningServer, content: &str) -> (StatusCode, Value) {
-    let http = reqwest::Client::new();
+    let http = agent_engine::tls::client().unwrap();
     let session: Value = http
         .post(format!("{}/v1/sessions", server.base_url()))
         .send()
@@ -220,7 +220,7 @@ async fn shutdown_lets_a_request_in_flight_finish() {
     let server = server(&base, "gated-model", ServerTelemetry::noop()).await;
     let base_url = server.base_url();
     let in_flight = tokio::spawn(async move {
-        let http = reqwest::Client::new();
+        let http = agent_engine::tls::client().unwrap();
         let session: Value = http
             .post(format!("{base_url}/v1/sessions"))
             .send()

@@ -161,7 +161,7 @@ impl Pipeline {
 async fn a_two_tool_turn_arrives_as_one_trace_with_concurrent_tool_spans() {
     // The default configuration, as the binary has it with no GenAI variable set.
     let pipeline = Pipeline::start(GenAiConfig::default()).await;
-    let http = reqwest::Client::new();
+    let http = agent_engine::tls::client().unwrap();
     let (session_id, messages) = pipeline.session(&http, "e2e").await;
     let turn = post(
         &http,
@@ -440,7 +440,7 @@ async fn a_two_tool_turn_arrives_as_one_trace_with_concurrent_tool_spans() {
 async fn span_only_capture_puts_redacted_content_on_the_spans() {
     let pipeline =
         Pipeline::start(GenAiConfig::default().with_capture(CaptureMode::SpanOnly)).await;
-    let http = reqwest::Client::new();
+    let http = agent_engine::tls::client().unwrap();
     let (_, messages) = pipeline.session(&http, "scribe").await;
     let secret = "sk-proj-abcdefghijklmnopqrstuvwx";
     let turn = post(

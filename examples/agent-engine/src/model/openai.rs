@@ -1,7 +1,7 @@
 //! An OpenAI-compatible `/chat/completions` client with tool calling.
 //!
 //! Works with OpenAI and any server that speaks the same API (vLLM, Ollama, LM Studio,
-//! LiteLLM, …). HTTPS needs the crate's `tls` feature; plain `http://` always works.
+//! LiteLLM, …), over `https://` (see [`crate::tls`]) or plain `http://`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -58,8 +58,9 @@ impl OpenAiModel {
     /// A client for `config`.
     ///
     /// # Errors
-    /// [`ConfigError`] when the base URL is not an absolute `http(s)` URL, or is `https` in a
-    /// build without the `tls` feature.
+    /// [`ConfigError`] when the base URL is not an absolute `http(s)` URL with a host, the
+    /// model name or the API key is empty, the default OpenAI URL has no API key, or
+    /// `AGENT_ENGINE_CA_CERTIFICATE` is not a readable PEM file.
     pub fn new(config: OpenAiConfig) -> Result<Self, ConfigError> {
         let base = config.base_url.trim_end_matches('/');
         let endpoint = reqwest::Url::parse(&format!("{base}/chat/completions")).map_err(|e| {
@@ -75,7 +76,22 @@ impl OpenAiModel {
                 "invalid OPENAI_MODEL \"\": expected a model name such as gpt-4o-mini",
             ));
         }
-        let client = reqwest::Client::builder()
+        if config
+            .api_key
+            .as_deref()
+            .is_some_and(|k| k.trim().is_empty())
+        {
+            return Err(ConfigError::new(
+                "invalid OPENAI_API_KEY \"\": expected the provider's API key, or leave it unset",
+            ));
+        }
+        if config.api_key.is_none() && endpoint.host_str() == Some("api.openai.com") {
+            return Err(ConfigError::new(
+                "missing OPENAI_API_KEY: https://api.openai.com needs an API key (set \
+                 OPENAI_API_KEY, or OPENAI_BASE_URL for a local OpenAI-compatible server)",
+            ));
+        }
+        let client = crate::tls::client_builder()?
             .timeout(config.timeout)
             .build()
             .map_err(|e| ConfigError::new(format!("cannot build the HTTP client: {e}")))?;

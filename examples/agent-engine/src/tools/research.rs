@@ -82,7 +82,7 @@ impl TaskApiClient {
             ))
         })?;
         check_scheme("task API URL", &base)?;
-        let http = reqwest::Client::builder()
+        let http = crate::tls::client_builder()?
             .timeout(limits.request_timeout)
             .build()
             .map_err(|e| ConfigError::new(format!("cannot build the HTTP client: {e}")))?;
