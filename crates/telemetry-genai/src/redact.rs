@@ -182,7 +182,7 @@ pub fn is_sensitive_key(key: &str) -> bool {
 /// | `sk-api-key` | `sk-` keys (OpenAI, Anthropic, DeepSeek) of 20+ characters |
 /// | `mistral-api-key` | 32 alphanumerics after `mistral` |
 /// | `gcp-oauth-access-token` | `ya29.` Google OAuth access tokens |
-/// | `high-entropy-near-keyword` | a token of 16+ characters mixing letters and digits, above 3.5 bits of entropy per character, among the 4 tokens within 48 bytes after `secret`, `password`, `passwd`, `token`, `api key`, `apikey`, `access key`, `private key`, `credential` or `auth` |
+/// | `high-entropy-near-keyword` | a token of 16+ characters mixing letters and digits, not starting with `/` (paths), above 3.5 bits of entropy per character, among the 4 tokens within 48 bytes after `secret`, `password`, `passwd`, `token`, `api key`, `apikey`, `access key`, `private key`, `credential` or `auth` |
 ///
 /// Gitleaks rules keep their `secretGroup` (only the secret is masked, not the key name
 /// before it), entropy thresholds and allowlists, and end a secret at sentence punctuation
