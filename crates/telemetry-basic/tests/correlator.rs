@@ -87,13 +87,10 @@ fn explicit_roots_take_the_given_or_remote_id() {
     drop(child);
     drop(guard);
 
-    let remote = RemoteParent {
-        trace_id: CorrelationId::parse("0af7651916cd43dd8448eb211c80319c").unwrap(),
-        span_id: SpanId::parse("b7ad6b7169203331").unwrap(),
-        sampled: true,
-        trace_state: None,
-        baggage: None,
-    };
+    let remote = RemoteParent::new(
+        CorrelationId::parse("0af7651916cd43dd8448eb211c80319c").unwrap(),
+        SpanId::parse("b7ad6b7169203331").unwrap(),
+    );
     let scope =
         c.open_scope(ScopeOptions::new("POST /v1/sessions").remote_parent(Some(remote.clone())));
     assert_eq!(scope.correlation_id(), Some(remote.trace_id));

@@ -15,7 +15,7 @@ use std::marker::PhantomData;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use crate::propagation::{RemoteParent, format_traceparent};
+use crate::propagation::{FLAG_SAMPLED, RemoteParent, format_traceparent_with_flags};
 use crate::scope_extension::ScopeExtension;
 use crate::{Attribute, AttributeSet, AttributeValue, CorrelationId, Extensions, SpanId, SpanKind};
 
@@ -250,11 +250,19 @@ impl Context {
         self.ancestors().find_map(ScopeData::extension_of::<T>)
     }
 
-    /// The outgoing `traceparent` for this scope, sampled unless the remote caller said not.
+    /// The outgoing `traceparent` for this scope, sampled unless the remote caller said not,
+    /// with the caller's `random-trace-id` flag kept (W3C Trace Context Level 2 §3.2.2.5).
     pub fn traceparent(&self) -> Option<String> {
         let d = self.0.as_ref()?;
-        let sampled = self.remote_parent().is_none_or(|r| r.sampled);
-        Some(format_traceparent(d.correlation_id, d.span_id, sampled))
+        let flags = match self.remote_parent() {
+            Some(r) => r.outgoing_flags(r.sampled),
+            None => FLAG_SAMPLED,
+        };
+        Some(format_traceparent_with_flags(
+            d.correlation_id,
+            d.span_id,
+            flags,
+        ))
     }
 
     /// Makes this snapshot current on this thread until the guard drops.

@@ -67,8 +67,9 @@ pub trait ContextualCorrelator: Send + Sync {
         };
         carrier.set(TRACEPARENT, traceparent);
         if let Some(remote) = context.remote_parent() {
+            // Only the validated list travels on (W3C Trace Context Level 2 §3.5).
             if let Some(state) = &remote.trace_state {
-                carrier.set(TRACESTATE, state.clone());
+                carrier.set(TRACESTATE, state.as_str().to_owned());
             }
             if let Some(baggage) = &remote.baggage {
                 carrier.set(BAGGAGE, baggage.clone());

@@ -8,7 +8,8 @@ use std::borrow::Cow;
 
 use opentelemetry::trace::{SpanBuilder, SpanContext, TraceFlags, TraceState, Tracer as _};
 use telemetry_core::propagation::{
-    BAGGAGE, Extractor, Injector, RemoteParent, TRACEPARENT, TRACESTATE, format_traceparent,
+    BAGGAGE, Extractor, Injector, RemoteParent, TRACEPARENT, TRACESTATE,
+    format_traceparent_with_flags,
 };
 use telemetry_core::{
     Context, ContextualCorrelator, NoOpCorrelator, Scope, ScopeOptions, SpanKind,
@@ -52,8 +53,8 @@ impl OpenTelemetry {
             };
             let state = r
                 .trace_state
-                .as_deref()
-                .and_then(|s| s.parse::<TraceState>().ok())
+                .as_ref()
+                .map(otel_trace_state)
                 .unwrap_or_default();
             return parent_context(SpanContext::new(
                 r.trace_id.to_int().into(),
@@ -68,6 +69,22 @@ impl OpenTelemetry {
         }
         Self::otel_context(parent)
     }
+}
+
+/// The SDK's copy of a validated `tracestate`, recorded on the span (OTLP `Span.trace_state`).
+///
+/// The SDK still checks keys by the Level 1 multi-tenant rule (one `@`, at most 13 characters
+/// after it), stricter than Level 2 §3.3.2.2, so members it refuses are left out of its copy;
+/// propagation uses the core's list, which keeps them.
+fn otel_trace_state(state: &telemetry_core::propagation::TraceState) -> TraceState {
+    TraceState::from_key_value(state.iter()).unwrap_or_else(|_| {
+        // Right to left: `insert` puts each member first, so the order is kept.
+        let members: Vec<_> = state.iter().collect();
+        members
+            .into_iter()
+            .rev()
+            .fold(TraceState::NONE, |s, (k, v)| s.insert(k, v).unwrap_or(s))
+    })
 }
 
 fn otel_kind(kind: SpanKind) -> opentelemetry::trace::SpanKind {
@@ -177,20 +194,24 @@ impl ContextualCorrelator for OpenTelemetry {
             // The flag is the sampler's decision for this span: a callee that follows its
             // parent must drop what this process dropped.
             let ids = context.correlation_id().zip(context.span_id());
+            let remote = context.remote_parent();
             let traceparent = match (context.extension::<OtelScope>(), ids) {
-                (Some(scope), Some((trace_id, span_id))) => Some(format_traceparent(
-                    trace_id,
-                    span_id,
-                    scope.span_context.is_sampled(),
-                )),
+                (Some(scope), Some((trace_id, span_id))) => {
+                    let sampled = scope.span_context.is_sampled();
+                    // The caller's random-trace-id flag stays with its trace id (W3C Trace
+                    // Context Level 2 §3.2.2.5).
+                    let flags = remote.map_or(u8::from(sampled), |r| r.outgoing_flags(sampled));
+                    Some(format_traceparent_with_flags(trace_id, span_id, flags))
+                }
                 _ => context.traceparent(),
             };
             let Some(traceparent) = traceparent else {
                 return;
             };
             carrier.set(TRACEPARENT, traceparent);
-            if let Some(state) = context.remote_parent().and_then(|r| r.trace_state.clone()) {
-                carrier.set(TRACESTATE, state);
+            // The validated, combined list, never the raw header (§3.3, §3.5).
+            if let Some(state) = remote.and_then(|r| r.trace_state.as_ref()) {
+                carrier.set(TRACESTATE, state.as_str().to_owned());
             }
         }
         if p.baggage {
