@@ -345,3 +345,24 @@ fn a_million_roots_have_unique_valid_ids() {
         );
     }
 }
+
+#[test]
+fn links_are_kept_on_the_scope_and_not_inherited() {
+    let c = BasicContextualCorrelator::new();
+    let producer = c.open_scope(ScopeOptions::new("publish").root());
+    let consumer = c.open_scope(
+        ScopeOptions::new("process")
+            .root()
+            .link(producer.context(), &attrs!["messaging.message.id" => "m-1"]),
+    );
+    let links = consumer.context().links();
+    assert_eq!(links.len(), 1);
+    assert_eq!(Some(links[0].trace_id), producer.correlation_id());
+    assert_eq!(Some(links[0].span_id), producer.context().span_id());
+    assert_eq!(links[0].attributes, attrs!["messaging.message.id" => "m-1"]);
+    assert_ne!(consumer.correlation_id(), producer.correlation_id());
+    let _in = consumer.enter();
+    let child = c.enter_scope("handle", &[]);
+    assert!(child.context().links().is_empty());
+    assert!(producer.context().links().is_empty());
+}

@@ -15,6 +15,7 @@ use std::marker::PhantomData;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
+use crate::link::SpanLink;
 use crate::propagation::{FLAG_SAMPLED, RemoteParent, format_traceparent_with_flags};
 use crate::scope_extension::ScopeExtension;
 use crate::{Attribute, AttributeSet, AttributeValue, CorrelationId, Extensions, SpanId, SpanKind};
@@ -32,6 +33,9 @@ pub(crate) struct ScopeData<E: ?Sized = dyn ScopeExtension> {
     pub(crate) kind: SpanKind,
     pub(crate) parent: Context,
     pub(crate) remote_parent: Option<Box<RemoteParent>>,
+    // One word for the common scope without links (a `Vec` would be three).
+    #[allow(clippy::box_collection)]
+    pub(crate) links: Option<Box<Vec<SpanLink>>>,
     pub(crate) attributes: Mutex<AttributeSet>,
     /// Layers' typed values (see [`Extensions`]).
     pub(crate) extensions: Extensions,
@@ -185,6 +189,15 @@ impl Context {
             .as_ref()
             .map(|d| d.parent.clone())
             .unwrap_or_default()
+    }
+
+    /// The spans this scope links to ([`ScopeOptions::link`](crate::ScopeOptions::link)), in
+    /// order; empty for a scope without links and outside any scope.
+    pub fn links(&self) -> &[SpanLink] {
+        self.0
+            .as_ref()
+            .and_then(|d| d.links.as_deref())
+            .map_or(&[], Vec::as_slice)
     }
 
     /// The remote caller this trace continues, found on the root of the chain.

@@ -6,13 +6,13 @@
 
 use std::borrow::Cow;
 
-use opentelemetry::trace::{SpanBuilder, SpanContext, TraceFlags, TraceState, Tracer as _};
+use opentelemetry::trace::{Link, SpanBuilder, SpanContext, TraceFlags, TraceState, Tracer as _};
 use telemetry_core::propagation::{
     BAGGAGE, Extractor, Injector, RemoteParent, TRACEPARENT, TRACESTATE,
     format_traceparent_with_flags,
 };
 use telemetry_core::{
-    Context, ContextualCorrelator, NoOpCorrelator, Scope, ScopeOptions, SpanKind,
+    Context, ContextualCorrelator, NoOpCorrelator, Scope, ScopeOptions, SpanKind, SpanLink,
 };
 
 use crate::otel::OpenTelemetry;
@@ -87,6 +87,24 @@ fn otel_trace_state(state: &telemetry_core::propagation::TraceState) -> TraceSta
     })
 }
 
+/// An SDK span link (OpenTelemetry *Tracing API*, "Link"): the linked span's context and the
+/// link's attributes. The linked span's flags and trace state are not known here; the link is
+/// marked sampled so that backends show it.
+fn otel_link(link: &SpanLink) -> Link {
+    let context = SpanContext::new(
+        link.trace_id.to_int().into(),
+        link.span_id.to_int().into(),
+        TraceFlags::SAMPLED,
+        false,
+        TraceState::NONE,
+    );
+    Link::new(
+        context,
+        link.attributes.iter().map(convert::key_value).collect(),
+        0,
+    )
+}
+
 fn otel_kind(kind: SpanKind) -> opentelemetry::trace::SpanKind {
     use opentelemetry::trace::SpanKind as K;
     match kind {
@@ -147,6 +165,9 @@ impl ContextualCorrelator for OpenTelemetry {
                 let mut kvs = Vec::with_capacity(r.attributes.len() + 4);
                 kvs.extend(r.attributes.iter().map(convert::key_value));
                 builder.attributes = Some(kvs);
+            }
+            if !r.links().is_empty() && !dropped {
+                builder.links = Some(r.links().iter().map(otel_link).collect());
             }
             let span = {
                 let _parked = ids::park(r.correlation_id.to_int(), r.span_id.to_int());
