@@ -51,8 +51,10 @@
 
 mod attribute;
 mod attribute_set;
+mod baggage_attributes;
 mod by_name;
 mod context;
+mod context_baggage;
 mod correlator;
 pub mod diagnostics;
 mod extensions;
@@ -77,6 +79,7 @@ mod telemetry;
 mod with_context;
 
 // Scopes and where they are.
+pub use baggage_attributes::BaggageAttributes;
 pub use context::{Context, ContextGuard};
 pub use correlator::{ContextualCorrelator, CorrelatorExt};
 pub use extensions::Extensions;

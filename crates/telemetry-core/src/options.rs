@@ -131,6 +131,45 @@ impl<'a> ScopeOptions<'a> {
         self
     }
 
+    /// Puts the baggage entries named in `keys` that the new scope inherits (from its parent
+    /// scope, or its remote caller) before its own attributes, in `buf`, so the scope's own
+    /// attributes win. For correlators that copy baggage onto attributes
+    /// ([`BaggageAttributes`](crate::BaggageAttributes)); no entry found, no change.
+    pub fn with_baggage_attributes<'b>(
+        self,
+        keys: &[String],
+        buf: &'b mut Vec<Attribute>,
+    ) -> ScopeOptions<'b>
+    where
+        'a: 'b,
+    {
+        let found = |c: &Context| {
+            keys.iter()
+                .filter_map(|k| Some(Attribute::new(k.clone(), c.baggage_value(k)?)))
+                .collect::<Vec<_>>()
+        };
+        buf.extend(match &self.parent {
+            ParentChoice::Current => Context::with_current(found),
+            ParentChoice::Explicit(parent) => found(parent),
+            ParentChoice::Root(_) => Vec::new(),
+            ParentChoice::Remote(r) => keys
+                .iter()
+                .filter_map(|k| Some(Attribute::new(k.clone(), r.baggage.get(k)?.to_owned())))
+                .collect(),
+        });
+        if buf.is_empty() {
+            return self;
+        }
+        buf.extend_from_slice(self.attributes);
+        ScopeOptions {
+            name: self.name,
+            attributes: buf.as_slice(),
+            kind: self.kind,
+            parent: self.parent,
+            links: self.links,
+        }
+    }
+
     /// The name.
     pub fn name(&self) -> &str {
         &self.name

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 use opentelemetry::trace::{Link, SpanBuilder, SpanContext, TraceFlags, TraceState, Tracer as _};
 use telemetry_core::propagation::{
-    BAGGAGE, Extractor, Injector, RemoteParent, TRACEPARENT, TRACESTATE,
+    BAGGAGE, Baggage, Extractor, Injector, RemoteParent, TRACEPARENT, TRACESTATE,
     format_traceparent_with_flags,
 };
 use telemetry_core::{
@@ -199,13 +199,14 @@ impl ContextualCorrelator for OpenTelemetry {
         }
         let mut remote = RemoteParent::extract(carrier)?;
         if !p.baggage {
-            remote.baggage = None;
+            remote.baggage = Baggage::new();
         }
         Some(remote)
     }
 
     /// Writes `traceparent` + `tracestate` and `baggage` for the propagators `OTEL_PROPAGATORS`
-    /// selects. Baggage is the incoming `baggage` of the trace's remote caller, passed on.
+    /// selects. Baggage is the remote caller's with what scopes here set
+    /// ([`Context::baggage`]).
     fn inject(&self, context: &Context, carrier: &mut dyn Injector) {
         let p = self.inner.propagators;
         if self.inner.disabled {
@@ -236,8 +237,9 @@ impl ContextualCorrelator for OpenTelemetry {
             }
         }
         if p.baggage {
-            if let Some(b) = context.remote_parent().and_then(|r| r.baggage.clone()) {
-                carrier.set(BAGGAGE, b);
+            let baggage = context.baggage();
+            if !baggage.is_empty() {
+                carrier.set(BAGGAGE, baggage.encode());
             }
         }
     }

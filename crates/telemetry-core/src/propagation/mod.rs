@@ -20,10 +20,15 @@
 //! [`ContextualCorrelator::extract`]: crate::ContextualCorrelator::extract
 //! [`ContextualCorrelator::inject`]: crate::ContextualCorrelator::inject
 
+mod baggage;
 mod carrier;
 mod traceparent;
 mod tracestate;
 
+pub use baggage::{
+    Baggage, BaggageEntry, BaggageProperty, InvalidBaggage, MAX_BYTES as MAX_BAGGAGE_BYTES,
+    MAX_ENTRIES as MAX_BAGGAGE_ENTRIES,
+};
 pub use carrier::{Extractor, Injector};
 pub use traceparent::{
     FLAG_RANDOM_TRACE_ID, FLAG_SAMPLED, InvalidTraceparent, format_traceparent,
@@ -58,8 +63,9 @@ pub struct RemoteParent {
     /// The caller's `tracestate`, validated and combined from every field line (§3.3); `None`
     /// when absent, empty or invalid.
     pub trace_state: Option<TraceState>,
-    /// The raw `baggage` header, passed on unchanged.
-    pub baggage: Option<String>,
+    /// The caller's baggage, from every `baggage` field line (W3C Baggage); empty when none.
+    /// Scopes of this trace inherit it ([`Context::baggage`](crate::Context::baggage)).
+    pub baggage: Baggage,
 }
 
 impl RemoteParent {
@@ -71,7 +77,7 @@ impl RemoteParent {
             sampled: true,
             random_trace_id: false,
             trace_state: None,
-            baggage: None,
+            baggage: Baggage::new(),
         }
     }
 
@@ -114,14 +120,7 @@ impl RemoteParent {
         parent.trace_state = TraceState::from_headers(carrier.get_all(TRACESTATE))
             .ok()
             .filter(|s| !s.is_empty());
-        let baggage = carrier
-            .get_all(BAGGAGE)
-            .into_iter()
-            .map(|v| v.trim_matches([' ', '\t']))
-            .filter(|v| !v.is_empty())
-            .collect::<Vec<_>>()
-            .join(",");
-        parent.baggage = (!baggage.is_empty()).then_some(baggage);
+        parent.baggage = Baggage::extract(carrier);
         Some(parent)
     }
 
