@@ -28,6 +28,17 @@ impl ScopeData {
 }
 
 impl Context {
+    /// Whether any baggage is in effect here (set by a scope of the chain or sent by the
+    /// remote caller): a walk up the chain that allocates nothing.
+    pub fn has_baggage(&self) -> bool {
+        self.ancestors().any(|d| {
+            d.extensions.get::<ScopeBaggage>().is_some()
+                || d.remote_parent
+                    .as_ref()
+                    .is_some_and(|r| !r.baggage.is_empty())
+        })
+    }
+
     /// The baggage value of `key` in effect here: set on this scope or the nearest ancestor,
     /// else sent by the trace's remote caller. `None` outside any scope (always for NoOp).
     pub fn baggage_value(&self, key: &str) -> Option<String> {

@@ -6,6 +6,7 @@
 
 use std::borrow::Cow;
 
+use opentelemetry::baggage::{BaggageExt as _, KeyValueMetadata};
 use opentelemetry::trace::{Link, SpanBuilder, SpanContext, TraceFlags, TraceState, Tracer as _};
 use telemetry_core::propagation::{
     BAGGAGE, Baggage, Extractor, Injector, RemoteParent, TRACEPARENT, TRACESTATE,
@@ -21,8 +22,30 @@ use crate::{convert, ids, intern};
 
 impl OpenTelemetry {
     /// An OpenTelemetry `Context` whose active span is `scope`'s span, to start raw SDK spans
-    /// as its children (the core keeps the current scope in its own thread-local).
+    /// as its children (the core keeps the current scope in its own thread-local), carrying
+    /// the scope's baggage as the SDK's baggage ([`Context::baggage`], values and properties
+    /// as metadata).
     pub fn otel_context(scope: &Context) -> opentelemetry::Context {
+        let cx = Self::span_context_of(scope);
+        if !scope.has_baggage() {
+            return cx;
+        }
+        let baggage: opentelemetry::baggage::Baggage = scope
+            .baggage()
+            .iter()
+            .map(|e| {
+                let metadata = e
+                    .encode()
+                    .split_once(';')
+                    .map(|(_, m)| m.to_owned())
+                    .unwrap_or_default();
+                KeyValueMetadata::new(e.key.clone(), e.value.clone(), metadata)
+            })
+            .collect();
+        cx.with_baggage(baggage)
+    }
+
+    fn span_context_of(scope: &Context) -> opentelemetry::Context {
         match scope.extension::<OtelScope>() {
             Some(s) => s.as_parent().clone(),
             None => match (scope.correlation_id(), scope.span_id()) {
@@ -67,7 +90,7 @@ impl OpenTelemetry {
         if parent.is_none() {
             return opentelemetry::Context::new();
         }
-        Self::otel_context(parent)
+        Self::span_context_of(parent)
     }
 }
 

@@ -77,3 +77,41 @@ async fn propagators_select_what_is_read_and_written() {
             .is_none()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn otel_context_carries_the_scopes_baggage_as_sdk_baggage() {
+    use opentelemetry::baggage::BaggageExt as _;
+    let otel = builder("propagation", &[("OTEL_TRACES_EXPORTER", "none")])
+        .build()
+        .unwrap();
+    let incoming = headers(&[("traceparent", TP), ("baggage", "user=alice;tier=gold")]);
+    let root = otel.open_scope(ScopeOptions::new("edge").remote_parent(otel.extract(&incoming)));
+    root.context().set_baggage("session.id", "s 1").unwrap();
+    let cx = telemetry_otel::OpenTelemetry::otel_context(root.context());
+    let b = cx.baggage();
+    assert_eq!(
+        b.get("user").map(|v| v.as_str().to_owned()),
+        Some("alice".to_owned())
+    );
+    assert_eq!(
+        b.get("session.id").map(|v| v.as_str().to_owned()),
+        Some("s 1".to_owned())
+    );
+    assert_eq!(
+        b.get_with_metadata("user")
+            .map(|(_, m)| m.as_str().to_owned()),
+        Some("tier=gold".to_owned())
+    );
+    // No baggage: nothing added.
+    let plain = otel.open_scope(ScopeOptions::new("plain").root());
+    assert_eq!(
+        telemetry_otel::OpenTelemetry::otel_context(plain.context())
+            .baggage()
+            .len(),
+        0
+    );
+    drop((root, plain));
+    otel.shutdown(std::time::Duration::from_secs(5))
+        .await
+        .unwrap();
+}
