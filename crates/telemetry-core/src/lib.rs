@@ -19,6 +19,10 @@
 //! - [`Meter`]: counters, histograms (durations always in seconds) and gauges, by name or
 //!   through pre-created handles.
 //!
+//! - [`propagation`]: W3C Trace Context Level 2 and W3C Baggage over any header carrier;
+//!   baggage on scopes ([`Context::set_baggage`], [`Context::baggage`],
+//!   [`BaggageAttributes`]); span links ([`ScopeOptions::link`], [`SpanLink`]).
+//!
 //! Implementations: NoOp here; Basic in `telemetry-basic`; OpenTelemetry in `telemetry-otel`.
 //! This crate needs no async runtime and no OpenTelemetry dependency. What only an
 //! implementation needs is in [`implement`].
