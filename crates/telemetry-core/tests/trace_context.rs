@@ -547,3 +547,49 @@ fn check_states(rows: Vec<StateRow>) {
         }
     }
 }
+
+#[test]
+fn tracestate_truncation_by_size() {
+    let long = |k: &str| format!("{k}={}", "x".repeat(130));
+    let state = TraceState::from_headers(
+        [
+            "a=1".to_owned(),
+            long("big1"),
+            "b=2".to_owned(),
+            long("big2"),
+            "c=3".to_owned(),
+        ]
+        .iter()
+        .map(String::as_str),
+    )
+    .unwrap();
+    // (section, max_len, expected)
+    let rows: Vec<(&str, usize, String)> = vec![
+        (
+            "§3.3.3.1 within the limit: unchanged",
+            1000,
+            state.to_string(),
+        ),
+        (
+            "§3.3.3.1 entries over 128 characters go first, right-most first",
+            state.as_str().len() - 1,
+            format!("a=1,{},b=2,c=3", long("big1")),
+        ),
+        (
+            "§3.3.3.1 then both large ones",
+            100,
+            "a=1,b=2,c=3".to_owned(),
+        ),
+        (
+            "§3.3.3.1 then from the end, whole entries only",
+            8,
+            "a=1,b=2".to_owned(),
+        ),
+        ("§3.3.3.1 nothing fits", 2, String::new()),
+    ];
+    for (section, max, expected) in rows {
+        let got = state.truncated(max);
+        assert_eq!(got.as_str(), expected, "{section}");
+        assert!(got.as_str().len() <= max, "{section}");
+    }
+}

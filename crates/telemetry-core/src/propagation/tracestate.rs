@@ -226,6 +226,29 @@ impl TraceState {
         Ok(Self { header })
     }
 
+    /// A copy at most `max_len` bytes long once sent, for a carrier with a size limit, cut as
+    /// §3.3.3.1 "tracestate Limits" says: whole entries only, those longer than 128
+    /// characters first (right-most first), then from the end. `inject` sends the whole list
+    /// (at most 32 members); vendors "SHOULD propagate at least 512 characters".
+    pub fn truncated(&self, max_len: usize) -> Self {
+        let mut kept: Vec<&str> = self.header.split(',').filter(|m| !m.is_empty()).collect();
+        let len = |m: &[&str]| m.iter().map(|s| s.len()).sum::<usize>() + m.len().saturating_sub(1);
+        while len(&kept) > max_len {
+            match kept.iter().rposition(|m| m.len() > 128) {
+                Some(i) => {
+                    kept.remove(i);
+                }
+                None => break,
+            }
+        }
+        while len(&kept) > max_len {
+            kept.pop();
+        }
+        Self {
+            header: kept.join(","),
+        }
+    }
+
     /// A copy without `key` (§3.5 "Delete a key/value pair").
     pub fn without(&self, key: &str) -> Self {
         let mut header = String::new();
