@@ -1,4 +1,4 @@
-//! Group 2, Basic: scopes (sync enter/exit, async, nested to depth 3), a log call to a
+//! Group 2, Basic: scopes (sync enter/exit, with a span link, async, nested to depth 3), a log call to a
 //! discarding sink, counter and histogram records.
 //!
 //! References in the same run: a fastrace local span under a live root (with a discarding
@@ -19,7 +19,7 @@ use fastrace::local::LocalSpan;
 use fastrace::prelude::Span as FastraceSpan;
 use telemetry_basic::{BasicContextualCorrelator, BasicMeter, ColorChoice, StdoutLogger};
 use telemetry_core::{
-    ContextualCorrelator, CorrelatorExt, InstrumentDescriptor, Logger, Meter, attrs,
+    ContextualCorrelator, CorrelatorExt, InstrumentDescriptor, Logger, Meter, ScopeOptions, attrs,
 };
 
 const GROUP: &str = "basic";
@@ -45,6 +45,15 @@ fn basic(c: &mut Criterion) {
     let two = attrs!["gen_ai.operation.name" => "chat", "gen_ai.request.model" => "gpt-4o"];
     g.bench_function("scope_2_attributes", |b| {
         b.iter(|| drop(black_box(correlator.enter_scope("chat gpt-4o", &two))))
+    });
+    // A span link (a fan-in's input): the link's attribute is copied into the scope.
+    let input = correlator.open_scope(ScopeOptions::new("map 0").root());
+    let index = attrs!["task.index" => 0];
+    g.bench_function("scope_1_link", |b| {
+        b.iter(|| {
+            let options = ScopeOptions::new("reduce").link(input.context(), &index);
+            drop(black_box(correlator.open_scope(options).entered()))
+        })
     });
     g.bench_function("scope_async", |b| {
         b.iter(|| run_ready(correlator.scoped("request", &[], async { black_box(1) })))

@@ -87,13 +87,10 @@ fn explicit_roots_take_the_given_or_remote_id() {
     drop(child);
     drop(guard);
 
-    let remote = RemoteParent {
-        trace_id: CorrelationId::parse("0af7651916cd43dd8448eb211c80319c").unwrap(),
-        span_id: SpanId::parse("b7ad6b7169203331").unwrap(),
-        sampled: true,
-        trace_state: None,
-        baggage: None,
-    };
+    let remote = RemoteParent::new(
+        CorrelationId::parse("0af7651916cd43dd8448eb211c80319c").unwrap(),
+        SpanId::parse("b7ad6b7169203331").unwrap(),
+    );
     let scope =
         c.open_scope(ScopeOptions::new("POST /v1/sessions").remote_parent(Some(remote.clone())));
     assert_eq!(scope.correlation_id(), Some(remote.trace_id));
@@ -347,4 +344,25 @@ fn a_million_roots_have_unique_valid_ids() {
             "{text}"
         );
     }
+}
+
+#[test]
+fn links_are_kept_on_the_scope_and_not_inherited() {
+    let c = BasicContextualCorrelator::new();
+    let producer = c.open_scope(ScopeOptions::new("publish").root());
+    let consumer = c.open_scope(
+        ScopeOptions::new("process")
+            .root()
+            .link(producer.context(), &attrs!["messaging.message.id" => "m-1"]),
+    );
+    let links = consumer.context().links();
+    assert_eq!(links.len(), 1);
+    assert_eq!(Some(links[0].trace_id), producer.correlation_id());
+    assert_eq!(Some(links[0].span_id), producer.context().span_id());
+    assert_eq!(links[0].attributes, attrs!["messaging.message.id" => "m-1"]);
+    assert_ne!(consumer.correlation_id(), producer.correlation_id());
+    let _in = consumer.enter();
+    let child = c.enter_scope("handle", &[]);
+    assert!(child.context().links().is_empty());
+    assert!(producer.context().links().is_empty());
 }

@@ -15,7 +15,8 @@ use std::marker::PhantomData;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use crate::propagation::{RemoteParent, format_traceparent};
+use crate::link::SpanLink;
+use crate::propagation::{FLAG_SAMPLED, RemoteParent, format_traceparent_with_flags};
 use crate::scope_extension::ScopeExtension;
 use crate::{Attribute, AttributeSet, AttributeValue, CorrelationId, Extensions, SpanId, SpanKind};
 
@@ -32,6 +33,9 @@ pub(crate) struct ScopeData<E: ?Sized = dyn ScopeExtension> {
     pub(crate) kind: SpanKind,
     pub(crate) parent: Context,
     pub(crate) remote_parent: Option<Box<RemoteParent>>,
+    // One word for the common scope without links (a `Vec` would be three).
+    #[allow(clippy::box_collection)]
+    pub(crate) links: Option<Box<Vec<SpanLink>>>,
     pub(crate) attributes: Mutex<AttributeSet>,
     /// Layers' typed values (see [`Extensions`]).
     pub(crate) extensions: Extensions,
@@ -187,6 +191,15 @@ impl Context {
             .unwrap_or_default()
     }
 
+    /// The spans this scope links to ([`ScopeOptions::link`](crate::ScopeOptions::link)), in
+    /// order; empty for a scope without links and outside any scope.
+    pub fn links(&self) -> &[SpanLink] {
+        self.0
+            .as_ref()
+            .and_then(|d| d.links.as_deref())
+            .map_or(&[], Vec::as_slice)
+    }
+
     /// The remote caller this trace continues, found on the root of the chain.
     pub fn remote_parent(&self) -> Option<&RemoteParent> {
         self.ancestors().find_map(|d| d.remote_parent.as_deref())
@@ -250,11 +263,19 @@ impl Context {
         self.ancestors().find_map(ScopeData::extension_of::<T>)
     }
 
-    /// The outgoing `traceparent` for this scope, sampled unless the remote caller said not.
+    /// The outgoing `traceparent` for this scope, sampled unless the remote caller said not,
+    /// with the caller's `random-trace-id` flag kept (W3C Trace Context Level 2 §3.2.2.5).
     pub fn traceparent(&self) -> Option<String> {
         let d = self.0.as_ref()?;
-        let sampled = self.remote_parent().is_none_or(|r| r.sampled);
-        Some(format_traceparent(d.correlation_id, d.span_id, sampled))
+        let flags = match self.remote_parent() {
+            Some(r) => r.outgoing_flags(r.sampled),
+            None => FLAG_SAMPLED,
+        };
+        Some(format_traceparent_with_flags(
+            d.correlation_id,
+            d.span_id,
+            flags,
+        ))
     }
 
     /// Makes this snapshot current on this thread until the guard drops.

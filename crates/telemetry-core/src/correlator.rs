@@ -66,13 +66,14 @@ pub trait ContextualCorrelator: Send + Sync {
             return;
         };
         carrier.set(TRACEPARENT, traceparent);
-        if let Some(remote) = context.remote_parent() {
-            if let Some(state) = &remote.trace_state {
-                carrier.set(TRACESTATE, state.clone());
-            }
-            if let Some(baggage) = &remote.baggage {
-                carrier.set(BAGGAGE, baggage.clone());
-            }
+        // Only the validated list travels on (W3C Trace Context Level 2 §3.5).
+        if let Some(state) = context.remote_parent().and_then(|r| r.trace_state.as_ref()) {
+            carrier.set(TRACESTATE, state.as_str().to_owned());
+        }
+        // The caller's baggage with what scopes here set (W3C Baggage).
+        let baggage = context.baggage();
+        if !baggage.is_empty() {
+            carrier.set(BAGGAGE, baggage.encode());
         }
     }
 

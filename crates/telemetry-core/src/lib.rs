@@ -19,6 +19,10 @@
 //! - [`Meter`]: counters, histograms (durations always in seconds) and gauges, by name or
 //!   through pre-created handles.
 //!
+//! - [`propagation`]: W3C Trace Context Level 2 and W3C Baggage over any header carrier;
+//!   baggage on scopes ([`Context::set_baggage`], [`Context::baggage`],
+//!   [`BaggageAttributes`]); span links ([`ScopeOptions::link`], [`SpanLink`]).
+//!
 //! Implementations: NoOp here; Basic in `telemetry-basic`; OpenTelemetry in `telemetry-otel`.
 //! This crate needs no async runtime and no OpenTelemetry dependency. What only an
 //! implementation needs is in [`implement`].
@@ -51,8 +55,10 @@
 
 mod attribute;
 mod attribute_set;
+mod baggage_attributes;
 mod by_name;
 mod context;
+mod context_baggage;
 mod correlator;
 pub mod diagnostics;
 mod extensions;
@@ -62,6 +68,7 @@ mod ids;
 pub mod implement;
 mod instrument;
 mod level;
+mod link;
 mod logger;
 mod meter;
 mod noop;
@@ -76,10 +83,12 @@ mod telemetry;
 mod with_context;
 
 // Scopes and where they are.
+pub use baggage_attributes::BaggageAttributes;
 pub use context::{Context, ContextGuard};
 pub use correlator::{ContextualCorrelator, CorrelatorExt};
 pub use extensions::Extensions;
 pub use ids::{CorrelationId, InvalidIdError, SpanId};
+pub use link::{LinkTarget, SpanLink};
 pub use options::ScopeOptions;
 pub use scope::{Instrumented, Scope, ScopeGuard};
 pub use scope_extension::ScopeEnd;

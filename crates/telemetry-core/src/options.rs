@@ -13,6 +13,7 @@ use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
 
 use crate::context::ScopeData;
+use crate::link::{LinkTarget, SpanLink};
 use crate::propagation::RemoteParent;
 use crate::scope::Scope;
 use crate::scope_extension::{NoExtension, ScopeExtension};
@@ -45,6 +46,10 @@ pub struct ScopeOptions<'a> {
     attributes: &'a [Attribute],
     kind: SpanKind,
     parent: ParentChoice,
+    // Boxed and `None` unless links are given: scopes without links move one word more (a
+    // `Vec` would be three).
+    #[allow(clippy::box_collection)]
+    links: Option<Box<Vec<SpanLink>>>,
 }
 
 impl<'a> ScopeOptions<'a> {
@@ -55,6 +60,7 @@ impl<'a> ScopeOptions<'a> {
             attributes: &[],
             kind: SpanKind::Internal,
             parent: ParentChoice::Current,
+            links: None,
         }
     }
 
@@ -98,6 +104,72 @@ impl<'a> ScopeOptions<'a> {
         self
     }
 
+    /// Adds a link to `to` (a [`Context`], a remote parent, or a trace id and span id),
+    /// described by `attributes`; a target without ids (`Context::none()`) adds nothing.
+    /// See [`SpanLink`] for when a link is right rather than a parent.
+    ///
+    /// ```
+    /// use telemetry_core::{ContextualCorrelator, ScopeOptions, attrs};
+    /// # use telemetry_core::implement::ResolvedScope;
+    /// # struct C; impl ContextualCorrelator for C { fn open_scope(&self, o: ScopeOptions<'_>) -> telemetry_core::Scope { o.resolve().into_scope(None) } }
+    /// let (a, b) = (C.open_scope(ScopeOptions::new("map 0").root()), C.open_scope(ScopeOptions::new("map 1").root()));
+    /// let reduce = C.open_scope(
+    ///     ScopeOptions::new("reduce")
+    ///         .root()
+    ///         .link(a.context(), &attrs!["task.index" => 0])
+    ///         .link(b.context(), &attrs!["task.index" => 1]),
+    /// );
+    /// assert_eq!(reduce.context().links().len(), 2);
+    /// assert_eq!(reduce.context().links()[1].trace_id, b.correlation_id().unwrap());
+    /// ```
+    pub fn link(mut self, to: impl LinkTarget, attributes: &[Attribute]) -> Self {
+        if let Some((trace_id, span_id)) = to.link_ids() {
+            self.links
+                .get_or_insert_default()
+                .push(SpanLink::new(trace_id, span_id, attributes));
+        }
+        self
+    }
+
+    /// Puts the baggage entries named in `keys` that the new scope inherits (from its parent
+    /// scope, or its remote caller) before its own attributes, in `buf`, so the scope's own
+    /// attributes win. For correlators that copy baggage onto attributes
+    /// ([`BaggageAttributes`](crate::BaggageAttributes)); no entry found, no change.
+    pub fn with_baggage_attributes<'b>(
+        self,
+        keys: &[String],
+        buf: &'b mut Vec<Attribute>,
+    ) -> ScopeOptions<'b>
+    where
+        'a: 'b,
+    {
+        let found = |c: &Context| {
+            keys.iter()
+                .filter_map(|k| Some(Attribute::new(k.clone(), c.baggage_value(k)?)))
+                .collect::<Vec<_>>()
+        };
+        buf.extend(match &self.parent {
+            ParentChoice::Current => Context::with_current(found),
+            ParentChoice::Explicit(parent) => found(parent),
+            ParentChoice::Root(_) => Vec::new(),
+            ParentChoice::Remote(r) => keys
+                .iter()
+                .filter_map(|k| Some(Attribute::new(k.clone(), r.baggage.get(k)?.to_owned())))
+                .collect(),
+        });
+        if buf.is_empty() {
+            return self;
+        }
+        buf.extend_from_slice(self.attributes);
+        ScopeOptions {
+            name: self.name,
+            attributes: buf.as_slice(),
+            kind: self.kind,
+            parent: self.parent,
+            links: self.links,
+        }
+    }
+
     /// The name.
     pub fn name(&self) -> &str {
         &self.name
@@ -116,6 +188,7 @@ impl<'a> ScopeOptions<'a> {
         if let Cow::Borrowed(name) = &self.name {
             if name.as_bytes().first().is_some_and(u8::is_ascii_graphic)
                 && matches!(self.parent, ParentChoice::Current | ParentChoice::Root(_))
+                && self.links.is_none()
             {
                 std::mem::forget(self);
                 return;
@@ -172,6 +245,7 @@ impl<'a> ScopeOptions<'a> {
             span_id: SpanId::random(),
             parent,
             remote_parent,
+            links: self.links,
         }
     }
 }
@@ -206,9 +280,16 @@ pub struct ResolvedScope<'a> {
     pub parent: Context,
     /// The remote caller, for a root that continues a remote trace.
     pub remote_parent: Option<RemoteParent>,
+    /// Links to other spans, `None` when there are none (see [`links`](Self::links)).
+    pub links: Option<Box<Vec<SpanLink>>>,
 }
 
 impl ResolvedScope<'_> {
+    /// The links given with [`ScopeOptions::link`], in order; empty for most scopes.
+    pub fn links(&self) -> &[SpanLink] {
+        self.links.as_deref().map_or(&[], Vec::as_slice)
+    }
+
     /// Builds the scope, attaching the implementation's extension (if any).
     ///
     /// A boxed extension costs a second allocation; prefer
@@ -285,6 +366,7 @@ impl ResolvedScope<'_> {
             (&raw mut (*p).kind).write(view.kind);
             (&raw mut (*p).parent).write(view.parent);
             (&raw mut (*p).remote_parent).write(view.remote_parent.map(Box::new));
+            (&raw mut (*p).links).write(view.links);
             (&raw mut (*p).extensions).write(Extensions::new());
             (&raw mut (*p).ended).write(AtomicBool::new(false));
             let data: Arc<ScopeData<E>> = slot.assume_init();

@@ -6,12 +6,14 @@
 
 use std::borrow::Cow;
 
-use opentelemetry::trace::{SpanBuilder, SpanContext, TraceFlags, TraceState, Tracer as _};
+use opentelemetry::baggage::{BaggageExt as _, KeyValueMetadata};
+use opentelemetry::trace::{Link, SpanBuilder, SpanContext, TraceFlags, TraceState, Tracer as _};
 use telemetry_core::propagation::{
-    BAGGAGE, Extractor, Injector, RemoteParent, TRACEPARENT, TRACESTATE, format_traceparent,
+    BAGGAGE, Baggage, Extractor, Injector, RemoteParent, TRACEPARENT, TRACESTATE,
+    format_traceparent_with_flags,
 };
 use telemetry_core::{
-    Context, ContextualCorrelator, NoOpCorrelator, Scope, ScopeOptions, SpanKind,
+    Context, ContextualCorrelator, NoOpCorrelator, Scope, ScopeOptions, SpanKind, SpanLink,
 };
 
 use crate::otel::OpenTelemetry;
@@ -20,8 +22,30 @@ use crate::{convert, ids, intern};
 
 impl OpenTelemetry {
     /// An OpenTelemetry `Context` whose active span is `scope`'s span, to start raw SDK spans
-    /// as its children (the core keeps the current scope in its own thread-local).
+    /// as its children (the core keeps the current scope in its own thread-local), carrying
+    /// the scope's baggage as the SDK's baggage ([`Context::baggage`], values and properties
+    /// as metadata).
     pub fn otel_context(scope: &Context) -> opentelemetry::Context {
+        let cx = Self::span_context_of(scope);
+        if !scope.has_baggage() {
+            return cx;
+        }
+        let baggage: opentelemetry::baggage::Baggage = scope
+            .baggage()
+            .iter()
+            .map(|e| {
+                let metadata = e
+                    .encode()
+                    .split_once(';')
+                    .map(|(_, m)| m.to_owned())
+                    .unwrap_or_default();
+                KeyValueMetadata::new(e.key.clone(), e.value.clone(), metadata)
+            })
+            .collect();
+        cx.with_baggage(baggage)
+    }
+
+    fn span_context_of(scope: &Context) -> opentelemetry::Context {
         match scope.extension::<OtelScope>() {
             Some(s) => s.as_parent().clone(),
             None => match (scope.correlation_id(), scope.span_id()) {
@@ -52,8 +76,8 @@ impl OpenTelemetry {
             };
             let state = r
                 .trace_state
-                .as_deref()
-                .and_then(|s| s.parse::<TraceState>().ok())
+                .as_ref()
+                .map(otel_trace_state)
                 .unwrap_or_default();
             return parent_context(SpanContext::new(
                 r.trace_id.to_int().into(),
@@ -66,8 +90,42 @@ impl OpenTelemetry {
         if parent.is_none() {
             return opentelemetry::Context::new();
         }
-        Self::otel_context(parent)
+        Self::span_context_of(parent)
     }
+}
+
+/// The SDK's copy of a validated `tracestate`, recorded on the span (OTLP `Span.trace_state`).
+///
+/// The SDK still checks keys by the Level 1 multi-tenant rule (one `@`, at most 13 characters
+/// after it), stricter than Level 2 §3.3.2.2, so members it refuses are left out of its copy;
+/// propagation uses the core's list, which keeps them.
+fn otel_trace_state(state: &telemetry_core::propagation::TraceState) -> TraceState {
+    TraceState::from_key_value(state.iter()).unwrap_or_else(|_| {
+        // Right to left: `insert` puts each member first, so the order is kept.
+        let members: Vec<_> = state.iter().collect();
+        members
+            .into_iter()
+            .rev()
+            .fold(TraceState::NONE, |s, (k, v)| s.insert(k, v).unwrap_or(s))
+    })
+}
+
+/// An SDK span link (OpenTelemetry *Tracing API*, "Link"): the linked span's context and the
+/// link's attributes. The linked span's flags and trace state are not known here; the link is
+/// marked sampled so that backends show it.
+fn otel_link(link: &SpanLink) -> Link {
+    let context = SpanContext::new(
+        link.trace_id.to_int().into(),
+        link.span_id.to_int().into(),
+        TraceFlags::SAMPLED,
+        false,
+        TraceState::NONE,
+    );
+    Link::new(
+        context,
+        link.attributes.iter().map(convert::key_value).collect(),
+        0,
+    )
 }
 
 fn otel_kind(kind: SpanKind) -> opentelemetry::trace::SpanKind {
@@ -131,6 +189,9 @@ impl ContextualCorrelator for OpenTelemetry {
                 kvs.extend(r.attributes.iter().map(convert::key_value));
                 builder.attributes = Some(kvs);
             }
+            if !r.links().is_empty() && !dropped {
+                builder.links = Some(r.links().iter().map(otel_link).collect());
+            }
             let span = {
                 let _parked = ids::park(r.correlation_id.to_int(), r.span_id.to_int());
                 tracer.build_with_context(builder, parent)
@@ -161,13 +222,14 @@ impl ContextualCorrelator for OpenTelemetry {
         }
         let mut remote = RemoteParent::extract(carrier)?;
         if !p.baggage {
-            remote.baggage = None;
+            remote.baggage = Baggage::new();
         }
         Some(remote)
     }
 
     /// Writes `traceparent` + `tracestate` and `baggage` for the propagators `OTEL_PROPAGATORS`
-    /// selects. Baggage is the incoming `baggage` of the trace's remote caller, passed on.
+    /// selects. Baggage is the remote caller's with what scopes here set
+    /// ([`Context::baggage`]).
     fn inject(&self, context: &Context, carrier: &mut dyn Injector) {
         let p = self.inner.propagators;
         if self.inner.disabled {
@@ -177,25 +239,30 @@ impl ContextualCorrelator for OpenTelemetry {
             // The flag is the sampler's decision for this span: a callee that follows its
             // parent must drop what this process dropped.
             let ids = context.correlation_id().zip(context.span_id());
+            let remote = context.remote_parent();
             let traceparent = match (context.extension::<OtelScope>(), ids) {
-                (Some(scope), Some((trace_id, span_id))) => Some(format_traceparent(
-                    trace_id,
-                    span_id,
-                    scope.span_context.is_sampled(),
-                )),
+                (Some(scope), Some((trace_id, span_id))) => {
+                    let sampled = scope.span_context.is_sampled();
+                    // The caller's random-trace-id flag stays with its trace id (W3C Trace
+                    // Context Level 2 §3.2.2.5).
+                    let flags = remote.map_or(u8::from(sampled), |r| r.outgoing_flags(sampled));
+                    Some(format_traceparent_with_flags(trace_id, span_id, flags))
+                }
                 _ => context.traceparent(),
             };
             let Some(traceparent) = traceparent else {
                 return;
             };
             carrier.set(TRACEPARENT, traceparent);
-            if let Some(state) = context.remote_parent().and_then(|r| r.trace_state.clone()) {
-                carrier.set(TRACESTATE, state);
+            // The validated, combined list, never the raw header (§3.3, §3.5).
+            if let Some(state) = remote.and_then(|r| r.trace_state.as_ref()) {
+                carrier.set(TRACESTATE, state.as_str().to_owned());
             }
         }
         if p.baggage {
-            if let Some(b) = context.remote_parent().and_then(|r| r.baggage.clone()) {
-                carrier.set(BAGGAGE, b);
+            let baggage = context.baggage();
+            if !baggage.is_empty() {
+                carrier.set(BAGGAGE, baggage.encode());
             }
         }
     }

@@ -98,7 +98,12 @@ async fn root_from_incoming_traceparent_continues_the_remote_trace() {
         "traceparent".to_owned(),
         "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".to_owned(),
     );
-    headers.insert("tracestate".to_owned(), "vendor=abc".to_owned());
+    // OWS to drop (W3C Trace Context Level 2 §3.3.2), and a Level 2 key with a 15-character
+    // part after '@', which the SDK's own check refuses.
+    headers.insert(
+        "tracestate".to_owned(),
+        " vendor=abc , t@vvvvvvvvvvvvvvv=1".to_owned(),
+    );
     headers.insert("baggage".to_owned(), "user=alice".to_owned());
     let remote = otel.extract(&headers);
     let root = otel.open_scope(ScopeOptions::new("POST /v1/chat").remote_parent(remote));
@@ -116,7 +121,7 @@ async fn root_from_incoming_traceparent_continues_the_remote_trace() {
     drop(root);
     otel.shutdown(WAIT).await.unwrap();
     assert!(outgoing["traceparent"].starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"));
-    assert_eq!(outgoing["tracestate"], "vendor=abc");
+    assert_eq!(outgoing["tracestate"], "vendor=abc,t@vvvvvvvvvvvvvvv=1");
     assert_eq!(outgoing["baggage"], "user=alice");
 
     server.wait_for_spans(2, WAIT).await.unwrap();

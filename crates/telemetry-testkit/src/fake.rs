@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use fake_opentelemetry_collector::{ExportedLog, ExportedMetric, ExportedSpan};
 
-use crate::{MetricKind, REvent, RLog, RPoint, RSpan, Received};
+use crate::{MetricKind, REvent, RLink, RLog, RPoint, RSpan, Received};
 
 /// What the collector's readers (`exported_spans`, `exported_logs`, `exported_metrics`)
 /// returned, as one [`Received`].
@@ -59,6 +59,15 @@ fn span(s: &ExportedSpan) -> RSpan {
             .map(|e| REvent {
                 name: e.name.clone(),
                 attributes: debug_map(&e.attributes),
+            })
+            .collect(),
+        links: s
+            .links
+            .iter()
+            .map(|l| RLink {
+                trace_id: l.trace_id.clone(),
+                span_id: l.span_id.clone(),
+                attributes: debug_map(&l.attributes),
             })
             .collect(),
         // No status sent means UNSET (OTLP), as in `mock`.

@@ -41,5 +41,5 @@ pub mod tls;
 pub mod tree;
 
 pub use env::env_source;
-pub use received::{MetricKind, REvent, RLog, RPoint, RSpan, Received};
+pub use received::{MetricKind, REvent, RLink, RLog, RPoint, RSpan, Received};
 pub use tree::{assert_no_orphans, assert_tree};

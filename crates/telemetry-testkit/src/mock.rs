@@ -12,7 +12,7 @@ use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value};
 use opentelemetry_proto::tonic::metrics::v1::{metric::Data, number_data_point};
 use opentelemetry_proto::tonic::trace::v1::{Span, span::SpanKind, status::StatusCode};
 
-use crate::{MetricKind, REvent, RLog, RPoint, RSpan, Received};
+use crate::{MetricKind, REvent, RLink, RLog, RPoint, RSpan, Received};
 
 /// Starts a receiver for OTLP over HTTP/protobuf on 127.0.0.1 with an ephemeral port; send to
 /// `format!("http://{}", server.addr())`.
@@ -112,6 +112,15 @@ fn span(s: &Span) -> RSpan {
             .map(|e| REvent {
                 name: e.name.clone(),
                 attributes: attributes(&e.attributes),
+            })
+            .collect(),
+        links: s
+            .links
+            .iter()
+            .map(|l| RLink {
+                trace_id: hex(&l.trace_id),
+                span_id: hex(&l.span_id),
+                attributes: attributes(&l.attributes),
             })
             .collect(),
         status_code: match &s.status {

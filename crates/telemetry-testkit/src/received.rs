@@ -67,6 +67,8 @@ pub struct RSpan {
     pub attributes: BTreeMap<String, String>,
     /// Span events, in order.
     pub events: Vec<REvent>,
+    /// Links to other spans, in order.
+    pub links: Vec<RLink>,
     /// The status code's OTLP name: `STATUS_CODE_UNSET` (also when no status was sent, as
     /// OTLP defines), `STATUS_CODE_OK` or `STATUS_CODE_ERROR`.
     pub status_code: String,
@@ -84,6 +86,17 @@ impl RSpan {
     pub fn parent(&self) -> Option<&str> {
         (!self.parent_span_id.is_empty()).then_some(self.parent_span_id.as_str())
     }
+}
+
+/// One span link.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RLink {
+    /// Hex trace id of the linked span.
+    pub trace_id: String,
+    /// Hex id of the linked span.
+    pub span_id: String,
+    /// The link's attribute values by key.
+    pub attributes: BTreeMap<String, String>,
 }
 
 /// One span event.

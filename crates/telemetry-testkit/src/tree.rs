@@ -85,6 +85,7 @@ mod tests {
             kind: "SPAN_KIND_INTERNAL".to_owned(),
             attributes: BTreeMap::new(),
             events: Vec::new(),
+            links: Vec::new(),
             status_code: "STATUS_CODE_UNSET".to_owned(),
             status_message: String::new(),
         }

@@ -18,6 +18,17 @@ impl Extractor for HeaderExtractor<'_> {
     fn keys(&self) -> Vec<&str> {
         self.0.keys().map(HeaderName::as_str).collect()
     }
+
+    /// Every field line of `key`, in order (RFC 9110 §5.3): `tracestate` and `baggage` split
+    /// over several lines are combined, and two `traceparent` lines are seen as two. A value
+    /// that is not visible ASCII counts as `"\u{FFFD}"`, which no rule accepts.
+    fn get_all(&self, key: &str) -> Vec<&str> {
+        self.0
+            .get_all(key)
+            .iter()
+            .map(|v| v.to_str().unwrap_or("\u{FFFD}"))
+            .collect()
+    }
 }
 
 /// Writes trace headers into an outgoing request.
@@ -54,5 +65,23 @@ mod tests {
             "4bf92f3577b34da6a3ce929d0e0e4736"
         );
         assert_eq!(headers.len(), 1);
+    }
+
+    #[test]
+    fn every_field_line_is_seen() {
+        let mut headers = HeaderMap::new();
+        let tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        headers.append("traceparent", HeaderValue::from_static(tp));
+        headers.append("tracestate", HeaderValue::from_static("a=1"));
+        headers.append("tracestate", HeaderValue::from_static("b=2"));
+        let parent = RemoteParent::extract(&HeaderExtractor(&headers)).unwrap();
+        assert_eq!(parent.trace_state.unwrap().as_str(), "a=1,b=2");
+        // W3C Trace Context Level 2 §3.3: a non-ASCII member invalidates the list.
+        headers.append("tracestate", HeaderValue::from_bytes(b"c=\xff").unwrap());
+        let parent = RemoteParent::extract(&HeaderExtractor(&headers)).unwrap();
+        assert_eq!(parent.trace_state, None);
+        // Two traceparent lines: invalid, a new trace.
+        headers.append("traceparent", HeaderValue::from_static(tp));
+        assert_eq!(RemoteParent::extract(&HeaderExtractor(&headers)), None);
     }
 }

@@ -1,8 +1,14 @@
 //! Fan-out/fan-in: three sources queried in parallel tasks, one of which fails; the failure is
 //! recorded on its own scope (`record_error`) and as an error-level log event on `fan_out`;
 //! the rest is aggregated.
+//!
+//! `aggregate` links to each `query_{source}` span whose rows it combines (span links: the
+//! OpenTelemetry *Tracing API*, "Link"). Its parent is still `fan_in`: the scope it is part of.
+//! Here the queries share the trace, because they were fanned out from it; when the inputs of an
+//! aggregate come from traces of their own (queued jobs, a batch of requests), the links are the
+//! only connection to them, and the aggregate is a root or a child of the batch's own scope.
 
-use telemetry_core::{CorrelatorExt, ScopeOptions, Telemetry, attrs};
+use telemetry_core::{Context, CorrelatorExt, ScopeOptions, Telemetry, attrs};
 use telemetry_tasks::{FutureScopeExt, JoinSetExt};
 use tokio::task::JoinSet;
 
@@ -16,7 +22,7 @@ pub const FAILING_SOURCE: &str = "api";
 
 /// `fan_out_fan_in` (`final_count`) > `fan_out` (`sources_queried`, `successful_queries`, an
 /// error log event per failed source) > `query_{source}`; `fan_out_fan_in` > `fan_in` >
-/// `aggregate` (`total_items`).
+/// `aggregate` (`total_items`; a link with `source` to each successful `query_{source}`).
 ///
 /// # Errors
 /// A task panicked (a failing source is not an error here).
@@ -43,8 +49,15 @@ pub async fn run(t: &Telemetry) -> Result<Outcome, Error> {
     })
 }
 
+/// One source's rows, and the scope that produced them (to link to).
+struct Sourced {
+    source: &'static str,
+    rows: Vec<String>,
+    scope: Context,
+}
+
 /// Runs in the `fan_out` scope: one task per source, failures logged here.
-async fn fan_out_queries(t: &Telemetry, query: &'static str) -> Result<Vec<Vec<String>>, Error> {
+async fn fan_out_queries(t: &Telemetry, query: &'static str) -> Result<Vec<Sourced>, Error> {
     let mut set = JoinSet::new();
     for source in SOURCES {
         let t = t.clone();
@@ -53,7 +66,7 @@ async fn fan_out_queries(t: &Telemetry, query: &'static str) -> Result<Vec<Vec<S
     let mut all = Vec::new();
     while let Some(done) = set.join_next().await {
         match done? {
-            (_, Ok(rows)) => all.push(rows),
+            (_, Ok(sourced)) => all.push(sourced),
             (source, Err(e)) => t.logger.error(
                 &format!("{source}_failed"),
                 &attrs![
@@ -71,7 +84,7 @@ async fn query_source(
     t: &Telemetry,
     source: &'static str,
     query: &'static str,
-) -> Result<Vec<String>, Error> {
+) -> Result<Sourced, Error> {
     let a = attrs!["source" => source, "query" => query];
     let scope = t
         .correlator
@@ -88,12 +101,21 @@ async fn query_source(
     if let Err(e) = &result {
         scope.record_error("SourceUnavailable", &e.to_string());
     }
-    result
+    result.map(|rows| Sourced {
+        source,
+        rows,
+        scope: scope.context().clone(),
+    })
 }
 
-fn aggregate(t: &Telemetry, all_results: Vec<Vec<String>>) -> Result<Vec<String>, Error> {
-    let scope = t.correlator.enter_scope("aggregate", &[]);
-    let flat: Vec<String> = all_results.into_iter().flatten().collect();
+fn aggregate(t: &Telemetry, all_results: Vec<Sourced>) -> Result<Vec<String>, Error> {
+    let options = all_results
+        .iter()
+        .fold(ScopeOptions::new("aggregate"), |o, r| {
+            o.link(&r.scope, &attrs!["source" => r.source])
+        });
+    let scope = t.correlator.open_scope(options).entered();
+    let flat: Vec<String> = all_results.into_iter().flat_map(|r| r.rows).collect();
     scope.set_attribute("total_items", flat.len() as i64);
     Ok(flat)
 }

@@ -17,9 +17,9 @@
 //! | [`thread_pool`] | rayon pool (`install` + parallel iterator) | `batch_processing` > `process_0..9` |
 //! | [`async_concurrent`] | `JoinSet` tasks | `async_batch` > `chat gpt-4o #0..2` |
 //! | [`span_types`] | `std::thread::scope` | `parallel_operations` > `database_search`, `chat gpt-4o`, `execute_tool calculator` |
-//! | [`map_reduce`] | rayon parallel iterator, `spawn_blocking` | `map_reduce` > `map_phase` > `map_1..5`; `map_reduce` > `reduce_phase` > `reduce` |
+//! | [`map_reduce`] | rayon parallel iterator, `spawn_blocking` | `map_reduce` > `map_phase` > `map_1..5`; `map_reduce` > `reduce_phase` > `reduce`, linked to `map_1..5` |
 //! | [`streaming`] | `join_all` of instrumented streams | `multi_stream` > `streaming_completion_0..2` |
-//! | [`fan_out_fan_in`] | `JoinSet` tasks, one failing source | `fan_out_fan_in` > `fan_out` > `query_{database,api,cache}`; `fan_out_fan_in` > `fan_in` > `aggregate` |
+//! | [`fan_out_fan_in`] | `JoinSet` tasks, one failing source | `fan_out_fan_in` > `fan_out` > `query_{database,api,cache}`; `fan_out_fan_in` > `fan_in` > `aggregate`, linked to the successful queries |
 //! | [`rate_limited`] | `spawn` + `ConcurrencyLimit` (5 permits) | `rate_limited_batch` > `operation_0..19` |
 //!
 //! Every pattern is a function taking `&Telemetry`, so the binary (Basic or OpenTelemetry)

@@ -121,6 +121,20 @@ async fn map_reduce() {
     assert_eq!(tree["map_3"].attributes["output"], "6");
     assert_eq!(tree["reduce"].attributes["total"], "30");
     assert_eq!(tree["map_reduce"].attributes["final_result"], "30");
+    // `reduce` links to every map span it sums, each link naming the map's input.
+    let mut linked: Vec<(String, String)> = tree["reduce"]
+        .links
+        .iter()
+        .map(|l| {
+            assert_eq!(l.trace_id, o.correlation_id.unwrap().to_string());
+            (l.span_id.clone(), l.attributes["input"].clone())
+        })
+        .collect();
+    linked.sort_by(|a, b| a.1.cmp(&b.1));
+    let expected: Vec<(String, String)> = (1..=5)
+        .map(|i| (tree[&format!("map_{i}")].span_id.clone(), i.to_string()))
+        .collect();
+    assert_eq!(linked, expected);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -203,6 +217,20 @@ async fn fan_out_fan_in_records_the_failing_source() {
     assert_eq!(record.trace_id, id.to_string());
     assert_eq!(record.span_id, fan_out.span_id);
     assert_eq!(tree["aggregate"].attributes["total_items"], "6");
+    // `aggregate` links to the two sources whose rows it combines, not to the failed one.
+    let mut linked: Vec<(&str, &str)> = tree["aggregate"]
+        .links
+        .iter()
+        .map(|l| (l.span_id.as_str(), l.attributes["source"].as_str()))
+        .collect();
+    linked.sort_by_key(|l| l.1);
+    assert_eq!(
+        linked,
+        [
+            (tree["query_cache"].span_id.as_str(), "cache"),
+            (tree["query_database"].span_id.as_str(), "database"),
+        ]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

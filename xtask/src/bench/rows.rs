@@ -229,6 +229,13 @@ pub(super) const ROWS: &[Row] = &[
     ),
     row(
         "basic",
+        "scope with 1 span link (1 attribute)",
+        C("basic", "scope_1_link"),
+        Some(("Basic scope enter+exit", C("basic", "scope"))),
+        Target::None,
+    ),
+    row(
+        "basic",
         "async scope (`scoped`, polled to completion)",
         C("basic", "scope_async"),
         FASTRACE_SPAN,
