@@ -97,7 +97,8 @@ async fn edge(State(e): State<Edge>, headers: HeaderMap) -> axum::Json<Value> {
     let mut outgoing = HeaderMap::new();
     e.otel
         .inject(root.context(), &mut HeaderInjector(&mut outgoing));
-    let echo: Value = agent_engine::tls::client().unwrap()
+    let echo: Value = agent_engine::tls::client()
+        .unwrap()
         .get(format!("http://{}/work", e.downstream))
         .headers(outgoing)
         .send()
@@ -151,7 +152,8 @@ async fn split_headers_continue_and_baggage_reaches_downstream_spans() {
         HeaderValue::from_static("tier=gold;source=client"),
     );
     h.append("x-session-id", HeaderValue::from_static("s-42"));
-    let reply: Value = agent_engine::tls::client().unwrap()
+    let reply: Value = agent_engine::tls::client()
+        .unwrap()
         .get(format!("http://{edge_addr}/edge"))
         .headers(h)
         .send()
@@ -180,7 +182,8 @@ async fn split_headers_continue_and_baggage_reaches_downstream_spans() {
     h.append("traceparent", HeaderValue::from_str(&tp).unwrap());
     h.append("traceparent", HeaderValue::from_str(&tp).unwrap());
     h.append("tracestate", HeaderValue::from_static("congo=t61rcWkgMzE"));
-    let reply: Value = agent_engine::tls::client().unwrap()
+    let reply: Value = agent_engine::tls::client()
+        .unwrap()
         .get(format!("http://{edge_addr}/edge"))
         .headers(h)
         .send()
