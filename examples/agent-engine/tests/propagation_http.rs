@@ -97,16 +97,7 @@ async fn edge(State(e): State<Edge>, headers: HeaderMap) -> axum::Json<Value> {
     let mut outgoing = HeaderMap::new();
     e.otel
         .inject(root.context(), &mut HeaderInjector(&mut outgoing));
-    let echo: Value = agent_engine::tls::client()
-        .unwrap()
-        .get(format!("http://{}/work", e.downstream))
-        .headers(outgoing)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let echo: Value = get_json(format!("http://{}/work", e.downstream), outgoing).await;
     let span_id = root.context().span_id().unwrap().to_string();
     axum::Json(json!({ "downstream_saw": echo, "edge_span": span_id }))
 }
@@ -152,16 +143,7 @@ async fn split_headers_continue_and_baggage_reaches_downstream_spans() {
         HeaderValue::from_static("tier=gold;source=client"),
     );
     h.append("x-session-id", HeaderValue::from_static("s-42"));
-    let reply: Value = agent_engine::tls::client()
-        .unwrap()
-        .get(format!("http://{edge_addr}/edge"))
-        .headers(h)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let reply: Value = get_json(format!("http://{edge_addr}/edge"), h).await;
     let saw = &reply["downstream_saw"];
     let edge_span = reply["edge_span"].as_str().unwrap();
     assert_eq!(
@@ -182,16 +164,7 @@ async fn split_headers_continue_and_baggage_reaches_downstream_spans() {
     h.append("traceparent", HeaderValue::from_str(&tp).unwrap());
     h.append("traceparent", HeaderValue::from_str(&tp).unwrap());
     h.append("tracestate", HeaderValue::from_static("congo=t61rcWkgMzE"));
-    let reply: Value = agent_engine::tls::client()
-        .unwrap()
-        .get(format!("http://{edge_addr}/edge"))
-        .headers(h)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let reply: Value = get_json(format!("http://{edge_addr}/edge"), h).await;
     let restarted = reply["downstream_saw"]["traceparent"][0].as_str().unwrap();
     assert!(!restarted.contains(TRACE), "{restarted}");
     assert_eq!(reply["downstream_saw"]["tracestate"], json!([]));
@@ -215,4 +188,18 @@ async fn split_headers_continue_and_baggage_reaches_downstream_spans() {
     assert_eq!(edge_root.attr("session.id"), None);
     assert_eq!(down_root.attr("user"), None, "only chosen keys are copied");
     receiver.shutdown().await.unwrap();
+}
+
+/// GETs `url` with `headers` and decodes the JSON reply (panics on any failure: a test).
+async fn get_json(url: String, headers: HeaderMap) -> Value {
+    agent_engine::tls::client()
+        .unwrap()
+        .get(url)
+        .headers(headers)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }
