@@ -2,7 +2,9 @@
 //! OpenTelemetry SDK and `tracing` + `tracing-opentelemetry`, each with the SDK's simple span
 //! processor in front of a discarding exporter, so the figures are the instrumentation itself.
 //! The `tracing` case is also run through this project's `TelemetryLayer` into its
-//! OpenTelemetry implementation (`tracing_layer_…`), the same `tracing` code on both sides.
+//! OpenTelemetry implementation (`tracing_layer_…`), the same `tracing` code on both sides, and
+//! through `tracing-subscriber`'s registry with no layer (`tracing_registry_…`), the part of
+//! both that no layer can remove.
 //!
 //! Why the simple processor: with a batch processor, each ended span crosses to the
 //! processor's thread, and when that thread falls behind (it does at millions of spans per
@@ -145,6 +147,19 @@ fn spans(c: &mut Criterion) {
     tracing::subscriber::with_default(subscriber, || {
         let parent = tracing::info_span!("request").entered();
         g.bench_function("tracing_otel_span_2_attributes_1_event", |b| {
+            b.iter(|| {
+                let span = tracing::info_span!("op", a = 1, b = "x");
+                let _e = span.enter();
+                tracing::info!("event");
+            })
+        });
+        drop(parent);
+    });
+    // The floor under every layer: the same `tracing` code with `tracing-subscriber`'s
+    // registry alone (span ids, parent tracking, enter/exit stacks, no layer).
+    tracing::subscriber::with_default(tracing_subscriber::registry(), || {
+        let parent = tracing::info_span!("request").entered();
+        g.bench_function("tracing_registry_span_2_fields_1_event", |b| {
             b.iter(|| {
                 let span = tracing::info_span!("op", a = 1, b = "x");
                 let _e = span.enter();

@@ -24,7 +24,7 @@ pub(crate) struct Fields {
     /// Ordinary fields, as attributes. Inline for the common handful.
     pub(crate) attributes: SmallVec<[Attribute; 6]>,
     /// An event's `message`.
-    pub(crate) message: Option<String>,
+    pub(crate) message: Option<Message>,
     /// `otel.name`.
     pub(crate) name: Option<String>,
     /// `otel.kind`, when it names a kind.
@@ -53,7 +53,11 @@ impl Fields {
     /// Routes a text value: reserved names to their slot, others to an attribute.
     fn text(&mut self, field: &Field, value: String) {
         match field.name() {
-            "message" => self.message = Some(value),
+            "message" => {
+                let mut m = Message::default();
+                m.push(&value);
+                self.message = Some(m);
+            }
             "otel.name" => self.name = Some(value),
             "otel.kind" => self.kind = parse_kind(&value),
             "otel.status_code" => self.status_error = value.eq_ignore_ascii_case("error"),
@@ -77,6 +81,29 @@ impl Fields {
             name if name.starts_with("log.") => {}
             name => self.attributes.push(Attribute::new(name, value)),
         }
+    }
+}
+
+/// An event's message text, inline up to 128 bytes: formatting an event's message (a
+/// `fmt::Arguments`) would otherwise allocate a `String` per event only to be read once.
+#[derive(Default)]
+pub(crate) struct Message(SmallVec<[u8; 128]>);
+
+impl Message {
+    fn push(&mut self, s: &str) {
+        self.0.extend_from_slice(s.as_bytes());
+    }
+
+    /// The text. Only whole `str`s are ever pushed, so it is always valid UTF-8.
+    pub(crate) fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+impl fmt::Write for Message {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.push(s);
+        Ok(())
     }
 }
 
@@ -122,6 +149,13 @@ impl Visit for Fields {
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        if field.name() == "message" {
+            // Most messages are short literals or `format_args!`: formatted on the stack.
+            let mut m = Message::default();
+            let _ = write!(m, "{value:?}");
+            self.message = Some(m);
+            return;
+        }
         let mut s = String::new();
         let _ = write!(s, "{value:?}");
         self.text(field, s);
@@ -163,6 +197,15 @@ impl Visit for Fields {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn messages_longer_than_the_inline_buffer_are_kept_whole() {
+        let long = "é".repeat(200);
+        let mut m = Message::default();
+        let _ = write!(m, "{long}: {}", 42);
+        assert_eq!(m.as_str(), format!("{long}: 42"));
+        assert!(m.0.spilled());
+    }
 
     #[test]
     fn kinds_parse_in_any_case_and_unknown_ones_are_ignored() {

@@ -340,6 +340,16 @@ pub(super) const ROWS: &[Row] = &[
     ),
     row(
         "otel",
+        "`tracing` span, 2 fields + 1 event, `tracing-subscriber` registry alone (no layer: the floor under both rows above)",
+        C("otel", "tracing_registry_span_2_fields_1_event"),
+        Some((
+            "`tracing` + `tracing-opentelemetry`",
+            C("otel", "tracing_otel_span_2_attributes_1_event"),
+        )),
+        Target::None,
+    ),
+    row(
+        "otel",
         "nested scope → span, nothing else",
         C("otel", "scope"),
         Some(("raw SDK span", C("otel", "raw_sdk_span"))),
