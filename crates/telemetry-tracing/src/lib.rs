@@ -28,7 +28,7 @@
 //! # From `tracing` into this workspace
 //!
 //! [`TelemetryLayer`] is a `tracing_subscriber::Layer` over a
-//! [`Telemetry`](telemetry_core::Telemetry) bundle: spans become scopes (their fields the
+//! [`Telemetry`] bundle: spans become scopes (their fields the
 //! scope's attributes, entering one makes its scope current), events become log calls on the
 //! current scope. `log` records reach it through `tracing-log` ([`init_log_bridge`]).
 //!
