@@ -9,8 +9,7 @@ use std::time::Instant;
 use http::Extensions;
 use reqwest_middleware::{Middleware, Next};
 use telemetry_core::{
-    Attribute, Histogram, InstrumentDescriptor, Scope, ScopeEnd, ScopeOptions, SpanKind,
-    Telemetry,
+    Attribute, Histogram, InstrumentDescriptor, Scope, ScopeEnd, ScopeOptions, SpanKind, Telemetry,
 };
 
 use crate::headers::HeaderInjector;
@@ -105,7 +104,10 @@ impl HttpClientMiddleware {
             shared: Arc::new(Shared {
                 telemetry,
                 known_methods: KnownMethods::from_env(),
-                sensitive_query_keys: SENSITIVE_QUERY_KEYS.iter().map(|k| Cow::Borrowed(*k)).collect(),
+                sensitive_query_keys: SENSITIVE_QUERY_KEYS
+                    .iter()
+                    .map(|k| Cow::Borrowed(*k))
+                    .collect(),
                 duration,
             }),
         }
@@ -231,7 +233,8 @@ impl Middleware for HttpClientMiddleware {
             Ok(response) => {
                 let status = response.status().as_u16();
                 scope.set_attribute(HTTP_RESPONSE_STATUS_CODE, i64::from(status));
-                metric_attributes.push(Attribute::new(HTTP_RESPONSE_STATUS_CODE, i64::from(status)));
+                metric_attributes
+                    .push(Attribute::new(HTTP_RESPONSE_STATUS_CODE, i64::from(status)));
                 // Client spans: 4xx and 5xx fail the span (docs/http/http-spans.md, *Status*).
                 (status >= 400).then(|| Cow::Owned(status.to_string()))
             }

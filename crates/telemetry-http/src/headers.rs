@@ -156,7 +156,13 @@ mod tests {
     fn listed_headers_are_captured_as_arrays_and_credentials_never() {
         let capture = HeaderCapture::new(
             "http.request.header.",
-            ["Content-Type", "X-Forwarded-For", "Authorization", "cookie", "bad name"],
+            [
+                "Content-Type",
+                "X-Forwarded-For",
+                "Authorization",
+                "cookie",
+                "bad name",
+            ],
         );
         let mut headers = HeaderMap::new();
         headers.insert("content-type", HeaderValue::from_static("application/json"));

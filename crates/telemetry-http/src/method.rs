@@ -99,7 +99,10 @@ mod tests {
         let none = KnownMethods::from_env_value(Some(""));
         assert_eq!(none.classify(&Method::GET).0.as_ref(), "_OTHER");
         assert_eq!(
-            KnownMethods::from_env_value(None).classify(&Method::PUT).0.as_ref(),
+            KnownMethods::from_env_value(None)
+                .classify(&Method::PUT)
+                .0
+                .as_ref(),
             "PUT"
         );
     }

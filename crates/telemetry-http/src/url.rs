@@ -5,7 +5,8 @@
 /// The query keys whose values are redacted by default, matched case-sensitively:
 /// AWS S3's `AWSAccessKeyId` and `Signature`, Azure SAS `sig`, Google Cloud Storage's
 /// `X-Goog-Signature`.
-pub const SENSITIVE_QUERY_KEYS: &[&str] = &["AWSAccessKeyId", "Signature", "sig", "X-Goog-Signature"];
+pub const SENSITIVE_QUERY_KEYS: &[&str] =
+    &["AWSAccessKeyId", "Signature", "sig", "X-Goog-Signature"];
 
 /// `url` as `url.full`: user name and password replaced by `REDACTED` each, and the value of
 /// every query parameter whose key is in `sensitive` replaced by `REDACTED`. The fragment is
@@ -66,9 +67,15 @@ mod tests {
             r("https://user:pass@example.com:8443/a/b?x=1&sig=abc&Signature=def#frag"),
             "https://REDACTED:REDACTED@example.com:8443/a/b?x=1&sig=REDACTED&Signature=REDACTED#frag"
         );
-        assert_eq!(r("https://example.com/?SIG=keep"), "https://example.com/?SIG=keep");
+        assert_eq!(
+            r("https://example.com/?SIG=keep"),
+            "https://example.com/?SIG=keep"
+        );
         assert_eq!(r("http://127.0.0.1:80/v1/x"), "http://127.0.0.1:80/v1/x");
-        assert_eq!(r("https://token@example.com/"), "https://REDACTED:REDACTED@example.com/");
+        assert_eq!(
+            r("https://token@example.com/"),
+            "https://REDACTED:REDACTED@example.com/"
+        );
         // An `@` in the path is not userinfo.
         assert_eq!(r("https://example.com/a@b"), "https://example.com/a@b");
         assert_eq!(

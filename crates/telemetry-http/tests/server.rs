@@ -58,21 +58,53 @@ async fn server_spans_are_named_and_attributed_by_the_http_conventions() {
     let header = r.headers()["x-correlation-id"].to_str().unwrap().to_owned();
     assert_eq!(r.text().await.unwrap(), header, "handler sees the same id");
     // An unmatched path (404), an unknown method on a route (405), a 503, a panic.
-    assert_eq!(http.get(format!("{base}/nowhere")).send().await.unwrap().status(), 404);
+    assert_eq!(
+        http.get(format!("{base}/nowhere"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
     let purge = reqwest::Method::from_bytes(b"PURGE").unwrap();
-    let r = http.request(purge, format!("{base}/items/7")).send().await.unwrap();
+    let r = http
+        .request(purge, format!("{base}/items/7"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 405);
-    assert_eq!(http.get(format!("{base}/fail")).send().await.unwrap().status(), 503);
+    assert_eq!(
+        http.get(format!("{base}/fail"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        503
+    );
     let r = http.get(format!("{base}/panic")).send().await.unwrap();
     assert_eq!(r.status(), 500);
     assert!(r.headers().contains_key("x-correlation-id"));
     // The server still serves after the panic.
-    assert_eq!(http.get(format!("{base}/items/1")).send().await.unwrap().status(), 200);
+    assert_eq!(
+        http.get(format!("{base}/items/1"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
 
     let got = received(otel, receiver, 6).await;
-    let ok: Vec<_> = got.spans.iter().filter(|s| s.name == "GET /items/{id}").collect();
+    let ok: Vec<_> = got
+        .spans
+        .iter()
+        .filter(|s| s.name == "GET /items/{id}")
+        .collect();
     assert_eq!(ok.len(), 2, "{:#?}", got.spans);
-    let s = ok.iter().find(|s| s.attr("url.path") == Some("/items/42")).unwrap();
+    let s = ok
+        .iter()
+        .find(|s| s.attr("url.path") == Some("/items/42"))
+        .unwrap();
     assert_eq!(s.kind, "SPAN_KIND_SERVER");
     assert_eq!(s.trace_id, header, "x-correlation-id is the trace id");
     assert_eq!(s.parent(), None, "a root without traceparent");
@@ -82,17 +114,27 @@ async fn server_spans_are_named_and_attributed_by_the_http_conventions() {
     assert_eq!(s.attr("url.scheme"), Some("http"));
     assert_eq!(s.attr("http.response.status_code"), Some("200"));
     assert_eq!(s.attr("server.address"), Some("127.0.0.1"));
-    assert_eq!(s.attr("server.port"), Some(addr.port().to_string().as_str()));
+    assert_eq!(
+        s.attr("server.port"),
+        Some(addr.port().to_string().as_str())
+    );
     assert_eq!(s.attr("client.address"), Some("127.0.0.1"));
     assert_eq!(s.attr("user_agent.original"), Some("conformance-test/1.0"));
     assert_eq!(s.attr("network.protocol.version"), Some("1.1"));
-    assert_eq!(s.attr("http.request.header.x-request-id"), Some(r#"["req-1"]"#));
+    assert_eq!(
+        s.attr("http.request.header.x-request-id"),
+        Some(r#"["req-1"]"#)
+    );
     assert!(
-        s.attr("http.response.header.content-type").unwrap().contains("text/plain"),
+        s.attr("http.response.header.content-type")
+            .unwrap()
+            .contains("text/plain"),
         "{s:#?}"
     );
     assert!(
-        !s.attributes.keys().any(|k| k.contains("authorization") || k.contains("cookie")),
+        !s.attributes
+            .keys()
+            .any(|k| k.contains("authorization") || k.contains("cookie")),
         "credential headers are never captured: {s:#?}"
     );
     assert!(!format!("{s:?}").contains("secret"));
@@ -101,7 +143,10 @@ async fn server_spans_are_named_and_attributed_by_the_http_conventions() {
     let not_found = got.span_named("GET");
     assert_eq!(not_found.attr("http.route"), None);
     assert_eq!(not_found.attr("http.response.status_code"), Some("404"));
-    assert_eq!(not_found.status_code, "STATUS_CODE_UNSET", "4xx is not a server error");
+    assert_eq!(
+        not_found.status_code, "STATUS_CODE_UNSET",
+        "4xx is not a server error"
+    );
     assert_eq!(not_found.attr("error.type"), None);
 
     let other = got.span_named("HTTP /items/{id}");
@@ -120,8 +165,9 @@ async fn server_spans_are_named_and_attributed_by_the_http_conventions() {
     assert_eq!(panicked.attr("http.response.status_code"), Some("500"));
     let logs = got.logs_of(panicked);
     assert!(
-        logs.iter().any(|l| l.body == "request failed"
-            && l.attr("panic.message") == Some("the handler broke")),
+        logs.iter()
+            .any(|l| l.body == "request failed"
+                && l.attr("panic.message") == Some("the handler broke")),
         "{logs:#?}"
     );
 
@@ -138,16 +184,26 @@ async fn server_spans_are_named_and_attributed_by_the_http_conventions() {
         .iter()
         .find(|p| {
             p.attributes.get("http.route").map(String::as_str) == Some("/items/{id}")
-                && p.attributes.get("http.response.status_code").map(String::as_str) == Some("200")
+                && p.attributes
+                    .get("http.response.status_code")
+                    .map(String::as_str)
+                    == Some("200")
         })
         .expect("a series for GET /items/{id} 200");
     assert_eq!(route_200.count, 2);
     assert_eq!(route_200.attributes["http.request.method"], "GET");
     assert_eq!(route_200.attributes["url.scheme"], "http");
-    assert!(points.iter().any(|p| p.attributes.get("error.type").map(String::as_str) == Some("panic")));
+    assert!(
+        points
+            .iter()
+            .any(|p| p.attributes.get("error.type").map(String::as_str) == Some("panic"))
+    );
     let active = got.points_of("http.server.active_requests");
     assert!(!active.is_empty());
-    assert!(active.iter().all(|p| p.unit == "{request}" && p.sum == 0.0), "{active:?}");
+    assert!(
+        active.iter().all(|p| p.unit == "{request}" && p.sum == 0.0),
+        "{active:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -211,6 +267,10 @@ async fn a_client_that_disconnects_before_the_response_ends_the_span_as_cancelle
     let s = got.span_named("GET /slow");
     assert!(is_cancelled(s), "{s:#?}");
     assert_eq!(s.status_code, "STATUS_CODE_UNSET", "not a server failure");
-    assert_eq!(s.attr("http.response.status_code"), None, "no response was sent");
+    assert_eq!(
+        s.attr("http.response.status_code"),
+        None,
+        "no response was sent"
+    );
     assert_eq!(s.attr("error.type"), None);
 }

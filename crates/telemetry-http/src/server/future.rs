@@ -174,8 +174,10 @@ impl InFlight {
     /// connection): ERROR with `error.type` = the error's type name.
     fn failed(self, error_type: &str) {
         self.scope.set_attribute(ERROR_TYPE, error_type.to_owned());
-        self.scope
-            .record_error(error_type, "the service returned an error instead of a response");
+        self.scope.record_error(
+            error_type,
+            "the service returned an error instead of a response",
+        );
         self.finish(None, Some(error_type.to_owned()), Vec::new());
     }
 

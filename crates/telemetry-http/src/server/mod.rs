@@ -11,8 +11,8 @@ use std::time::Instant;
 
 use http::{HeaderName, Request, Response};
 use telemetry_core::{
-    Attribute, CorrelationId, Histogram, InstrumentDescriptor, ScopeOptions, SpanKind,
-    Telemetry, UpDownCounter,
+    Attribute, CorrelationId, Histogram, InstrumentDescriptor, ScopeOptions, SpanKind, Telemetry,
+    UpDownCounter,
 };
 use tower_layer::Layer;
 use tower_service::Service;
@@ -250,6 +250,13 @@ where
         shared.active.add(1, &facts.active_attributes());
         // The inner service's synchronous part runs in the scope too.
         let inner = scope.context().in_scope(|| self.inner.call(req));
-        ResponseFuture::new(inner, self.shared.clone(), scope, facts, correlation, started)
+        ResponseFuture::new(
+            inner,
+            self.shared.clone(),
+            scope,
+            facts,
+            correlation,
+            started,
+        )
     }
 }

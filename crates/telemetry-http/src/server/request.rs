@@ -70,7 +70,10 @@ impl RequestFacts {
         let mut a = Vec::with_capacity(12);
         a.push(Attribute::new(HTTP_REQUEST_METHOD, self.method.clone()));
         if let Some(original) = &self.method_original {
-            a.push(Attribute::new(HTTP_REQUEST_METHOD_ORIGINAL, original.clone()));
+            a.push(Attribute::new(
+                HTTP_REQUEST_METHOD_ORIGINAL,
+                original.clone(),
+            ));
         }
         a.push(Attribute::new(URL_PATH, self.path.clone()));
         if let Some(query) = req.uri().query() {
@@ -193,9 +196,11 @@ fn forwarded_for(headers: &HeaderMap) -> Option<String> {
         .get(header::FORWARDED)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| {
-            v.split([',', ';'])
-                .map(str::trim)
-                .find_map(|p| p.get(..4).filter(|k| k.eq_ignore_ascii_case("for=")).map(|_| &p[4..]))
+            v.split([',', ';']).map(str::trim).find_map(|p| {
+                p.get(..4)
+                    .filter(|k| k.eq_ignore_ascii_case("for="))
+                    .map(|_| &p[4..])
+            })
         })
         .map(|v| {
             let v = v.trim_matches('"');
@@ -233,9 +238,18 @@ mod tests {
 
     #[test]
     fn host_and_port_are_split_for_names_v4_and_v6() {
-        assert_eq!(split_host_port("example.com"), Some(("example.com".into(), None)));
-        assert_eq!(split_host_port("127.0.0.1:8080"), Some(("127.0.0.1".into(), Some(8080))));
-        assert_eq!(split_host_port("[::1]:443"), Some(("::1".into(), Some(443))));
+        assert_eq!(
+            split_host_port("example.com"),
+            Some(("example.com".into(), None))
+        );
+        assert_eq!(
+            split_host_port("127.0.0.1:8080"),
+            Some(("127.0.0.1".into(), Some(8080)))
+        );
+        assert_eq!(
+            split_host_port("[::1]:443"),
+            Some(("::1".into(), Some(443)))
+        );
         assert_eq!(split_host_port("[::1]"), Some(("::1".into(), None)));
         assert_eq!(split_host_port("host:notaport"), None);
         assert_eq!(split_host_port(""), None);
@@ -244,7 +258,10 @@ mod tests {
     #[test]
     fn the_original_client_comes_from_forwarded_then_x_forwarded_for() {
         let mut h = HeaderMap::new();
-        h.insert("x-forwarded-for", HeaderValue::from_static("203.0.113.7, 10.0.0.1"));
+        h.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("203.0.113.7, 10.0.0.1"),
+        );
         assert_eq!(forwarded_for(&h).as_deref(), Some("203.0.113.7"));
         h.insert(
             header::FORWARDED,

@@ -30,7 +30,9 @@ pub async fn otel() -> (OpenTelemetry, ServerHandle) {
 /// Serves `app` on 127.0.0.1 with an ephemeral port, with the peer address available to the
 /// layer (`ConnectInfo`).
 pub async fn serve(app: Router) -> (SocketAddr, JoinHandle<()>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1:0");
     let addr = listener.local_addr().expect("local address");
     let task = tokio::spawn(async move {
         axum::serve(
