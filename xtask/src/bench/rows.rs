@@ -521,4 +521,12 @@ pub(super) const ROWS: &[Row] = &[
         )),
         Target::None,
     ),
+    // 7. HTTP server instrumentation (telemetry-http).
+    row(
+        "http",
+        "request through `HttpServerLayer` into this OpenTelemetry (axum router, in-process)",
+        C("http", "router_server_layer_otel"),
+        Some(("the same router, no layer", C("http", "router_no_layer"))),
+        Target::None,
+    ),
 ];
