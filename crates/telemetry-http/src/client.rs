@@ -35,6 +35,11 @@ impl UrlTemplate {
     }
 }
 
+/// Attributes of the caller's own to add to a request's CLIENT span when it starts (a job id,
+/// a tenant): `client.get(url).with_extension(ClientSpanAttributes(vec![...]))`.
+#[derive(Clone, Debug, Default)]
+pub struct ClientSpanAttributes(pub Vec<Attribute>);
+
 /// How many times this request was sent already, kept in the request's middleware
 /// extensions, which a retry middleware hands to every attempt.
 #[derive(Clone, Copy, Debug)]
@@ -204,6 +209,9 @@ impl Middleware for HttpClientMiddleware {
         }
         if let Some(n) = resend {
             attributes.push(Attribute::new(HTTP_REQUEST_RESEND_COUNT, n));
+        }
+        if let Some(extra) = extensions.get::<ClientSpanAttributes>() {
+            attributes.extend(extra.0.iter().cloned());
         }
         let scope = shared.telemetry.correlator.open_scope(
             ScopeOptions::new(name)

@@ -51,7 +51,7 @@ mod server;
 mod url;
 
 #[cfg(feature = "client")]
-pub use client::{HttpClientMiddleware, UrlTemplate};
+pub use client::{ClientSpanAttributes, HttpClientMiddleware, UrlTemplate};
 pub use headers::{HeaderCapture, HeaderExtractor, HeaderInjector};
 pub use method::{KNOWN_METHODS_ENV, KnownMethods, OTHER as METHOD_OTHER, span_name_method};
 pub use server::{

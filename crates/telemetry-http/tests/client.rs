@@ -13,8 +13,8 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use common::{client, otel, received, serve};
 use reqwest_middleware::{ClientBuilder, ClientWithMiddleware, Middleware, Next};
-use telemetry_core::Telemetry;
-use telemetry_http::{HttpClientMiddleware, HttpServerLayer, UrlTemplate};
+use telemetry_core::{Attribute, Telemetry};
+use telemetry_http::{ClientSpanAttributes, HttpClientMiddleware, HttpServerLayer, UrlTemplate};
 
 fn traced_client(t: Telemetry) -> ClientWithMiddleware {
     ClientBuilder::new(client())
@@ -41,6 +41,7 @@ async fn a_call_from_a_handler_to_a_second_server_is_one_trace_server_client_ser
                         "http://user:pw@{callee_addr}/v1/tasks/42?sig=s3cr3t&x=1"
                     ))
                     .with_extension(UrlTemplate::new("/v1/tasks/{id}"))
+                    .with_extension(ClientSpanAttributes(vec![Attribute::new("task.id", 42)]))
                     .send()
                     .await
                     .unwrap()
@@ -83,6 +84,7 @@ async fn a_call_from_a_handler_to_a_second_server_is_one_trace_server_client_ser
         Some(callee_addr.port().to_string().as_str())
     );
     assert_eq!(call.attr("url.template"), Some("/v1/tasks/{id}"));
+    assert_eq!(call.attr("task.id"), Some("42"));
     // reqwest moves URL credentials into an `Authorization` header before middleware runs,
     // so only the query needs redacting here (`redact_url`'s unit tests cover credentials).
     assert_eq!(

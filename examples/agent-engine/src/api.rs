@@ -25,11 +25,10 @@ use axum::{Extension, Json, Router};
 use serde_json::{Value, json};
 use telemetry_core::{Attribute, Telemetry};
 use telemetry_genai::attributes::{GEN_AI_AGENT_NAME, GEN_AI_CONVERSATION_ID};
+use telemetry_http::{HttpServerLayer, RequestCorrelation};
 
 use crate::agent::{Agent, AgentError};
-use crate::api_error::{ApiError, MAX_BODY_BYTES, json_kind, json_object};
-use crate::http_trace::{HttpTelemetry, RequestCorrelation, trace_requests};
-use crate::instruments::Instruments;
+use crate::api_error::{ApiError, MAX_BODY_BYTES, json_kind, json_object, panic_as_json};
 use crate::model::ModelError;
 use crate::session::SessionStore;
 
@@ -54,9 +53,10 @@ pub struct AppState {
     pub default_agent: String,
 }
 
-/// The API router with request tracing, the 1 MiB body limit and JSON fallbacks.
-pub fn router(state: AppState, instruments: Instruments) -> Router {
-    let http = HttpTelemetry::new(state.telemetry.clone(), instruments);
+/// The API router with request tracing (`telemetry_http::HttpServerLayer`: a SERVER span per
+/// request, HTTP metrics, `x-correlation-id`), the 1 MiB body limit and JSON fallbacks.
+pub fn router(state: AppState) -> Router {
+    let http = HttpServerLayer::new(state.telemetry.clone());
     Router::new()
         .route("/v1/sessions", post(create_session))
         .route("/v1/sessions/{id}", get(get_session))
@@ -74,7 +74,8 @@ pub fn router(state: AppState, instruments: Instruments) -> Router {
         })
         .with_state(state)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn_with_state(http, trace_requests))
+        .layer(http)
+        .layer(axum::middleware::map_response(panic_as_json))
 }
 
 async fn healthz() -> Json<Value> {

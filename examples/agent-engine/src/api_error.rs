@@ -7,6 +7,8 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
+use telemetry_core::Attribute;
+use telemetry_http::{HandlerPanicked, RequestLogAttributes};
 
 /// Largest request body accepted: 1 MiB.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -50,14 +52,15 @@ impl std::fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
-/// The message of an error response, kept as a response extension so that the request log
-/// line says why a request was rejected (the same text the client got).
-#[derive(Clone, Debug)]
-pub struct ErrorReason(pub String);
-
 impl IntoResponse for ApiError {
+    /// `{"error": message}` with the status; the message also goes on the request's log line
+    /// as `exception.message` ([`RequestLogAttributes`]), so the log says why a request was
+    /// rejected with the same text the client got.
     fn into_response(self) -> Response {
-        let reason = ErrorReason(self.message.clone());
+        let reason = RequestLogAttributes(vec![Attribute::new(
+            "exception.message",
+            self.message.clone(),
+        )]);
         let mut response = (
             self.status,
             Json(serde_json::json!({ "error": self.message })),
@@ -66,6 +69,23 @@ impl IntoResponse for ApiError {
         response.extensions_mut().insert(reason);
         response
     }
+}
+
+/// The JSON 500 for a handler that panicked: `HttpServerLayer` caught the panic, failed the
+/// request's span (`error.type = "panic"`) and answered an empty 500 marked
+/// [`HandlerPanicked`]; this gives it the API's error shape. Install it outside that layer.
+pub async fn panic_as_json(response: Response) -> Response {
+    if response.extensions().get::<HandlerPanicked>().is_none() {
+        return response;
+    }
+    let (mut parts, _) = response.into_parts();
+    let mut json = ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal error: the handler failed; the failure was logged",
+    )
+    .into_response();
+    parts.headers.extend(json.headers_mut().drain());
+    Response::from_parts(parts, json.into_body())
 }
 
 /// Reads a JSON object body.

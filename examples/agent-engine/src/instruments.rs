@@ -1,22 +1,16 @@
 //! The server's own metric instruments, created once per [`Meter`]. The GenAI metrics
 //! (`gen_ai.client.token.usage`, `gen_ai.client.operation.duration`, …) are created and
-//! recorded by `telemetry_genai::GenAi`.
+//! recorded by `telemetry_genai::GenAi`, the HTTP ones (`http.server.request.duration`,
+//! `http.client.request.duration`, …) by `telemetry_http`.
 
 use telemetry_core::{Counter, Histogram, InstrumentDescriptor, Meter};
 
-use crate::semconv::{
-    HTTP_DURATION_BUCKETS, METRIC_HTTP_CLIENT_DURATION, METRIC_HTTP_SERVER_DURATION,
-    METRIC_TOOL_CALLS, METRIC_TOOL_DURATION,
-};
+use crate::semconv::{METRIC_TOOL_CALLS, METRIC_TOOL_DURATION};
 
 /// Handles to every instrument the server records. Attributes never carry session, request
 /// or correlation ids (one time series per id would explode cardinality).
 #[derive(Clone, Debug)]
 pub struct Instruments {
-    /// `http.server.request.duration` (s): method, route, status code, `error.type`.
-    pub http_server_duration: Histogram,
-    /// `http.client.request.duration` (s): method, server address/port, status code.
-    pub http_client_duration: Histogram,
     /// `agent_engine.tool.calls`: tool name and outcome.
     pub tool_calls: Counter,
     /// `agent_engine.tool.duration` (s): tool name and outcome.
@@ -30,23 +24,7 @@ impl Instruments {
         let d = |name: &'static str| {
             InstrumentDescriptor::new(name).expect("instrument names in semconv.rs are valid")
         };
-        let buckets = |desc: InstrumentDescriptor, b: &'static [f64]| {
-            desc.with_boundaries(b)
-                .expect("bucket constants in semconv.rs increase")
-        };
         Self {
-            http_server_duration: meter.histogram(&buckets(
-                d(METRIC_HTTP_SERVER_DURATION)
-                    .with_unit("s")
-                    .with_description("Duration of HTTP server requests."),
-                HTTP_DURATION_BUCKETS,
-            )),
-            http_client_duration: meter.histogram(&buckets(
-                d(METRIC_HTTP_CLIENT_DURATION)
-                    .with_unit("s")
-                    .with_description("Duration of HTTP client requests."),
-                HTTP_DURATION_BUCKETS,
-            )),
             tool_calls: meter.counter(
                 &d(METRIC_TOOL_CALLS)
                     .with_unit("{call}")

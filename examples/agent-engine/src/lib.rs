@@ -49,11 +49,9 @@ pub mod agent;
 pub mod api;
 pub mod api_error;
 pub mod config;
-pub mod http_trace;
 pub mod instruments;
 pub mod library_events;
 pub mod model;
-pub mod propagation;
 pub mod semconv;
 pub mod session;
 pub mod simulate;
@@ -144,7 +142,7 @@ pub async fn serve(
 
     let model: Arc<dyn ChatModel> = match &config.model {
         ModelChoice::Scripted => Arc::new(ScriptedModel::new()),
-        ModelChoice::OpenAi(openai) => Arc::new(OpenAiModel::new(openai.clone())?),
+        ModelChoice::OpenAi(openai) => Arc::new(OpenAiModel::new(openai.clone(), t.clone())?),
     };
 
     let (task_api_url, task_api) = match &config.task_api_url {
@@ -173,7 +171,6 @@ pub async fn serve(
         config.task_api_key.clone(),
         config.research,
         t.clone(),
-        instruments.clone(),
     )?;
     let tools = ToolRegistry::new()
         .with(Arc::new(Calculator))
@@ -193,7 +190,7 @@ pub async fn serve(
         prometheus: telemetry.prometheus.clone(),
         default_agent: config.default_agent.clone(),
     };
-    let router = api::router(state, instruments);
+    let router = api::router(state);
 
     let addr = listener.local_addr()?;
     t.logger.info(
@@ -210,6 +207,8 @@ pub async fn serve(
         let _ = stop_tx.send(true);
     });
     let mut graceful_rx = stop_rx.clone();
+    // The peer address reaches the request span as `client.address`.
+    let router = router.into_make_service_with_connect_info::<SocketAddr>();
     let server = axum::serve(listener, router).with_graceful_shutdown(async move {
         let _ = graceful_rx.wait_for(|stop| *stop).await;
     });
@@ -270,7 +269,7 @@ pub async fn serve_task_api(
 /// [`ServerError::Config`] naming the input and what was expected.
 pub fn validate(config: &ServerConfig) -> Result<(), ServerError> {
     if let ModelChoice::OpenAi(openai) = &config.model {
-        OpenAiModel::new(openai.clone())?;
+        OpenAiModel::new(openai.clone(), telemetry_core::Telemetry::noop())?;
     }
     if config
         .task_api_key
@@ -288,7 +287,6 @@ pub fn validate(config: &ServerConfig) -> Result<(), ServerError> {
         None,
         config.research,
         telemetry_core::Telemetry::noop(),
-        Instruments::new(&telemetry_core::NoOpMeter),
     )?;
     Ok(())
 }

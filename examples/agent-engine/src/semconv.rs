@@ -1,5 +1,5 @@
-//! Attribute and metric names this server owns: HTTP (the stable HTTP conventions,
-//! `docs/http/`), the engine's own tool metrics and the task API attributes.
+//! Attribute and metric names this server owns: the engine's own tool metrics and the task
+//! API attributes. HTTP names (the stable HTTP conventions) are `telemetry_http::semconv`'s.
 //!
 //! Every GenAI name (`gen_ai.*` spans, attributes and metrics, semantic conventions v1.41)
 //! comes from [`telemetry_genai::attributes`], which also records them.
@@ -14,29 +14,6 @@ pub const SERVER_PORT: &str = telemetry_genai::attributes::SERVER_PORT;
 /// `gen_ai.provider.name` of the offline scripted model (a custom value, as the conventions
 /// allow for providers without a well-known name).
 pub const PROVIDER_SCRIPTED: &str = "agent_engine.scripted";
-
-/// `http.request.method`.
-pub const HTTP_REQUEST_METHOD: &str = "http.request.method";
-/// `http.route`: the matched route template, for example `/v1/sessions/{id}/messages`.
-pub const HTTP_ROUTE: &str = "http.route";
-/// `http.response.status_code`, an integer.
-pub const HTTP_RESPONSE_STATUS_CODE: &str = "http.response.status_code";
-/// `url.path`: the request path as received.
-pub const URL_PATH: &str = "url.path";
-/// `url.scheme`: `http`.
-pub const URL_SCHEME: &str = "url.scheme";
-/// `url.full`: the absolute URL of a client request.
-pub const URL_FULL: &str = "url.full";
-/// `user_agent.original`: the `User-Agent` header.
-pub const USER_AGENT_ORIGINAL: &str = "user_agent.original";
-/// Histogram `http.server.request.duration`, unit `s`.
-pub const METRIC_HTTP_SERVER_DURATION: &str = "http.server.request.duration";
-/// Histogram `http.client.request.duration`, unit `s`.
-pub const METRIC_HTTP_CLIENT_DURATION: &str = "http.client.request.duration";
-/// The HTTP conventions' advisory buckets for request durations, in seconds.
-pub const HTTP_DURATION_BUCKETS: &[f64] = &[
-    0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
-];
 
 /// Counter `agent_engine.tool.calls`: tool runs by `gen_ai.tool.name` and
 /// [`TOOL_OUTCOME`]. This server's own metric: v1.41 defines no tool metric, and the

@@ -25,9 +25,7 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 use telemetry_core::{Attribute, Telemetry};
 
-use crate::api_error::{ApiError, MAX_BODY_BYTES, json_kind, json_object};
-use crate::http_trace::{HttpTelemetry, trace_requests};
-use crate::instruments::Instruments;
+use crate::api_error::{ApiError, MAX_BODY_BYTES, json_kind, json_object, panic_as_json};
 use crate::tools::PROCESSORS;
 
 /// Settings of the local task API.
@@ -71,7 +69,6 @@ struct TaskState {
 
 /// The task API's router, traced with `telemetry`.
 pub fn router(config: TaskApiConfig, telemetry: Telemetry) -> Router {
-    let instruments = Instruments::new(&telemetry.meter);
     let state = TaskState {
         config,
         runs: Arc::default(),
@@ -83,10 +80,8 @@ pub fn router(config: TaskApiConfig, telemetry: Telemetry) -> Router {
         .fallback(|| async { ApiError::not_found("no such endpoint: see /v1/tasks/runs") })
         .with_state(state)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn_with_state(
-            HttpTelemetry::new(telemetry, instruments),
-            trace_requests,
-        ))
+        .layer(telemetry_http::HttpServerLayer::new(telemetry))
+        .layer(axum::middleware::map_response(panic_as_json))
 }
 
 fn run_time(processor: &str, scale: f64) -> Duration {

@@ -366,16 +366,31 @@ async fn a_two_tool_turn_arrives_as_one_trace_with_concurrent_tool_spans() {
         Some("200")
     );
     assert_eq!(attr(submit, "task_api.processor").as_deref(), Some("core"));
-    assert_eq!(attr(submit, "task_api.status").as_deref(), Some("queued"));
-    let run_id = attr(submit, "task_api.run_id").unwrap();
     assert_eq!(
-        Some(run_id.as_str()),
-        turn["tool_calls"][0]["result"]["run_id"].as_str()
+        attr(submit, "url.template").as_deref(),
+        Some("/v1/tasks/runs")
     );
+    let run_id = turn["tool_calls"][0]["result"]["run_id"].as_str().unwrap();
+    // Each poll is a CLIENT span carrying the run id; the run's outcome is an event on the
+    // tool span.
+    let polls: Vec<_> = clients
+        .iter()
+        .filter(|c| c.name == "GET /v1/tasks/runs/{run_id}")
+        .collect();
+    assert!(!polls.is_empty(), "{clients:#?}");
+    for p in &polls {
+        assert_eq!(attr(p, "task_api.run_id").as_deref(), Some(run_id));
+        assert_eq!(attr(p, "http.response.status_code").as_deref(), Some("200"));
+    }
     assert!(
-        clients
+        research
+            .events
             .iter()
-            .any(|c| attr(c, "task_api.status").as_deref() == Some("completed"))
+            .any(|e| e.name == "research run completed"
+                && e.attributes
+                    .get("task_api.run_id")
+                    .is_some_and(|v| v.contains(run_id))),
+        "{research:#?}"
     );
     let served = children(submit);
     assert_eq!(served.len(), 1);

@@ -11,7 +11,6 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use agent_engine::propagation::{HeaderExtractor, HeaderInjector};
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue};
@@ -20,6 +19,7 @@ use serde_json::{Value, json};
 use telemetry_core::{
     BaggageAttributes, ContextualCorrelator, CorrelatorExt, Lifecycle, ScopeOptions, SpanKind,
 };
+use telemetry_http::{HeaderExtractor, HeaderInjector};
 use telemetry_otel::OpenTelemetry;
 use telemetry_testkit::{env_source, mock};
 

@@ -6,10 +6,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use reqwest_middleware::ClientWithMiddleware;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use telemetry_core::StringValue;
+use telemetry_core::{StringValue, Telemetry};
 use telemetry_genai::provider::OPENAI as PROVIDER_OPENAI;
+use telemetry_http::{HttpClientMiddleware, UrlTemplate};
 
 use super::{
     ChatMessage, ChatModel, ChatRequest, ChatResponse, ModelError, ToolCallRequest, Usage,
@@ -47,7 +49,9 @@ impl Default for OpenAiConfig {
 pub struct OpenAiModel {
     config: OpenAiConfig,
     endpoint: reqwest::Url,
-    client: reqwest::Client,
+    /// Traced by `telemetry_http`: each call is an HTTP CLIENT span under the `chat` span,
+    /// with `traceparent` injected.
+    client: ClientWithMiddleware,
     /// `config.model`, shared by every call's span and metrics.
     model_name: Arc<str>,
     /// `server.address` and `server.port` of the endpoint, shared likewise.
@@ -61,7 +65,7 @@ impl OpenAiModel {
     /// [`ConfigError`] when the base URL is not an absolute `http(s)` URL with a host, the
     /// model name or the API key is empty, the default OpenAI URL has no API key, or
     /// `AGENT_ENGINE_CA_CERTIFICATE` is not a readable PEM file.
-    pub fn new(config: OpenAiConfig) -> Result<Self, ConfigError> {
+    pub fn new(config: OpenAiConfig, telemetry: Telemetry) -> Result<Self, ConfigError> {
         let base = config.base_url.trim_end_matches('/');
         let endpoint = reqwest::Url::parse(&format!("{base}/chat/completions")).map_err(|e| {
             ConfigError::new(format!(
@@ -95,6 +99,9 @@ impl OpenAiModel {
             .timeout(config.timeout)
             .build()
             .map_err(|e| ConfigError::new(format!("cannot build the HTTP client: {e}")))?;
+        let client = reqwest_middleware::ClientBuilder::new(client)
+            .with(HttpClientMiddleware::new(telemetry))
+            .build();
         let server = endpoint
             .host_str()
             .zip(endpoint.port_or_known_default())
@@ -260,6 +267,7 @@ impl ChatModel for OpenAiModel {
         let mut http = self
             .client
             .post(self.endpoint.clone())
+            .with_extension(UrlTemplate::new(self.endpoint.path().to_owned()))
             .json(&self.body(&request));
         if let Some(key) = &self.config.api_key {
             http = http.bearer_auth(key);
@@ -274,7 +282,10 @@ impl ChatModel for OpenAiModel {
                 ModelError::Connection(format!("{}: {e}", self.endpoint))
             }
         };
-        let response = http.send().await.map_err(send_error)?;
+        let response = http.send().await.map_err(|e| match e {
+            reqwest_middleware::Error::Reqwest(e) => send_error(e),
+            other => ModelError::Connection(format!("{}: {other}", self.endpoint)),
+        })?;
         let status = response.status();
         let text = response.text().await.map_err(send_error)?;
         if !status.is_success() {
@@ -355,10 +366,13 @@ mod tests {
 
     #[test]
     fn rejects_bad_base_urls() {
-        let e = OpenAiModel::new(OpenAiConfig {
-            base_url: "not a url".into(),
-            ..OpenAiConfig::default()
-        })
+        let e = OpenAiModel::new(
+            OpenAiConfig {
+                base_url: "not a url".into(),
+                ..OpenAiConfig::default()
+            },
+            Telemetry::noop(),
+        )
         .unwrap_err();
         assert!(e.to_string().contains("OPENAI_BASE_URL"), "{e}");
     }

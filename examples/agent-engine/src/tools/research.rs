@@ -2,20 +2,14 @@
 //! `POST /v1/tasks/runs` + poll `GET /v1/tasks/runs/{run_id}` protocol), traced with the HTTP
 //! client semantic conventions.
 
-use std::time::Instant;
-
-use axum::http::HeaderMap;
+use reqwest_middleware::ClientWithMiddleware;
 use serde_json::{Value, json};
-use telemetry_core::{Attribute, ScopeOptions, SpanKind, Telemetry};
+use telemetry_core::{Attribute, Telemetry};
+use telemetry_http::{ClientSpanAttributes, HttpClientMiddleware, UrlTemplate};
 
 use super::{Tool, ToolError, string_argument};
 use crate::config::{ConfigError, ResearchLimits, check_scheme};
-use crate::instruments::Instruments;
-use crate::propagation::HeaderInjector;
-use crate::semconv::{
-    ERROR_TYPE, HTTP_REQUEST_METHOD, HTTP_RESPONSE_STATUS_CODE, SERVER_ADDRESS, SERVER_PORT,
-    TASK_POLLS, TASK_PROCESSOR, TASK_RUN_ID, TASK_STATUS, URL_FULL,
-};
+use crate::semconv::{ERROR_TYPE, TASK_POLLS, TASK_PROCESSOR, TASK_RUN_ID};
 
 /// How a research run ended: its id, final status and output.
 #[derive(Clone, Debug, PartialEq)]
@@ -32,20 +26,18 @@ pub struct TaskRunOutcome {
 
 /// A traced client of the task API.
 ///
-/// Each HTTP request is a CLIENT scope named `{method} {url template}` with
-/// `http.request.method`, `server.address`, `server.port`, `url.full`,
-/// `http.response.status_code`, `error.type` (the status code for ≥ 400, `timeout`,
-/// `connection_error`, `invalid_response`) and the run's `task_api.run_id`,
-/// `task_api.processor` and `task_api.status`; its duration goes to
-/// `http.client.request.duration` (s). The current trace is injected as `traceparent`.
+/// Each HTTP request goes through `telemetry_http::HttpClientMiddleware`: a CLIENT scope named
+/// `{method} {url template}` with the HTTP client conventions, `traceparent` injected, and
+/// `http.client.request.duration` (s); this client adds the run's `task_api.processor` and,
+/// once known, `task_api.run_id`. A request that fails is logged with its `error.type` (the
+/// status code for ≥ 400, `timeout`, `connection_error`, `invalid_response`).
 #[derive(Clone)]
 pub struct TaskApiClient {
-    http: reqwest::Client,
+    http: ClientWithMiddleware,
     base: reqwest::Url,
     api_key: Option<String>,
     limits: ResearchLimits,
     telemetry: Telemetry,
-    instruments: Instruments,
 }
 
 impl std::fmt::Debug for TaskApiClient {
@@ -72,7 +64,6 @@ impl TaskApiClient {
         api_key: Option<String>,
         limits: ResearchLimits,
         telemetry: Telemetry,
-        instruments: Instruments,
     ) -> Result<Self, ConfigError> {
         let trimmed = base_url.trim_end_matches('/');
         let base = reqwest::Url::parse(&format!("{trimmed}/")).map_err(|e| {
@@ -86,13 +77,15 @@ impl TaskApiClient {
             .timeout(limits.request_timeout)
             .build()
             .map_err(|e| ConfigError::new(format!("cannot build the HTTP client: {e}")))?;
+        let http = reqwest_middleware::ClientBuilder::new(http)
+            .with(HttpClientMiddleware::new(telemetry.clone()))
+            .build();
         Ok(Self {
             http,
             base,
             api_key,
             limits,
             telemetry,
-            instruments,
         })
     }
 
@@ -124,7 +117,7 @@ impl TaskApiClient {
                 "v1/tasks/runs",
                 "/v1/tasks/runs",
                 Some(json!({"input": input, "processor": processor})),
-                processor,
+                vec![Attribute::new(TASK_PROCESSOR, processor.to_owned())],
             )
             .await?;
         let run_id = submitted
@@ -157,7 +150,10 @@ impl TaskApiClient {
                     &format!("v1/tasks/runs/{run_id}"),
                     "/v1/tasks/runs/{run_id}",
                     None,
-                    processor,
+                    vec![
+                        Attribute::new(TASK_PROCESSOR, processor.to_owned()),
+                        Attribute::new(TASK_RUN_ID, run_id.clone()),
+                    ],
                 )
                 .await?;
             let status = polled
@@ -206,14 +202,17 @@ impl TaskApiClient {
         ))
     }
 
-    /// One traced HTTP request; 2xx JSON bodies are returned, everything else is an error.
+    /// One HTTP request through the traced client (its CLIENT span, `traceparent` and
+    /// `http.client.request.duration` are `telemetry_http`'s, with this run's
+    /// `task_api.processor` and, for polls, `task_api.run_id`); 2xx JSON bodies are returned,
+    /// everything else is an error, logged with the status the API answered.
     async fn request(
         &self,
         method: reqwest::Method,
         path: &str,
         template: &'static str,
         body: Option<Value>,
-        processor: &str,
+        run: Vec<Attribute>,
     ) -> Result<HttpOutcome, ToolError> {
         let url = self.base.join(path).map_err(|e| {
             ToolError::new(
@@ -221,91 +220,45 @@ impl TaskApiClient {
                 format!("cannot build URL for {path:?}: {e}"),
             )
         })?;
-        let host = url.host_str().unwrap_or_default().to_owned();
-        let port = url.port_or_known_default().unwrap_or_default();
-        let attributes = [
-            Attribute::new(HTTP_REQUEST_METHOD, method.as_str().to_owned()),
-            Attribute::new(SERVER_ADDRESS, host.clone()),
-            Attribute::new(SERVER_PORT, i64::from(port)),
-            Attribute::new(URL_FULL, url.to_string()),
-            Attribute::new("url.template", template),
-            Attribute::new(TASK_PROCESSOR, processor.to_owned()),
-        ];
-        let scope = self.telemetry.correlator.open_scope(
-            ScopeOptions::new(format!("{} {template}", method.as_str()))
-                .kind(SpanKind::Client)
-                .attributes(&attributes),
-        );
-        let mut headers = HeaderMap::new();
-        self.telemetry
-            .correlator
-            .inject(scope.context(), &mut HeaderInjector(&mut headers));
         let mut request = self
             .http
             .request(method.clone(), url.clone())
-            .headers(headers);
+            .with_extension(UrlTemplate::new(template))
+            .with_extension(ClientSpanAttributes(run));
         if let Some(key) = &self.api_key {
             request = request.header("x-api-key", key);
         }
         if let Some(body) = body {
             request = request.json(&body);
         }
-        let started = Instant::now();
-        let result = scope.context().clone().wrap(send(request)).await;
-        let elapsed = started.elapsed();
-        let mut metric_attributes = vec![
-            Attribute::new(HTTP_REQUEST_METHOD, method.as_str().to_owned()),
-            Attribute::new(SERVER_ADDRESS, host),
-            Attribute::new(SERVER_PORT, i64::from(port)),
-        ];
-        let outcome = match result {
+        let outcome = match send(request).await {
+            Ok((status, body)) if (200..300).contains(&status) => Ok(HttpOutcome { body }),
             Ok((status, body)) => {
-                scope.set_attribute(HTTP_RESPONSE_STATUS_CODE, i64::from(status));
-                metric_attributes
-                    .push(Attribute::new(HTTP_RESPONSE_STATUS_CODE, i64::from(status)));
-                if let Some(id) = body.get("run_id").and_then(Value::as_str) {
-                    scope.set_attribute(TASK_RUN_ID, id.to_owned());
-                }
-                if let Some(s) = body.get("status").and_then(Value::as_str) {
-                    scope.set_attribute(TASK_STATUS, s.to_owned());
-                }
-                if (200..300).contains(&status) {
-                    Ok(HttpOutcome { body })
-                } else {
-                    let message = body
-                        .get("error")
-                        .map(|e| e.as_str().map_or_else(|| e.to_string(), str::to_owned))
-                        .unwrap_or_else(|| body.to_string());
-                    Err(ToolError::new(
-                        status.to_string(),
-                        format!("task API answered HTTP {status} to {method} {url}: {message}"),
-                    ))
-                }
+                let message = body
+                    .get("error")
+                    .map(|e| e.as_str().map_or_else(|| e.to_string(), str::to_owned))
+                    .unwrap_or_else(|| body.to_string());
+                Err(ToolError::new(
+                    status.to_string(),
+                    format!("task API answered HTTP {status} to {method} {url}: {message}"),
+                ))
             }
             Err(e) => Err(e),
         };
         if let Err(e) = &outcome {
-            scope.set_attribute(ERROR_TYPE, e.error_type.clone());
-            scope.record_error(&e.error_type, &e.message);
-            metric_attributes.push(Attribute::new(ERROR_TYPE, e.error_type.clone()));
-            scope.context().in_scope(|| {
-                self.telemetry.logger.warning(
-                    "task API request failed",
-                    &[
-                        Attribute::new(ERROR_TYPE, e.error_type.clone()),
-                        Attribute::new("error.message", e.message.clone()),
-                    ],
-                );
-            });
+            self.telemetry.logger.warning(
+                "task API request failed",
+                &[
+                    Attribute::new(ERROR_TYPE, e.error_type.clone()),
+                    Attribute::new("exception.message", e.message.clone()),
+                ],
+            );
         }
-        self.instruments
-            .http_client_duration
-            .record_duration(elapsed, &metric_attributes);
         outcome
     }
 }
 
-async fn send(request: reqwest::RequestBuilder) -> Result<(u16, Value), ToolError> {
+async fn send(request: reqwest_middleware::RequestBuilder) -> Result<(u16, Value), ToolError> {
     let classify = |e: reqwest::Error| {
         if e.is_timeout() {
             ToolError::new("timeout", format!("task API request timed out: {e}"))
@@ -316,7 +269,13 @@ async fn send(request: reqwest::RequestBuilder) -> Result<(u16, Value), ToolErro
             )
         }
     };
-    let response = request.send().await.map_err(classify)?;
+    let response = request.send().await.map_err(|e| match e {
+        reqwest_middleware::Error::Reqwest(e) => classify(e),
+        other => ToolError::new(
+            "connection_error",
+            format!("cannot reach the task API: {other}"),
+        ),
+    })?;
     let status = response.status().as_u16();
     let text = response.text().await.map_err(classify)?;
     let body = serde_json::from_str(&text).map_err(|e| {
