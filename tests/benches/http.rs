@@ -11,31 +11,20 @@
 #![allow(missing_docs)]
 
 use std::hint::black_box;
-use std::time::Duration;
 
-use agent_telemetry_benches::Discard;
 use axum::Router;
 use axum::body::Body;
 use axum::routing::get;
 use criterion::{Criterion, criterion_group, criterion_main};
 use http::Request;
-use opentelemetry_sdk::trace::SimpleSpanProcessor;
 use telemetry_http::HttpServerLayer;
-use telemetry_otel::{ExporterKind, OpenTelemetry, Signal};
+use telemetry_otel::OpenTelemetry;
 use tower_service::Service as _;
 
 const GROUP: &str = "http";
 
 fn ours() -> OpenTelemetry {
-    OpenTelemetry::builder("bench")
-        .with_env_source(|_| None)
-        .with_exporters(Signal::Traces, &[])
-        .with_exporters(Signal::Logs, &[])
-        .with_exporters(Signal::Metrics, &[ExporterKind::Console])
-        .with_metric_export_interval(Duration::from_secs(3600))
-        .with_span_processor(SimpleSpanProcessor::new(Discard))
-        .build()
-        .expect("a valid configuration")
+    agent_telemetry_benches::otel_discarding()
 }
 
 fn router() -> Router {

@@ -37,22 +37,14 @@ use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
 use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider, Temporality};
 use opentelemetry_sdk::trace::{SdkTracerProvider, SimpleSpanProcessor};
 use telemetry_core::{CorrelatorExt, InstrumentDescriptor, Logger, Meter, attrs};
-use telemetry_otel::{ExporterKind, OpenTelemetry, Signal};
+use telemetry_otel::OpenTelemetry;
 use telemetry_tracing::TelemetryLayer;
 use tracing_subscriber::layer::SubscriberExt as _;
 
 const GROUP: &str = "otel";
 
 fn ours() -> OpenTelemetry {
-    OpenTelemetry::builder("bench")
-        .with_env_source(|_| None)
-        .with_exporters(Signal::Traces, &[])
-        .with_exporters(Signal::Logs, &[])
-        .with_exporters(Signal::Metrics, &[ExporterKind::Console])
-        .with_metric_export_interval(Duration::from_secs(3600))
-        .with_span_processor(SimpleSpanProcessor::new(Discard))
-        .build()
-        .expect("a valid configuration")
+    agent_telemetry_benches::otel_discarding()
 }
 
 fn raw_tracer_provider() -> SdkTracerProvider {

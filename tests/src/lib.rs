@@ -9,6 +9,7 @@
 //! | `otel` | OpenTelemetry scopes with attributes and an event, counters and histograms against the raw SDK and `tracing` + `tracing-opentelemetry` |
 //! | `export` | spans per second to an in-process OTLP gRPC receiver with the drop count; peak RSS with the collector down |
 //! | `server` | the agent engine's request throughput and p50/p99 latency with NoOp, Basic and OpenTelemetry |
+//! | `http` | a request through `telemetry-http`'s server layer into the OpenTelemetry implementation against the same axum router with no layer |
 //! | `redact` | the GenAI layer's default redactor on a 4 KB agent message without and with secrets, against a `str::contains` scan of the same text |
 //!
 //! Criterion keeps time per operation in `<criterion home>/<group>/<case>/new/estimates.json`.
@@ -131,6 +132,26 @@ impl SpanExporter for Discard {
         drop(std::hint::black_box(batch));
         Ok(())
     }
+}
+
+/// This project's OpenTelemetry implementation as the `otel` and `http` groups measure it:
+/// spans through the SDK's simple span processor into [`Discard`] (ended and freed on the
+/// calling thread, so figures are the instrumentation itself), no log exporter, and a metric
+/// reader whose one-hour interval never fires during a run.
+///
+/// # Panics
+/// Never for this fixed configuration.
+pub fn otel_discarding() -> telemetry_otel::OpenTelemetry {
+    use telemetry_otel::{ExporterKind, OpenTelemetry, Signal};
+    OpenTelemetry::builder("bench")
+        .with_env_source(|_| None)
+        .with_exporters(Signal::Traces, &[])
+        .with_exporters(Signal::Logs, &[])
+        .with_exporters(Signal::Metrics, &[ExporterKind::Console])
+        .with_metric_export_interval(std::time::Duration::from_secs(3600))
+        .with_span_processor(opentelemetry_sdk::trace::SimpleSpanProcessor::new(Discard))
+        .build()
+        .expect("a valid configuration")
 }
 
 /// Polls a future that never waits to completion with a no-op waker.
