@@ -72,8 +72,58 @@ mod random_bits {
     }
 }
 
+/// An id as lowercase hex on the stack: `N` ASCII characters, no allocation. W3C Trace
+/// Context, OTLP/JSON and this crate's log lines write ids this way.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct HexId<const N: usize>([u8; N]);
+
+impl<const N: usize> HexId<N> {
+    /// Encodes `bytes` (`N / 2` of them, big-endian) two characters a byte.
+    fn encode<const B: usize>(bytes: [u8; B]) -> Self {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut out = [0u8; N];
+        for (i, b) in bytes.iter().enumerate() {
+            out[2 * i] = DIGITS[usize::from(b >> 4)];
+            out[2 * i + 1] = DIGITS[usize::from(b & 0x0f)];
+        }
+        Self(out)
+    }
+
+    /// The characters.
+    pub fn as_str(&self) -> &str {
+        // Only ASCII hex digits are ever written.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+impl HexId<2> {
+    /// One byte as two characters (a `traceparent`'s flags).
+    pub(crate) fn encode_byte(b: u8) -> Self {
+        Self::encode([b])
+    }
+}
+
+impl<const N: usize> std::ops::Deref for HexId<N> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl<const N: usize> fmt::Display for HexId<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl<const N: usize> fmt::Debug for HexId<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
 macro_rules! id_type {
-    ($ty:ident, $int:ident, $nz:ty, $bytes:literal, $hex:literal, $width:literal, $what:literal) => {
+    ($ty:ident, $int:ident, $nz:ty, $bytes:literal, $hex:literal, $what:literal) => {
         impl $ty {
             /// A fresh random id from a per-thread generator (wyrand, seeded from the OS).
             #[inline]
@@ -106,6 +156,14 @@ macro_rules! id_type {
             /// The big-endian bytes, as OTLP and W3C Trace Context carry them.
             pub const fn to_bytes(self) -> [u8; $bytes] {
                 self.0.get().to_be_bytes()
+            }
+
+            /// The id as
+            #[doc = concat!(stringify!($hex), " lowercase hex characters")]
+            /// on the stack, the same text as `Display` without the formatting machinery.
+            #[inline]
+            pub fn to_hex(self) -> HexId<$hex> {
+                HexId::encode(self.to_bytes())
             }
 
             /// Parses exactly
@@ -143,7 +201,7 @@ macro_rules! id_type {
 
         impl fmt::Display for $ty {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, $width, self.0.get())
+                f.write_str(self.to_hex().as_str())
             }
         }
 
@@ -161,18 +219,9 @@ id_type!(
     std::num::NonZeroU128,
     16,
     32,
-    "{:032x}",
     "correlation id"
 );
-id_type!(
-    SpanId,
-    u64,
-    std::num::NonZeroU64,
-    8,
-    16,
-    "{:016x}",
-    "span id"
-);
+id_type!(SpanId, u64, std::num::NonZeroU64, 8, 16, "span id");
 
 #[cfg(test)]
 mod tests {
@@ -183,6 +232,22 @@ mod tests {
         let id = CorrelationId::from_int(0xAB).unwrap();
         assert_eq!(id.to_string(), format!("{:030}ab", 0));
         assert_eq!(SpanId::from_int(1).unwrap().to_string(), "0000000000000001");
+    }
+
+    #[test]
+    fn to_hex_matches_the_integer_formatting_for_random_and_edge_ids() {
+        for _ in 0..1000 {
+            let c = CorrelationId::random();
+            assert_eq!(c.to_hex().as_str(), format!("{:032x}", c.to_int()));
+            let s = SpanId::random();
+            assert_eq!(&*s.to_hex(), format!("{:016x}", s.to_int()));
+        }
+        let max = CorrelationId::from_int(u128::MAX).unwrap();
+        assert_eq!(max.to_hex().as_str(), "f".repeat(32));
+        assert_eq!(
+            format!("{:?}", SpanId::from_int(1).unwrap().to_hex()),
+            "\"0000000000000001\""
+        );
     }
 
     #[test]

@@ -87,7 +87,7 @@ pub use baggage_attributes::BaggageAttributes;
 pub use context::{Context, ContextGuard};
 pub use correlator::{ContextualCorrelator, CorrelatorExt};
 pub use extensions::Extensions;
-pub use ids::{CorrelationId, InvalidIdError, SpanId};
+pub use ids::{CorrelationId, HexId, InvalidIdError, SpanId};
 pub use link::{LinkTarget, SpanLink};
 pub use options::ScopeOptions;
 pub use scope::{Instrumented, Scope, ScopeGuard};

@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use crate::{CorrelationId, SpanId};
+use crate::{CorrelationId, HexId, SpanId};
 
 /// Trace flag bit 0, `sampled` (§3.2.2.5 "trace-flags", Sampled flag).
 pub const FLAG_SAMPLED: u8 = 0x01;
@@ -143,5 +143,17 @@ pub fn format_traceparent_with_flags(
     span_id: SpanId,
     flags: u8,
 ) -> String {
-    format!("00-{trace_id}-{span_id}-{:02x}", flags & KNOWN_FLAGS)
+    let flags = HexId::<2>::encode_byte(flags & KNOWN_FLAGS);
+    let mut s = String::with_capacity(55);
+    for part in [
+        "00-",
+        &trace_id.to_hex(),
+        "-",
+        &span_id.to_hex(),
+        "-",
+        &flags,
+    ] {
+        s.push_str(part);
+    }
+    s
 }

@@ -147,7 +147,7 @@ impl InFlight {
 
     fn set_correlation_header<B>(&self, response: &mut Response<B>) {
         if let Some(name) = &self.shared.correlation_header {
-            if let Ok(v) = HeaderValue::from_str(&self.correlation.to_string()) {
+            if let Ok(v) = HeaderValue::from_str(&self.correlation.to_hex()) {
                 response.headers_mut().insert(name.clone(), v);
             }
         }
