@@ -55,7 +55,7 @@ pub use client::{ClientSpanAttributes, HttpClientMiddleware, UrlTemplate};
 pub use headers::{HeaderCapture, HeaderExtractor, HeaderInjector};
 pub use method::{KNOWN_METHODS_ENV, KnownMethods, OTHER as METHOD_OTHER, span_name_method};
 pub use server::{
-    CORRELATION_HEADER, HandlerPanicked, HttpRoute, HttpServerLayer, HttpServerService,
-    RequestCorrelation, RequestLogAttributes, ResponseFuture,
+    CORRELATION_HEADER, DEFAULT_QUOTE_LIMIT, HandlerPanicked, HttpRoute, HttpServerLayer,
+    HttpServerService, RequestCorrelation, RequestLogAttributes, ResponseFuture,
 };
-pub use url::{SENSITIVE_QUERY_KEYS, redact_url};
+pub use url::{SENSITIVE_QUERY_KEYS, redact_query, redact_url};

@@ -1,6 +1,8 @@
 //! `url.full` without secrets: credentials become `REDACTED:REDACTED`, and the values of
 //! sensitive query keys become `REDACTED`, the key kept (semantic-conventions v1.41.0,
-//! `model/url/registry.yaml`, `url.full`).
+//! `model/url/registry.yaml`, `url.full` and `url.query`).
+
+use std::borrow::Cow;
 
 /// The query keys whose values are redacted by default, matched case-sensitively:
 /// AWS S3's `AWSAccessKeyId` and `Signature`, Azure SAS `sig`, Google Cloud Storage's
@@ -24,24 +26,40 @@ pub fn redact_url(url: &str, sensitive: &[impl AsRef<str>]) -> String {
     out.push_str(&redact_userinfo(base));
     if let Some(q) = query {
         out.push('?');
-        for (i, pair) in q.split('&').enumerate() {
-            if i > 0 {
-                out.push('&');
-            }
-            match pair.split_once('=') {
-                Some((k, _)) if sensitive.iter().any(|s| s.as_ref() == k) => {
-                    out.push_str(k);
-                    out.push_str("=REDACTED");
-                }
-                _ => out.push_str(pair),
-            }
-        }
+        out.push_str(&redact_query(q, sensitive));
     }
     if let Some(f) = fragment {
         out.push('#');
         out.push_str(f);
     }
     out
+}
+
+/// `query` (without the `?`) as `url.query`: the value of every parameter whose key is in
+/// `sensitive` replaced by `REDACTED`, the key kept (semantic-conventions v1.41.0,
+/// `model/url/registry.yaml`, `url.query`). Borrowed when nothing is redacted.
+pub fn redact_query<'a>(query: &'a str, sensitive: &[impl AsRef<str>]) -> Cow<'a, str> {
+    let is_sensitive = |pair: &str| {
+        pair.split_once('=')
+            .is_some_and(|(k, _)| sensitive.iter().any(|s| s.as_ref() == k))
+    };
+    if !query.split('&').any(is_sensitive) {
+        return Cow::Borrowed(query);
+    }
+    let mut out = String::with_capacity(query.len());
+    for (i, pair) in query.split('&').enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        match pair.split_once('=') {
+            Some((k, _)) if is_sensitive(pair) => {
+                out.push_str(k);
+                out.push_str("=REDACTED");
+            }
+            _ => out.push_str(pair),
+        }
+    }
+    Cow::Owned(out)
 }
 
 fn redact_userinfo(base: &str) -> String {
@@ -81,6 +99,14 @@ mod tests {
         assert_eq!(
             redact_url("https://e.com/?api_key=1&b=2", &["api_key"]),
             "https://e.com/?api_key=REDACTED&b=2"
+        );
+        assert!(matches!(
+            redact_query("a=1&b=2", SENSITIVE_QUERY_KEYS),
+            Cow::Borrowed("a=1&b=2")
+        ));
+        assert_eq!(
+            redact_query("X-Goog-Signature=x&a", SENSITIVE_QUERY_KEYS),
+            "X-Goog-Signature=REDACTED&a"
         );
     }
 }

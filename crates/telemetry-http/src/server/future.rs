@@ -199,7 +199,7 @@ impl InFlight {
                     LogLevel::Info,
                     "request cancelled: the client went away before the response",
                     &[
-                        Attribute::new(URL_PATH, facts.path.clone()),
+                        Attribute::new(URL_PATH, quote(&facts.path, shared.quote_limit)),
                         Attribute::new("duration_s", started.elapsed().as_secs_f64()),
                     ],
                 );
@@ -231,7 +231,10 @@ impl InFlight {
             crate::semconv::HTTP_REQUEST_METHOD,
             self.facts.method.clone(),
         ));
-        attributes.push(Attribute::new(URL_PATH, self.facts.path.clone()));
+        attributes.push(Attribute::new(
+            URL_PATH,
+            quote(&self.facts.path, shared.quote_limit),
+        ));
         if let Some(s) = status {
             attributes.push(Attribute::new(HTTP_RESPONSE_STATUS_CODE, i64::from(s)));
         }
@@ -240,6 +243,15 @@ impl InFlight {
         self.scope
             .context()
             .in_scope(|| shared.telemetry.logger.log(level, message, &attributes));
+    }
+}
+
+/// `text` as a log line quotes it: whole up to `limit` characters, else the first `limit`, an
+/// ellipsis and the full length.
+fn quote(text: &Arc<str>, limit: usize) -> telemetry_core::AttributeValue {
+    match text.char_indices().nth(limit) {
+        None => text.clone().into(),
+        Some((cut, _)) => format!("{}… ({} bytes)", &text[..cut], text.len()).into(),
     }
 }
 
@@ -261,4 +273,18 @@ fn record_metrics(
     }
     shared.duration.record_duration(elapsed, &attributes);
     elapsed.as_secs_f64()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_paths_are_cut_in_log_lines_with_their_length() {
+        let short: Arc<str> = "/v1/x".into();
+        assert_eq!(quote(&short, 8).as_str(), Some("/v1/x"));
+        let long: Arc<str> = format!("/{}", "é".repeat(100)).into();
+        let q = quote(&long, 5);
+        assert_eq!(q.as_str(), Some("/éééé… (201 bytes)"));
+    }
 }

@@ -28,6 +28,9 @@ use crate::semconv::{
 };
 use request::{RequestFacts, RouteNames};
 
+/// The default longest request path a log line quotes, in characters.
+pub const DEFAULT_QUOTE_LIMIT: usize = 128;
+
 /// The default response header that carries the request's correlation id.
 pub const CORRELATION_HEADER: &str = "x-correlation-id";
 
@@ -92,6 +95,7 @@ pub(crate) struct Shared {
     pub(crate) request_headers: HeaderCapture,
     pub(crate) response_headers: HeaderCapture,
     pub(crate) log_requests: bool,
+    pub(crate) quote_limit: usize,
     pub(crate) duration: Histogram,
     pub(crate) active: UpDownCounter,
     pub(crate) routes: RouteNames,
@@ -126,6 +130,7 @@ impl HttpServerLayer {
                 request_headers: HeaderCapture::default(),
                 response_headers: HeaderCapture::default(),
                 log_requests: true,
+                quote_limit: DEFAULT_QUOTE_LIMIT,
                 duration,
                 active,
                 routes: RouteNames::default(),
@@ -187,6 +192,14 @@ impl HttpServerLayer {
     /// Whether each request writes a log line when its response is ready (on by default).
     pub fn log_requests(self, on: bool) -> Self {
         self.with(|s| s.log_requests = on)
+    }
+
+    /// The longest request path the log line quotes, in characters (default
+    /// [`DEFAULT_QUOTE_LIMIT`]); a longer one is cut, with an ellipsis and its full length in
+    /// bytes, so a hostile path cannot flood the logs. Span attributes keep the whole path
+    /// (the implementation's attribute length limit applies there).
+    pub fn quote_limit(self, chars: usize) -> Self {
+        self.with(|s| s.quote_limit = chars)
     }
 }
 

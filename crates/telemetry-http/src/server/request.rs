@@ -13,6 +13,7 @@ use crate::semconv::{
     NETWORK_PROTOCOL_VERSION, SERVER_ADDRESS, SERVER_PORT, URL_PATH, URL_QUERY, URL_SCHEME,
     USER_AGENT_ORIGINAL,
 };
+use crate::url::{SENSITIVE_QUERY_KEYS, redact_query};
 
 /// The matched route template of a request, for frameworks other than axum: a router that
 /// knows it inserts it into the request's extensions before this crate's layer sees the
@@ -77,7 +78,8 @@ impl RequestFacts {
         }
         a.push(Attribute::new(URL_PATH, self.path.clone()));
         if let Some(query) = req.uri().query() {
-            a.push(Attribute::new(URL_QUERY, query.to_owned()));
+            let query = redact_query(query, SENSITIVE_QUERY_KEYS).into_owned();
+            a.push(Attribute::new(URL_QUERY, query));
         }
         a.push(Attribute::new(URL_SCHEME, self.scheme));
         if let Some(route) = &self.route {
