@@ -32,6 +32,8 @@
 //!   with [`BasicMeter::snapshot`] or as Prometheus text with
 //!   [`BasicMeter::render_prometheus`].
 //! - [`BasicTelemetry`]: all of it wired into a [`telemetry_core::Telemetry`] bundle.
+//! - [`log_resource`]: one start-up line with the process's resource (`service.name`,
+//!   `service.instance.id`, `host.name`, …), in text or JSON, from attributes given to it.
 //!
 //! Telemetry never fails the application: a log line that cannot be written is counted
 //! (`dropped_lines()`) and reported once on stderr, and invalid metric names or non-finite
@@ -43,6 +45,7 @@ mod file;
 mod format;
 mod meter;
 mod prometheus;
+mod resource;
 mod snapshot;
 mod stdout;
 mod telemetry;
@@ -53,6 +56,7 @@ pub use correlator::BasicContextualCorrelator;
 pub use file::{FileLogger, FileLoggerError};
 pub use format::{ColorChoice, LogFormat, ParseFormatError};
 pub use meter::{BasicMeter, DEFAULT_CARDINALITY_LIMIT, OVERFLOW_ATTRIBUTE};
+pub use resource::{RESOURCE_MESSAGE, log_resource};
 pub use snapshot::{
     HistogramSnapshot, InstrumentKind, MetricSnapshot, MetricsSnapshot, SeriesSnapshot, SeriesValue,
 };

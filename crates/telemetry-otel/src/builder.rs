@@ -45,7 +45,8 @@ pub struct OpenTelemetryBuilder {
     env: EnvSource,
     disabled: Option<bool>,
     service_name: Option<String>,
-    resource: Vec<(String, String)>,
+    resource: Vec<Attribute>,
+    detect_resource: bool,
     exporters: [Option<Vec<ExporterKind>>; 3],
     otlp: OtlpOverrides,
     metric_interval: Option<Duration>,
@@ -79,6 +80,7 @@ impl OpenTelemetryBuilder {
             disabled: None,
             service_name: None,
             resource: Vec::new(),
+            detect_resource: true,
             exporters: [None, None, None],
             otlp: OtlpOverrides::default(),
             metric_interval: None,
@@ -139,11 +141,62 @@ impl OpenTelemetryBuilder {
         self
     }
 
-    /// Adds a resource attribute; code wins over `OTEL_RESOURCE_ATTRIBUTES` on the same key.
+    /// Adds a resource attribute, with its type (an integer stays an integer); code wins over
+    /// `OTEL_RESOURCE_ATTRIBUTES` and over detected attributes on the same key (see the
+    /// [crate](crate#resource) docs for the whole precedence).
     pub fn with_resource_attribute(mut self, attribute: &Attribute) -> Self {
-        self.resource
-            .push((attribute.key.to_string(), attribute.value.to_string()));
+        self.resource.push(attribute.clone());
         self
+    }
+
+    /// Whether to detect `service.instance.id` and the host, OS and process attributes
+    /// ([`detect_resource`](crate::detect_resource)); default `true`. With `false` the resource
+    /// is `telemetry.sdk.*`, `OTEL_RESOURCE_ATTRIBUTES`, code's attributes and `service.name`
+    /// only. No environment variable switches it (see the [crate](crate#resource) docs).
+    pub fn with_resource_detection(mut self, detect: bool) -> Self {
+        self.detect_resource = detect;
+        self
+    }
+
+    /// The resource the pipeline would export, as core attributes sorted by key:
+    /// `service.name`, `telemetry.sdk.*`, the detected attributes (unless switched off) and
+    /// `OTEL_RESOURCE_ATTRIBUTES` and code's, merged by the [crate](crate#resource) docs'
+    /// precedence. Reads only `OTEL_SERVICE_NAME` and `OTEL_RESOURCE_ATTRIBUTES` and starts
+    /// nothing, so an application on another implementation (Basic) can show the same
+    /// resource.
+    ///
+    /// # Errors
+    /// [`ConfigError`] for an invalid `OTEL_RESOURCE_ATTRIBUTES`.
+    ///
+    /// ```
+    /// use telemetry_core::Attribute;
+    /// let resource = telemetry_otel::OpenTelemetry::builder("my-agent")
+    ///     .with_env_source(|k| (k == "OTEL_RESOURCE_ATTRIBUTES").then(|| "host.name=web-1".into()))
+    ///     .with_resource_attribute(&Attribute::new("deployment.environment.name", "prod"))
+    ///     .resource_attributes()?;
+    /// let get = |k: &str| resource.iter().find(|a| a.key == k).map(|a| a.value.to_string());
+    /// assert_eq!(get("service.name").as_deref(), Some("my-agent"));
+    /// assert_eq!(get("host.name").as_deref(), Some("web-1")); // the variable wins over detection
+    /// assert_eq!(get("deployment.environment.name").as_deref(), Some("prod"));
+    /// assert_eq!(get("telemetry.sdk.language").as_deref(), Some("rust"));
+    /// # Ok::<(), telemetry_otel::ConfigError>(())
+    /// ```
+    pub fn resource_attributes(&self) -> Result<Vec<Attribute>, ConfigError> {
+        self.resolve_resource(&Env(&*self.env))
+    }
+
+    fn resolve_resource(&self, env: &Env<'_>) -> Result<Vec<Attribute>, ConfigError> {
+        let (service_name, configured) = resource::resolve(
+            env,
+            self.service_name.clone(),
+            &self.resource,
+            &self.default_service_name,
+        )?;
+        Ok(resource::attributes(
+            &service_name,
+            &configured,
+            self.detect_resource,
+        ))
     }
 
     /// The exporters of one signal, overriding `OTEL_{signal}_EXPORTER`; empty means none.
@@ -277,12 +330,7 @@ impl OpenTelemetryBuilder {
             Some(d) => d,
             None => env.bool("OTEL_SDK_DISABLED")?.unwrap_or(false),
         };
-        let (service_name, resource) = resource::resolve(
-            &env,
-            self.service_name.clone(),
-            &self.resource,
-            &self.default_service_name,
-        )?;
+        let resource = self.resolve_resource(&env)?;
         let exporters = exporter::resolve(&self.exporters, &env)?;
         let mut otlp = Vec::with_capacity(3);
         for signal in Signal::ALL {
@@ -300,7 +348,6 @@ impl OpenTelemetryBuilder {
 
         Ok(Resolved {
             disabled,
-            service_name,
             resource,
             exporters,
             otlp,
@@ -354,11 +401,18 @@ mod tests {
             .resolve()
     }
 
+    fn attr(r: &Resolved, key: &str) -> Option<String> {
+        r.resource
+            .iter()
+            .find(|a| a.key == key)
+            .map(|a| a.value.to_string())
+    }
+
     #[test]
     fn defaults_follow_the_spec() {
         let r = resolve(&[]).unwrap();
         assert!(!r.disabled);
-        assert_eq!(r.service_name, "default-svc");
+        assert_eq!(attr(&r, "service.name").as_deref(), Some("default-svc"));
         assert_eq!(
             r.exporters,
             [
@@ -414,13 +468,10 @@ mod tests {
         assert_eq!(r.otlp[1].headers[1], ("b".to_owned(), "x y".to_owned()));
         assert_eq!(r.otlp[1].timeout, Duration::from_millis(2500));
         assert!(r.otlp[2].gzip);
-        assert_eq!(r.service_name, "from-env");
+        assert_eq!(attr(&r, "service.name").as_deref(), Some("from-env"));
         assert_eq!(
-            r.resource,
-            vec![(
-                "deployment.environment.name".to_owned(),
-                "prod/eu".to_owned()
-            )]
+            attr(&r, "deployment.environment.name").as_deref(),
+            Some("prod/eu")
         );
         assert_eq!(
             r.exporters[0],
@@ -451,6 +502,6 @@ mod tests {
     #[test]
     fn service_name_falls_back_to_resource_attribute_then_default() {
         let r = resolve(&[("OTEL_RESOURCE_ATTRIBUTES", "service.name=from-resource")]).unwrap();
-        assert_eq!(r.service_name, "from-resource");
+        assert_eq!(attr(&r, "service.name").as_deref(), Some("from-resource"));
     }
 }

@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use telemetry_core::LogLevel;
+use telemetry_core::{Attribute, LogLevel};
 
 use crate::batch::BatchSettings;
 use crate::exporter::ExporterKind;
@@ -22,8 +22,8 @@ use crate::sampler::SamplerConfig;
 #[derive(Clone, Debug)]
 pub(crate) struct Resolved {
     pub(crate) disabled: bool,
-    pub(crate) service_name: String,
-    pub(crate) resource: Vec<(String, String)>,
+    /// Every resource attribute, `service.name` included, sorted by key (see `resource`).
+    pub(crate) resource: Vec<Attribute>,
     pub(crate) exporters: [Vec<ExporterKind>; 3],
     pub(crate) otlp: [OtlpSettings; 3],
     pub(crate) bsp: BatchSettings,

@@ -81,7 +81,7 @@
 //! | --- | --- | --- |
 //! | `OTEL_SDK_DISABLED` | `true`, `false` | `false`; `true` behaves exactly as NoOp: scopes carry no ids, nothing is recorded |
 //! | `OTEL_SERVICE_NAME` | any | `service.name` of `OTEL_RESOURCE_ATTRIBUTES`, else the caller's default |
-//! | `OTEL_RESOURCE_ATTRIBUTES` | `k=v,k2=v%202` | none |
+//! | `OTEL_RESOURCE_ATTRIBUTES` | `k=v,k2=v%202` (string values); wins over detected attributes (see [Resource](#resource)) | none |
 //! | `OTEL_{TRACES,METRICS,LOGS}_EXPORTER` | comma list of `otlp`, `console` (`logging`); or `none` | `otlp` |
 //! | `OTEL_EXPORTER_OTLP_{,TRACES_,METRICS_,LOGS_}PROTOCOL` | `grpc`, `http/protobuf`, `http/json` | `http/protobuf` |
 //! | `OTEL_EXPORTER_OTLP_{,…_}ENDPOINT` | `http://` or `https://host:port[/path]`; a generic HTTP endpoint gets `/v1/{signal}` appended, a per-signal one is used as is | `http://localhost:4318` (HTTP), `http://localhost:4317` (gRPC) |
@@ -108,6 +108,51 @@
 //! of `OTEL_EXPORTER_OTLP_CERTIFICATE`. TLS files are read and checked at construction: a
 //! missing or unreadable file, a file that is not PEM, or a key that does not match its
 //! certificate is a [`ConfigError`] naming the variable and the path.
+//!
+//! # Resource
+//!
+//! Every span, log record and metric leaves the process with one resource, which tells a
+//! backend which service, instance, host and process sent it. Besides `service.name` and
+//! `OTEL_RESOURCE_ATTRIBUTES`, these are detected once per process
+//! ([`detect_resource`]); names and well-known values from semantic-conventions v1.44.0:
+//!
+//! | attribute | value | source | convention file |
+//! | --- | --- | --- | --- |
+//! | `service.instance.id` | a random UUID v4, one per process | `uuid` | `model/service/registry.yaml` |
+//! | `host.name` | what `hostname` prints (else `/proc/sys/kernel/hostname`) | `opentelemetry-resource-detectors` | `model/host/registry.yaml` |
+//! | `host.arch` | `amd64`, `arm64`, `arm32`, `x86`, `ppc32`, `ppc64`, `s390x`; else Rust's name | same, value mapped | `model/host/registry.yaml` |
+//! | `os.type` | `linux`, `darwin`, `windows`, `freebsd`, `netbsd`, `openbsd`, `dragonflybsd`, `solaris`, `aix`; else Rust's name | same, value mapped | `model/os/registry.yaml` |
+//! | `os.description` | Linux: os-release `PRETTY_NAME` and kernel release, `Debian GNU/Linux 13 (trixie) (Linux 6.12.48)` | this crate | `model/os/registry.yaml` |
+//! | `process.pid` | integer | `opentelemetry-resource-detectors` | `model/process/registry.yaml` |
+//! | `process.executable.name` | base name of `/proc/self/exe` (`std::env::current_exe`) | this crate | `model/process/registry.yaml` |
+//! | `process.runtime.name`, `.version`, `.description` | `rustc`, `1.95.0`, `rustc 1.95.0 (59807616e 2026-04-14)`: the compiler that built the program | detectors (name), this crate's build script | `model/process/registry.yaml` |
+//! | `telemetry.sdk.name`, `.language`, `.version` | `opentelemetry`, `rust`, the SDK version | the SDK | `model/telemetry/registry.yaml` |
+//!
+//! Never exported by default: `process.command_args` (the command line can carry secrets such
+//! as `--api-key …`; the conventions say not to collect it without sanitization), which the
+//! contrib process detector reports and this crate drops; and `host.id`, which the contrib host
+//! detector reads from `/etc/machine-id`, a value machine-id(5) asks not to expose on the
+//! network. Either can be set explicitly through `OTEL_RESOURCE_ATTRIBUTES` or code.
+//!
+//! **Precedence**, lowest first, the later winning on the same key: `telemetry.sdk.*` and the
+//! detected attributes < `OTEL_RESOURCE_ATTRIBUTES` <
+//! [`with_resource_attribute`](OpenTelemetryBuilder::with_resource_attribute) in code. For
+//! `service.name`: [`with_service_name`](OpenTelemetryBuilder::with_service_name) >
+//! `OTEL_SERVICE_NAME` > `service.name` in `OTEL_RESOURCE_ATTRIBUTES` (or code's resource
+//! attributes) > the default given to [`OpenTelemetry::builder`].
+//!
+//! [`with_resource_detection(false)`](OpenTelemetryBuilder::with_resource_detection) switches
+//! detection off (the resource is then `telemetry.sdk.*`, the configured attributes and
+//! `service.name`). No environment variable does: the specification defines none for choosing
+//! detectors, the names other SDKs use are their own (`OTEL_NODE_RESOURCE_DETECTORS`,
+//! `OTEL_PYTHON_…`), and a made-up `OTEL_*` name would pass for a standard one. An application
+//! that wants a switch offers its own flag, and any detected value can already be replaced
+//! through `OTEL_RESOURCE_ATTRIBUTES`.
+//!
+//! [`OpenTelemetry::resource_attributes`] is the resource of a running pipeline and
+//! [`OpenTelemetryBuilder::resource_attributes`] the one a builder would use, without
+//! starting anything, as core [`Attribute`](telemetry_core::Attribute)s, so that an
+//! application on Basic telemetry can print the same resource (`telemetry_basic::log_resource`).
 //!
 //! # Lifecycle
 //!
@@ -139,6 +184,7 @@ mod config;
 mod convert;
 mod correlator;
 mod counting;
+mod detect;
 mod env;
 mod error;
 mod exporter;
@@ -162,6 +208,7 @@ mod span;
 mod tls;
 
 pub use builder::OpenTelemetryBuilder;
+pub use detect::detect_resource;
 pub use env::EnvSource;
 pub use error::ConfigError;
 pub use exporter::ExporterKind;

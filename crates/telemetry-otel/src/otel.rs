@@ -13,8 +13,8 @@ use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::logs::SdkLogger;
 use opentelemetry_sdk::trace::SdkTracer;
 use parking_lot::Mutex;
-use telemetry_core::Telemetry;
 use telemetry_core::implement::{InstrumentsByName, LevelFilter};
+use telemetry_core::{Attribute, Telemetry};
 
 use crate::config::Resolved;
 use crate::error::ConfigError;
@@ -55,6 +55,8 @@ pub(crate) struct Inner {
     /// samplers), or always (`always_off`): such a span's attributes are not converted.
     pub(crate) follows_parent: bool,
     pub(crate) drops_all: bool,
+    /// The resource every signal is exported with, sorted by key.
+    pub(crate) resource: Vec<Attribute>,
 }
 
 impl fmt::Debug for OpenTelemetry {
@@ -94,6 +96,7 @@ impl OpenTelemetry {
             shut_down: AtomicBool::new(false),
             drops_all: cfg.sampler.drops_all(),
             follows_parent: cfg.sampler.follows_parent(),
+            resource: cfg.resource.clone(),
         };
         if cfg.disabled {
             inner.shut_down.store(true, Ordering::Relaxed);
@@ -164,6 +167,15 @@ impl OpenTelemetry {
     /// followed by the exporter's own text in brackets). `None` if no export failed.
     pub fn last_export_error(&self, signal: Signal) -> Option<String> {
         self.inner.stats.signal(signal).last_error.lock().clone()
+    }
+
+    /// The resource every span, log record and metric of this pipeline is exported with, as
+    /// core attributes sorted by key: `service.name`, `service.instance.id`, the host, OS and
+    /// process attributes, `telemetry.sdk.*` and the configured ones, after the
+    /// [crate](crate#resource) docs' precedence. Resolved also when disabled (nothing is
+    /// exported then).
+    pub fn resource_attributes(&self) -> &[Attribute] {
+        &self.inner.resource
     }
 
     /// Whether `OTEL_SDK_DISABLED` (or the builder) switched everything off.

@@ -174,7 +174,7 @@ pub(crate) fn build(
     let runtime = grpc_runtime(cfg)?;
     // tonic spawns its connection tasks on the runtime entered here.
     let _entered = runtime.as_ref().map(|rt| rt.enter());
-    let resource = resource::sdk(&cfg.service_name, &cfg.resource);
+    let resource = resource::sdk(&cfg.resource);
     let tracer = if cfg.exporters[0].is_empty() && extras.is_empty() {
         None
     } else {

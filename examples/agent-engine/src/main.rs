@@ -243,6 +243,10 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 args.telemetry.log_level,
             )?;
             agent_engine::library_events::install(&t.telemetry, library_filter)?;
+            if !args.telemetry.open_telemetry {
+                agent_engine::telemetry_setup::log_resource(&t, "agent-engine")
+                    .map_err(|e| e.to_string())?;
+            }
             let model = match args.model {
                 ModelArg::Scripted => ModelChoice::Scripted,
                 ModelArg::Openai => ModelChoice::OpenAi(OpenAiConfig {

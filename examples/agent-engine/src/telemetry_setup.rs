@@ -77,6 +77,22 @@ pub fn open_telemetry(
     Ok(ServerTelemetry::from_otel(&otel))
 }
 
+/// Logs the resource an OpenTelemetry pipeline would export (`service.name` from
+/// `service_name` or `OTEL_SERVICE_NAME`, `service.instance.id`, host, OS and process
+/// attributes, `OTEL_RESOURCE_ATTRIBUTES`) as one `resource` line, so Basic telemetry shows
+/// which instance and host wrote the log.
+///
+/// # Errors
+/// [`telemetry_otel::ConfigError`] for an invalid `OTEL_RESOURCE_ATTRIBUTES`.
+pub fn log_resource(
+    telemetry: &ServerTelemetry,
+    service_name: &str,
+) -> Result<(), telemetry_otel::ConfigError> {
+    let resource = telemetry_otel::OpenTelemetry::builder(service_name).resource_attributes()?;
+    telemetry_basic::log_resource(&telemetry.telemetry.logger, &resource);
+    Ok(())
+}
+
 impl ServerTelemetry {
     /// Wraps an [`OpenTelemetry`](telemetry_otel::OpenTelemetry) pipeline (lifecycle
     /// included, so `telemetry.shutdown(..)` flushes it); `/metrics` answers 404, metrics go
