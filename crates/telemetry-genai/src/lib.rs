@@ -10,7 +10,7 @@
 //! // Telemetry::noop() here; BasicTelemetry or telemetry_otel::OpenTelemetry in production.
 //! let genai = GenAi::new(&Telemetry::noop(), GenAiConfig::from_env()?);
 //!
-//! let agent = genai.invoke_agent("math-tutor").provider(provider::OPENAI).model("gpt-4o").start();
+//! let agent = genai.invoke_agent(provider::OPENAI, "math-tutor").model("gpt-4o").start();
 //! let mut chat = agent
 //!     .chat(provider::OPENAI, "gpt-4o")
 //!     .temperature(0.0)
@@ -175,7 +175,7 @@ pub use bounded::{TRUNCATION_MARKER, bounded_json};
 pub use config::{
     CAPTURE_MESSAGE_CONTENT, COMPAT_EVENTS, CaptureMode, ConfigError, DEFAULT_MAX_CONTENT_BYTES,
     GEN_AI_LATEST_EXPERIMENTAL, GenAiConfig, MAX_CONTENT_BYTES, MIN_MAX_CONTENT_BYTES,
-    SEMCONV_STABILITY_OPT_IN, SemconvVersion,
+    SEMCONV_STABILITY_OPT_IN, SemconvVersion, TOOL_DEFINITION_DETAILS,
 };
 pub use create_agent::{CreateAgentBuilder, CreateAgentSpan};
 pub use embeddings::{EmbeddingsBuilder, EmbeddingsSpan};

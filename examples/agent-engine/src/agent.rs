@@ -149,8 +149,7 @@ impl Agent {
         };
         let mut span = self
             .genai
-            .invoke_agent(agent.clone())
-            .provider(self.model.provider_name())
+            .invoke_agent(self.model.provider_name(), agent.clone())
             .model(self.model.model_name())
             .conversation_id(session_id)
             .input_messages(input)
