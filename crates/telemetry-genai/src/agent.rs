@@ -172,8 +172,10 @@ impl AgentBuilder {
         if let Some(d) = self.description {
             open.push(Attribute::new(a::GEN_AI_AGENT_DESCRIPTION, d));
         }
-        if let Some(c) = self.conversation_id {
-            open.push(Attribute::new(a::GEN_AI_CONVERSATION_ID, c));
+        // Shared: the agent's span and every inference span opened from it carry it.
+        let conversation_id = self.conversation_id.map(StringValue::into_shared);
+        if let Some(c) = &conversation_id {
+            open.push(Attribute::new(a::GEN_AI_CONVERSATION_ID, c.clone()));
         }
         if let Some((addr, port)) = self.remote {
             let server = server_attributes(addr, port);
@@ -205,6 +207,7 @@ impl AgentBuilder {
         }
         let agent = InvokeAgent {
             state,
+            conversation_id,
             common,
             internal,
             system: self.system,
@@ -219,6 +222,7 @@ impl AgentBuilder {
 /// The `invoke_agent` operation: the shared totals and what the span records at its end.
 pub struct InvokeAgent {
     state: Arc<AgentState>,
+    conversation_id: Option<StringValue>,
     common: Vec<Attribute>,
     internal: bool,
     system: Option<Vec<Part>>,
@@ -305,15 +309,23 @@ impl AgentSpan {
     }
 
     /// An inference span builder (`chat`, `text_completion` or `generate_content`) that is a
-    /// child of this agent and adds to its totals.
+    /// child of this agent and adds to its totals. It carries the agent's
+    /// `gen_ai.conversation.id`, if it has one (conditionally required on inference spans
+    /// "when available", semantic-conventions v1.41.0, `model/gen-ai/spans.yaml`); the
+    /// builder's own [`conversation_id`](InferenceBuilder::conversation_id) overrides it.
     pub fn inference(
         &self,
         op: OperationName,
         provider: impl Into<StringValue>,
         model: impl Into<StringValue>,
     ) -> InferenceBuilder {
-        InferenceBuilder::new(&self.core.genai, op, provider.into(), Some(model.into()))
-            .under_agent(self.context().clone(), Arc::clone(&self.op.state))
+        let builder =
+            InferenceBuilder::new(&self.core.genai, op, provider.into(), Some(model.into()))
+                .under_agent(self.context().clone(), Arc::clone(&self.op.state));
+        match &self.op.conversation_id {
+            Some(c) => builder.conversation_id(c.clone()),
+            None => builder,
+        }
     }
 
     /// An `execute_tool` span builder that is a child of this agent and counts toward it.

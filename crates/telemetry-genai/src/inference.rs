@@ -201,7 +201,9 @@ impl InferenceBuilder {
         self.attr(a::GEN_AI_OUTPUT_TYPE, v.into())
     }
     /// `gen_ai.conversation.id` (never the trace id).
-    pub fn conversation_id(self, id: impl Into<StringValue>) -> Self {
+    pub fn conversation_id(mut self, id: impl Into<StringValue>) -> Self {
+        // Replaces one inherited from the agent (AgentSpan::chat).
+        self.attrs.retain(|x| x.key != a::GEN_AI_CONVERSATION_ID);
         self.attr(a::GEN_AI_CONVERSATION_ID, id.into())
     }
 

@@ -26,7 +26,7 @@ use crate::instruments::Instruments;
 use crate::model::{
     ChatMessage, ChatModel, ChatRequest, ChatResponse, ModelError, ToolCallRequest, Usage,
 };
-use crate::semconv::TOOL_OUTCOME;
+use crate::semconv::{EXCEPTION_MESSAGE, TOOL_OUTCOME};
 use crate::session::ToolCallRecord;
 use crate::tools::{Tool, ToolError, ToolRegistry};
 
@@ -174,7 +174,7 @@ impl Agent {
                     "agent turn failed",
                     &[
                         Attribute::new(ERROR_TYPE, e.error_type()),
-                        Attribute::new("error.message", e.to_string()),
+                        Attribute::new(EXCEPTION_MESSAGE, e.to_string()),
                     ],
                 ),
             }
@@ -300,7 +300,7 @@ impl Agent {
                     "model call failed",
                     &[
                         Attribute::new(ERROR_TYPE, e.error_type()),
-                        Attribute::new("error.message", e.to_string()),
+                        Attribute::new(EXCEPTION_MESSAGE, e.to_string()),
                     ],
                 ),
             }
@@ -387,7 +387,7 @@ impl Agent {
                             &[
                                 Attribute::new(GEN_AI_TOOL_NAME, tool_name.clone()),
                                 Attribute::new(ERROR_TYPE, e.error_type.clone()),
-                                Attribute::new("error.message", e.message.clone()),
+                                Attribute::new(EXCEPTION_MESSAGE, e.message.clone()),
                             ],
                         ),
                     }
@@ -430,7 +430,7 @@ impl Agent {
                 Err(e) => {
                     self.logger().error(
                         "tool task did not finish",
-                        &[Attribute::new("error.message", e.to_string())],
+                        &[Attribute::new(EXCEPTION_MESSAGE, e.to_string())],
                     );
                 }
             }

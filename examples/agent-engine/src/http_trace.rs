@@ -16,8 +16,8 @@ use crate::api_error::{ApiError, ErrorReason};
 use crate::instruments::Instruments;
 use crate::propagation::HeaderExtractor;
 use crate::semconv::{
-    ERROR_TYPE, HTTP_REQUEST_METHOD, HTTP_RESPONSE_STATUS_CODE, HTTP_ROUTE, URL_PATH, URL_SCHEME,
-    USER_AGENT_ORIGINAL,
+    ERROR_TYPE, EXCEPTION_MESSAGE, HTTP_REQUEST_METHOD, HTTP_REQUEST_METHOD_ORIGINAL,
+    HTTP_RESPONSE_STATUS_CODE, HTTP_ROUTE, URL_PATH, URL_QUERY, URL_SCHEME, USER_AGENT_ORIGINAL,
 };
 
 /// The response header that carries the request's correlation id (the trace id).
@@ -88,8 +88,24 @@ fn method_name(method: &Method) -> &'static str {
     }
 }
 
+/// The query string with the values of the keys the URL conventions call sensitive
+/// (`AWSAccessKeyId`, `Signature`, `sig`, `X-Goog-Signature`; matched case-sensitively)
+/// replaced by `REDACTED` (semantic-conventions v1.41.0, `model/url/registry.yaml`, `url.query`).
+fn scrubbed_query(query: &str) -> String {
+    const SENSITIVE: &[&str] = &["AWSAccessKeyId", "Signature", "sig", "X-Goog-Signature"];
+    query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((k, _)) if SENSITIVE.contains(&k) => format!("{k}=REDACTED"),
+            _ => pair.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
 /// Wraps every request in a SERVER root scope named `{method} {route}` (just `{method}`
-/// when no route matched, as the conventions say), records `http.server.request.duration`,
+/// when no route matched, as the conventions say; `HTTP` stands for a method the conventions
+/// do not know, which is recorded as `_OTHER` with `http.request.method_original`), records `http.server.request.duration`,
 /// logs the outcome, sets `x-correlation-id`, and turns a handler panic into a JSON 500.
 pub async fn trace_requests(
     State(t): State<HttpTelemetry>,
@@ -109,15 +125,27 @@ pub async fn trace_requests(
         .correlator
         .extract(&HeaderExtractor(req.headers()));
     let remote_trace = remote.as_ref().map(|r| r.trace_id);
+    // "When `{http.request.method}` is set to `_OTHER`, `{method}` MUST be `HTTP`"
+    // (semantic-conventions v1.41.0, docs/http/http-spans.md, *Name*).
+    let name_method = if method == "_OTHER" { "HTTP" } else { method };
     let name = match &route {
-        Some(r) => format!("{method} {r}"),
-        None => method.to_owned(),
+        Some(r) => format!("{name_method} {r}"),
+        None => name_method.to_owned(),
     };
     let mut attributes = vec![
         Attribute::new(HTTP_REQUEST_METHOD, method),
         Attribute::new(URL_PATH, path.clone()),
         Attribute::new(URL_SCHEME, "http"),
     ];
+    if method == "_OTHER" {
+        attributes.push(Attribute::new(
+            HTTP_REQUEST_METHOD_ORIGINAL,
+            req.method().as_str().to_owned(),
+        ));
+    }
+    if let Some(q) = req.uri().query() {
+        attributes.push(Attribute::new(URL_QUERY, scrubbed_query(q)));
+    }
     if let Some(r) = &route {
         attributes.push(Attribute::new(HTTP_ROUTE, r.clone()));
     }
@@ -194,7 +222,7 @@ pub async fn trace_requests(
         ];
         // Why it was rejected or failed: the message the client got.
         if let Some(reason) = response.extensions().get::<ErrorReason>() {
-            attrs.push(Attribute::new("error.message", reason.0.clone()));
+            attrs.push(Attribute::new(EXCEPTION_MESSAGE, reason.0.clone()));
         }
         let logger = &t.telemetry.logger;
         if status >= 500 {
@@ -210,4 +238,17 @@ pub async fn trace_requests(
     }
     drop(scope);
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sensitive_query_values_are_redacted_and_the_rest_kept() {
+        assert_eq!(
+            scrubbed_query("q=rust&sig=abc&Signature=x&SIG=keep&X-Goog-Signature=y&flag"),
+            "q=rust&sig=REDACTED&Signature=REDACTED&SIG=keep&X-Goog-Signature=REDACTED&flag"
+        );
+    }
 }

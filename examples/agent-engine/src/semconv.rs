@@ -23,6 +23,17 @@ pub const HTTP_ROUTE: &str = "http.route";
 pub const HTTP_RESPONSE_STATUS_CODE: &str = "http.response.status_code";
 /// `url.path`: the request path as received.
 pub const URL_PATH: &str = "url.path";
+/// `url.query`: the query string, when the request has one (conditionally required on HTTP
+/// server spans, semantic-conventions v1.41.0 `model/http/spans.yaml`), with the values of
+/// the sensitive keys `model/url/registry.yaml` lists replaced by `REDACTED`.
+pub const URL_QUERY: &str = "url.query";
+/// `http.request.method_original`: the method as the client sent it, set when
+/// `http.request.method` is `_OTHER` (v1.41.0 `model/http/spans.yaml`).
+pub const HTTP_REQUEST_METHOD_ORIGINAL: &str = "http.request.method_original";
+/// `exception.message`: an error's message on log records (v1.41.0
+/// `model/exceptions/registry.yaml`; `error.message` is deprecated, "obsoleted", in
+/// `model/error/deprecated/registry-deprecated.yaml`).
+pub const EXCEPTION_MESSAGE: &str = "exception.message";
 /// `url.scheme`: `http`.
 pub const URL_SCHEME: &str = "url.scheme";
 /// `url.full`: the absolute URL of a client request.

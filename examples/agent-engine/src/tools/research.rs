@@ -259,28 +259,14 @@ impl TaskApiClient {
             Attribute::new(SERVER_PORT, i64::from(port)),
         ];
         let outcome = match result {
+            // A response arrived: its status code goes on the span and the metric whatever
+            // the body (required "if and only if one was received", semantic-conventions
+            // v1.41.0, model/http/spans.yaml).
             Ok((status, body)) => {
                 scope.set_attribute(HTTP_RESPONSE_STATUS_CODE, i64::from(status));
                 metric_attributes
                     .push(Attribute::new(HTTP_RESPONSE_STATUS_CODE, i64::from(status)));
-                if let Some(id) = body.get("run_id").and_then(Value::as_str) {
-                    scope.set_attribute(TASK_RUN_ID, id.to_owned());
-                }
-                if let Some(s) = body.get("status").and_then(Value::as_str) {
-                    scope.set_attribute(TASK_STATUS, s.to_owned());
-                }
-                if (200..300).contains(&status) {
-                    Ok(HttpOutcome { body })
-                } else {
-                    let message = body
-                        .get("error")
-                        .map(|e| e.as_str().map_or_else(|| e.to_string(), str::to_owned))
-                        .unwrap_or_else(|| body.to_string());
-                    Err(ToolError::new(
-                        status.to_string(),
-                        format!("task API answered HTTP {status} to {method} {url}: {message}"),
-                    ))
-                }
+                body.and_then(|body| answered(&scope, &method, &url, status, body))
             }
             Err(e) => Err(e),
         };
@@ -293,7 +279,7 @@ impl TaskApiClient {
                     "task API request failed",
                     &[
                         Attribute::new(ERROR_TYPE, e.error_type.clone()),
-                        Attribute::new("error.message", e.message.clone()),
+                        Attribute::new(crate::semconv::EXCEPTION_MESSAGE, e.message.clone()),
                     ],
                 );
             });
@@ -305,7 +291,41 @@ impl TaskApiClient {
     }
 }
 
-async fn send(request: reqwest::RequestBuilder) -> Result<(u16, Value), ToolError> {
+/// The outcome of a response whose body was JSON: 2xx bodies are returned, anything else is
+/// an error whose type is the status code. Run and status ids go on the span.
+fn answered(
+    scope: &telemetry_core::Scope,
+    method: &reqwest::Method,
+    url: &reqwest::Url,
+    status: u16,
+    body: Value,
+) -> Result<HttpOutcome, ToolError> {
+    if let Some(id) = body.get("run_id").and_then(Value::as_str) {
+        scope.set_attribute(TASK_RUN_ID, id.to_owned());
+    }
+    if let Some(s) = body.get("status").and_then(Value::as_str) {
+        scope.set_attribute(TASK_STATUS, s.to_owned());
+    }
+    if (200..300).contains(&status) {
+        Ok(HttpOutcome { body })
+    } else {
+        let message = body
+            .get("error")
+            .map(|e| e.as_str().map_or_else(|| e.to_string(), str::to_owned))
+            .unwrap_or_else(|| body.to_string());
+        Err(ToolError::new(
+            status.to_string(),
+            format!("task API answered HTTP {status} to {method} {url}: {message}"),
+        ))
+    }
+}
+
+/// Sends `request`: `Err` when no response arrived; else the status code and the body as
+/// JSON, or why it is not (a non-2xx status is the error type then, as for any failed HTTP
+/// call; a 2xx one with a non-JSON body is `invalid_response`).
+async fn send(
+    request: reqwest::RequestBuilder,
+) -> Result<(u16, Result<Value, ToolError>), ToolError> {
     let classify = |e: reqwest::Error| {
         if e.is_timeout() {
             ToolError::new("timeout", format!("task API request timed out: {e}"))
@@ -318,13 +338,20 @@ async fn send(request: reqwest::RequestBuilder) -> Result<(u16, Value), ToolErro
     };
     let response = request.send().await.map_err(classify)?;
     let status = response.status().as_u16();
-    let text = response.text().await.map_err(classify)?;
-    let body = serde_json::from_str(&text).map_err(|e| {
-        ToolError::new(
-            "invalid_response",
-            format!("task API answered HTTP {status} with a body that is not JSON ({e})"),
-        )
-    })?;
+    let body = match response.text().await {
+        Err(e) => Err(classify(e)),
+        Ok(text) => serde_json::from_str(&text).map_err(|e| {
+            let error_type = if (200..300).contains(&status) {
+                "invalid_response".to_owned()
+            } else {
+                status.to_string()
+            };
+            ToolError::new(
+                error_type,
+                format!("task API answered HTTP {status} with a body that is not JSON ({e})"),
+            )
+        }),
+    };
     Ok((status, body))
 }
 
