@@ -3,10 +3,11 @@
 //! Source: semantic conventions v1.41, *gen-ai-spans.md › Inference*. Name
 //! `{gen_ai.operation.name} {gen_ai.request.model}`, kind CLIENT (INTERNAL for an in-process
 //! model via [`InferenceBuilder::in_process`]). Operation, provider, request model, request
-//! parameters, server address and port and conversation id are set at start, so samplers see
-//! them. At the end the span gets, in this order: response id, response model, finish reasons,
-//! tool call ids, usage, `error.type`, then content (so a size or count limit never drops
-//! usage).
+//! parameters, `gen_ai.request.stream`, server address and port and conversation id are set at
+//! start, so samplers see them. At the end the span gets, in this order: response id, response
+//! model, finish reasons, time to first chunk, usage, `error.type`, then content (so a size or
+//! count limit never drops usage). The `gen_ai.client.inference.operation.details` event is
+//! built from the same list (start plus end attributes) with the content in structured form.
 
 use std::fmt;
 use std::sync::Arc;
@@ -365,7 +366,7 @@ impl InferenceSpan {
         self
     }
 
-    /// The response's messages (one per choice). Always pass them: tool call ids, finish
+    /// The response's messages (one per choice). Always pass them: finish
     /// reasons and compatibility records come from them; their content is recorded only when
     /// the capture mode allows it.
     pub fn output_messages(&mut self, messages: Vec<Message>) -> &mut Self {

@@ -255,7 +255,7 @@ impl Agent {
 
     /// One model call in a `chat {model}` span under `agent`: CLIENT with `server.address`
     /// and `server.port` for a remote provider, INTERNAL for an in-process one. The span gets
-    /// the response id and model, finish reasons, tool call ids and token usage (or
+    /// the response id and model, finish reasons and token usage (or
     /// `error.type`), and records `gen_ai.client.token.usage` and
     /// `gen_ai.client.operation.duration`. Reasoning goes into the output message as a
     /// `reasoning` part: content, recorded only when capture is on.
@@ -315,7 +315,7 @@ impl Agent {
                         response.usage.input_tokens,
                         response.usage.output_tokens,
                     ))
-                    // Always passed: finish reasons and tool call ids come from it.
+                    // Always passed: finish reasons come from it.
                     .output_messages(vec![Message::from(response)]);
                 span.end();
             }
