@@ -355,7 +355,8 @@ impl Serialize for AttributesJson<'_> {
     }
 }
 
-/// An attribute value as JSON: typed scalars and arrays.
+/// An attribute value as JSON: typed scalars and arrays, structured values as JSON arrays and
+/// objects.
 pub(crate) struct ValueJson<'a>(pub(crate) &'a AttributeValue);
 
 struct FloatJson(f64);
@@ -386,6 +387,14 @@ impl Serialize for ValueJson<'_> {
             AttributeValue::BoolArray(v) => s.collect_seq(v),
             AttributeValue::I64Array(v) => s.collect_seq(v),
             AttributeValue::F64Array(v) => s.collect_seq(v.iter().map(|x| FloatJson(*x))),
+            AttributeValue::Array(v) => s.collect_seq(v.iter().map(ValueJson)),
+            AttributeValue::Map(m) => {
+                let mut map = s.serialize_map(Some(m.len()))?;
+                for a in m {
+                    map.serialize_entry(&*a.key, &ValueJson(&a.value))?;
+                }
+                map.end()
+            }
         }
     }
 }

@@ -362,3 +362,44 @@ fn concurrent_lines_never_interleave() {
         );
     }
 }
+
+/// Structured values (the OTLP kvlist/array forms GenAI content uses on events) print as JSON:
+/// nested in a JSON line, and as JSON text in a text line.
+#[test]
+fn structured_values_print_as_json() {
+    use telemetry_core::AttributeValue;
+    let message = AttributeValue::Array(vec![AttributeValue::Map(vec![
+        Attribute::new("role", "user"),
+        Attribute::new(
+            "parts",
+            AttributeValue::Array(vec![AttributeValue::Map(vec![
+                Attribute::new("type", "text"),
+                Attribute::new("content", "hi"),
+            ])]),
+        ),
+    ])]);
+    let attributes = [Attribute::new("gen_ai.input.messages", message)];
+
+    let out = MemoryWriter::new();
+    StdoutLogger::with_writer(correlator(), Box::new(out.clone()))
+        .format(LogFormat::Json)
+        .info("details", &attributes);
+    let line: serde_json::Value = serde_json::from_str(&out.lines()[0]).unwrap();
+    let expected =
+        serde_json::json!([{"role": "user", "parts": [{"type": "text", "content": "hi"}]}]);
+    assert_eq!(
+        line["attributes"]["gen_ai.input.messages"], expected,
+        "{line}"
+    );
+
+    let out = MemoryWriter::new();
+    text_logger(&out).info("details", &attributes);
+    // The JSON text, quoted as any text value with quotes is.
+    let text = &out.lines()[0];
+    assert!(
+        text.ends_with(
+            r#"gen_ai.input.messages="[{\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"content\":\"hi\"}]}]""#
+        ),
+        "{text}"
+    );
+}

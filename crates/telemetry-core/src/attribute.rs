@@ -1,7 +1,12 @@
 //! Attributes: key/value pairs with OpenTelemetry's value set.
 //!
 //! Source: OpenTelemetry specification, *Common › Attribute*: a value is a string, boolean,
-//! 64-bit signed integer or 64-bit float, or a homogeneous array of one of those.
+//! 64-bit signed integer or 64-bit float, or a homogeneous array of one of those. Log records
+//! and events also take the structured `AnyValue` forms (*Logs Data Model › Type `any`*: a
+//! heterogeneous array or a map of string keys to values, nested to any depth), which
+//! [`AttributeValue::Array`] and [`AttributeValue::Map`] carry; a span attribute of either
+//! form is exported as its JSON text, the fallback the semantic conventions name for
+//! structured attributes on spans.
 
 use std::borrow::{Borrow, Cow};
 use std::cmp::Ordering;
@@ -214,6 +219,24 @@ pub enum AttributeValue {
     I64Array(Vec<i64>),
     /// An array of 64-bit floats.
     F64Array(Vec<f64>),
+    /// A heterogeneous array of any values, nested to any depth (OTLP `AnyValue.array_value`).
+    ///
+    /// Structured: a log record or event carries it as an OTLP array; a span attribute as
+    /// its JSON text (see [`to_json`](Self::to_json)), since span attributes have no such type.
+    Array(Vec<AttributeValue>),
+    /// A map of string keys to any values, nested to any depth, in the given order
+    /// (OTLP `AnyValue.kvlist_value`). Structured like [`Array`](Self::Array).
+    ///
+    /// ```
+    /// use telemetry_core::{Attribute, AttributeValue};
+    /// let part = AttributeValue::Map(vec![
+    ///     Attribute::new("type", "text"),
+    ///     Attribute::new("content", "Hi \"there\""),
+    /// ]);
+    /// let message = AttributeValue::Array(vec![part, AttributeValue::from(2)]);
+    /// assert_eq!(message.to_json(), r#"[{"type":"text","content":"Hi \"there\""},2]"#);
+    /// ```
+    Map(Vec<Attribute>),
 }
 
 impl AttributeValue {
@@ -249,9 +272,104 @@ impl AttributeValue {
             _ => None,
         }
     }
+
+    /// Whether the value is structured ([`Array`](Self::Array) or [`Map`](Self::Map)), which
+    /// only log records and events carry as such.
+    pub fn is_structured(&self) -> bool {
+        matches!(self, Self::Array(_) | Self::Map(_))
+    }
+
+    /// The value as JSON text: strings quoted and escaped, arrays as JSON arrays, maps as
+    /// JSON objects (keys in order; a repeated key is written as often as it occurs).
+    /// Non-finite floats, which JSON cannot hold, are written as the strings `"NaN"`, `"inf"`
+    /// and `"-inf"`. This is what a span attribute of a structured value is exported as.
+    pub fn to_json(&self) -> String {
+        let mut out = String::new();
+        // Writing to a String cannot fail.
+        let _ = write_json(&mut out, self);
+        out
+    }
 }
 
-/// Renders scalars plainly and arrays as `[a, b]`, as the console and text loggers show them.
+/// `value` as JSON, into `out` (see [`AttributeValue::to_json`]).
+fn write_json(out: &mut dyn fmt::Write, value: &AttributeValue) -> fmt::Result {
+    fn string(out: &mut dyn fmt::Write, s: &str) -> fmt::Result {
+        out.write_char('"')?;
+        let mut start = 0;
+        for (i, c) in s.char_indices() {
+            let escape = match c {
+                '"' => "\\\"",
+                '\\' => "\\\\",
+                '\n' => "\\n",
+                '\r' => "\\r",
+                '\t' => "\\t",
+                c if (c as u32) < 0x20 => "",
+                _ => continue,
+            };
+            out.write_str(&s[start..i])?;
+            if escape.is_empty() {
+                write!(out, "\\u{:04x}", c as u32)?;
+            } else {
+                out.write_str(escape)?;
+            }
+            start = i + c.len_utf8();
+        }
+        out.write_str(&s[start..])?;
+        out.write_char('"')
+    }
+    fn float(out: &mut dyn fmt::Write, v: f64) -> fmt::Result {
+        if v.is_finite() {
+            // Rust prints integral floats without a point (`1`); JSON readers take both.
+            write!(out, "{v}")
+        } else if v.is_nan() {
+            out.write_str("\"NaN\"")
+        } else if v > 0.0 {
+            out.write_str("\"inf\"")
+        } else {
+            out.write_str("\"-inf\"")
+        }
+    }
+    fn seq<T>(
+        out: &mut dyn fmt::Write,
+        items: &[T],
+        mut each: impl FnMut(&mut dyn fmt::Write, &T) -> fmt::Result,
+    ) -> fmt::Result {
+        out.write_char('[')?;
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                out.write_char(',')?;
+            }
+            each(out, item)?;
+        }
+        out.write_char(']')
+    }
+    match value {
+        AttributeValue::String(s) => string(out, s),
+        AttributeValue::Bool(b) => write!(out, "{b}"),
+        AttributeValue::I64(i) => write!(out, "{i}"),
+        AttributeValue::F64(f) => float(out, *f),
+        AttributeValue::StringArray(a) => seq(out, a, |o, s| string(o, s)),
+        AttributeValue::BoolArray(a) => seq(out, a, |o, b| write!(o, "{b}")),
+        AttributeValue::I64Array(a) => seq(out, a, |o, i| write!(o, "{i}")),
+        AttributeValue::F64Array(a) => seq(out, a, |o, f| float(o, *f)),
+        AttributeValue::Array(a) => seq(out, a, |o, v| write_json(o, v)),
+        AttributeValue::Map(m) => {
+            out.write_char('{')?;
+            for (i, a) in m.iter().enumerate() {
+                if i > 0 {
+                    out.write_char(',')?;
+                }
+                string(out, &a.key)?;
+                out.write_char(':')?;
+                write_json(out, &a.value)?;
+            }
+            out.write_char('}')
+        }
+    }
+}
+
+/// Renders scalars plainly and arrays as `[a, b]`, as the console and text loggers show them;
+/// structured values ([`Array`](AttributeValue::Array), [`Map`](AttributeValue::Map)) as JSON.
 impl fmt::Display for AttributeValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fn list<T: fmt::Display>(f: &mut fmt::Formatter<'_>, items: &[T]) -> fmt::Result {
@@ -273,6 +391,7 @@ impl fmt::Display for AttributeValue {
             Self::BoolArray(v) => list(f, v),
             Self::I64Array(v) => list(f, v),
             Self::F64Array(v) => list(f, v),
+            Self::Array(_) | Self::Map(_) => write_json(f, self),
         }
     }
 }
@@ -370,6 +489,20 @@ impl From<Vec<StringValue>> for AttributeValue {
     }
 }
 
+/// A heterogeneous array ([`AttributeValue::Array`]).
+impl From<Vec<AttributeValue>> for AttributeValue {
+    fn from(v: Vec<AttributeValue>) -> Self {
+        Self::Array(v)
+    }
+}
+
+/// A map ([`AttributeValue::Map`]), in the given order.
+impl From<Vec<Attribute>> for AttributeValue {
+    fn from(v: Vec<Attribute>) -> Self {
+        Self::Map(v)
+    }
+}
+
 /// One key/value pair.
 ///
 /// Building one from a `&'static str` key and a scalar or `&'static str` value does not
@@ -443,6 +576,39 @@ mod tests {
             "[a, b]".to_string()
         );
         assert_eq!(AttributeValue::from(vec![1i64, 2]).to_string(), "[1, 2]");
+    }
+
+    #[test]
+    fn structured_values_render_as_json() {
+        let v = AttributeValue::Map(vec![
+            Attribute::new("role", "assistant"),
+            Attribute::new(
+                "parts",
+                AttributeValue::Array(vec![AttributeValue::Map(vec![
+                    Attribute::new("type", "text"),
+                    Attribute::new("content", "a\"b\\c\n\u{1}é"),
+                ])]),
+            ),
+            Attribute::new(
+                "n",
+                AttributeValue::Array(vec![1.into(), 1.5.into(), f64::NAN.into()]),
+            ),
+            Attribute::new("ok", vec![true, false]),
+            Attribute::new("tags", vec!["x", "y"]),
+        ]);
+        let json = v.to_json();
+        assert_eq!(
+            json,
+            r#"{"role":"assistant","parts":[{"type":"text","content":"a\"b\\c\n\u0001é"}],"n":[1,1.5,"NaN"],"ok":[true,false],"tags":["x","y"]}"#
+        );
+        assert_eq!(v.to_string(), json);
+        assert!(v.is_structured() && !AttributeValue::from(1).is_structured());
+    }
+
+    /// The structured forms add no size: existing values stay as cheap to move as before.
+    #[test]
+    fn structured_variants_do_not_grow_the_value() {
+        assert!(std::mem::size_of::<AttributeValue>() <= 32);
     }
 
     #[test]

@@ -216,6 +216,15 @@ fn same_value(a: &AttributeValue, b: &AttributeValue) -> bool {
         (V::F64Array(x), V::F64Array(y)) => {
             x.len() == y.len() && x.iter().zip(y).all(|(p, q)| p.to_bits() == q.to_bits())
         }
+        (V::Array(x), V::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_value(p, q))
+        }
+        (V::Map(x), V::Map(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y)
+                    .all(|(p, q)| p.key == q.key && same_value(&p.value, &q.value))
+        }
         _ => a == b,
     }
 }
@@ -224,10 +233,17 @@ fn same_value(a: &AttributeValue, b: &AttributeValue) -> bool {
 /// multiply-rotate, so terms keep their bits apart when summed).
 #[inline]
 fn attribute_hash(a: &Attribute) -> u64 {
-    use AttributeValue as V;
     let mut h = FxHasher::default();
     h.write_usize(a.key.len());
-    match &a.value {
+    hash_value(&mut h, &a.value);
+    h.finish()
+}
+
+/// One value into the hasher: a tag byte, then its content (structured values recursively).
+#[inline]
+fn hash_value(h: &mut FxHasher, value: &AttributeValue) {
+    use AttributeValue as V;
+    match value {
         V::String(s) => {
             h.write_u8(0);
             h.write(s.as_bytes());
@@ -257,8 +273,20 @@ fn attribute_hash(a: &Attribute) -> u64 {
             h.write_u8(7);
             v.iter().for_each(|f| h.write_u64(f.to_bits()));
         }
+        V::Array(v) => {
+            h.write_u8(8);
+            h.write_usize(v.len());
+            v.iter().for_each(|x| hash_value(h, x));
+        }
+        V::Map(m) => {
+            h.write_u8(9);
+            h.write_usize(m.len());
+            for a in m {
+                h.write(a.key.as_bytes());
+                hash_value(h, &a.value);
+            }
+        }
     }
-    h.finish()
 }
 
 /// Order-insensitive, as the set rules say.

@@ -36,9 +36,17 @@ use crate::usage::Usage;
 
 impl GenAi {
     /// An `invoke_agent` span builder (`invoke_agent {name}`; INTERNAL unless
-    /// [`remote`](AgentBuilder::remote)).
-    pub fn invoke_agent(&self, agent_name: impl Into<StringValue>) -> AgentBuilder {
-        AgentBuilder::new(self, agent_name.into())
+    /// [`remote`](AgentBuilder::remote)). `provider` is `gen_ai.provider.name`, the provider of
+    /// the model the agent uses: required on the span and its metrics in v1.41
+    /// (semantic-conventions v1.41.0, `model/gen-ai/spans.yaml`,
+    /// `span.gen_ai.invoke_agent.internal`/`.client`); *latest* leaves it off in-process
+    /// agents.
+    pub fn invoke_agent(
+        &self,
+        provider: impl Into<StringValue>,
+        agent_name: impl Into<StringValue>,
+    ) -> AgentBuilder {
+        AgentBuilder::new(self, provider.into(), agent_name.into())
     }
 }
 
@@ -48,7 +56,7 @@ impl GenAi {
 pub struct AgentBuilder {
     genai: GenAi,
     name: StringValue,
-    provider: Option<StringValue>,
+    provider: StringValue,
     model: Option<StringValue>,
     id: Option<StringValue>,
     description: Option<StringValue>,
@@ -61,11 +69,11 @@ pub struct AgentBuilder {
 }
 
 impl AgentBuilder {
-    fn new(genai: &GenAi, name: StringValue) -> Self {
+    fn new(genai: &GenAi, provider: StringValue, name: StringValue) -> Self {
         Self {
             genai: genai.clone(),
             name,
-            provider: None,
+            provider,
             model: None,
             id: None,
             description: None,
@@ -78,12 +86,6 @@ impl AgentBuilder {
         }
     }
 
-    /// `gen_ai.provider.name`: the provider of the model the agent uses (required in v1.41;
-    /// omitted on in-process agents in *latest*).
-    pub fn provider(mut self, provider: impl Into<StringValue>) -> Self {
-        self.provider = Some(provider.into());
-        self
-    }
     /// `gen_ai.request.model`: the model the agent uses.
     pub fn model(mut self, model: impl Into<StringValue>) -> Self {
         self.model = Some(model.into());
@@ -143,8 +145,11 @@ impl AgentBuilder {
         let agent_name = self.name.into_shared();
         let name = span_name(OperationName::InvokeAgent, Some(&agent_name));
         let mut common = vec![Attribute::new(a::GEN_AI_OPERATION_NAME, "invoke_agent")];
-        if let (Some(p), false) = (self.provider, trimmed) {
-            common.push(Attribute::new(a::GEN_AI_PROVIDER_NAME, p.into_shared()));
+        if !trimmed {
+            common.push(Attribute::new(
+                a::GEN_AI_PROVIDER_NAME,
+                self.provider.into_shared(),
+            ));
         }
         if let Some(m) = self.model {
             common.push(Attribute::new(a::GEN_AI_REQUEST_MODEL, m.into_shared()));
@@ -167,8 +172,10 @@ impl AgentBuilder {
         if let Some(d) = self.description {
             open.push(Attribute::new(a::GEN_AI_AGENT_DESCRIPTION, d));
         }
-        if let Some(c) = self.conversation_id {
-            open.push(Attribute::new(a::GEN_AI_CONVERSATION_ID, c));
+        // Shared: the agent's span and every inference span opened from it carry it.
+        let conversation_id = self.conversation_id.map(StringValue::into_shared);
+        if let Some(c) = &conversation_id {
+            open.push(Attribute::new(a::GEN_AI_CONVERSATION_ID, c.clone()));
         }
         if let Some((addr, port)) = self.remote {
             let server = server_attributes(addr, port);
@@ -200,6 +207,7 @@ impl AgentBuilder {
         }
         let agent = InvokeAgent {
             state,
+            conversation_id,
             common,
             internal,
             system: self.system,
@@ -214,6 +222,7 @@ impl AgentBuilder {
 /// The `invoke_agent` operation: the shared totals and what the span records at its end.
 pub struct InvokeAgent {
     state: Arc<AgentState>,
+    conversation_id: Option<StringValue>,
     common: Vec<Attribute>,
     internal: bool,
     system: Option<Vec<Part>>,
@@ -286,7 +295,7 @@ impl Hooks for InvokeAgent {
 /// [`fail`](OperationSpan::fail) or drop.
 ///
 /// At the end it records the run's token totals (`gen_ai.usage.*`, tokens), finish reasons,
-/// content (when allowed) and, in compatibility mode, `gen_ai.agent.finish`.
+/// content (when allowed) and, in compatibility mode, `agent_telemetry.gen_ai.agent.finish`.
 pub type AgentSpan = OperationSpan<InvokeAgent>;
 
 impl AgentSpan {
@@ -300,15 +309,23 @@ impl AgentSpan {
     }
 
     /// An inference span builder (`chat`, `text_completion` or `generate_content`) that is a
-    /// child of this agent and adds to its totals.
+    /// child of this agent and adds to its totals. It carries the agent's
+    /// `gen_ai.conversation.id`, if it has one (conditionally required on inference spans
+    /// "when available", semantic-conventions v1.41.0, `model/gen-ai/spans.yaml`); the
+    /// builder's own [`conversation_id`](InferenceBuilder::conversation_id) overrides it.
     pub fn inference(
         &self,
         op: OperationName,
         provider: impl Into<StringValue>,
         model: impl Into<StringValue>,
     ) -> InferenceBuilder {
-        InferenceBuilder::new(&self.core.genai, op, provider.into(), Some(model.into()))
-            .under_agent(self.context().clone(), Arc::clone(&self.op.state))
+        let builder =
+            InferenceBuilder::new(&self.core.genai, op, provider.into(), Some(model.into()))
+                .under_agent(self.context().clone(), Arc::clone(&self.op.state));
+        match &self.op.conversation_id {
+            Some(c) => builder.conversation_id(c.clone()),
+            None => builder,
+        }
     }
 
     /// An `execute_tool` span builder that is a child of this agent and counts toward it.

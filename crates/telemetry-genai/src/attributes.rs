@@ -30,11 +30,14 @@ pub const GEN_AI_REQUEST_MAX_TOKENS: &str = "gen_ai.request.max_tokens";
 pub const GEN_AI_REQUEST_TEMPERATURE: &str = "gen_ai.request.temperature";
 /// Nucleus sampling (double).
 pub const GEN_AI_REQUEST_TOP_P: &str = "gen_ai.request.top_p";
-/// Top-k sampling (double in v1.41; int in *latest*: this crate records an int in both, which
-/// decodes as either).
+/// Top-k sampling: a double in v1.41 (`model/gen-ai/registry.yaml`), an int in *latest*; this
+/// crate records the type of the mode it runs in.
 pub const GEN_AI_REQUEST_TOP_K: &str = "gen_ai.request.top_k";
 /// Stop sequences (string array).
 pub const GEN_AI_REQUEST_STOP_SEQUENCES: &str = "gen_ai.request.stop_sequences";
+/// Whether the request is streamed (boolean): set, to `true`, "if and only if the request is
+/// streaming" (v1.41 `model/gen-ai/spans.yaml`), at span start and on the details event.
+pub const GEN_AI_REQUEST_STREAM: &str = "gen_ai.request.stream";
 /// Sampling seed (int).
 pub const GEN_AI_REQUEST_SEED: &str = "gen_ai.request.seed";
 /// Frequency penalty (double).
@@ -54,8 +57,13 @@ pub const GEN_AI_REQUEST_ENCODING_FORMATS: &str = "gen_ai.request.encoding_forma
 pub const GEN_AI_RESPONSE_ID: &str = "gen_ai.response.id";
 /// The model that produced the response.
 pub const GEN_AI_RESPONSE_MODEL: &str = "gen_ai.response.model";
-/// Why each choice stopped (string array): `stop`, `length`, `tool_calls`, …
+/// Why each choice stopped (string array), one per choice in order: `stop`, `length`,
+/// `content_filter`, `tool_call` (provider spellings `tool_calls`, `function_call` and
+/// `tool_use` are normalised to it), `error` for a choice without one, or the provider's own.
 pub const GEN_AI_RESPONSE_FINISH_REASONS: &str = "gen_ai.response.finish_reasons";
+/// Time from the request to the first chunk of a streamed response (double, seconds;
+/// recommended on streaming requests, v1.41 `model/gen-ai/spans.yaml`).
+pub const GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK: &str = "gen_ai.response.time_to_first_chunk";
 
 // ---- usage (tokens) ----
 
@@ -92,9 +100,10 @@ pub const GEN_AI_DATA_SOURCE_ID: &str = "gen_ai.data_source.id";
 
 /// Tool name.
 pub const GEN_AI_TOOL_NAME: &str = "gen_ai.tool.name";
-/// Tool call id as the model issued it; links an `execute_tool` span to the inference that
-/// requested it. This crate also sets it on inference spans (one id as is, several as a JSON
-/// array string) so a backend can join the two without content.
+/// Tool call id as the model issued it (one id), on `execute_tool` spans. The inference span
+/// that requested the call holds the same id inside `gen_ai.output.messages` (`tool_call`
+/// parts) when content is captured; the conventions do not list this attribute on inference
+/// spans, so this crate does not set it there.
 pub const GEN_AI_TOOL_CALL_ID: &str = "gen_ai.tool.call.id";
 /// Tool type: `function`, `extension`, `datastore`.
 pub const GEN_AI_TOOL_TYPE: &str = "gen_ai.tool.type";
@@ -121,6 +130,10 @@ pub const GEN_AI_TOOL_DEFINITIONS: &str = "gen_ai.tool.definitions";
 
 /// The error class of a failed operation (low cardinality).
 pub const ERROR_TYPE: &str = "error.type";
+/// The exception's type on `gen_ai.client.operation.exception` (this crate: the `error.type`).
+pub const EXCEPTION_TYPE: &str = "exception.type";
+/// The exception's message on `gen_ai.client.operation.exception` (redacted).
+pub const EXCEPTION_MESSAGE: &str = "exception.message";
 /// The GenAI server's host name or address.
 pub const SERVER_ADDRESS: &str = "server.address";
 /// The GenAI server's port (int).
@@ -141,6 +154,15 @@ pub const METRIC_CLIENT_OPERATION_DURATION: &str = "gen_ai.client.operation.dura
 /// Histogram of time to the first streamed chunk, `s` (v1.41).
 pub const METRIC_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK: &str =
     "gen_ai.client.operation.time_to_first_chunk";
+/// Histogram of the time between consecutive chunks of a streamed response, `s`, one record
+/// per chunk after the first (v1.41 `model/gen-ai/metrics.yaml`, and *latest*).
+pub const METRIC_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK: &str =
+    "gen_ai.client.operation.time_per_output_chunk";
+/// *latest*: embeddings duration, `s`.
+pub const METRIC_CLIENT_EMBEDDINGS_DURATION: &str = "gen_ai.client.embeddings.duration";
+/// *latest*: histogram of input tokens per embeddings call, `{token}`.
+pub const METRIC_CLIENT_EMBEDDINGS_OPERATION_INPUT_TOKENS: &str =
+    "gen_ai.client.embeddings.operation.input_tokens";
 /// *latest*: inference duration, `s`.
 pub const METRIC_CLIENT_INFERENCE_DURATION: &str = "gen_ai.client.inference.duration";
 /// *latest*: inference time to first chunk, `s`.
@@ -181,6 +203,9 @@ pub const METRIC_INVOKE_AGENT_TOOL_CALLS: &str = "gen_ai.invoke_agent.tool_calls
 /// The v1.41 event that carries an inference's content and result
 /// (`EVENT_ONLY`/`SPAN_AND_EVENT`).
 pub const EVENT_INFERENCE_OPERATION_DETAILS: &str = "gen_ai.client.inference.operation.details";
+/// The v1.41 event recorded, at severity WARN, when a GenAI client operation fails
+/// (`model/gen-ai/events.yaml`), with `exception.type` and `exception.message`.
+pub const EVENT_CLIENT_OPERATION_EXCEPTION: &str = "gen_ai.client.operation.exception";
 
 /// *compat*: system prompt (deprecated since v1.37).
 pub const EVENT_SYSTEM_MESSAGE: &str = "gen_ai.system.message";
@@ -192,29 +217,34 @@ pub const EVENT_ASSISTANT_MESSAGE: &str = "gen_ai.assistant.message";
 pub const EVENT_TOOL_MESSAGE: &str = "gen_ai.tool.message";
 /// *compat*: one response choice (deprecated since v1.37).
 pub const EVENT_CHOICE: &str = "gen_ai.choice";
-/// *compat*: one tool call requested by the model (same style, never in the conventions).
-pub const EVENT_TOOL_CALL: &str = "gen_ai.tool.call";
-/// *compat*: one reasoning block (same style, never in the conventions).
-pub const EVENT_THINKING: &str = "gen_ai.thinking";
-/// *compat*: tool input, before execution (same style, never in the conventions).
-pub const EVENT_TOOL_INPUT: &str = "gen_ai.tool.input";
-/// *compat*: tool output, after execution (same style, never in the conventions).
-pub const EVENT_TOOL_OUTPUT: &str = "gen_ai.tool.output";
-/// *compat*: agent run summary (same style, never in the conventions).
-pub const EVENT_AGENT_FINISH: &str = "gen_ai.agent.finish";
+/// *compat*, project name: one tool call requested by the model (the pre-v1.37 style, never in
+/// the conventions).
+pub const EVENT_TOOL_CALL: &str = "agent_telemetry.gen_ai.tool.call";
+/// *compat*, project name: one reasoning block.
+pub const EVENT_THINKING: &str = "agent_telemetry.gen_ai.thinking";
+/// *compat*, project name: tool input, before execution.
+pub const EVENT_TOOL_INPUT: &str = "agent_telemetry.gen_ai.tool.input";
+/// *compat*, project name: tool output, after execution.
+pub const EVENT_TOOL_OUTPUT: &str = "agent_telemetry.gen_ai.tool.output";
+/// *compat*, project name: agent run summary.
+pub const EVENT_AGENT_FINISH: &str = "agent_telemetry.gen_ai.agent.finish";
 
-/// *compat*: the event name repeated as an attribute, as the pre-v1.37 events did.
-pub const GEN_AI_EVENT_NAME: &str = "gen_ai.event.name";
-/// *compat*: message role on `gen_ai.{role}.message`.
-pub const COMPAT_ROLE: &str = "role";
-/// *compat*: choice index on `gen_ai.choice`.
-pub const COMPAT_INDEX: &str = "index";
-/// *compat*: finish reason on `gen_ai.choice`.
-pub const COMPAT_FINISH_REASON: &str = "finish_reason";
+/// *compat*, project name: the event name repeated as an attribute, as the pre-v1.37 events'
+/// dashboards read it.
+pub const GEN_AI_EVENT_NAME: &str = "agent_telemetry.gen_ai.event.name";
+/// *compat*, project name: message role on `gen_ai.{role}.message` (a body field, not an
+/// attribute, in the deprecated events).
+pub const COMPAT_ROLE: &str = "agent_telemetry.gen_ai.role";
+/// *compat*, project name: choice index on `gen_ai.choice` (a body field in the deprecated
+/// event).
+pub const COMPAT_INDEX: &str = "agent_telemetry.gen_ai.index";
+/// *compat*, project name: finish reason on `gen_ai.choice` (a body field in the deprecated
+/// event); `error` when the choice has none.
+pub const COMPAT_FINISH_REASON: &str = "agent_telemetry.gen_ai.finish_reason";
 
-/// Names the content attributes that were truncated to fit the size limit (string array).
-/// Project-specific, outside the `gen_ai` namespace.
+/// Project name: the content attributes that were truncated to fit the size limit (string
+/// array).
 pub const CONTENT_TRUNCATED: &str = "agent_telemetry.gen_ai.content_truncated";
-/// Set to `true` on an inference span whose stream the consumer dropped before the end; the
-/// same key `telemetry-otel` uses for cancelled scopes.
-pub const CANCELLED: &str = "cancelled";
+/// Project name: `true` on an inference span whose stream the consumer dropped before the end
+/// (not an error, so no `error.type`).
+pub const CANCELLED: &str = "agent_telemetry.gen_ai.cancelled";

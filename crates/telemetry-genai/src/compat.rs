@@ -5,8 +5,9 @@
 //! Emitted only when [`GenAiConfig::compat_events`](crate::GenAiConfig::compat_events) is on,
 //! in addition to the v1.41 telemetry. Each is a named event at `Info` (so with
 //! `telemetry-otel` it is a span event of that name and a log record with that `EventName`),
-//! with the attributes `gen_ai.event.name`, `gen_ai.operation.name`, `gen_ai.provider.name`,
-//! `gen_ai.request.model`, and per event `role`, `index`, `finish_reason`, `gen_ai.tool.name`,
+//! with the attributes `agent_telemetry.gen_ai.event.name`, `gen_ai.operation.name`,
+//! `gen_ai.provider.name`, `gen_ai.request.model`, and per event `agent_telemetry.gen_ai.role`,
+//! `agent_telemetry.gen_ai.index`, `agent_telemetry.gen_ai.finish_reason`, `gen_ai.tool.name`,
 //! `gen_ai.tool.call.id`, `gen_ai.tool.type`, `gen_ai.agent.name`, `gen_ai.usage.*`. The
 //! content is the record's body ([`Logger::log_event`](telemetry_core::Logger::log_event):
 //! with `telemetry-otel` the OTel log record's `Body`, its `EventName` being the event name),
@@ -14,27 +15,38 @@
 //! Content stays opt-in in compatibility mode too. The agent-finish summary is not content
 //! and is always the body.
 //!
-//! `gen_ai.system.message`, `gen_ai.user.message`, `gen_ai.assistant.message`,
-//! `gen_ai.tool.message` and `gen_ai.choice` are the pre-v1.37 events; `gen_ai.tool.call`,
-//! `gen_ai.thinking`, `gen_ai.tool.input`, `gen_ai.tool.output` and `gen_ai.agent.finish`
-//! follow the same style but were never part of the conventions.
+//! # Which names are the conventions' and which are this project's
+//!
+//! - Defined by the conventions, deprecated since v1.37 (semantic-conventions v1.41.0,
+//!   `model/gen-ai/deprecated/events-deprecated.yaml`), kept as they are:
+//!   `gen_ai.system.message`, `gen_ai.user.message`, `gen_ai.assistant.message`,
+//!   `gen_ai.tool.message`, `gen_ai.choice`.
+//! - Current convention attributes: `gen_ai.operation.name`, `gen_ai.provider.name`,
+//!   `gen_ai.request.model`, `gen_ai.tool.*`, `gen_ai.agent.name`, `gen_ai.usage.*`.
+//! - This project's own names, never in the conventions, all under `agent_telemetry.gen_ai.`:
+//!   the events `agent_telemetry.gen_ai.tool.call`, `agent_telemetry.gen_ai.thinking`,
+//!   `agent_telemetry.gen_ai.tool.input`, `agent_telemetry.gen_ai.tool.output`,
+//!   `agent_telemetry.gen_ai.agent.finish`, and the attributes
+//!   `agent_telemetry.gen_ai.event.name`, `agent_telemetry.gen_ai.role`,
+//!   `agent_telemetry.gen_ai.index` and `agent_telemetry.gen_ai.finish_reason` (the last three
+//!   are body fields of the deprecated events, carried here as attributes).
 //!
 //! | event | span | when |
 //! | --- | --- | --- |
 //! | `gen_ai.system.message`, `gen_ai.user.message`, `gen_ai.assistant.message`, `gen_ai.tool.message` | inference | at start, one per input message (system instructions first) |
-//! | `gen_ai.choice` | inference | at end, one per output message |
-//! | `gen_ai.tool.call` | inference | at end, one per requested tool call; body `{"name","arguments"}` |
-//! | `gen_ai.thinking` | inference | at end, one per reasoning part |
+//! | `gen_ai.choice` | inference | at end, one per output message (`agent_telemetry.gen_ai.finish_reason` = `error` when it has none) |
+//! | `agent_telemetry.gen_ai.tool.call` | inference | at end, one per requested tool call; body `{"name","arguments"}` |
+//! | `agent_telemetry.gen_ai.thinking` | inference | at end, one per reasoning part |
 //! | `gen_ai.user.message` | invoke_agent | at start, the task (the agent's input messages) |
-//! | `gen_ai.agent.finish` | invoke_agent | at end; body `{"exit_status","total_input_tokens","total_output_tokens"}` |
-//! | `gen_ai.tool.input`, `gen_ai.tool.output` | execute_tool | with the arguments, with the result |
+//! | `agent_telemetry.gen_ai.agent.finish` | invoke_agent | at end; body `{"exit_status","total_input_tokens","total_output_tokens"}` |
+//! | `agent_telemetry.gen_ai.tool.input`, `agent_telemetry.gen_ai.tool.output` | execute_tool | with the arguments, with the result |
 
 use serde_json::Value;
-use telemetry_core::Attribute;
+use telemetry_core::{Attribute, StringValue};
 
 use crate::attributes as a;
 use crate::bounded::TRUNCATION_MARKER;
-use crate::message::{Message, Part, Role};
+use crate::message::{Message, Part, Role, finish_reason};
 use crate::operation::OpCore;
 use crate::redact::{Redactor, redacted_value};
 
@@ -142,8 +154,8 @@ pub(crate) fn input_messages(
     }
 }
 
-/// `gen_ai.choice` per output message, then `gen_ai.tool.call` per tool call and
-/// `gen_ai.thinking` per reasoning part.
+/// `gen_ai.choice` per output message, then `agent_telemetry.gen_ai.tool.call` per tool call and
+/// `agent_telemetry.gen_ai.thinking` per reasoning part.
 pub(crate) fn response(core: &OpCore, common: &[Attribute], output: &[Message]) {
     if !core.events_enabled() {
         return;
@@ -153,7 +165,9 @@ pub(crate) fn response(core: &OpCore, common: &[Attribute], output: &[Message]) 
             Attribute::new(a::COMPAT_INDEX, i as i64),
             Attribute::new(
                 a::COMPAT_FINISH_REASON,
-                m.finish_reason.clone().unwrap_or_default(),
+                m.finish_reason
+                    .as_deref()
+                    .map_or(StringValue::Static("error"), finish_reason),
             ),
         ];
         emit(core, a::EVENT_CHOICE, common, extra, Some(&m.text()));
@@ -196,7 +210,7 @@ pub(crate) fn agent_task(core: &OpCore, common: &[Attribute], task: &str) {
     );
 }
 
-/// `gen_ai.agent.finish` with the exit status and token totals (totals are not content: they
+/// `agent_telemetry.gen_ai.agent.finish` with the exit status and token totals (totals are not content: they
 /// are attributes and in the body whatever the capture mode).
 pub(crate) fn agent_finish(
     core: &OpCore,
@@ -221,7 +235,7 @@ pub(crate) fn agent_finish(
     core.emit(a::EVENT_AGENT_FINISH, Some(&summary), &attrs);
 }
 
-/// `gen_ai.tool.input` / `gen_ai.tool.output`: a string as is, other values as JSON, redacted
+/// `agent_telemetry.gen_ai.tool.input` / `agent_telemetry.gen_ai.tool.output`: a string as is, other values as JSON, redacted
 /// as JSON values first.
 pub(crate) fn tool_io(core: &OpCore, common: &[Attribute], output: bool, value: &Value) {
     let name = if output {

@@ -82,6 +82,10 @@ pub const GEN_AI_LATEST_EXPERIMENTAL: &str = "gen_ai_latest_experimental";
 /// Project variable: `true` also emits per-message events in the older, pre-v1.37 style (see
 /// [`compat`](crate::compat)).
 pub const COMPAT_EVENTS: &str = "AGENT_TELEMETRY_GENAI_COMPAT_EVENTS";
+/// Project variable: `true` records the optional `description` and `parameters` of each tool
+/// in `gen_ai.tool.definitions` (default: `type` and `name` only, as the conventions
+/// recommend for this large attribute).
+pub const TOOL_DEFINITION_DETAILS: &str = "AGENT_TELEMETRY_GENAI_TOOL_DEFINITION_DETAILS";
 /// Project variable: the maximum size in bytes of one content attribute.
 pub const MAX_CONTENT_BYTES: &str = "AGENT_TELEMETRY_GENAI_MAX_CONTENT_BYTES";
 
@@ -153,6 +157,12 @@ pub struct GenAiConfig {
     /// Maximum bytes of one content attribute ([`MAX_CONTENT_BYTES`], at least
     /// [`MIN_MAX_CONTENT_BYTES`]).
     pub max_content_bytes: usize,
+    /// Whether `gen_ai.tool.definitions` (itself content, so recorded only when `capture`
+    /// allows it) carries each tool's optional `description` and `parameters`
+    /// ([`TOOL_DEFINITION_DETAILS`]); default `false`: `type` and `name` only ("it's NOT
+    /// RECOMMENDED to populate non-required properties by default", semantic-conventions
+    /// v1.41.0, `model/gen-ai/registry.yaml`).
+    pub full_tool_definitions: bool,
 }
 
 impl Default for GenAiConfig {
@@ -162,6 +172,7 @@ impl Default for GenAiConfig {
             semconv: SemconvVersion::V1_41,
             compat_events: false,
             max_content_bytes: DEFAULT_MAX_CONTENT_BYTES,
+            full_tool_definitions: false,
         }
     }
 }
@@ -175,12 +186,16 @@ impl GenAiConfig {
         Self::from_env_source(|k| std::env::var(k).ok())
     }
 
-    /// Reads [`CAPTURE_MESSAGE_CONTENT`], [`SEMCONV_STABILITY_OPT_IN`], [`COMPAT_EVENTS`] and
-    /// [`MAX_CONTENT_BYTES`] from `env`; unset or empty variables keep the defaults.
+    /// Reads [`CAPTURE_MESSAGE_CONTENT`], [`SEMCONV_STABILITY_OPT_IN`], [`COMPAT_EVENTS`],
+    /// [`TOOL_DEFINITION_DETAILS`] and [`MAX_CONTENT_BYTES`] from `env`; unset or empty
+    /// variables keep the defaults.
     ///
     /// # Errors
     /// [`ConfigError`] for the first invalid value, naming the variable, the value and the
-    /// accepted values.
+    /// accepted values. An invalid [`CAPTURE_MESSAGE_CONTENT`] is refused too, on purpose:
+    /// the variable is not part of the semantic conventions, and the Python
+    /// `opentelemetry-util-genai` warns and falls back to no content instead; refusing makes a
+    /// misspelt value visible at start-up rather than silently capturing nothing.
     pub fn from_env_source(env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |k: &str| env(k).filter(|v| !v.trim().is_empty());
         let mut c = Self::default();
@@ -194,12 +209,16 @@ impl GenAiConfig {
                 c.semconv = SemconvVersion::LatestExperimental;
             }
         }
+        let flag = |name: &'static str, v: String| match v.trim().to_ascii_lowercase().as_str() {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            _ => Err(ConfigError::new(name, &v, "true or false")),
+        };
         if let Some(v) = get(COMPAT_EVENTS) {
-            c.compat_events = match v.trim().to_ascii_lowercase().as_str() {
-                "true" => true,
-                "false" => false,
-                _ => return Err(ConfigError::new(COMPAT_EVENTS, &v, "true or false")),
-            };
+            c.compat_events = flag(COMPAT_EVENTS, v)?;
+        }
+        if let Some(v) = get(TOOL_DEFINITION_DETAILS) {
+            c.full_tool_definitions = flag(TOOL_DEFINITION_DETAILS, v)?;
         }
         if let Some(v) = get(MAX_CONTENT_BYTES) {
             c.max_content_bytes = v
@@ -233,6 +252,12 @@ impl GenAiConfig {
     /// Turns the pre-v1.37-style compatibility events on or off.
     pub fn with_compat_events(mut self, on: bool) -> Self {
         self.compat_events = on;
+        self
+    }
+
+    /// Records tools' `description` and `parameters` in `gen_ai.tool.definitions` too.
+    pub fn with_full_tool_definitions(mut self, on: bool) -> Self {
+        self.full_tool_definitions = on;
         self
     }
 

@@ -108,13 +108,12 @@ impl Hooks for Embeddings {
             core.metric_attrs
                 .push(Attribute::new(a::GEN_AI_RESPONSE_MODEL, m.clone()));
         }
-        // *latest* moved token metrics to inference-only counters; embeddings keep v1.41's.
-        if !core.genai.config().latest() {
-            let failed = core.error_type.is_some();
-            core.genai
-                .metrics()
-                .tokens(&self.usage, &mut core.metric_attrs, failed);
-        }
+        let error = core.error_type.clone();
+        core.genai.metrics().embeddings_tokens(
+            self.usage.input_tokens,
+            &mut core.metric_attrs,
+            error.as_deref(),
+        );
     }
 }
 

@@ -3,10 +3,11 @@
 //! Source: semantic conventions v1.41, *gen-ai-spans.md › Inference*. Name
 //! `{gen_ai.operation.name} {gen_ai.request.model}`, kind CLIENT (INTERNAL for an in-process
 //! model via [`InferenceBuilder::in_process`]). Operation, provider, request model, request
-//! parameters, server address and port and conversation id are set at start, so samplers see
-//! them. At the end the span gets, in this order: response id, response model, finish reasons,
-//! tool call ids, usage, `error.type`, then content (so a size or count limit never drops
-//! usage).
+//! parameters, `gen_ai.request.stream`, server address and port and conversation id are set at
+//! start, so samplers see them. At the end the span gets, in this order: response id, response
+//! model, finish reasons, time to first chunk, usage, `error.type`, then content (so a size or
+//! count limit never drops usage). The `gen_ai.client.inference.operation.details` event is
+//! built from the same list (start plus end attributes) with the content in structured form.
 
 use std::fmt;
 use std::sync::Arc;
@@ -18,8 +19,8 @@ use crate::agent_state::AgentState;
 use crate::attributes as a;
 use crate::compat;
 use crate::genai::GenAi;
-use crate::message::{Message, Part, ToolDefinition};
-use crate::operation::{OpCore, OperationName, server_attributes, span_name};
+use crate::message::{ERROR_REASON, Message, Part, ToolDefinition, finish_reason};
+use crate::operation::{OpCore, OperationName, server_attributes, span_name, structured};
 use crate::span::{OperationSpan, sealed::Hooks};
 use crate::usage::Usage;
 
@@ -88,6 +89,7 @@ pub struct InferenceBuilder {
     tools: Option<Vec<ToolDefinition>>,
     parent: Option<Context>,
     agent: Option<Arc<AgentState>>,
+    stream: bool,
 }
 
 impl InferenceBuilder {
@@ -110,6 +112,7 @@ impl InferenceBuilder {
             tools: None,
             parent: None,
             agent: None,
+            stream: false,
         }
     }
 
@@ -145,9 +148,26 @@ impl InferenceBuilder {
     pub fn top_p(self, v: f64) -> Self {
         self.attr(a::GEN_AI_REQUEST_TOP_P, v)
     }
-    /// `gen_ai.request.top_k`.
+    /// `gen_ai.request.top_k`: a double in v1.41 (semantic-conventions v1.41.0,
+    /// `model/gen-ai/registry.yaml`), an int in *latest*.
     pub fn top_k(self, v: u32) -> Self {
-        self.attr(a::GEN_AI_REQUEST_TOP_K, v)
+        if self.genai.config().latest() {
+            self.attr(a::GEN_AI_REQUEST_TOP_K, v)
+        } else {
+            self.attr(a::GEN_AI_REQUEST_TOP_K, f64::from(v))
+        }
+    }
+    /// The request is streamed: `gen_ai.request.stream = true` at span start (conditionally
+    /// required "if and only if the request is streaming", semantic-conventions v1.41.0,
+    /// `model/gen-ai/spans.yaml`). [`InferenceSpan::stream`] sets it too, late, when this was
+    /// not called; call this so that samplers see it.
+    pub fn streaming(mut self) -> Self {
+        if !self.stream {
+            self.stream = true;
+            self.attrs
+                .push(Attribute::new(a::GEN_AI_REQUEST_STREAM, true));
+        }
+        self
     }
     /// `gen_ai.request.max_tokens` (tokens).
     pub fn max_tokens(self, v: u64) -> Self {
@@ -182,7 +202,9 @@ impl InferenceBuilder {
         self.attr(a::GEN_AI_OUTPUT_TYPE, v.into())
     }
     /// `gen_ai.conversation.id` (never the trace id).
-    pub fn conversation_id(self, id: impl Into<StringValue>) -> Self {
+    pub fn conversation_id(mut self, id: impl Into<StringValue>) -> Self {
+        // Replaces one inherited from the agent (AgentSpan::chat).
+        self.attrs.retain(|x| x.key != a::GEN_AI_CONVERSATION_ID);
         self.attr(a::GEN_AI_CONVERSATION_ID, id.into())
     }
 
@@ -197,7 +219,7 @@ impl InferenceBuilder {
     }
 
     /// `gen_ai.system_instructions` (content): instructions given separately from the
-    /// messages. In *latest* only text parts are recorded.
+    /// messages, every part kept.
     pub fn system_instructions(mut self, parts: Vec<Part>) -> Self {
         self.system = Some(parts);
         self
@@ -219,7 +241,6 @@ impl InferenceBuilder {
     /// call, so they exist even when it fails).
     pub fn start(self) -> InferenceSpan {
         let g = &self.genai;
-        let latest = g.config().latest();
         // Shared once here, these names are then copied into the span, metric and event
         // attribute lists (and by the OpenTelemetry SDK) without allocating.
         let model = self.model.map(StringValue::into_shared);
@@ -263,20 +284,12 @@ impl InferenceBuilder {
         if g.config().compat_events {
             compat::input_messages(&core, &compat_common, self.system.as_deref(), &self.input);
         }
-        let system = self.system.map(|parts| {
-            if latest {
-                parts
-                    .into_iter()
-                    .filter(|p| matches!(p, Part::Text { .. }))
-                    .collect()
-            } else {
-                parts
-            }
-        });
         let inference = Inference {
             agent,
             compat_common,
-            system,
+            start_attrs: open,
+            stream: self.stream,
+            system: self.system,
             input: self.input,
             tools: self.tools,
             response_id: None,
@@ -285,6 +298,7 @@ impl InferenceBuilder {
             usage: Usage::default(),
             output: Vec::new(),
             first_chunk: None,
+            last_chunk: None,
         };
         OperationSpan::new(core, inference)
     }
@@ -294,6 +308,10 @@ impl InferenceBuilder {
 pub struct Inference {
     agent: Option<Arc<AgentState>>,
     compat_common: Vec<Attribute>,
+    /// Every attribute the span got at start: with what it gets at the end, the one list
+    /// the details event is built from too.
+    pub(crate) start_attrs: Vec<Attribute>,
+    pub(crate) stream: bool,
     system: Option<Vec<Part>>,
     input: Vec<Message>,
     tools: Option<Vec<ToolDefinition>>,
@@ -303,6 +321,7 @@ pub struct Inference {
     pub(crate) usage: Usage,
     pub(crate) output: Vec<Message>,
     pub(crate) first_chunk: Option<Instant>,
+    pub(crate) last_chunk: Option<Instant>,
 }
 
 /// An open inference span. Record the result with [`response_id`](Self::response_id),
@@ -330,7 +349,9 @@ impl InferenceSpan {
         self
     }
 
-    /// `gen_ai.response.finish_reasons`; by default taken from the output messages.
+    /// `gen_ai.response.finish_reasons`; by default taken from the output messages, one per
+    /// message, `error` for a message without one. Provider spellings of a tool call
+    /// (`tool_calls`, `function_call`, `tool_use`) are recorded as `tool_call`.
     pub fn finish_reasons<S: Into<String>>(
         &mut self,
         reasons: impl IntoIterator<Item = S>,
@@ -345,7 +366,7 @@ impl InferenceSpan {
         self
     }
 
-    /// The response's messages (one per choice). Always pass them: tool call ids, finish
+    /// The response's messages (one per choice). Always pass them: finish
     /// reasons and compatibility records come from them; their content is recorded only when
     /// the capture mode allows it.
     pub fn output_messages(&mut self, messages: Vec<Message>) -> &mut Self {
@@ -368,66 +389,73 @@ impl Hooks for Inference {
         let latest = cfg.latest();
         let failed = core.error_type.is_some();
 
-        // 1. Response attributes.
+        // 1. Result attributes, each set on the span and kept for the details event: the event
+        //    carries the span's attributes (semantic-conventions v1.41.0,
+        //    model/gen-ai/events.yaml: the event extends attributes.gen_ai.inference.client).
+        let mut end: Vec<Attribute> = Vec::new();
+        // One finish reason per choice, in choice order; `error` for a choice without one
+        // (the output-message schema requires it, and the list corresponds to each generation
+        // received: v1.41.0 docs/gen-ai/gen-ai-output-messages.json, model/gen-ai/registry.yaml).
         let reasons: Vec<StringValue> = match &self.finish_reasons {
             Some(r) => r.iter().map(|r| finish_reason(r)).collect(),
             None => self
                 .output
                 .iter()
-                .filter_map(|m| m.finish_reason.as_deref())
-                .map(finish_reason)
+                .map(|m| {
+                    m.finish_reason
+                        .as_deref()
+                        .map_or(ERROR_REASON, finish_reason)
+                })
                 .collect(),
         };
         // Shared once here: the span, the event and the metric attributes all carry these.
         self.response_id = self.response_id.take().map(StringValue::into_shared);
         self.response_model = self.response_model.take().map(|m| share_model(core, m));
         if let Some(id) = &self.response_id {
-            core.set(a::GEN_AI_RESPONSE_ID, id.clone());
+            end.push(Attribute::new(a::GEN_AI_RESPONSE_ID, id.clone()));
         }
         if let Some(m) = &self.response_model {
-            core.set(a::GEN_AI_RESPONSE_MODEL, m.clone());
+            end.push(Attribute::new(a::GEN_AI_RESPONSE_MODEL, m.clone()));
         }
         if !reasons.is_empty() {
-            core.set(a::GEN_AI_RESPONSE_FINISH_REASONS, reasons.clone());
+            end.push(Attribute::new(
+                a::GEN_AI_RESPONSE_FINISH_REASONS,
+                reasons.clone(),
+            ));
         }
-        let call_ids: Vec<&str> = self
-            .output
-            .iter()
-            .flat_map(|m| m.parts.iter())
-            .filter_map(|p| match p {
-                Part::ToolCall { id: Some(id), .. } => Some(id.as_str()),
-                _ => None,
-            })
-            .collect();
-        match call_ids.as_slice() {
-            [] => {}
-            [one] => core.set(a::GEN_AI_TOOL_CALL_ID, (*one).to_owned()),
-            many => core.set(
-                a::GEN_AI_TOOL_CALL_ID,
-                serde_json::to_string(many).unwrap_or_default(),
-            ),
+        if let Some(t) = self.first_chunk {
+            end.push(Attribute::new(
+                a::GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK,
+                t.duration_since(core.start).as_secs_f64(),
+            ));
         }
-        // 2. Usage, before any content.
-        let usage_attrs = self.usage.attributes(latest, true);
-        for u in &usage_attrs {
-            core.set(u.key.clone(), u.value.clone());
+        // 2. Usage, before any content (a count limit never drops it).
+        end.extend(self.usage.attributes(latest, true));
+        for x in &end {
+            core.set(x.key.clone(), x.value.clone());
         }
-        // 3. Content on the span.
+        if let Some(e) = &core.error_type {
+            end.push(Attribute::new(a::ERROR_TYPE, e.clone()));
+        }
+        // 3. Content: JSON strings on the span, structured on the event.
         let mut content: Vec<(&'static str, String)> = Vec::new();
         if cfg.capture.on_span() || cfg.capture.on_event() {
-            let output: Vec<Message> = if latest {
-                // *latest* (#363): finish_reason lives only in gen_ai.response.finish_reasons.
-                self.output
-                    .iter()
-                    .cloned()
-                    .map(|mut m| {
-                        m.finish_reason = None;
-                        m
-                    })
-                    .collect()
-            } else {
-                self.output.clone()
-            };
+            let output: Vec<Message> = self
+                .output
+                .iter()
+                .zip(reasons.iter().map(Some).chain(std::iter::repeat(None)))
+                .map(|(m, r)| {
+                    let mut m = m.clone();
+                    // *latest* (#363): finish_reason lives only in
+                    // gen_ai.response.finish_reasons; v1.41 requires it on every message.
+                    m.finish_reason = if latest {
+                        None
+                    } else {
+                        Some(r.map_or("error", StringValue::as_str).to_owned())
+                    };
+                    m
+                })
+                .collect();
             if let Some(s) = &self.system {
                 content.push((
                     a::GEN_AI_SYSTEM_INSTRUCTIONS,
@@ -447,9 +475,10 @@ impl Hooks for Inference {
                 ));
             }
             if let Some(t) = &self.tools {
+                let t = tool_definitions(t, cfg.full_tool_definitions);
                 content.push((
                     a::GEN_AI_TOOL_DEFINITIONS,
-                    core.content_json(a::GEN_AI_TOOL_DEFINITIONS, t),
+                    core.content_json(a::GEN_AI_TOOL_DEFINITIONS, &t),
                 ));
             }
         }
@@ -459,27 +488,14 @@ impl Hooks for Inference {
             }
             core.flush_truncated();
         }
-        // 4. Events, with the span current.
+        // 4. The details event, with the span current: the span's own attribute list plus
+        //    the content in structured form ("when recorded on events, it MUST be recorded in
+        //    structured form", v1.41.0 model/gen-ai/registry.yaml, gen_ai.input.messages).
         if cfg.capture.on_event() && core.events_enabled() {
-            let mut attrs = self.compat_common.clone();
-            if let Some(id) = &self.response_id {
-                attrs.push(Attribute::new(a::GEN_AI_RESPONSE_ID, id.clone()));
-            }
-            if let Some(m) = &self.response_model {
-                attrs.push(Attribute::new(a::GEN_AI_RESPONSE_MODEL, m.clone()));
-            }
-            if !reasons.is_empty() {
-                attrs.push(Attribute::new(
-                    a::GEN_AI_RESPONSE_FINISH_REASONS,
-                    reasons.clone(),
-                ));
-            }
-            attrs.extend(usage_attrs.iter().cloned());
-            if let Some(e) = &core.error_type {
-                attrs.push(Attribute::new(a::ERROR_TYPE, e.clone()));
-            }
+            let mut attrs = std::mem::take(&mut self.start_attrs);
+            attrs.extend(end);
             for (k, v) in content {
-                attrs.push(Attribute::new(k, v));
+                attrs.push(Attribute::new(k, structured(&v)));
             }
             if !core.truncated.is_empty() {
                 attrs.push(Attribute::new(a::CONTENT_TRUNCATED, core.truncated.clone()));
@@ -498,8 +514,9 @@ impl Hooks for Inference {
             g.metrics()
                 .time_to_first_chunk(t.duration_since(core.start), &core.metric_attrs);
         }
+        let error = core.error_type.clone();
         g.metrics()
-            .tokens(&self.usage, &mut core.metric_attrs, failed);
+            .tokens(&self.usage, &mut core.metric_attrs, error.as_deref());
         // 6. Agent totals.
         if let Some(agent) = &self.agent {
             agent.add_usage(&self.usage);
@@ -526,23 +543,23 @@ fn share_model(core: &OpCore, model: StringValue) -> StringValue {
     requested.unwrap_or_else(|| model.into_shared())
 }
 
-/// A finish reason as an attribute value. The usual ones (OpenAI's and Anthropic's, which the
-/// GenAI conventions' examples use) are literals, so recording them copies no text.
-fn finish_reason(reason: &str) -> StringValue {
-    const KNOWN: &[&str] = &[
-        "stop",
-        "length",
-        "tool_calls",
-        "content_filter",
-        "function_call",
-        "error",
-        "end_turn",
-        "max_tokens",
-        "stop_sequence",
-        "tool_use",
-    ];
-    match KNOWN.iter().find(|k| **k == reason) {
-        Some(known) => StringValue::Static(known),
-        None => StringValue::from(reason.to_owned()),
-    }
+/// Tool definitions as recorded: `type` and `name` only unless `full` (the optional
+/// `description` and `parameters` are large: "NOT RECOMMENDED to populate non-required
+/// properties by default", v1.41.0 model/gen-ai/registry.yaml, gen_ai.tool.definitions).
+fn tool_definitions(tools: &[ToolDefinition], full: bool) -> Vec<ToolDefinition> {
+    tools
+        .iter()
+        .map(|t| {
+            if full {
+                t.clone()
+            } else {
+                ToolDefinition {
+                    kind: t.kind.clone(),
+                    name: t.name.clone(),
+                    description: None,
+                    parameters: serde_json::Value::Null,
+                }
+            }
+        })
+        .collect()
 }

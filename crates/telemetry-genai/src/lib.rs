@@ -10,7 +10,7 @@
 //! // Telemetry::noop() here; BasicTelemetry or telemetry_otel::OpenTelemetry in production.
 //! let genai = GenAi::new(&Telemetry::noop(), GenAiConfig::from_env()?);
 //!
-//! let agent = genai.invoke_agent("math-tutor").provider(provider::OPENAI).model("gpt-4o").start();
+//! let agent = genai.invoke_agent(provider::OPENAI, "math-tutor").model("gpt-4o").start();
 //! let mut chat = agent
 //!     .chat(provider::OPENAI, "gpt-4o")
 //!     .temperature(0.0)
@@ -44,28 +44,37 @@
 //!
 //! | builder | span name | kind | set at start | set at end |
 //! | --- | --- | --- | --- | --- |
-//! | [`GenAi::chat`] / [`text_completion`](GenAi::text_completion) / [`generate_content`](GenAi::generate_content) | `chat gpt-4o` | CLIENT (INTERNAL: [`in_process`](InferenceBuilder::in_process)) | operation, provider, request model, `server.*`, request parameters, conversation id | response id and model, finish reasons, tool call ids, usage, `error.type`, then content |
-//! | [`GenAi::invoke_agent`] | `invoke_agent planner` | INTERNAL (CLIENT: [`remote`](AgentBuilder::remote)) | operation, provider, request model, agent name/id/version/description, conversation id | token totals of its inference spans, finish reasons, content |
+//! | [`GenAi::chat`] / [`text_completion`](GenAi::text_completion) / [`generate_content`](GenAi::generate_content) | `chat gpt-4o` | CLIENT (INTERNAL: [`in_process`](InferenceBuilder::in_process)) | operation, provider, request model, `server.*`, request parameters, `gen_ai.request.stream` ([`streaming`](InferenceBuilder::streaming)), conversation id (inherited from the agent by [`AgentSpan::chat`]) | response id and model, finish reasons, time to first chunk, usage, `error.type`, then content |
+//! | [`GenAi::invoke_agent`] | `invoke_agent planner` | INTERNAL (CLIENT: [`remote`](AgentBuilder::remote)) | operation, provider (required), request model, agent name/id/version/description, conversation id | token totals of its inference spans, finish reasons, content |
 //! | [`GenAi::create_agent`] | `create_agent planner` | CLIENT | operation, provider, agent name, request model | agent id |
 //! | [`GenAi::embeddings`] | `embeddings text-embedding-3-small` | CLIENT | operation, provider, request model, dimensions, encoding formats | input tokens, response model |
 //! | [`GenAi::execute_tool`] | `execute_tool get_weather` | INTERNAL | operation, tool name/type/call id/description, arguments (content) | result (content) |
 //!
 //! Every span is an [`OperationSpan`] (the span types are aliases of it) and ends on
 //! [`end`](OperationSpan::end), [`fail`](OperationSpan::fail) (`error.type`, ERROR status,
-//! `error.type` on the duration metric) or drop. Each retry attempt is its own span.
-//! [`InferenceSpan::stream`] records a streamed response ([`StreamRecorder`]).
+//! `error.type` on the duration metric; for client operations also the
+//! `gen_ai.client.operation.exception` event at WARN) or drop. Each retry attempt is its own
+//! span. [`InferenceSpan::stream`] records a streamed response ([`StreamRecorder`]).
 //!
-//! **Tool call ids.** An inference whose output holds tool calls gets `gen_ai.tool.call.id` (one
-//! id, or a JSON array string of several), and each `execute_tool` span gets its own call id,
-//! so a backend joins them even with content capture off.
+//! **Tool call ids.** Each `execute_tool` span carries the id of the model's tool call
+//! (`gen_ai.tool.call.id`, one id). The inference span that requested it does not: the
+//! conventions do not list that attribute on inference spans, and it holds one id, not a list.
+//! The two are joined by the span tree (tools run under the agent, after the chat) and, with
+//! content captured, by the `tool_call` parts of the chat's `gen_ai.output.messages`, which
+//! carry the same ids.
 //!
 //! # Content
 //!
 //! Off by default ([`CaptureMode::NoContent`]); `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`
 //! = `SPAN_ONLY` puts `gen_ai.system_instructions`, `gen_ai.input.messages`,
 //! `gen_ai.output.messages`, `gen_ai.tool.definitions`, `gen_ai.tool.call.arguments` and
-//! `gen_ai.tool.call.result` on spans as JSON strings; `EVENT_ONLY` puts the inference ones on
-//! the `gen_ai.client.inference.operation.details` event; `SPAN_AND_EVENT` both. Messages use
+//! `gen_ai.tool.call.result` on spans as JSON strings (the fallback the conventions allow where
+//! span attributes have no map type); `EVENT_ONLY` puts the inference ones on the
+//! `gen_ai.client.inference.operation.details` event in structured form (OTLP kvlist/array
+//! values, [`AttributeValue::Map`](telemetry_core::AttributeValue::Map) and
+//! [`Array`](telemetry_core::AttributeValue::Array)), next to the span's own attributes;
+//! `SPAN_AND_EVENT` both. Tool definitions carry `type` and `name` only unless
+//! [`GenAiConfig::full_tool_definitions`] asks for `description` and `parameters` too. Messages use
 //! the parts schema ([`Message`], [`Part`]). The [`Redactor`] runs on every string first;
 //! then [`bounded_json`] keeps each attribute valid JSON within
 //! [`GenAiConfig::max_content_bytes`] (cutting long texts, then dropping the oldest messages)
@@ -131,13 +140,47 @@
 //! | what | v1.41 (default) | latest experimental |
 //! | --- | --- | --- |
 //! | cache-write usage attribute | `gen_ai.usage.cache_creation.input_tokens` | `gen_ai.usage.cache_write.input_tokens` |
-//! | `finish_reason` in `gen_ai.output.messages` | present | dropped (only `gen_ai.response.finish_reasons`) |
-//! | `gen_ai.system_instructions` | any parts | text parts only |
+//! | `gen_ai.request.top_k` | double | int |
+//! | `finish_reason` in `gen_ai.output.messages` | present (`error` when the choice has none) | dropped (only `gen_ai.response.finish_reasons`) |
 //! | internal `invoke_agent` span | provider, agent id and version, cache usage | none of these |
 //! | inference duration | `gen_ai.client.operation.duration` | `gen_ai.client.inference.duration` |
 //! | time to first chunk | `gen_ai.client.operation.time_to_first_chunk` | `gen_ai.client.inference.time_to_first_chunk` |
-//! | inference tokens | histogram `gen_ai.client.token.usage` (`gen_ai.token.type`) | counters `gen_ai.client.inference.usage.{input_tokens,output_tokens,cache_read.input_tokens,cache_write.input_tokens,reasoning.output_tokens}` (`gen_ai.token.modality`), histograms `gen_ai.client.inference.operation.{input,output}_tokens` |
+//! | inference tokens | histogram `gen_ai.client.token.usage` (`gen_ai.token.type`) | counters `gen_ai.client.inference.usage.{input_tokens,output_tokens,cache_read.input_tokens,cache_write.input_tokens,reasoning.output_tokens}` (`gen_ai.token.modality`), histograms `gen_ai.client.inference.operation.{input,output}_tokens` (0 with `error.type` for a failed call) |
+//! | embeddings | `gen_ai.client.operation.duration`, `gen_ai.client.token.usage` | `gen_ai.client.embeddings.duration`, `gen_ai.client.embeddings.operation.input_tokens` |
+//! | provider values | v1.41's | also `moonshot_ai` ([`provider::MOONSHOT_AI`]) |
 //! | agent and tool metrics | `invoke_agent` in `gen_ai.client.operation.duration`; none for tools | `gen_ai.invoke_agent.duration`, `gen_ai.execute_tool.duration`, `gen_ai.invoke_agent.inference_calls`, `gen_ai.invoke_agent.tool_calls` |
+//!
+//! # Conformance
+//!
+//! Convention version: **semantic-conventions v1.41.0** by default (`model/gen-ai/registry.yaml`,
+//! `spans.yaml`, `events.yaml`, `metrics.yaml`, the JSON schemas in `docs/gen-ai/`,
+//! `model/http`, `model/error`); the unreleased `semantic-conventions-genai` names under
+//! `gen_ai_latest_experimental` (table above). `tests/conformance.rs` checks it row by row,
+//! each row citing its spec file, on the OTLP `AnyValue` variants an in-process receiver got,
+//! in both modes, and validates the structured content against the v1.41 schemas.
+//!
+//! | signal | emitted (v1.41) | spec |
+//! | --- | --- | --- |
+//! | spans | `chat`/`text_completion`/`generate_content`, `embeddings`, `create_agent` (CLIENT), `invoke_agent` (INTERNAL or CLIENT), `execute_tool` (INTERNAL); names, kinds, required and recommended attributes as in the Spans table; types as the registry says (`gen_ai.request.top_k` double, `gen_ai.request.stream` boolean, `gen_ai.response.time_to_first_chunk` double seconds, counts int) | `model/gen-ai/spans.yaml`, `registry.yaml` |
+//! | events | `gen_ai.client.inference.operation.details` (INFO, opt-in: the inference span's attributes plus structured content), `gen_ai.client.operation.exception` (WARN, `exception.type`, `exception.message`, on every failed client operation) | `model/gen-ai/events.yaml` |
+//! | metrics | `gen_ai.client.token.usage` (`{token}`), `gen_ai.client.operation.duration`, `gen_ai.client.operation.time_to_first_chunk`, `gen_ai.client.operation.time_per_output_chunk` (`s`), with the spec's buckets and required `gen_ai.operation.name`, `gen_ai.provider.name` | `model/gen-ai/metrics.yaml` |
+//! | content | `gen_ai.input.messages`, `gen_ai.output.messages` (`finish_reason` always present), `gen_ai.system_instructions`, `gen_ai.tool.definitions` in the parts schemas | `docs/gen-ai/gen-ai-*.json` |
+//!
+//! Deliberate deviations, each with its reason:
+//!
+//! | what | why |
+//! | --- | --- |
+//! | Content attributes on spans, and on the details event's span-event copy, are JSON strings | The OpenTelemetry SDK's span attribute value has no map or heterogeneous array; the registry allows the JSON string on spans "if structured format is not supported". The log record of the event carries the structured form, as required. |
+//! | A JSON `null` inside content (e.g. in tool arguments) is left out of its object; a `null` array element becomes the string `"null"` | The opentelemetry API's `AnyValue` has no null; absent and null mean the same for the schemas' optional fields. |
+//! | `gen_ai.response.finish_reasons` has one entry per choice, `error` for a choice without one; `tool_calls`, `function_call` and `tool_use` become `tool_call` | The list "corresponds to each generation received" and the output-message schema requires a reason from its well-known set; other provider values (`end_turn`, `max_tokens`, …) pass through unchanged, which the schema allows. |
+//! | `gen_ai.tool.call.id` is never set on inference spans | The conventions list it on `execute_tool` only, as a single id; the ids are in `gen_ai.output.messages` when content is captured. |
+//! | `gen_ai.tool.definitions` holds `type` and `name` unless [`GenAiConfig::full_tool_definitions`] | "NOT RECOMMENDED to populate non-required properties by default" (registry). |
+//! | A failed operation's span status has no description when the message adds nothing to `error.type` | The ERROR status and `error.type` already say it. |
+//! | `gen_ai.client.operation.exception` carries `exception.type` (the `error.type`) and the redacted message only, not the span's attributes | The event is correlated to its span by trace and span id; copying the attributes is a MAY. |
+//! | [`OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`](CAPTURE_MESSAGE_CONTENT) with an invalid value stops [`GenAiConfig::from_env`] with an error | The variable is not part of the conventions. The Python `opentelemetry-util-genai` warns and falls back to no content; refusing makes a misspelt value visible at start-up instead of silently capturing nothing. |
+//! | Compatibility mode emits the deprecated `gen_ai.{system,user,assistant,tool}.message` and `gen_ai.choice` events plus this project's own `agent_telemetry.gen_ai.*` events and attributes | For dashboards built before v1.37; off by default, and every name the conventions do not define is under the project namespace (see [`compat`]). |
+//! | Project attributes `agent_telemetry.gen_ai.content_truncated` and `agent_telemetry.gen_ai.cancelled` | What the conventions have no name for (content cut to the size limit; a stream the consumer dropped), under the project namespace. |
+//! | `execute_tool` records no metric in v1.41 | v1.41 defines none for tools (*latest* adds `gen_ai.execute_tool.duration`). |
 //!
 //! # Metrics
 //!
@@ -175,7 +218,7 @@ pub use bounded::{TRUNCATION_MARKER, bounded_json};
 pub use config::{
     CAPTURE_MESSAGE_CONTENT, COMPAT_EVENTS, CaptureMode, ConfigError, DEFAULT_MAX_CONTENT_BYTES,
     GEN_AI_LATEST_EXPERIMENTAL, GenAiConfig, MAX_CONTENT_BYTES, MIN_MAX_CONTENT_BYTES,
-    SEMCONV_STABILITY_OPT_IN, SemconvVersion,
+    SEMCONV_STABILITY_OPT_IN, SemconvVersion, TOOL_DEFINITION_DETAILS,
 };
 pub use create_agent::{CreateAgentBuilder, CreateAgentSpan};
 pub use embeddings::{EmbeddingsBuilder, EmbeddingsSpan};
@@ -223,6 +266,9 @@ pub mod provider {
     pub const PERPLEXITY: &str = "perplexity";
     /// xAI.
     pub const X_AI: &str = "x_ai";
+    /// Moonshot AI: a well-known value in *latest* only (semantic-conventions-genai); with
+    /// v1.41 it is a custom value, which the conventions allow.
+    pub const MOONSHOT_AI: &str = "moonshot_ai";
 }
 
 // Guards move into spawned tasks (a tool run per task) and the layer is shared: keep them

@@ -8,6 +8,7 @@
 
 use serde::Serialize;
 use serde_json::Value;
+use telemetry_core::StringValue;
 
 /// One part of a message.
 ///
@@ -222,6 +223,34 @@ impl ToolDefinition {
             description: Some(description.into()),
             parameters,
         }
+    }
+}
+
+/// The finish reason of a choice that has none (a failed or cancelled stream, a provider that
+/// sends none): `error`, the schema's value for it.
+pub(crate) const ERROR_REASON: StringValue = StringValue::Static("error");
+
+/// A finish reason as an attribute value. Provider spellings of a tool call (`tool_calls`,
+/// `function_call`, `tool_use`) become the conventions' well-known `tool_call` (v1.41.0
+/// docs/gen-ai/gen-ai-output-messages.json, `FinishReason`); the usual others (OpenAI's and
+/// Anthropic's) are literals, so recording them copies no text.
+pub(crate) fn finish_reason(reason: &str) -> StringValue {
+    const KNOWN: &[&str] = &[
+        "stop",
+        "length",
+        "content_filter",
+        "tool_call",
+        "error",
+        "end_turn",
+        "max_tokens",
+        "stop_sequence",
+    ];
+    if matches!(reason, "tool_calls" | "function_call" | "tool_use") {
+        return StringValue::Static("tool_call");
+    }
+    match KNOWN.iter().find(|k| **k == reason) {
+        Some(known) => StringValue::Static(known),
+        None => StringValue::from(reason.to_owned()),
     }
 }
 

@@ -13,7 +13,13 @@
 //! 0) and the histograms `gen_ai.client.inference.operation.{input,output}_tokens`;
 //! `gen_ai.invoke_agent.duration`, `gen_ai.execute_tool.duration`,
 //! `gen_ai.invoke_agent.inference_calls` and `gen_ai.invoke_agent.tool_calls` are added;
-//! `gen_ai.client.operation.duration` remains for embeddings and `create_agent`.
+//! `gen_ai.client.embeddings.duration` and `gen_ai.client.embeddings.operation.input_tokens`
+//! take embeddings; `gen_ai.client.operation.duration` remains for `create_agent`; the
+//! per-inference token histograms record 0 for a failed call without usage, with
+//! `error.type`.
+//!
+//! Both: `gen_ai.client.operation.time_per_output_chunk` (histogram, `s`, one record per
+//! streamed chunk after the first: the time since the previous one).
 //!
 //! Metric attributes are only the low-cardinality ones the conventions list (operation,
 //! provider, request and response model, server address and port, token type, `error.type`,
@@ -68,6 +74,7 @@ pub(crate) enum Metrics {
         token_usage: Histogram,
         duration: Histogram,
         ttfc: Histogram,
+        tpoc: Histogram,
     },
     Latest(Box<LatestMetrics>),
 }
@@ -76,6 +83,9 @@ pub(crate) struct LatestMetrics {
     inference_duration: Histogram,
     operation_duration: Histogram,
     ttfc: Histogram,
+    tpoc: Histogram,
+    embeddings_duration: Histogram,
+    embeddings_input: Histogram,
     input: Counter,
     output: Counter,
     cache_read: Counter,
@@ -93,6 +103,7 @@ pub(crate) struct LatestMetrics {
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum DurationKind {
     Inference,
+    Embeddings,
     Client,
     Agent,
     Tool,
@@ -118,6 +129,10 @@ impl Metrics {
                     a::METRIC_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK,
                     "Time to receive the first chunk in a streaming operation.",
                 ),
+                tpoc: secs(
+                    a::METRIC_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK,
+                    "Time between consecutive chunks of a streaming response.",
+                ),
             };
         }
         let tokens = |name, desc| histogram(meter, name, "{token}", desc, TOKEN_BUCKETS);
@@ -134,6 +149,18 @@ impl Metrics {
             ttfc: secs(
                 a::METRIC_CLIENT_INFERENCE_TIME_TO_FIRST_CHUNK,
                 "Time to receive the first chunk in a streaming inference.",
+            ),
+            tpoc: secs(
+                a::METRIC_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK,
+                "Time between consecutive chunks of a streaming response.",
+            ),
+            embeddings_duration: secs(
+                a::METRIC_CLIENT_EMBEDDINGS_DURATION,
+                "GenAI embeddings duration.",
+            ),
+            embeddings_input: tokens(
+                a::METRIC_CLIENT_EMBEDDINGS_OPERATION_INPUT_TOKENS,
+                "Input tokens per embeddings call.",
             ),
             input: counter(
                 meter,
@@ -195,6 +222,7 @@ impl Metrics {
             Self::Latest(m) => {
                 let h = match kind {
                     DurationKind::Inference => &m.inference_duration,
+                    DurationKind::Embeddings => &m.embeddings_duration,
                     DurationKind::Client => &m.operation_duration,
                     DurationKind::Agent => &m.agent_duration,
                     DurationKind::Tool => &m.tool_duration,
@@ -211,10 +239,20 @@ impl Metrics {
         }
     }
 
-    /// Token metrics of one operation. `attrs` must not contain `error.type` (the token
-    /// metrics do not list it). The token type or modality is pushed onto `attrs` and popped
-    /// again, rather than recording through a copy of the list.
-    pub(crate) fn tokens(&self, usage: &Usage, attrs: &mut Vec<Attribute>, failed: bool) {
+    /// The time since the previous chunk of a stream, for each chunk after the first.
+    pub(crate) fn time_per_output_chunk(&self, elapsed: Duration, attrs: &[Attribute]) {
+        match self {
+            Self::V1_41 { tpoc, .. } => tpoc.record_duration(elapsed, attrs),
+            Self::Latest(m) => m.tpoc.record_duration(elapsed, attrs),
+        }
+    }
+
+    /// Token metrics of one inference. `attrs` must not contain `error.type`; `error` is the
+    /// failure's type, if any. The token type or modality (and, on the *latest* per-operation
+    /// histograms, `error.type`) is pushed onto `attrs` and popped again, rather than
+    /// recording through a copy of the list.
+    pub(crate) fn tokens(&self, usage: &Usage, attrs: &mut Vec<Attribute>, error: Option<&str>) {
+        let failed = error.is_some();
         match self {
             Self::V1_41 { token_usage, .. } => {
                 attrs.push(Attribute::new(a::GEN_AI_TOKEN_TYPE, "input"));
@@ -230,16 +268,22 @@ impl Metrics {
                 attrs.pop();
             }
             Self::Latest(m) => {
-                if let Some(n) = usage.input_tokens {
-                    m.op_input.record(n as f64, attrs);
-                }
-                if let Some(n) = usage.output_tokens {
-                    m.op_output.record(n as f64, attrs);
-                }
-                attrs.push(Attribute::new(a::GEN_AI_TOKEN_MODALITY, "unknown"));
                 // "SHOULD record for each inference, including failed ones; 0 when no usage".
                 let zero_if_missing =
                     |v: Option<u64>| v.or((failed || usage.is_empty()).then_some(0));
+                if let Some(e) = error {
+                    attrs.push(Attribute::new(a::ERROR_TYPE, e.to_owned()));
+                }
+                if let Some(n) = zero_if_missing(usage.input_tokens) {
+                    m.op_input.record(n as f64, attrs);
+                }
+                if let Some(n) = zero_if_missing(usage.output_tokens) {
+                    m.op_output.record(n as f64, attrs);
+                }
+                if failed {
+                    attrs.pop();
+                }
+                attrs.push(Attribute::new(a::GEN_AI_TOKEN_MODALITY, "unknown"));
                 if let Some(n) = zero_if_missing(usage.input_tokens) {
                     m.input.add(n, attrs);
                 }
@@ -256,6 +300,38 @@ impl Metrics {
                     m.reasoning.add(n, attrs);
                 }
                 attrs.pop();
+            }
+        }
+    }
+
+    /// Input tokens of one embeddings call: v1.41 `gen_ai.client.token.usage`
+    /// (`gen_ai.token.type` = `input`); *latest* `gen_ai.client.embeddings.operation.input_tokens`
+    /// (0 for a failed call without usage, with `error.type`).
+    pub(crate) fn embeddings_tokens(
+        &self,
+        input: Option<u64>,
+        attrs: &mut Vec<Attribute>,
+        error: Option<&str>,
+    ) {
+        match self {
+            Self::V1_41 { token_usage, .. } => {
+                if let Some(n) = input {
+                    attrs.push(Attribute::new(a::GEN_AI_TOKEN_TYPE, "input"));
+                    token_usage.record(n as f64, attrs);
+                    attrs.pop();
+                }
+            }
+            Self::Latest(m) => {
+                let n = input.or(error.map(|_| 0));
+                if let Some(n) = n {
+                    if let Some(e) = error {
+                        attrs.push(Attribute::new(a::ERROR_TYPE, e.to_owned()));
+                    }
+                    m.embeddings_input.record(n as f64, attrs);
+                    if error.is_some() {
+                        attrs.pop();
+                    }
+                }
             }
         }
     }

@@ -53,7 +53,8 @@ impl OperationName {
     pub(crate) fn duration_kind(self) -> DurationKind {
         match self {
             Self::Chat | Self::TextCompletion | Self::GenerateContent => DurationKind::Inference,
-            Self::Embeddings | Self::CreateAgent => DurationKind::Client,
+            Self::Embeddings => DurationKind::Embeddings,
+            Self::CreateAgent => DurationKind::Client,
             Self::InvokeAgent => DurationKind::Agent,
             Self::ExecuteTool => DurationKind::Tool,
         }
@@ -131,7 +132,12 @@ impl OpCore {
     }
 
     /// Marks the operation failed: `error.type` on the span (and the scope's error status) and
-    /// on the duration metric.
+    /// on the duration metric; for client operations (all but `execute_tool`) also the
+    /// `gen_ai.client.operation.exception` event at WARN (semantic-conventions v1.41.0,
+    /// `model/gen-ai/events.yaml`), next to the generic `exception` event the scope records.
+    ///
+    /// A message that says nothing beyond the error type (blank, or the type itself) is not
+    /// passed on as the status description: the ERROR status and `error.type` already say it.
     pub(crate) fn fail(&mut self, error_type: &str, message: &str) {
         let error_type = if error_type.trim().is_empty() {
             "_OTHER"
@@ -139,8 +145,24 @@ impl OpCore {
             error_type
         };
         self.set(a::ERROR_TYPE, error_type.to_owned());
-        let message = self.genai.redactor().redact(message).into_owned();
+        let message = if message.trim().is_empty() || message.trim() == error_type {
+            String::new()
+        } else {
+            self.genai.redactor().redact(message).into_owned()
+        };
         self.scope.record_error(error_type, &message);
+        if self.op != OperationName::ExecuteTool {
+            let mut attrs = vec![Attribute::new(a::EXCEPTION_TYPE, error_type.to_owned())];
+            if !message.is_empty() {
+                attrs.push(Attribute::new(a::EXCEPTION_MESSAGE, message));
+            }
+            self.emit_at(
+                LogLevel::Warning,
+                a::EVENT_CLIENT_OPERATION_EXCEPTION,
+                None,
+                &attrs,
+            );
+        }
         self.error_type = Some(error_type.to_owned());
     }
 
@@ -202,15 +224,61 @@ impl OpCore {
     /// this scope current, so it becomes a span event on this span and a log record with
     /// `EventName = name`, `Body = body` and this span's ids.
     pub(crate) fn emit(&self, name: &'static str, body: Option<&str>, attrs: &[Attribute]) {
+        self.emit_at(LogLevel::Info, name, body, attrs);
+    }
+
+    /// [`emit`](Self::emit) at another severity.
+    pub(crate) fn emit_at(
+        &self,
+        level: LogLevel,
+        name: &'static str,
+        body: Option<&str>,
+        attrs: &[Attribute],
+    ) {
         let logger = &self.genai.telemetry().logger;
-        if !logger.enabled(LogLevel::Info) {
+        if !logger.enabled(level) {
             return;
         }
         let _current = self.scope.enter();
-        logger.log_event(LogLevel::Info, name, body, attrs);
+        logger.log_event(level, name, body, attrs);
     }
 
     pub(crate) fn events_enabled(&self) -> bool {
         self.genai.telemetry().logger.enabled(LogLevel::Info)
+    }
+}
+
+/// Bounded content JSON (from [`OpCore::content_json`]) in the structured form events carry:
+/// objects as [`AttributeValue::Map`], arrays as [`AttributeValue::Array`], so that OTLP
+/// receives a kvlist/array `AnyValue` ("when recorded on events, it MUST be recorded in
+/// structured form", semantic-conventions v1.41.0, `model/gen-ai/registry.yaml`). A JSON
+/// `null` member is left out of its object (the schemas' optional fields mean the same when
+/// absent; `AnyValue` in the opentelemetry API has no null); a `null` array element, which
+/// no schema field holds, becomes the string `"null"` so that positions are kept.
+pub(crate) fn structured(json: &str) -> AttributeValue {
+    match serde_json::from_str::<serde_json::Value>(json) {
+        Ok(v) => structured_value(v),
+        // Bounded JSON always parses; keep the text if it ever did not.
+        Err(_) => AttributeValue::from(json.to_owned()),
+    }
+}
+
+fn structured_value(v: serde_json::Value) -> AttributeValue {
+    use serde_json::Value as J;
+    match v {
+        J::Null => AttributeValue::String(StringValue::Static("null")),
+        J::Bool(b) => AttributeValue::Bool(b),
+        J::Number(n) => match n.as_i64() {
+            Some(i) => AttributeValue::I64(i),
+            None => AttributeValue::F64(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        J::String(s) => AttributeValue::from(s),
+        J::Array(items) => AttributeValue::Array(items.into_iter().map(structured_value).collect()),
+        J::Object(map) => AttributeValue::Map(
+            map.into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| Attribute::new(k, structured_value(v)))
+                .collect(),
+        ),
     }
 }

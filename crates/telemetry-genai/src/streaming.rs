@@ -12,8 +12,18 @@ use crate::message::{Message, Part};
 use crate::usage::Usage;
 
 impl InferenceSpan {
-    /// Turns the span into a recorder of a streamed response.
-    pub fn stream(self) -> StreamRecorder {
+    /// Turns the span into a recorder of a streamed response. Sets `gen_ai.request.stream =
+    /// true` if [`InferenceBuilder::streaming`](crate::InferenceBuilder::streaming) did not
+    /// already at start.
+    pub fn stream(mut self) -> StreamRecorder {
+        if !self.op.stream {
+            self.op.stream = true;
+            self.core.set(a::GEN_AI_REQUEST_STREAM, true);
+            self.op.start_attrs.push(telemetry_core::Attribute::new(
+                a::GEN_AI_REQUEST_STREAM,
+                true,
+            ));
+        }
         StreamRecorder::new(self)
     }
 }
@@ -36,12 +46,16 @@ struct ChoiceAcc {
 /// Records a streamed response on its inference span (from [`InferenceSpan::stream`]).
 ///
 /// Feed it every chunk as it arrives: the first call to any chunk method records the time to
-/// first chunk (`gen_ai.client.operation.time_to_first_chunk`, seconds, from span start).
+/// first chunk (`gen_ai.client.operation.time_to_first_chunk` and the span attribute
+/// `gen_ai.response.time_to_first_chunk`, seconds, from span start), every later one the time
+/// since the previous chunk (`gen_ai.client.operation.time_per_output_chunk`, seconds).
 /// Deltas are accumulated per choice into output messages (reasoning, text, tool calls with
 /// their argument fragments joined and parsed as JSON when valid). [`finish`](Self::finish)
 /// ends the span with the accumulated response; [`fail`](Self::fail) ends it as failed,
 /// keeping what arrived. Dropped before either (the consumer stopped reading), it ends the span
-/// with what arrived and the attribute `cancelled = true`; that is not an error.
+/// with what arrived and the attribute `agent_telemetry.gen_ai.cancelled = true`; that is not
+/// an error. A choice that got no finish reason reports `error` (see
+/// [`InferenceSpan::finish_reasons`]).
 ///
 /// ```
 /// use telemetry_core::Telemetry;
@@ -95,10 +109,17 @@ impl StreamRecorder {
     /// Marks that a chunk arrived (the first one sets the time to first chunk). The other
     /// chunk methods call it; call it directly for chunks that carry nothing to accumulate.
     pub fn chunk(&mut self) -> &mut Self {
+        let now = Instant::now();
         let span = self.span();
-        if span.op.first_chunk.is_none() {
-            span.op.first_chunk = Some(Instant::now());
+        match span.op.last_chunk {
+            None => span.op.first_chunk = Some(now),
+            Some(previous) => span
+                .core
+                .genai
+                .metrics()
+                .time_per_output_chunk(now.duration_since(previous), &span.core.metric_attrs),
         }
+        span.op.last_chunk = Some(now);
         self
     }
 

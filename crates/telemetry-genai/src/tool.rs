@@ -76,7 +76,7 @@ impl ToolBuilder {
         self
     }
     /// `gen_ai.tool.call.arguments` (content). In compatibility mode also the
-    /// `gen_ai.tool.input` record (a string argument as is, anything else as JSON).
+    /// `agent_telemetry.gen_ai.tool.input` record (a string argument as is, anything else as JSON).
     pub fn arguments(mut self, arguments: Value) -> Self {
         self.arguments = Some(arguments);
         self
@@ -161,7 +161,7 @@ pub type ToolSpan = OperationSpan<ExecuteTool>;
 
 impl ToolSpan {
     /// `gen_ai.tool.call.result` (content). In compatibility mode also the
-    /// `gen_ai.tool.output` record.
+    /// `agent_telemetry.gen_ai.tool.output` record.
     pub fn result(&mut self, result: &Value) -> &mut Self {
         let g = self.core.genai.clone();
         if g.config().capture.on_span() {

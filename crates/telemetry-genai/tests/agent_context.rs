@@ -54,7 +54,7 @@ async fn agent_is_found_through_its_scope_across_tokio_spawn_and_threads() {
         &t,
         GenAiConfig::default().with_semconv(SemconvVersion::LatestExperimental),
     );
-    let agent = genai.invoke_agent("planner").start();
+    let agent = genai.invoke_agent("openai", "planner").start();
     let agent_cx = agent.context().clone();
 
     // A task spawned while the agent is current, carrying it with `Context::wrap`; the chat
@@ -112,9 +112,12 @@ async fn spans_started_after_an_agent_ended_skip_it() {
         &t,
         GenAiConfig::default().with_semconv(SemconvVersion::LatestExperimental),
     );
-    let outer = genai.invoke_agent("orchestrator").start();
+    let outer = genai.invoke_agent("openai", "orchestrator").start();
     let outer_cx = outer.context().clone();
-    let inner = genai.invoke_agent("researcher").child_of(&outer_cx).start();
+    let inner = genai
+        .invoke_agent("openai", "researcher")
+        .child_of(&outer_cx)
+        .start();
     let inner_cx = inner.context().clone();
     let g = genai.clone();
     tokio::spawn(inner_cx.clone().wrap(async move {
@@ -173,7 +176,7 @@ fn two_layers_over_one_telemetry_find_the_same_agent() {
     let (t, _) = basic();
     let first = GenAi::new(&t, GenAiConfig::default());
     let second = GenAi::new(&t, GenAiConfig::default());
-    let agent = first.invoke_agent("a").start();
+    let agent = first.invoke_agent("openai", "a").start();
     chat(&second, Some(agent.context()), Usage::new(2, 3));
     assert_eq!(agent.usage(), Usage::new(2, 3));
     agent.end();

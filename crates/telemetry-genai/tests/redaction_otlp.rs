@@ -109,13 +109,21 @@ fn masked_sentences(chat: &RSpan, tool: &RSpan, logs: &[&RLog], mode: CaptureMod
         );
     }
     if mode.on_event() {
+        // The log record carries the content structured (an OTLP kvlist/array, read as text
+        // here only to find secrets); the span event carries the same content as JSON text.
         let details = logs
             .iter()
             .find(|l| l.event_name == "gen_ai.client.inference.operation.details")
             .expect("details event");
+        assert!(details.attr("gen_ai.input.messages").is_some());
+        let event = chat
+            .events
+            .iter()
+            .find(|e| e.name == "gen_ai.client.inference.operation.details")
+            .expect("details span event");
         inference(
-            details.attr("gen_ai.input.messages").unwrap(),
-            details.attr("gen_ai.output.messages").unwrap(),
+            &event.attributes["gen_ai.input.messages"],
+            &event.attributes["gen_ai.output.messages"],
         );
     }
     if mode.on_span() {
@@ -187,7 +195,7 @@ async fn run(mode: CaptureMode) {
             }
             let input = logs
                 .iter()
-                .find(|l| l.event_name == "gen_ai.tool.input")
+                .find(|l| l.event_name == "agent_telemetry.gen_ai.tool.input")
                 .expect("tool input record");
             let args: Value = serde_json::from_str(&input.body).unwrap();
             if !one_mask_between(args["query"].as_str().unwrap_or(""), &prefix, &suffix) {

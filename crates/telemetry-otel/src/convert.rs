@@ -18,6 +18,11 @@ pub(crate) fn string(s: &CoreString) -> StringValue {
     }
 }
 
+/// A span or metric attribute value. Structured values ([`AttributeValue::Array`],
+/// [`AttributeValue::Map`]) become their JSON text: the SDK's `Value` has no map or
+/// heterogeneous array, and a JSON string is the fallback the semantic conventions name for
+/// structured attributes on spans (semantic-conventions v1.41.0,
+/// `docs/general/attributes.md`, and the GenAI content attributes).
 pub(crate) fn value(v: &AttributeValue) -> Value {
     match v {
         AttributeValue::String(s) => Value::String(string(s)),
@@ -30,6 +35,7 @@ pub(crate) fn value(v: &AttributeValue) -> Value {
         AttributeValue::BoolArray(a) => Value::Array(Array::Bool(a.clone())),
         AttributeValue::I64Array(a) => Value::Array(Array::I64(a.clone())),
         AttributeValue::F64Array(a) => Value::Array(Array::F64(a.clone())),
+        AttributeValue::Array(_) | AttributeValue::Map(_) => Value::String(v.to_json().into()),
     }
 }
 
@@ -54,6 +60,8 @@ pub(crate) fn repeats_a_key(attributes: &[Attribute]) -> bool {
     AttributeSet::repeats_a_key(attributes)
 }
 
+/// A log record attribute value: every form, structured ones as OTLP `AnyValue` arrays and
+/// kvlists (OpenTelemetry specification, *Logs Data Model › Type `any`*).
 pub(crate) fn any_value(v: &AttributeValue) -> AnyValue {
     match v {
         AttributeValue::String(s) => AnyValue::String(string(s)),
@@ -71,6 +79,16 @@ pub(crate) fn any_value(v: &AttributeValue) -> AnyValue {
         }
         AttributeValue::F64Array(a) => {
             AnyValue::ListAny(Box::new(a.iter().map(|f| AnyValue::Double(*f)).collect()))
+        }
+        AttributeValue::Array(a) => AnyValue::ListAny(Box::new(a.iter().map(any_value).collect())),
+        AttributeValue::Map(m) => {
+            // The SDK's map is keyed, so a repeated key keeps its last value, as the core's
+            // set rules say.
+            AnyValue::Map(Box::new(
+                m.iter()
+                    .map(|a| (Key::from(a.key.clone()), any_value(&a.value)))
+                    .collect(),
+            ))
         }
     }
 }
@@ -97,5 +115,22 @@ mod tests {
         let kept = owned_value.as_str().map(str::as_ptr);
         assert_ne!(Some(text(&owned_value)), kept);
         assert_eq!(value(&owned_value), Value::from(owned));
+    }
+
+    #[test]
+    fn structured_values_are_any_value_maps_and_lists_and_json_on_spans() {
+        let v = AttributeValue::Array(vec![AttributeValue::Map(vec![
+            Attribute::new("type", "text"),
+            Attribute::new("n", 2),
+        ])]);
+        let AnyValue::ListAny(list) = any_value(&v) else {
+            panic!("expected a list")
+        };
+        let [AnyValue::Map(map)] = list.as_slice() else {
+            panic!("expected one map, got {list:?}")
+        };
+        assert_eq!(map.get(&Key::from("type")), Some(&AnyValue::from("text")));
+        assert_eq!(map.get(&Key::from("n")), Some(&AnyValue::Int(2)));
+        assert_eq!(value(&v), Value::from(r#"[{"type":"text","n":2}]"#));
     }
 }

@@ -26,7 +26,7 @@ use crate::instruments::Instruments;
 use crate::model::{
     ChatMessage, ChatModel, ChatRequest, ChatResponse, ModelError, ToolCallRequest, Usage,
 };
-use crate::semconv::TOOL_OUTCOME;
+use crate::semconv::{EXCEPTION_MESSAGE, TOOL_OUTCOME};
 use crate::session::ToolCallRecord;
 use crate::tools::{Tool, ToolError, ToolRegistry};
 
@@ -149,8 +149,7 @@ impl Agent {
         };
         let mut span = self
             .genai
-            .invoke_agent(agent.clone())
-            .provider(self.model.provider_name())
+            .invoke_agent(self.model.provider_name(), agent.clone())
             .model(self.model.model_name())
             .conversation_id(session_id)
             .input_messages(input)
@@ -175,7 +174,7 @@ impl Agent {
                     "agent turn failed",
                     &[
                         Attribute::new(ERROR_TYPE, e.error_type()),
-                        Attribute::new("error.message", e.to_string()),
+                        Attribute::new(EXCEPTION_MESSAGE, e.to_string()),
                     ],
                 ),
             }
@@ -256,7 +255,7 @@ impl Agent {
 
     /// One model call in a `chat {model}` span under `agent`: CLIENT with `server.address`
     /// and `server.port` for a remote provider, INTERNAL for an in-process one. The span gets
-    /// the response id and model, finish reasons, tool call ids and token usage (or
+    /// the response id and model, finish reasons and token usage (or
     /// `error.type`), and records `gen_ai.client.token.usage` and
     /// `gen_ai.client.operation.duration`. Reasoning goes into the output message as a
     /// `reasoning` part: content, recorded only when capture is on.
@@ -301,7 +300,7 @@ impl Agent {
                     "model call failed",
                     &[
                         Attribute::new(ERROR_TYPE, e.error_type()),
-                        Attribute::new("error.message", e.to_string()),
+                        Attribute::new(EXCEPTION_MESSAGE, e.to_string()),
                     ],
                 ),
             }
@@ -316,7 +315,7 @@ impl Agent {
                         response.usage.input_tokens,
                         response.usage.output_tokens,
                     ))
-                    // Always passed: finish reasons and tool call ids come from it.
+                    // Always passed: finish reasons come from it.
                     .output_messages(vec![Message::from(response)]);
                 span.end();
             }
@@ -388,7 +387,7 @@ impl Agent {
                             &[
                                 Attribute::new(GEN_AI_TOOL_NAME, tool_name.clone()),
                                 Attribute::new(ERROR_TYPE, e.error_type.clone()),
-                                Attribute::new("error.message", e.message.clone()),
+                                Attribute::new(EXCEPTION_MESSAGE, e.message.clone()),
                             ],
                         ),
                     }
@@ -431,7 +430,7 @@ impl Agent {
                 Err(e) => {
                     self.logger().error(
                         "tool task did not finish",
-                        &[Attribute::new("error.message", e.to_string())],
+                        &[Attribute::new(EXCEPTION_MESSAGE, e.to_string())],
                     );
                 }
             }

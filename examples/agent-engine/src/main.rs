@@ -63,7 +63,7 @@ GenAI content capture:
       instead of semantic conventions v1.41 (other entries are ignored here).
   AGENT_TELEMETRY_GENAI_COMPAT_EVENTS
       true | false (default): also emit the older per-message events (gen_ai.user.message,
-      gen_ai.choice, gen_ai.tool.input, ...) that some dashboards expect.
+      gen_ai.choice, agent_telemetry.gen_ai.tool.input, ...) that some dashboards expect.
   AGENT_TELEMETRY_GENAI_MAX_CONTENT_BYTES
       largest content attribute in bytes (default 32768, at least 256); longer content is
       cut, keeping valid JSON.

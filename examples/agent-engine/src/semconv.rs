@@ -15,6 +15,11 @@ pub const SERVER_PORT: &str = telemetry_genai::attributes::SERVER_PORT;
 /// allow for providers without a well-known name).
 pub const PROVIDER_SCRIPTED: &str = "agent_engine.scripted";
 
+/// `exception.message`: an error's message on log records (semantic-conventions v1.41.0
+/// `model/exceptions/registry.yaml`; `error.message` is deprecated, "obsoleted", in
+/// `model/error/deprecated/registry-deprecated.yaml`).
+pub const EXCEPTION_MESSAGE: &str = "exception.message";
+
 /// Counter `agent_engine.tool.calls`: tool runs by `gen_ai.tool.name` and
 /// [`TOOL_OUTCOME`]. This server's own metric: v1.41 defines no tool metric, and the
 /// `gen_ai.execute_tool.duration` that `telemetry-genai` adds under

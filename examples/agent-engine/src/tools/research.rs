@@ -232,8 +232,9 @@ impl TaskApiClient {
             request = request.json(&body);
         }
         let outcome = match send(request).await {
-            Ok((status, body)) if (200..300).contains(&status) => Ok(HttpOutcome { body }),
-            Ok((status, body)) => {
+            Ok((status, Ok(body))) if (200..300).contains(&status) => Ok(HttpOutcome { body }),
+            Ok((_, Err(e))) => Err(e),
+            Ok((status, Ok(body))) => {
                 let message = body
                     .get("error")
                     .map(|e| e.as_str().map_or_else(|| e.to_string(), str::to_owned))
@@ -250,7 +251,7 @@ impl TaskApiClient {
                 "task API request failed",
                 &[
                     Attribute::new(ERROR_TYPE, e.error_type.clone()),
-                    Attribute::new("exception.message", e.message.clone()),
+                    Attribute::new(crate::semconv::EXCEPTION_MESSAGE, e.message.clone()),
                 ],
             );
         }
@@ -258,7 +259,12 @@ impl TaskApiClient {
     }
 }
 
-async fn send(request: reqwest_middleware::RequestBuilder) -> Result<(u16, Value), ToolError> {
+/// Sends `request`: `Err` when no response arrived; else the status code and the body as
+/// JSON, or why it is not (a non-2xx status is the error type then, as for any failed HTTP
+/// call; a 2xx one with a non-JSON body is `invalid_response`).
+async fn send(
+    request: reqwest_middleware::RequestBuilder,
+) -> Result<(u16, Result<Value, ToolError>), ToolError> {
     let classify = |e: reqwest::Error| {
         if e.is_timeout() {
             ToolError::new("timeout", format!("task API request timed out: {e}"))
@@ -277,13 +283,20 @@ async fn send(request: reqwest_middleware::RequestBuilder) -> Result<(u16, Value
         ),
     })?;
     let status = response.status().as_u16();
-    let text = response.text().await.map_err(classify)?;
-    let body = serde_json::from_str(&text).map_err(|e| {
-        ToolError::new(
-            "invalid_response",
-            format!("task API answered HTTP {status} with a body that is not JSON ({e})"),
-        )
-    })?;
+    let body = match response.text().await {
+        Err(e) => Err(classify(e)),
+        Ok(text) => serde_json::from_str(&text).map_err(|e| {
+            let error_type = if (200..300).contains(&status) {
+                "invalid_response".to_owned()
+            } else {
+                status.to_string()
+            };
+            ToolError::new(
+                error_type,
+                format!("task API answered HTTP {status} with a body that is not JSON ({e})"),
+            )
+        }),
+    };
     Ok((status, body))
 }
 
