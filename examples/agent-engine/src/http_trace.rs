@@ -188,7 +188,8 @@ pub async fn trace_requests(
     context.in_scope(|| {
         let mut attrs = vec![
             Attribute::new(HTTP_REQUEST_METHOD, method),
-            Attribute::new(URL_PATH, path),
+            // Quoted user input in a log line: cut like every error message.
+            Attribute::new(URL_PATH, crate::api_error::shorten(&path).into_owned()),
             Attribute::new(HTTP_RESPONSE_STATUS_CODE, i64::from(status)),
             Attribute::new("duration_s", elapsed.as_secs_f64()),
         ];
