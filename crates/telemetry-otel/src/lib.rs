@@ -125,7 +125,13 @@
 //! (`OTEL_BSP_MAX_QUEUE_SIZE`), each failure is counted ([`OpenTelemetry::export_failures`])
 //! and reported on stderr at most once per 10 s per signal, naming the signal, the endpoint and
 //! the cause ("connection refused", "HTTP 401", "TLS: unknown CA"; the latest is
-//! [`OpenTelemetry::last_export_error`]).
+//! [`OpenTelemetry::last_export_error`]). With a metrics exporter, the same counts are also
+//! exported as metrics named after the SDK self-observability conventions
+//! (semantic-conventions v1.41.0, `model/otel/metrics.yaml`): `otel.sdk.span.started`,
+//! `otel.sdk.exporter.span.exported` and `otel.sdk.exporter.log.exported` (with
+//! `error.type=export_failed` for what a failed export lost), `otel.sdk.log.created`, and
+//! `agent_telemetry.sdk.{span,log}.not_exported` (queued or dropped on a full queue) and
+//! `agent_telemetry.sdk.span_event.over_limit` where the conventions have no name.
 //!
 //! # Interoperating with raw OpenTelemetry
 //!
@@ -157,6 +163,7 @@ mod pipeline;
 mod propagators;
 mod resource;
 mod sampler;
+mod self_metrics;
 mod signal;
 mod span;
 mod tls;

@@ -23,6 +23,8 @@
 //!   values arrive as `Debug` strings.
 //! - `tls` (feature `tls`): a test CA with server and client certificates, and a
 //!   TLS-terminating proxy that puts any plain receiver behind `https://`.
+//! - `faults` (feature `faults`): a receiver that stops and restarts on the same port, a
+//!   black-hole listener that never answers, and a proxy that answers late.
 //! - [`received`]: the model ([`RSpan`], [`RLog`], [`RPoint`]) and look-ups such as
 //!   [`Received::span_named`] and [`Received::logs_of`].
 //! - [`tree`]: [`assert_tree`] (exact parent links by name, one trace id) and
@@ -32,6 +34,8 @@
 #![warn(missing_docs)]
 
 pub mod env;
+#[cfg(feature = "faults")]
+pub mod faults;
 #[cfg(feature = "fake")]
 pub mod fake;
 pub mod mock;
