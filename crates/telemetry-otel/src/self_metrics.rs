@@ -46,12 +46,19 @@ pub(crate) fn register(meter: &Meter, stats: &Arc<Stats>) {
         .with_unit("{log_record}")
         .with_description("The number of logs submitted to enabled SDK Loggers.")
         .with_callback(move |o| {
-            o.observe(s.signal(Signal::Logs).submitted.load(Ordering::Relaxed), &[])
+            o.observe(
+                s.signal(Signal::Logs).submitted.load(Ordering::Relaxed),
+                &[],
+            )
         })
         .build();
     for (signal, name, unit) in [
         (Signal::Traces, "otel.sdk.exporter.span.exported", "{span}"),
-        (Signal::Logs, "otel.sdk.exporter.log.exported", "{log_record}"),
+        (
+            Signal::Logs,
+            "otel.sdk.exporter.log.exported",
+            "{log_record}",
+        ),
     ] {
         let s = stats.clone();
         meter
@@ -91,7 +98,9 @@ pub(crate) fn register(meter: &Meter, stats: &Arc<Stats>) {
     meter
         .u64_observable_counter("agent_telemetry.sdk.span_event.over_limit")
         .with_unit("{event}")
-        .with_description("Log calls not recorded as span events because the span's event limit was reached.")
+        .with_description(
+            "Log calls not recorded as span events because the span's event limit was reached.",
+        )
         .with_callback(move |o| o.observe(s.events_over_limit.load(Ordering::Relaxed), &[]))
         .build();
 }

@@ -34,7 +34,10 @@ fn traces_only(name: &str, endpoint: String, extra: &[(&str, &str)]) -> OpenTele
         ("OTEL_BSP_SCHEDULE_DELAY", "100"),
     ];
     vars.extend_from_slice(extra);
-    builder(name, &vars).with_endpoint(endpoint).build().unwrap()
+    builder(name, &vars)
+        .with_endpoint(endpoint)
+        .build()
+        .unwrap()
 }
 
 /// Sequence numbers of the spans named `name` that arrived (one entry per received span).
@@ -128,7 +131,10 @@ async fn export_resumes_after_a_restart_and_every_span_is_received_or_counted() 
         got.iter().filter(|&&s| s >= after_start).count() as u64,
         next - after_start
     );
-    assert!(f.traces.failed_exports > 0, "the outage went unnoticed: {f:?}");
+    assert!(
+        f.traces.failed_exports > 0,
+        "the outage went unnoticed: {f:?}"
+    );
     receiver.shutdown().await;
 }
 
@@ -188,7 +194,10 @@ async fn a_black_hole_collector_keeps_calls_fast_memory_bounded_and_shutdown_on_
         (peak - rss_start) / 1024
     );
     // Shutdown returns by its timeout (slack for a loaded machine).
-    assert!(took < timeout + Duration::from_secs(10), "shutdown took {took:?}");
+    assert!(
+        took < timeout + Duration::from_secs(10),
+        "shutdown took {took:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -269,10 +278,65 @@ async fn log_records_of_a_scope_that_never_ends_reach_the_collector() {
         .collect();
     assert_eq!(
         logs,
-        ["started the hung task", "waiting for an answer that never comes"]
+        [
+            "started the hung task",
+            "waiting for an answer that never comes"
+        ]
     );
     assert!(got.spans.iter().all(|s| s.name != "hung task"));
     // The span is counted: started, never exported.
     assert_eq!(otel.export_failures().traces.not_exported, 1);
+    receiver.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn losses_are_exported_as_sdk_self_observability_metrics() {
+    let receiver = mock::receiver().await;
+    // Traces go nowhere (a closed port); metrics reach the receiver.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let otel = builder("self-metrics", &[("OTEL_LOGS_EXPORTER", "none")])
+        .with_endpoint(format!("http://{}", receiver.addr()))
+        .with_signal_endpoint(
+            telemetry_otel::Signal::Traces,
+            format!("http://{closed}/v1/traces"),
+        )
+        .build()
+        .unwrap();
+    emit(&otel, "lost", &mut 0, 50);
+    // Wait for the failed export to be counted, so that the final collection reports it.
+    while otel.export_failures().traces.failed_items < 50 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    otel.shutdown(WAIT).await.unwrap();
+    receiver.wait_for_metrics(1, WAIT).await.unwrap();
+    let got = receiver.with_collector(mock::received).await;
+    let value = |name: &str, error: Option<&str>| {
+        got.metrics
+            .iter()
+            .filter(|p| {
+                p.metric == name && p.attributes.get("error.type").map(String::as_str) == error
+            })
+            .map(|p| p.sum)
+            .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))))
+    };
+    assert_eq!(value("otel.sdk.span.started", None), Some(50.0));
+    assert_eq!(
+        value("otel.sdk.exporter.span.exported", Some("export_failed")),
+        Some(50.0)
+    );
+    assert_eq!(value("otel.sdk.exporter.span.exported", None), Some(0.0));
+    assert_eq!(
+        value("agent_telemetry.sdk.span.not_exported", None),
+        Some(0.0)
+    );
+    let unit = got
+        .metrics
+        .iter()
+        .find(|p| p.metric == "otel.sdk.span.started")
+        .map(|p| p.unit.clone());
+    assert_eq!(unit.as_deref(), Some("{span}"));
     receiver.shutdown().await.unwrap();
 }

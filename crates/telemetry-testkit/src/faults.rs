@@ -83,9 +83,13 @@ impl RestartableReceiver {
     pub async fn restart(&mut self) {
         self.stop().await;
         for _ in 0..200 {
-            match MockServer::with_collector(Protocol::HttpBinary, self.addr.port(), self.collector.clone())
-                .start()
-                .await
+            match MockServer::with_collector(
+                Protocol::HttpBinary,
+                self.addr.port(),
+                self.collector.clone(),
+            )
+            .start()
+            .await
             {
                 Ok(s) => {
                     self.server = Some(s);

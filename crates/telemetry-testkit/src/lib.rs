@@ -34,10 +34,10 @@
 #![warn(missing_docs)]
 
 pub mod env;
-#[cfg(feature = "faults")]
-pub mod faults;
 #[cfg(feature = "fake")]
 pub mod fake;
+#[cfg(feature = "faults")]
+pub mod faults;
 pub mod mock;
 pub mod received;
 #[cfg(feature = "tls")]

@@ -279,6 +279,7 @@ async fn flush(telemetry: &ServerTelemetry, timeout: Duration) {
     if let Err(e) = telemetry.telemetry.shutdown(timeout).await {
         eprintln!("warning: telemetry did not flush cleanly within {timeout:?}: {e}");
     }
+    eprintln!("{}", telemetry.loss_summary());
 }
 
 async fn run(cli: Cli) -> Result<ExitCode, String> {
