@@ -360,9 +360,15 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                     None,
                 ),
                 None => {
+                    let defaults = ServerConfig::default();
                     let server_config = ServerConfig {
                         genai: GenAiConfig::from_env().map_err(|e| e.to_string())?,
-                        ..ServerConfig::default()
+                        // Room for every simulated session: none is ever refused with 503.
+                        limits: agent_engine::SessionLimits {
+                            max_sessions: defaults.limits.max_sessions.max(args.sessions),
+                            ..defaults.limits
+                        },
+                        ..defaults
                     };
                     let t = telemetry(args.open_telemetry, LogFormat::Text, args.log_level)?;
                     let server = agent_engine::spawn_server(server_config, t.clone())
