@@ -135,7 +135,9 @@ impl OpenTelemetry {
             .map(|p| p.logger_with_scope(scope.clone()));
         inner.instruments = providers.meter.as_ref().map(|p| {
             let meter = p.meter_with_scope(scope);
-            crate::self_metrics::register(&meter, &stats);
+            if cfg.self_observability {
+                crate::self_metrics::register(&meter, &stats);
+            }
             Instruments::new(meter)
         });
         *inner.providers.get_mut() = Some(providers);

@@ -1,7 +1,9 @@
 //! The pipeline's own counts as OpenTelemetry metrics, so that losses are visible on any
 //! backend without Rust: named after the SDK self-observability conventions
 //! (semantic-conventions v1.41.0, `model/otel/metrics.yaml`, status Development) where one
-//! exists, and `agent_telemetry.sdk.*` where none does.
+//! exists, and `agent_telemetry.sdk.*` where none does. Off unless
+//! `AGENT_TELEMETRY_SELF_OBSERVABILITY=true` or
+//! [`OpenTelemetryBuilder::with_self_observability`](crate::OpenTelemetryBuilder::with_self_observability).
 //!
 //! | metric | instrument | unit | value |
 //! | --- | --- | --- | --- |
@@ -26,6 +28,10 @@ use opentelemetry::metrics::Meter;
 
 use crate::failures::Stats;
 use crate::signal::Signal;
+
+/// Turns the metrics on (`true`) or off (`false`, the default); code wins
+/// ([`OpenTelemetryBuilder::with_self_observability`](crate::OpenTelemetryBuilder::with_self_observability)).
+pub const ENV: &str = "AGENT_TELEMETRY_SELF_OBSERVABILITY";
 
 /// `error.type` of items lost in a failed export.
 pub(crate) const EXPORT_FAILED: &str = "export_failed";

@@ -299,6 +299,7 @@ async fn losses_are_exported_as_sdk_self_observability_metrics() {
     };
     let otel = builder("self-metrics", &[("OTEL_LOGS_EXPORTER", "none")])
         .with_endpoint(format!("http://{}", receiver.addr()))
+        .with_self_observability(true)
         .with_signal_endpoint(
             telemetry_otel::Signal::Traces,
             format!("http://{closed}/v1/traces"),

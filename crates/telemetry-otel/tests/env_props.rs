@@ -54,6 +54,7 @@ const VARIABLES: &[&str] = &[
     "OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT",
     "OTEL_LINK_ATTRIBUTE_COUNT_LIMIT",
     "OTEL_PROPAGATORS",
+    "AGENT_TELEMETRY_SELF_OBSERVABILITY",
 ];
 
 /// Values near the accepted ones as well as noise, so that both outcomes are exercised.

@@ -55,6 +55,8 @@ OpenTelemetry (read with --open-telemetry; OpenTelemetry SDK environment specifi
   OTEL_BSP_* and OTEL_BLRP_* SCHEDULE_DELAY (5000 / 1000 ms), MAX_QUEUE_SIZE (2048),
       MAX_EXPORT_BATCH_SIZE (512), EXPORT_TIMEOUT (30000 ms)
   OTEL_SPAN_{ATTRIBUTE,EVENT,LINK}_COUNT_LIMIT (128)
+  AGENT_TELEMETRY_SELF_OBSERVABILITY (true here): export what telemetry lost as metrics
+      (otel.sdk.span.started, otel.sdk.exporter.span.exported{error.type=export_failed}, ...)
 
 GenAI content capture:
   OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT

@@ -89,7 +89,8 @@ impl ServerTelemetry {
 }
 
 /// The OpenTelemetry implementation configured from `OTEL_*` (default service name
-/// `service_name`), recording log calls at `level` and above.
+/// `service_name`), recording log calls at `level` and above, with its own loss counts
+/// exported as `otel.sdk.*` metrics unless `AGENT_TELEMETRY_SELF_OBSERVABILITY=false`.
 ///
 /// Must be called inside a tokio runtime when the protocol is gRPC (the exporter's channel
 /// needs one). The returned bundle's `shutdown` flushes every signal.
@@ -100,9 +101,12 @@ pub fn open_telemetry(
     service_name: &str,
     level: LogLevel,
 ) -> Result<ServerTelemetry, telemetry_otel::ConfigError> {
-    let otel = telemetry_otel::OpenTelemetry::builder(service_name)
-        .with_level(Some(level))
-        .build()?;
+    let mut builder = telemetry_otel::OpenTelemetry::builder(service_name).with_level(Some(level));
+    // The engine exports its telemetry losses as metrics unless the variable says otherwise.
+    if std::env::var_os(telemetry_otel::SELF_OBSERVABILITY).is_none() {
+        builder = builder.with_self_observability(true);
+    }
+    let otel = builder.build()?;
     Ok(ServerTelemetry::from_otel(&otel))
 }
 
