@@ -19,6 +19,9 @@ pub(crate) struct LoadConfig {
     pub(crate) concurrency: usize,
     /// Where the exporters send (default: a closed port, so every export fails).
     pub(crate) endpoint: String,
+    /// The control run: Basic telemetry instead of OpenTelemetry, same load, so that the
+    /// application's own memory (the session store) can be told apart from telemetry's.
+    pub(crate) basic: bool,
 }
 
 /// RSS of `pid` in KiB, from `/proc/<pid>/status` (`VmRSS`); `None` when unreadable.
@@ -59,17 +62,25 @@ pub(crate) fn run(
         cfg.turns.to_string(),
         cfg.concurrency.to_string(),
     );
+    let mode = if cfg.basic {
+        "(Basic telemetry, control run)"
+    } else {
+        "--open-telemetry"
+    };
     eprintln!(
-        "xtask: {exe} simulate --open-telemetry --sessions {sessions} --turns {turns} \
+        "xtask: {exe} simulate {mode} --sessions {sessions} --turns {turns} \
          --concurrency {concurrency}, OTLP to {} (nothing listens)",
         cfg.endpoint
     );
     let started = Instant::now();
     let mut child = Command::new(&exe)
+        .args(["simulate", "--no-progress"])
+        .args(if cfg.basic {
+            None
+        } else {
+            Some("--open-telemetry")
+        })
         .args([
-            "simulate",
-            "--open-telemetry",
-            "--no-progress",
             "--sessions",
             &sessions,
             "--turns",

@@ -49,6 +49,10 @@ enum Task {
         /// OTLP endpoint (default: a closed port on 127.0.0.1).
         #[arg(long)]
         endpoint: Option<String>,
+        /// Control run: the same load with Basic telemetry (no exporter), to tell the
+        /// application's own memory from telemetry's.
+        #[arg(long)]
+        basic: bool,
     },
 }
 
@@ -113,6 +117,7 @@ fn main() -> ExitCode {
             turns,
             concurrency,
             endpoint,
+            basic,
         } => endpoint
             .map_or_else(load::default_endpoint, Ok)
             .and_then(|endpoint| {
@@ -122,6 +127,7 @@ fn main() -> ExitCode {
                         turns,
                         concurrency,
                         endpoint,
+                        basic,
                     },
                     cargo_with_env,
                 )
