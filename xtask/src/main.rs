@@ -6,8 +6,10 @@
 //! - `ci`: formatting, clippy with `-D warnings`, then `test`.
 //! - `bench [--quick]`: the benchmark suite (`tests/benches`), then README's Performance
 //!   table (see [`bench`](mod@bench)).
+//! - `load`: the long load run with the collector down (see [`load`](mod@load)).
 
 mod bench;
+mod load;
 
 use std::process::{Command, ExitCode};
 
@@ -31,6 +33,26 @@ enum Task {
         /// Short warm-up and measurement: a few minutes on 2 cores, indicative figures.
         #[arg(long)]
         quick: bool,
+    },
+    /// Drive the release agent engine with `simulate --open-telemetry` while every OTLP
+    /// exporter points at a closed port; report RSS (start, peak, end) and the loss counts.
+    Load {
+        /// Sessions (each: one create, --turns messages, and about one bad request in ten).
+        #[arg(long, default_value_t = 10_000)]
+        sessions: usize,
+        /// Messages per session (10,000 × (1 + 9) = 100,000 requests and more).
+        #[arg(long, default_value_t = 9)]
+        turns: usize,
+        /// Sessions in flight.
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+        /// OTLP endpoint (default: a closed port on 127.0.0.1).
+        #[arg(long)]
+        endpoint: Option<String>,
+        /// Control run: the same load with Basic telemetry (no exporter), to tell the
+        /// application's own memory from telemetry's.
+        #[arg(long)]
+        basic: bool,
     },
 }
 
@@ -90,6 +112,26 @@ fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Task::Test => test(),
         Task::Bench { quick } => bench::run(quick, cargo_with_env),
+        Task::Load {
+            sessions,
+            turns,
+            concurrency,
+            endpoint,
+            basic,
+        } => endpoint
+            .map_or_else(load::default_endpoint, Ok)
+            .and_then(|endpoint| {
+                load::run(
+                    &load::LoadConfig {
+                        sessions,
+                        turns,
+                        concurrency,
+                        endpoint,
+                        basic,
+                    },
+                    cargo_with_env,
+                )
+            }),
         Task::Ci => cargo(&["fmt", "--all", "--check"])
             .and_then(|()| {
                 cargo(&[

@@ -57,6 +57,7 @@ pub struct OpenTelemetryBuilder {
     span_event_limit: Option<u32>,
     level: Option<Option<LogLevel>>,
     drop_timeout: Duration,
+    self_observability: Option<bool>,
     extra_span_processors: Vec<ExtraSpanProcessor>,
 }
 
@@ -91,6 +92,7 @@ impl OpenTelemetryBuilder {
             span_event_limit: None,
             level: None,
             drop_timeout: Duration::from_secs(5),
+            self_observability: None,
             extra_span_processors: Vec::new(),
         }
     }
@@ -312,6 +314,16 @@ impl OpenTelemetryBuilder {
         self
     }
 
+    /// Whether to export the pipeline's own counts (spans started, exported, lost; log records
+    /// likewise) as metrics named after the SDK self-observability conventions; see the
+    /// [crate](crate) docs. Off by default (those conventions are at Development status, and
+    /// the metrics exporter then always has data to send); wins over
+    /// `AGENT_TELEMETRY_SELF_OBSERVABILITY` (`true` or `false`).
+    pub fn with_self_observability(mut self, on: bool) -> Self {
+        self.self_observability = Some(on);
+        self
+    }
+
     /// Validates everything and starts the pipeline.
     ///
     /// # Errors
@@ -345,6 +357,10 @@ impl OpenTelemetryBuilder {
         let sampler = SamplerConfig::resolve(self.sampler, &env)?;
         let span_limits = SpanLimitSettings::resolve(self.span_event_limit, &env)?;
         let propagators = Propagators::resolve(self.propagators, &env)?;
+        let self_observability = match self.self_observability {
+            Some(on) => on,
+            None => env.bool(crate::self_metrics::ENV)?.unwrap_or(false),
+        };
 
         Ok(Resolved {
             disabled,
@@ -360,6 +376,7 @@ impl OpenTelemetryBuilder {
             propagators,
             level: self.level.unwrap_or(Some(LogLevel::Info)),
             drop_timeout: self.drop_timeout,
+            self_observability,
         })
     }
 }

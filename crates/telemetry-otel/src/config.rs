@@ -35,4 +35,6 @@ pub(crate) struct Resolved {
     pub(crate) propagators: Propagators,
     pub(crate) level: Option<LogLevel>,
     pub(crate) drop_timeout: Duration,
+    /// Whether the pipeline's own counts are exported as metrics (`self_metrics`).
+    pub(crate) self_observability: bool,
 }

@@ -76,6 +76,8 @@ pub(crate) struct Stats {
     pub(crate) signals: [SignalStats; 3],
     /// How many span processors each ended, sampled span is handed to.
     pub(crate) span_processors: AtomicU64,
+    /// Sampled spans started (`otel.sdk.span.started`).
+    pub(crate) spans_started: AtomicU64,
     pub(crate) events_over_limit: AtomicU64,
     pub(crate) logs_without_destination: AtomicU64,
     warn_events: RateLimit,
@@ -157,6 +159,7 @@ impl Stats {
     /// every ended span once more.
     #[inline]
     pub(crate) fn span_started(&self) {
+        self.spans_started.fetch_add(1, Ordering::Relaxed);
         let n = self.span_processors.load(Ordering::Relaxed);
         self.signal(Signal::Traces)
             .submitted

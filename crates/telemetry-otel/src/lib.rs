@@ -100,6 +100,7 @@
 //! | `OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG` | `always_on`, `always_off`, `traceidratio`, `parentbased_always_on`, `parentbased_always_off`, `parentbased_traceidratio`; ratio in \[0, 1\] (checked whenever set) | `parentbased_always_on`, 1.0 |
 //! | `OTEL_SPAN_{ATTRIBUTE,EVENT,LINK}_COUNT_LIMIT`, `OTEL_{EVENT,LINK}_ATTRIBUTE_COUNT_LIMIT` | non-negative integer | 128 |
 //! | `OTEL_PROPAGATORS` | comma list of `tracecontext`, `baggage`; or `none` | `tracecontext,baggage` |
+//! | `AGENT_TELEMETRY_SELF_OBSERVABILITY` | `true` or `false`: export the pipeline's own counts as `otel.sdk.*` metrics (see below) | `false` |
 //!
 //! `console` prints spans, log records and metrics to stdout (`opentelemetry-stdout`).
 //!
@@ -170,7 +171,15 @@
 //! (`OTEL_BSP_MAX_QUEUE_SIZE`), each failure is counted ([`OpenTelemetry::export_failures`])
 //! and reported on stderr at most once per 10 s per signal, naming the signal, the endpoint and
 //! the cause ("connection refused", "HTTP 401", "TLS: unknown CA"; the latest is
-//! [`OpenTelemetry::last_export_error`]).
+//! [`OpenTelemetry::last_export_error`]). With a metrics exporter and
+//! `AGENT_TELEMETRY_SELF_OBSERVABILITY=true` (or
+//! [`OpenTelemetryBuilder::with_self_observability`]), the same counts are also exported as
+//! metrics named after the SDK self-observability conventions
+//! (semantic-conventions v1.41.0, `model/otel/metrics.yaml`): `otel.sdk.span.started`,
+//! `otel.sdk.exporter.span.exported` and `otel.sdk.exporter.log.exported` (with
+//! `error.type=export_failed` for what a failed export lost), `otel.sdk.log.created`, and
+//! `agent_telemetry.sdk.{span,log}.not_exported` (queued or dropped on a full queue) and
+//! `agent_telemetry.sdk.span_event.over_limit` where the conventions have no name.
 //!
 //! # Interoperating with raw OpenTelemetry
 //!
@@ -203,6 +212,7 @@ mod pipeline;
 mod propagators;
 mod resource;
 mod sampler;
+mod self_metrics;
 mod signal;
 mod span;
 mod tls;
@@ -217,4 +227,5 @@ pub use otel::OpenTelemetry;
 pub use otlp::Protocol;
 pub use propagators::Propagators;
 pub use sampler::SamplerConfig;
+pub use self_metrics::ENV as SELF_OBSERVABILITY;
 pub use signal::Signal;

@@ -136,10 +136,13 @@ impl OpenTelemetry {
             .logger
             .as_ref()
             .map(|p| p.logger_with_scope(scope.clone()));
-        inner.instruments = providers
-            .meter
-            .as_ref()
-            .map(|p| Instruments::new(p.meter_with_scope(scope)));
+        inner.instruments = providers.meter.as_ref().map(|p| {
+            let meter = p.meter_with_scope(scope);
+            if cfg.self_observability {
+                crate::self_metrics::register(&meter, &stats);
+            }
+            Instruments::new(meter)
+        });
         *inner.providers.get_mut() = Some(providers);
         Ok(Self {
             inner: Arc::new(inner),

@@ -23,6 +23,8 @@
 //!   values arrive as `Debug` strings.
 //! - `tls` (feature `tls`): a test CA with server and client certificates, and a
 //!   TLS-terminating proxy that puts any plain receiver behind `https://`.
+//! - `faults` (feature `faults`): a receiver that stops and restarts on the same port, a
+//!   black-hole listener that never answers, and a proxy that answers late.
 //! - [`received`]: the model ([`RSpan`], [`RLog`], [`RPoint`]) and look-ups such as
 //!   [`Received::span_named`] and [`Received::logs_of`].
 //! - [`tree`]: [`assert_tree`] (exact parent links by name, one trace id) and
@@ -34,6 +36,8 @@
 pub mod env;
 #[cfg(feature = "fake")]
 pub mod fake;
+#[cfg(feature = "faults")]
+pub mod faults;
 pub mod mock;
 pub mod received;
 #[cfg(feature = "tls")]

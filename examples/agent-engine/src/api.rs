@@ -8,10 +8,17 @@
 //! | `GET /healthz` | `{"status": "ok"}` |
 //! | `GET /metrics` | Prometheus text (Basic telemetry only; 404 otherwise) |
 //!
-//! Errors are `{"error": "..."}`: 400 malformed JSON, missing or empty content; 404 unknown
-//! session or route; 405 wrong method; 413 body over 1 MiB; 415 non-JSON content type; 422
+//! Errors are `{"error": "..."}`: 400 malformed JSON, missing or empty content, or an unknown
+//! field (the body then also lists `accepted_fields`); 404 unknown or expired session, or
+//! unknown route; 405 wrong method; 413 body over 1 MiB or `content` over
+//! [`SessionLimits::max_message_bytes`](crate::SessionLimits); 415 non-JSON content type; 422
 //! well-formed JSON with a wrong type or an invalid agent name; 502/504 when the model
-//! provider fails or times out; 503 when the session store is full.
+//! provider fails or times out; 503 with `Retry-After` when the session store is full. Error
+//! messages quote user input through [`quote`](crate::api_error::quote) (64 characters at most).
+//!
+//! A message's reply has `context`: `turns` (earlier turns the model saw), `dropped_turns`
+//! (older turns dropped from the model's context by the history limits, since the session
+//! began) and `dropped_now` (how many of them this message dropped).
 
 use std::sync::Arc;
 
@@ -22,13 +29,16 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
+use serde::Deserialize;
 use serde_json::{Value, json};
 use telemetry_core::{Attribute, Telemetry};
 use telemetry_genai::attributes::{GEN_AI_AGENT_NAME, GEN_AI_CONVERSATION_ID};
 use telemetry_http::{HttpServerLayer, RequestCorrelation};
 
 use crate::agent::{Agent, AgentError};
-use crate::api_error::{ApiError, MAX_BODY_BYTES, json_kind, json_object, panic_as_json};
+use crate::api_error::{
+    ApiError, MAX_BODY_BYTES, json_kind, json_object, known_fields, panic_as_json, quote,
+};
 use crate::model::ModelError;
 use crate::session::SessionStore;
 
@@ -56,7 +66,9 @@ pub struct AppState {
 /// The API router with request tracing (`telemetry_http::HttpServerLayer`: a SERVER span per
 /// request, HTTP metrics, `x-correlation-id`), the 1 MiB body limit and JSON fallbacks.
 pub fn router(state: AppState) -> Router {
-    let http = HttpServerLayer::new(state.telemetry.clone());
+    // Request log lines quote the path like every error message quotes user input.
+    let http = HttpServerLayer::new(state.telemetry.clone())
+        .quote_limit(crate::api_error::QUOTE_MAX_CHARS);
     Router::new()
         .route("/v1/sessions", post(create_session))
         .route("/v1/sessions/{id}", get(get_session))
@@ -100,14 +112,35 @@ async fn metrics(State(state): State<AppState>) -> Response {
     }
 }
 
+/// `POST /v1/sessions` body; unknown members are refused.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateSession {
+    #[serde(default)]
+    agent: Option<Value>,
+}
+const CREATE_SESSION_FIELDS: &[&str] = &["agent"];
+
+/// `POST /v1/sessions/{id}/messages` body; unknown members are refused.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PostMessage {
+    #[serde(default)]
+    content: Option<Value>,
+}
+const POST_MESSAGE_FIELDS: &[&str] = &["content"];
+
 async fn create_session(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     const EXAMPLE: &str = r#"{"agent": "planner"}"#;
-    let body = json_object(&headers, body, true, EXAMPLE)?;
-    let agent = match body.get("agent") {
+    let body: CreateSession = known_fields(
+        json_object(&headers, body, true, EXAMPLE)?,
+        CREATE_SESSION_FIELDS,
+    )?;
+    let agent = match body.agent {
         None | Some(Value::Null) => state.default_agent.clone(),
         Some(Value::String(name)) => {
             let valid = !name.is_empty()
@@ -117,16 +150,17 @@ async fn create_session(
                     .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
             if !valid {
                 return Err(ApiError::unprocessable(format!(
-                    "invalid agent name {name:?}: expected 1 to {MAX_AGENT_NAME} ASCII letters, \
-                     digits, '_', '-' or '.'"
+                    "invalid agent name {}: expected 1 to {MAX_AGENT_NAME} ASCII letters, \
+                     digits, '_', '-' or '.'",
+                    quote(&name)
                 )));
             }
-            name.clone()
+            name
         }
         Some(other) => {
             return Err(ApiError::unprocessable(format!(
                 "\"agent\" is {}: expected a string such as \"planner\"",
-                json_kind(other)
+                json_kind(&other)
             )));
         }
     };
@@ -136,10 +170,13 @@ async fn create_session(
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             format!(
-                "session limit reached ({} sessions): try again later",
-                full.max_sessions
+                "session limit reached ({} sessions, --max-sessions): try again in {} s, when \
+                 idle sessions expire",
+                full.max_sessions,
+                full.retry_after.as_secs()
             ),
         )
+        .with_retry_after(full.retry_after)
     })?;
     state.telemetry.logger.info(
         "session created",
@@ -162,7 +199,7 @@ async fn get_session(
     let session = state
         .sessions
         .get(&id)
-        .ok_or_else(|| ApiError::not_found(format!("unknown session {id:?}")))?;
+        .ok_or_else(|| unknown_session(&id))?;
     let session = session.lock().await;
     Ok(Json(session.to_json()))
 }
@@ -180,10 +217,24 @@ async fn post_message(
     let session = state
         .sessions
         .get(&id)
-        .ok_or_else(|| ApiError::not_found(format!("unknown session {id:?}")))?;
-    let body = json_object(&headers, body, false, EXAMPLE)?;
-    let content = match body.get("content") {
-        Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
+        .ok_or_else(|| unknown_session(&id))?;
+    let body: PostMessage = known_fields(
+        json_object(&headers, body, false, EXAMPLE)?,
+        POST_MESSAGE_FIELDS,
+    )?;
+    let limits = *state.sessions.limits();
+    let content = match body.content {
+        Some(Value::String(s)) if s.len() > limits.max_message_bytes => {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!(
+                    "\"content\" is {} bytes: expected at most {} bytes (--max-message-bytes)",
+                    s.len(),
+                    limits.max_message_bytes
+                ),
+            ));
+        }
+        Some(Value::String(s)) if !s.trim().is_empty() => s,
         Some(Value::String(_)) => {
             return Err(ApiError::bad_request(format!(
                 "\"content\" is empty: expected a non-empty message such as {EXAMPLE}"
@@ -197,11 +248,18 @@ async fn post_message(
         Some(other) => {
             return Err(ApiError::unprocessable(format!(
                 "\"content\" is {}: expected a string",
-                json_kind(other)
+                json_kind(&other)
             )));
         }
     };
     let mut session = session.lock().await;
+    // Bound the model's context: earlier turns plus this message fit the history limits.
+    let dropped_now = session.trim(
+        limits.max_history_turns.saturating_sub(1),
+        limits.max_history_bytes.saturating_sub(content.len()),
+        0,
+    );
+    let turns_seen = session.turns();
     let (session_id, agent) = (session.id.clone(), session.agent.clone());
     let outcome = state
         .agent
@@ -218,6 +276,10 @@ async fn post_message(
     session
         .tool_calls
         .extend(outcome.tool_calls.iter().cloned());
+    // And bound what is kept (the reply may be long); the newest turn always stays.
+    let dropped_now =
+        dropped_now + session.trim(limits.max_history_turns, limits.max_history_bytes, 1);
+    let dropped_turns = session.dropped_turns;
     drop(session);
     Ok(Json(json!({
         "reply": outcome.reply,
@@ -233,6 +295,18 @@ async fn post_message(
             "result": c.result,
             "error": c.error,
         })).collect::<Vec<_>>(),
+        "context": {
+            "turns": turns_seen,
+            "dropped_turns": dropped_turns,
+            "dropped_now": dropped_now,
+        },
     }))
     .into_response())
+}
+
+fn unknown_session(id: &str) -> ApiError {
+    ApiError::not_found(format!(
+        "unknown session {}: it never existed or expired after being idle",
+        quote(id)
+    ))
 }

@@ -13,13 +13,43 @@ use telemetry_http::{HandlerPanicked, RequestLogAttributes};
 /// Largest request body accepted: 1 MiB.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-/// An HTTP error answered as `{"error": message}`.
+/// Longest piece of user input, in characters, that an error message or log line quotes.
+pub const QUOTE_MAX_CHARS: usize = 64;
+
+/// User input as error messages and log lines show it: at most [`QUOTE_MAX_CHARS`]
+/// characters, then, when it was longer, an ellipsis and its full length in bytes
+/// (`aaaa…(8000 bytes)`). Every message that repeats what a client sent goes through this (or
+/// [`quote`]), so a hostile input cannot blow up responses or logs.
+pub fn shorten(input: &str) -> std::borrow::Cow<'_, str> {
+    match input.char_indices().nth(QUOTE_MAX_CHARS) {
+        None => input.into(),
+        Some((cut, _)) => format!("{}…({} bytes)", &input[..cut], input.len()).into(),
+    }
+}
+
+/// [`shorten`] in double quotes with control characters escaped (Rust `Debug` quoting):
+/// `"abc"`, or `"aaaa…"(8000 bytes)` when cut.
+pub fn quote(input: &str) -> String {
+    match input.char_indices().nth(QUOTE_MAX_CHARS) {
+        None => format!("{input:?}"),
+        Some((cut, _)) => {
+            let q = format!("{:?}", &input[..cut]);
+            format!("{}…\"({} bytes)", &q[..q.len() - 1], input.len())
+        }
+    }
+}
+
+/// An HTTP error answered as `{"error": message, ...details}`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ApiError {
     /// The status.
     pub status: StatusCode,
     /// What was wrong, naming the input and what was expected.
     pub message: String,
+    /// More members of the error body, such as `accepted_fields`.
+    pub details: Map<String, Value>,
+    /// Sent as `Retry-After` (whole seconds) with 503.
+    pub retry_after: Option<std::time::Duration>,
 }
 
 impl ApiError {
@@ -28,7 +58,21 @@ impl ApiError {
         Self {
             status,
             message: message.into(),
+            details: Map::new(),
+            retry_after: None,
         }
+    }
+    /// Adds `key: value` to the error body.
+    #[must_use]
+    pub fn with_detail(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.details.insert(key.to_owned(), value.into());
+        self
+    }
+    /// Sends `Retry-After: <whole seconds, at least 1>`.
+    #[must_use]
+    pub fn with_retry_after(mut self, after: std::time::Duration) -> Self {
+        self.retry_after = Some(after);
+        self
     }
     /// 400: malformed or missing input.
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -58,14 +102,18 @@ impl IntoResponse for ApiError {
     /// rejected with the same text the client got.
     fn into_response(self) -> Response {
         let reason = RequestLogAttributes(vec![Attribute::new(
-            "exception.message",
+            crate::semconv::EXCEPTION_MESSAGE,
             self.message.clone(),
         )]);
-        let mut response = (
-            self.status,
-            Json(serde_json::json!({ "error": self.message })),
-        )
-            .into_response();
+        let mut body = self.details;
+        body.insert("error".into(), Value::String(self.message));
+        let mut response = (self.status, Json(Value::Object(body))).into_response();
+        if let Some(after) = self.retry_after {
+            let secs = after.as_secs() + u64::from(after.subsec_nanos() > 0);
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, secs.max(1).into());
+        }
         response.extensions_mut().insert(reason);
         response
     }
@@ -123,7 +171,10 @@ pub fn json_object(
         if essence != "application/json" && !essence.ends_with("+json") {
             return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                format!("unsupported Content-Type {essence:?}: expected application/json"),
+                format!(
+                    "unsupported Content-Type {}: expected application/json",
+                    quote(essence)
+                ),
             ));
         }
     }
@@ -150,6 +201,40 @@ pub fn json_object(
     }
 }
 
+/// Reads `map` into `T`, a request body type with `#[serde(deny_unknown_fields)]` whose
+/// members are `accepted`.
+///
+/// # Errors
+/// 400 naming the first unknown member and listing the accepted ones, in the message and as
+/// `unknown_field` and `accepted_fields` in the body.
+pub fn known_fields<T: serde::de::DeserializeOwned>(
+    map: Map<String, Value>,
+    accepted: &[&str],
+) -> Result<T, ApiError> {
+    let unknown = map
+        .keys()
+        .find(|k| !accepted.contains(&k.as_str()))
+        .cloned();
+    serde_json::from_value(Value::Object(map)).map_err(|e| {
+        let list = accepted
+            .iter()
+            .map(|f| format!("{f:?}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let error = match &unknown {
+            Some(field) => ApiError::bad_request(format!(
+                "unknown field {} in the request body: accepted fields are {list}",
+                quote(field)
+            ))
+            .with_detail("unknown_field", shorten(field).into_owned()),
+            None => ApiError::bad_request(format!(
+                "invalid request body: {e}; accepted fields are {list}"
+            )),
+        };
+        error.with_detail("accepted_fields", accepted.to_vec())
+    })
+}
+
 /// `"a string"`, `"a number"`, …, for error messages.
 pub fn json_kind(value: &Value) -> &'static str {
     match value {
@@ -159,5 +244,22 @@ pub fn json_kind(value: &Value) -> &'static str {
         Value::String(_) => "a string",
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quote_cuts_after_64_characters_and_names_the_length() {
+        assert_eq!(quote("abc"), "\"abc\"");
+        assert_eq!(quote("a\nb"), "\"a\\nb\"");
+        let exact = "é".repeat(64);
+        assert_eq!(quote(&exact), format!("\"{exact}\""));
+        let long = "é".repeat(65);
+        assert_eq!(quote(&long), format!("\"{}…\"(130 bytes)", "é".repeat(64)));
+        assert_eq!(shorten(&long), format!("{}…(130 bytes)", "é".repeat(64)));
+        assert_eq!(shorten("short"), "short");
     }
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use telemetry_genai::GenAiConfig;
 
 use crate::model::OpenAiConfig;
+use crate::session::SessionLimits;
 
 /// Invalid configuration: names the input and what was expected.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,8 +64,9 @@ pub struct ServerConfig {
     pub default_agent: String,
     /// Model calls allowed in one turn before the agent gives up (tool loop guard).
     pub max_model_calls_per_turn: usize,
-    /// Sessions kept in memory; creating more answers 503.
-    pub max_sessions: usize,
+    /// Bounds of the session store and of each message (sessions, idle expiry, history
+    /// turns and bytes, message bytes).
+    pub limits: SessionLimits,
     /// How long shutdown waits for requests in flight before it stops waiting.
     pub drain_timeout: Duration,
     /// How long shutdown waits for telemetry to flush.
@@ -112,7 +114,7 @@ impl Default for ServerConfig {
             task_api_key: None,
             default_agent: "assistant".into(),
             max_model_calls_per_turn: 8,
-            max_sessions: 100_000,
+            limits: SessionLimits::default(),
             drain_timeout: Duration::from_secs(20),
             telemetry_flush_timeout: Duration::from_secs(5),
             research: ResearchLimits::default(),

@@ -72,6 +72,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{oneshot, watch};
 
 pub use config::{ConfigError, ModelChoice, ResearchLimits, ServerConfig};
+pub use session::SessionLimits;
 pub use telemetry_setup::ServerTelemetry;
 
 use crate::agent::Agent;
@@ -184,7 +185,7 @@ pub async fn serve(
         config.max_model_calls_per_turn,
     );
     let state = AppState {
-        sessions: Arc::new(SessionStore::new(config.max_sessions)),
+        sessions: Arc::new(SessionStore::new(config.limits)),
         agent,
         telemetry: t.clone(),
         prometheus: telemetry.prometheus.clone(),
@@ -268,6 +269,7 @@ pub async fn serve_task_api(
 /// # Errors
 /// [`ServerError::Config`] naming the input and what was expected.
 pub fn validate(config: &ServerConfig) -> Result<(), ServerError> {
+    config.limits.validate()?;
     if let ModelChoice::OpenAi(openai) = &config.model {
         OpenAiModel::new(openai.clone(), telemetry_core::Telemetry::noop())?;
     }

@@ -21,6 +21,10 @@ Environment variables (flags win over them):
   OPENAI_BASE_URL (https://api.openai.com/v1), OPENAI_API_KEY (none; required for
   api.openai.com), OPENAI_MODEL (gpt-4o-mini)
       defaults for the flags of the same meaning (see each subcommand's --help).
+  AGENT_ENGINE_MAX_SESSIONS (10000), AGENT_ENGINE_SESSION_IDLE_TIMEOUT (1800 s),
+  AGENT_ENGINE_MAX_HISTORY_TURNS (50), AGENT_ENGINE_MAX_HISTORY_BYTES (262144),
+  AGENT_ENGINE_MAX_MESSAGE_BYTES (65536)
+      serve's bounds on memory: see the --max-* flags of serve --help.
   AGENT_ENGINE_CA_CERTIFICATE (none)
       a PEM CA bundle the model and task API clients trust besides the platform's and the
       webpki roots (a private or test CA).
@@ -51,6 +55,8 @@ OpenTelemetry (read with --open-telemetry; OpenTelemetry SDK environment specifi
   OTEL_BSP_* and OTEL_BLRP_* SCHEDULE_DELAY (5000 / 1000 ms), MAX_QUEUE_SIZE (2048),
       MAX_EXPORT_BATCH_SIZE (512), EXPORT_TIMEOUT (30000 ms)
   OTEL_SPAN_{ATTRIBUTE,EVENT,LINK}_COUNT_LIMIT (128)
+  AGENT_TELEMETRY_SELF_OBSERVABILITY (true here): export what telemetry lost as metrics
+      (otel.sdk.span.started, otel.sdk.exporter.span.exported{error.type=export_failed}, ...)
 
 GenAI content capture:
   OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT
@@ -167,6 +173,51 @@ struct ServeArgs {
     /// Seconds to let requests in flight finish after SIGINT/SIGTERM.
     #[arg(long, default_value_t = 20.0)]
     drain_timeout: f64,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+/// Bounds of the session store and of each message (defaults from `SessionLimits`).
+#[derive(Debug, Args)]
+struct LimitArgs {
+    /// Sessions kept at once; creating one more answers 503 with Retry-After.
+    #[arg(long, env = "AGENT_ENGINE_MAX_SESSIONS", default_value_t = 10_000)]
+    max_sessions: usize,
+    /// Seconds a session may stay unused before it is removed (its id then answers 404).
+    #[arg(
+        long,
+        env = "AGENT_ENGINE_SESSION_IDLE_TIMEOUT",
+        default_value_t = 1800.0
+    )]
+    session_idle_timeout: f64,
+    /// Turns of history a session keeps for the model; older turns are dropped from the
+    /// model's context and the reply's context.dropped_turns counts them.
+    #[arg(long, env = "AGENT_ENGINE_MAX_HISTORY_TURNS", default_value_t = 50)]
+    max_history_turns: usize,
+    /// Bytes of history a session keeps for the model (message texts, tool names and
+    /// arguments); older turns are dropped first, the newest is always kept.
+    #[arg(
+        long,
+        env = "AGENT_ENGINE_MAX_HISTORY_BYTES",
+        default_value_t = 262_144
+    )]
+    max_history_bytes: usize,
+    /// Largest message content in bytes; a longer one answers 413 (at most 1048576, the
+    /// request body limit).
+    #[arg(long, env = "AGENT_ENGINE_MAX_MESSAGE_BYTES", default_value_t = 65_536)]
+    max_message_bytes: usize,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> Result<agent_engine::SessionLimits, String> {
+        Ok(agent_engine::SessionLimits {
+            max_sessions: self.max_sessions,
+            idle_timeout: seconds("session-idle-timeout", self.session_idle_timeout)?,
+            max_history_turns: self.max_history_turns,
+            max_history_bytes: self.max_history_bytes,
+            max_message_bytes: self.max_message_bytes,
+        })
+    }
 }
 
 #[derive(Debug, Args)]
@@ -230,6 +281,7 @@ async fn flush(telemetry: &ServerTelemetry, timeout: Duration) {
     if let Err(e) = telemetry.telemetry.shutdown(timeout).await {
         eprintln!("warning: telemetry did not flush cleanly within {timeout:?}: {e}");
     }
+    eprintln!("{}", telemetry.loss_summary());
 }
 
 async fn run(cli: Cli) -> Result<ExitCode, String> {
@@ -261,6 +313,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 task_api_url: args.task_api_url,
                 task_api_key: args.task_api_key,
                 drain_timeout: seconds("drain-timeout", args.drain_timeout)?,
+                limits: args.limits.limits()?,
                 genai,
                 ..ServerConfig::default()
             };
@@ -313,9 +366,15 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                     None,
                 ),
                 None => {
+                    let defaults = ServerConfig::default();
                     let server_config = ServerConfig {
                         genai: GenAiConfig::from_env().map_err(|e| e.to_string())?,
-                        ..ServerConfig::default()
+                        // Room for every simulated session: none is ever refused with 503.
+                        limits: agent_engine::SessionLimits {
+                            max_sessions: defaults.limits.max_sessions.max(args.sessions),
+                            ..defaults.limits
+                        },
+                        ..defaults
                     };
                     let t = telemetry(args.open_telemetry, LogFormat::Text, args.log_level)?;
                     let server = agent_engine::spawn_server(server_config, t.clone())

@@ -3,8 +3,10 @@
 
 use std::sync::Arc;
 
-use telemetry_basic::{BasicTelemetry, LogFormat};
-use telemetry_core::{LogLevel, Telemetry};
+use telemetry_basic::{
+    BasicContextualCorrelator, BasicMeter, BasicTelemetry, LogFormat, StdoutLogger,
+};
+use telemetry_core::{ContextualCorrelator, LogLevel, Telemetry};
 
 use crate::api::PrometheusRender;
 
@@ -15,6 +17,9 @@ pub struct ServerTelemetry {
     pub telemetry: Telemetry,
     /// Serves `GET /metrics`; `None` answers 404 there.
     pub prometheus: Option<PrometheusRender>,
+    /// The OpenTelemetry pipeline, when that is the implementation: its
+    /// [`export_failures`](telemetry_otel::OpenTelemetry::export_failures) say what was lost.
+    pub otel: Option<telemetry_otel::OpenTelemetry>,
 }
 
 impl std::fmt::Debug for ServerTelemetry {
@@ -22,6 +27,7 @@ impl std::fmt::Debug for ServerTelemetry {
         f.debug_struct("ServerTelemetry")
             .field("telemetry", &self.telemetry)
             .field("prometheus", &self.prometheus.is_some())
+            .field("otel", &self.otel.is_some())
             .finish()
     }
 }
@@ -32,13 +38,34 @@ impl ServerTelemetry {
         Self {
             telemetry: Telemetry::noop(),
             prometheus: None,
+            otel: None,
         }
     }
 
     /// Basic telemetry: `format` log lines at `level` and above to stdout, each with its
-    /// correlation id and scope path; metrics in memory, rendered at `/metrics`.
+    /// correlation id and scope path; metrics in memory, rendered at `/metrics` followed by
+    /// what telemetry lost (see [`loss_metrics`]).
     pub fn basic(format: LogFormat, level: LogLevel) -> Self {
-        Self::from_basic(BasicTelemetry::stdout(format, level))
+        // Built here rather than with `BasicTelemetry::stdout`, to keep the logger's handle
+        // for its dropped-line count.
+        let correlator: Arc<dyn ContextualCorrelator> = Arc::new(BasicContextualCorrelator::new());
+        let logger = Arc::new(
+            StdoutLogger::new(correlator.clone())
+                .format(format)
+                .level(level),
+        );
+        let meter = Arc::new(BasicMeter::new());
+        let telemetry = Telemetry::new(logger.clone(), correlator, meter.clone())
+            .with_lifecycle(logger.clone());
+        Self {
+            telemetry,
+            prometheus: Some(Arc::new(move || {
+                let mut text = meter.render_prometheus();
+                text.push_str(&loss_metrics(logger.dropped_lines()));
+                text
+            })),
+            otel: None,
+        }
     }
 
     /// Wraps an already built [`BasicTelemetry`] (tests use it to read metrics back).
@@ -47,6 +74,7 @@ impl ServerTelemetry {
         Self {
             telemetry: basic.telemetry,
             prometheus: Some(Arc::new(move || meter.render_prometheus())),
+            otel: None,
         }
     }
 
@@ -55,12 +83,14 @@ impl ServerTelemetry {
         Self {
             telemetry,
             prometheus: None,
+            otel: None,
         }
     }
 }
 
 /// The OpenTelemetry implementation configured from `OTEL_*` (default service name
-/// `service_name`), recording log calls at `level` and above.
+/// `service_name`), recording log calls at `level` and above, with its own loss counts
+/// exported as `otel.sdk.*` metrics unless `AGENT_TELEMETRY_SELF_OBSERVABILITY=false`.
 ///
 /// Must be called inside a tokio runtime when the protocol is gRPC (the exporter's channel
 /// needs one). The returned bundle's `shutdown` flushes every signal.
@@ -71,9 +101,12 @@ pub fn open_telemetry(
     service_name: &str,
     level: LogLevel,
 ) -> Result<ServerTelemetry, telemetry_otel::ConfigError> {
-    let otel = telemetry_otel::OpenTelemetry::builder(service_name)
-        .with_level(Some(level))
-        .build()?;
+    let mut builder = telemetry_otel::OpenTelemetry::builder(service_name).with_level(Some(level));
+    // The engine exports its telemetry losses as metrics unless the variable says otherwise.
+    if std::env::var_os(telemetry_otel::SELF_OBSERVABILITY).is_none() {
+        builder = builder.with_self_observability(true);
+    }
+    let otel = builder.build()?;
     Ok(ServerTelemetry::from_otel(&otel))
 }
 
@@ -98,6 +131,54 @@ impl ServerTelemetry {
     /// included, so `telemetry.shutdown(..)` flushes it); `/metrics` answers 404, metrics go
     /// over OTLP.
     pub fn from_otel(otel: &telemetry_otel::OpenTelemetry) -> Self {
-        Self::from_telemetry(otel.telemetry())
+        Self {
+            otel: Some(otel.clone()),
+            ..Self::from_telemetry(otel.telemetry())
+        }
     }
+
+    /// One line saying what telemetry lost, for the end of a run: the OpenTelemetry
+    /// pipeline's [`ExportFailures`](telemetry_otel::ExportFailures), or the measurements
+    /// dropped process-wide with the other implementations.
+    pub fn loss_summary(&self) -> String {
+        match &self.otel {
+            Some(otel) => {
+                let f = otel.export_failures();
+                format!(
+                    "telemetry lost: spans {} in {} failed exports + {} not exported (queue \
+                     full or never ended); log records {} failed + {} not exported; metric \
+                     exports {} failed",
+                    f.traces.failed_items,
+                    f.traces.failed_exports,
+                    f.traces.not_exported,
+                    f.logs.failed_items,
+                    f.logs.not_exported,
+                    f.metrics.failed_exports
+                )
+            }
+            None => format!(
+                "telemetry lost: {} measurements with an invalid name, {} non-finite",
+                telemetry_core::diagnostics::invalid_metric_names(),
+                telemetry_core::diagnostics::non_finite_measurements()
+            ),
+        }
+    }
+}
+
+/// What telemetry lost, in the Prometheus text format, appended to Basic telemetry's
+/// `/metrics`: log lines the writer could not write (`log_lines`), and measurements dropped
+/// process-wide for an invalid instrument name or a NaN/infinite value.
+pub fn loss_metrics(log_lines: u64) -> String {
+    format!(
+        "# HELP agent_telemetry_log_lines_dropped_total Log lines the writer could not write.\n\
+         # TYPE agent_telemetry_log_lines_dropped_total counter\n\
+         agent_telemetry_log_lines_dropped_total {log_lines}\n\
+         # HELP agent_telemetry_measurements_dropped_total Measurements dropped: invalid \
+         instrument name or a NaN/infinite value.\n\
+         # TYPE agent_telemetry_measurements_dropped_total counter\n\
+         agent_telemetry_measurements_dropped_total{{reason=\"invalid_name\"}} {}\n\
+         agent_telemetry_measurements_dropped_total{{reason=\"non_finite\"}} {}\n",
+        telemetry_core::diagnostics::invalid_metric_names(),
+        telemetry_core::diagnostics::non_finite_measurements()
+    )
 }

@@ -1,0 +1,112 @@
+//! The pipeline's own counts as OpenTelemetry metrics, so that losses are visible on any
+//! backend without Rust: named after the SDK self-observability conventions
+//! (semantic-conventions v1.41.0, `model/otel/metrics.yaml`, status Development) where one
+//! exists, and `agent_telemetry.sdk.*` where none does. Off unless
+//! `AGENT_TELEMETRY_SELF_OBSERVABILITY=true` or
+//! [`OpenTelemetryBuilder::with_self_observability`](crate::OpenTelemetryBuilder::with_self_observability).
+//!
+//! | metric | instrument | unit | value |
+//! | --- | --- | --- | --- |
+//! | `otel.sdk.span.started` | counter | `{span}` | sampled spans started |
+//! | `otel.sdk.exporter.span.exported` | counter | `{span}` | spans whose export finished; `error.type` = `export_failed` for those lost in a failed export |
+//! | `otel.sdk.log.created` | counter | `{log_record}` | log records handed to the pipeline |
+//! | `otel.sdk.exporter.log.exported` | counter | `{log_record}` | as for spans |
+//! | `agent_telemetry.sdk.span.not_exported` | up-down counter | `{span}` | handed over but not given to an exporter: queued, dropped on a full queue, or still open |
+//! | `agent_telemetry.sdk.log.not_exported` | up-down counter | `{log_record}` | queued or dropped on a full queue |
+//! | `agent_telemetry.sdk.span_event.over_limit` | counter | `{event}` | log calls not recorded as span events (event limit) |
+//!
+//! Read at each metric collection from the same counts as
+//! [`OpenTelemetry::export_failures`](crate::OpenTelemetry::export_failures), so they cost
+//! nothing on the application's path. What the metrics exporter itself fails to send is
+//! counted in those numbers but, the metrics exporter being down, cannot be reported by it.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use opentelemetry::KeyValue;
+use opentelemetry::metrics::Meter;
+
+use crate::failures::Stats;
+use crate::signal::Signal;
+
+/// Turns the metrics on (`true`) or off (`false`, the default); code wins
+/// ([`OpenTelemetryBuilder::with_self_observability`](crate::OpenTelemetryBuilder::with_self_observability)).
+pub const ENV: &str = "AGENT_TELEMETRY_SELF_OBSERVABILITY";
+
+/// `error.type` of items lost in a failed export.
+pub(crate) const EXPORT_FAILED: &str = "export_failed";
+
+/// Registers the observable instruments of the table on `meter`; their callbacks hold
+/// `stats` for as long as the meter provider lives.
+pub(crate) fn register(meter: &Meter, stats: &Arc<Stats>) {
+    let s = stats.clone();
+    meter
+        .u64_observable_counter("otel.sdk.span.started")
+        .with_unit("{span}")
+        .with_description("The number of created spans.")
+        .with_callback(move |o| o.observe(s.spans_started.load(Ordering::Relaxed), &[]))
+        .build();
+    let s = stats.clone();
+    meter
+        .u64_observable_counter("otel.sdk.log.created")
+        .with_unit("{log_record}")
+        .with_description("The number of logs submitted to enabled SDK Loggers.")
+        .with_callback(move |o| {
+            o.observe(
+                s.signal(Signal::Logs).submitted.load(Ordering::Relaxed),
+                &[],
+            )
+        })
+        .build();
+    for (signal, name, unit) in [
+        (Signal::Traces, "otel.sdk.exporter.span.exported", "{span}"),
+        (
+            Signal::Logs,
+            "otel.sdk.exporter.log.exported",
+            "{log_record}",
+        ),
+    ] {
+        let s = stats.clone();
+        meter
+            .u64_observable_counter(name)
+            .with_unit(unit)
+            .with_description("The number of items for which the export has finished, either successful or failed.")
+            .with_callback(move |o| {
+                let st = s.signal(signal);
+                o.observe(st.exported.load(Ordering::Relaxed), &[]);
+                o.observe(
+                    st.failed_items.load(Ordering::Relaxed),
+                    &[KeyValue::new("error.type", EXPORT_FAILED)],
+                );
+            })
+            .build();
+    }
+    for (pick, name, unit) in [
+        (0, "agent_telemetry.sdk.span.not_exported", "{span}"),
+        (1, "agent_telemetry.sdk.log.not_exported", "{log_record}"),
+    ] {
+        let s = stats.clone();
+        meter
+            .i64_observable_up_down_counter(name)
+            .with_unit(unit)
+            .with_description(
+                "Items handed to the pipeline but not given to an exporter: queued, dropped on \
+                 a full queue, or (spans) still open.",
+            )
+            .with_callback(move |o| {
+                let f = s.snapshot();
+                let n = if pick == 0 { f.traces } else { f.logs }.not_exported;
+                o.observe(i64::try_from(n).unwrap_or(i64::MAX), &[]);
+            })
+            .build();
+    }
+    let s = stats.clone();
+    meter
+        .u64_observable_counter("agent_telemetry.sdk.span_event.over_limit")
+        .with_unit("{event}")
+        .with_description(
+            "Log calls not recorded as span events because the span's event limit was reached.",
+        )
+        .with_callback(move |o| o.observe(s.events_over_limit.load(Ordering::Relaxed), &[]))
+        .build();
+}

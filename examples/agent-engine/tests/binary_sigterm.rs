@@ -1,0 +1,178 @@
+//! The real binary: `agent-engine serve --open-telemetry` as a child process exporting to an
+//! in-process OTLP receiver, driven over HTTP, stopped with SIGTERM. Every span of every
+//! request arrives (the batch delay is a minute, so they arrive through the shutdown flush),
+//! nothing is counted as lost, and the process exits 0 within its drain and flush timeouts.
+#![cfg(unix)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use telemetry_testkit::{assert_no_orphans, mock};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_flushes_every_span_of_every_request_and_exits_zero() {
+    let receiver = mock::receiver().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_agent-engine"))
+        .args([
+            "serve",
+            "--open-telemetry",
+            "--addr",
+            &addr,
+            "--drain-timeout",
+            "10",
+        ])
+        .env(
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            format!("http://{}", receiver.addr()),
+        )
+        .env("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+        .env("OTEL_TRACES_EXPORTER", "otlp")
+        .env("OTEL_LOGS_EXPORTER", "otlp")
+        .env("OTEL_METRICS_EXPORTER", "otlp")
+        .env("OTEL_BSP_SCHEDULE_DELAY", "60000")
+        .env("OTEL_BLRP_SCHEDULE_DELAY", "60000")
+        .env("OTEL_METRIC_EXPORT_INTERVAL", "60000")
+        .env("OTEL_SERVICE_NAME", "agent-engine-sigterm")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the built agent-engine");
+    let stderr = child.stderr.take().unwrap();
+    let (tx, lines) = mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut seen = Vec::new();
+    loop {
+        let line = lines
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("no 'listening' line; stderr so far: {seen:?}"));
+        let ready = line.contains("agent-engine listening");
+        seen.push(line);
+        if ready {
+            break;
+        }
+    }
+
+    let http = agent_engine::tls::client().unwrap();
+    let base = format!("http://{addr}");
+    let mut traces = Vec::new();
+    let mut record = |r: &reqwest::Response| {
+        traces.push(r.headers()["x-correlation-id"].to_str().unwrap().to_owned());
+    };
+    for agent in ["planner", "researcher"] {
+        let r = http
+            .post(format!("{base}/v1/sessions"))
+            .json(&json!({ "agent": agent }))
+            .send()
+            .await
+            .unwrap();
+        record(&r);
+        let id = r.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        for content in [
+            "what is 6 * 7 and what time is it?",
+            "research rust observability",
+            "thanks",
+        ] {
+            let r = http
+                .post(format!("{base}/v1/sessions/{id}/messages"))
+                .json(&json!({ "content": content }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+            record(&r);
+        }
+        let r = http
+            .get(format!("{base}/v1/sessions/{id}"))
+            .send()
+            .await
+            .unwrap();
+        record(&r);
+    }
+    let r = http
+        .get(format!("{base}/v1/sessions/unknown"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    record(&r);
+
+    // SIGTERM, then wait: drain (10 s) + telemetry flush (5 s) bound it.
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let t = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if t.elapsed() > Duration::from_secs(60) {
+            child.kill().unwrap();
+            panic!("still running 60 s after SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let took = t.elapsed();
+    let rest: Vec<String> = lines.try_iter().collect();
+    eprintln!("exited {status} {took:?} after SIGTERM; stderr tail: {rest:?}");
+    assert_eq!(status.code(), Some(0), "stderr: {seen:?} {rest:?}");
+    assert!(
+        rest.iter()
+            .any(|l| l.contains("telemetry lost: spans 0 in 0 failed exports + 0 not exported")),
+        "{rest:?}"
+    );
+
+    let got = receiver.with_collector(mock::received).await;
+    eprintln!(
+        "{} requests, {} spans and {} log records received",
+        traces.len(),
+        got.spans.len(),
+        got.logs.len()
+    );
+    // Every request's trace is there with its SERVER span, and no span lacks its parent.
+    for trace in &traces {
+        let spans: Vec<_> = got.spans.iter().filter(|s| &s.trace_id == trace).collect();
+        assert!(
+            spans
+                .iter()
+                .any(|s| s.kind == "SPAN_KIND_SERVER" && s.parent_span_id.is_empty()),
+            "trace {trace}: {:?}",
+            spans.iter().map(|s| &s.name).collect::<Vec<_>>()
+        );
+    }
+    let servers = got
+        .spans
+        .iter()
+        .filter(|s| s.parent_span_id.is_empty() && traces.contains(&s.trace_id))
+        .count();
+    // One root per request (the research tool's calls to the task API are SERVER spans too,
+    // but children within the turn's trace).
+    assert_eq!(servers, traces.len());
+    assert_no_orphans(&got.spans);
+    // The turns' GenAI spans arrived too: six invoke_agent spans.
+    assert_eq!(
+        got.spans
+            .iter()
+            .filter(|s| s.name.starts_with("invoke_agent"))
+            .count(),
+        6
+    );
+    receiver.shutdown().await.unwrap();
+}
