@@ -85,7 +85,10 @@ pub trait ScopeObserver: Send + Sync + 'static {
 }
 
 /// Two observers given to one scope.
-pub(crate) struct BothObservers(pub(crate) Arc<dyn ScopeObserver>, pub(crate) Arc<dyn ScopeObserver>);
+pub(crate) struct BothObservers(
+    pub(crate) Arc<dyn ScopeObserver>,
+    pub(crate) Arc<dyn ScopeObserver>,
+);
 
 impl ScopeObserver for BothObservers {
     fn open(&self, scope: &ResolvedScope<'_>) -> Box<dyn ScopeExtension> {
