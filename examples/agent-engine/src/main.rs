@@ -21,6 +21,8 @@ Environment variables (flags win over them):
   OPENAI_BASE_URL (https://api.openai.com/v1), OPENAI_API_KEY (none; required for
   api.openai.com), OPENAI_MODEL (gpt-4o-mini)
       defaults for the flags of the same meaning (see each subcommand's --help).
+  AGENT_TELEMETRY_TRACE_TREE (off)
+      1 | true | yes | on: serve prints each trace as a tree when its root ends (--trace-tree).
   AGENT_ENGINE_CA_CERTIFICATE (none)
       a PEM CA bundle the model and task API clients trust besides the platform's and the
       webpki roots (a private or test CA).
@@ -167,6 +169,27 @@ struct ServeArgs {
     /// Seconds to let requests in flight finish after SIGINT/SIGTERM.
     #[arg(long, default_value_t = 20.0)]
     drain_timeout: f64,
+    #[command(flatten)]
+    traces: TraceArgs,
+}
+
+/// The local trace view and terminal tree (a bounded in-memory record of recent traces).
+#[derive(Debug, Args)]
+struct TraceArgs {
+    /// Do not serve the trace view (GET /traces, /traces/{id}, /api/traces). It is served by
+    /// default when --addr is a loopback address, and never otherwise.
+    #[arg(long)]
+    no_trace_view: bool,
+    /// Print each trace as an indented tree on stdout when its root ends (env
+    /// AGENT_TELEMETRY_TRACE_TREE=1 does the same).
+    #[arg(long)]
+    trace_tree: bool,
+    /// Most traces the trace view keeps; the oldest are evicted first.
+    #[arg(long, default_value_t = telemetry_recorder::DEFAULT_MAX_TRACES)]
+    trace_view_max_traces: usize,
+    /// Most bytes the trace view keeps (default 16 MiB); the oldest traces are evicted first.
+    #[arg(long, default_value_t = telemetry_recorder::DEFAULT_MAX_BYTES)]
+    trace_view_max_bytes: usize,
 }
 
 #[derive(Debug, Args)]
@@ -242,6 +265,16 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 args.telemetry.log_format,
                 args.telemetry.log_level,
             )?;
+            let trace_view = !args.traces.no_trace_view && args.addr.ip().is_loopback();
+            let trace_tree = args.traces.trace_tree || telemetry_recorder::trace_tree_from_env();
+            let t = if trace_view || trace_tree {
+                let config = telemetry_recorder::RecorderConfig::default()
+                    .max_traces(args.traces.trace_view_max_traces)
+                    .max_bytes(args.traces.trace_view_max_bytes);
+                t.with_recorder(telemetry_recorder::Recorder::new(config), trace_tree)
+            } else {
+                t
+            };
             agent_engine::library_events::install(&t.telemetry, library_filter)?;
             let model = match args.model {
                 ModelArg::Scripted => ModelChoice::Scripted,
@@ -258,6 +291,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 task_api_key: args.task_api_key,
                 drain_timeout: seconds("drain-timeout", args.drain_timeout)?,
                 genai,
+                trace_view,
                 ..ServerConfig::default()
             };
             // The whole configuration is checked before binding: a bad one never prints
@@ -267,7 +301,12 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             let listener = TcpListener::bind(args.addr)
                 .await
                 .map_err(|e| format!("cannot listen on --addr {}: {e}", args.addr))?;
-            eprintln!("agent-engine listening on http://{}", args.addr);
+            // The bound address: with port 0 the system picked one.
+            let bound = listener.local_addr().unwrap_or(args.addr);
+            eprintln!("agent-engine listening on http://{bound}");
+            if trace_view {
+                eprintln!("agent-engine trace view on http://{bound}/traces");
+            }
             let result =
                 agent_engine::serve(config, t.clone(), listener, agent_engine::shutdown_signal())
                     .await;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use telemetry_basic::{BasicTelemetry, LogFormat};
 use telemetry_core::{LogLevel, Telemetry};
+use telemetry_recorder::{Recorder, TreePrinter};
 
 use crate::api::PrometheusRender;
 
@@ -15,6 +16,9 @@ pub struct ServerTelemetry {
     pub telemetry: Telemetry,
     /// Serves `GET /metrics`; `None` answers 404 there.
     pub prometheus: Option<PrometheusRender>,
+    /// Records the recent traces for the trace view and the terminal tree, when attached
+    /// ([`with_recorder`](Self::with_recorder)).
+    pub recorder: Option<Recorder>,
 }
 
 impl std::fmt::Debug for ServerTelemetry {
@@ -22,6 +26,7 @@ impl std::fmt::Debug for ServerTelemetry {
         f.debug_struct("ServerTelemetry")
             .field("telemetry", &self.telemetry)
             .field("prometheus", &self.prometheus.is_some())
+            .field("recorder", &self.recorder)
             .finish()
     }
 }
@@ -32,6 +37,7 @@ impl ServerTelemetry {
         Self {
             telemetry: Telemetry::noop(),
             prometheus: None,
+            recorder: None,
         }
     }
 
@@ -47,7 +53,21 @@ impl ServerTelemetry {
         Self {
             telemetry: basic.telemetry,
             prometheus: Some(Arc::new(move || meter.render_prometheus())),
+            recorder: None,
         }
+    }
+
+    /// Attaches `recorder` to the bundle's correlator and logger (Basic or OpenTelemetry,
+    /// whatever the exporter): every scope and log call from here on is also recorded. With
+    /// `print_tree`, each trace is printed to stdout as an indented tree when its root ends.
+    /// Attach before handing the bundle to anything else.
+    pub fn with_recorder(mut self, recorder: Recorder, print_tree: bool) -> Self {
+        self.telemetry = recorder.attach(&self.telemetry);
+        if print_tree {
+            TreePrinter::stdout(&recorder);
+        }
+        self.recorder = Some(recorder);
+        self
     }
 
     /// Any bundle, without `/metrics`.
@@ -55,6 +75,7 @@ impl ServerTelemetry {
         Self {
             telemetry,
             prometheus: None,
+            recorder: None,
         }
     }
 }
