@@ -129,7 +129,7 @@ const WATERFALL_STYLE: &str = r#"
 .row:hover{background:#f7f9fc}.row.selected{background:var(--sel)}
 .label{flex:0 0 42%;padding:0 8px;overflow:hidden;white-space:nowrap;text-overflow:ellipsis}
 .label .nm{font-weight:600}.label .gi{color:var(--mut);margin-left:6px;font-size:12px}
-.lane{position:relative;flex:1;height:100%;border-left:1px solid var(--line)}
+.lane{position:relative;flex:1;height:100%;margin-right:64px;border-left:1px solid var(--line)}
 .bar{position:absolute;top:5px;height:14px;min-width:2px;border-radius:2px;background:var(--int)}
 .bar .dur{position:absolute;left:100%;margin-left:4px;font-size:11px;color:var(--mut);white-space:nowrap;top:-1px}
 .k-SERVER{background:var(--srv)}.k-CLIENT{background:var(--cli)}
