@@ -101,7 +101,10 @@
 //! | `OTEL_SPAN_{ATTRIBUTE,EVENT,LINK}_COUNT_LIMIT`, `OTEL_{EVENT,LINK}_ATTRIBUTE_COUNT_LIMIT` | non-negative integer | 128 |
 //! | `OTEL_PROPAGATORS` | comma list of `tracecontext`, `baggage`; or `none` | `tracecontext,baggage` |
 //!
-//! `console` prints spans, log records and metrics to stdout (`opentelemetry-stdout`).
+//! `console` prints each trace to stdout as an indented tree when its root span is exported
+//! (name, kind, duration, status, key and GenAI attributes, log calls under their span: the
+//! tree of `telemetry_recorder::render_tree`), and log records and metrics as
+//! `opentelemetry-stdout` writes them.
 //!
 //! `https://` endpoints use rustls with the `ring` provider (no C toolchain needed) for both
 //! gRPC and HTTP, trusting the platform's and the webpki (Mozilla) roots, or only the CA bundle
@@ -136,6 +139,7 @@ mod batch;
 mod builder;
 mod cause;
 mod config;
+mod console;
 mod convert;
 mod correlator;
 mod counting;

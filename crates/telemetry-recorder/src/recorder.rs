@@ -117,6 +117,11 @@ impl Recorder {
         self.shared.store.lock().stats()
     }
 
+    /// Forgets trace `id`, if held (not counted as an eviction).
+    pub fn forget(&self, id: CorrelationId) {
+        self.shared.store.lock().forget(id);
+    }
+
     /// Forgets every trace (the counters stay).
     pub fn clear(&self) {
         self.shared.store.lock().clear();

@@ -205,6 +205,13 @@ impl Store {
         }
     }
 
+    pub(crate) fn forget(&mut self, id: CorrelationId) {
+        if let Some(entry) = self.traces.remove(&id) {
+            self.bytes -= entry.bytes;
+            self.order.retain(|t| *t != id);
+        }
+    }
+
     pub(crate) fn clear(&mut self) {
         self.traces.clear();
         self.order.clear();
