@@ -141,7 +141,7 @@ fn recorded(span: SpanData) -> Option<RecordedSpan> {
         span_id,
         parent_span_id,
         is_local_root: parent_span_id.is_none() || span.parent_span_is_remote,
-        name: span.name.into_owned(),
+        name: span.name,
         kind: match span.span_kind {
             OtelKind::Internal => SpanKind::Internal,
             OtelKind::Server => SpanKind::Server,

@@ -1,6 +1,7 @@
 //! What the recorder keeps: [`RecordedSpan`]s with their [`RecordedEvent`]s, grouped into a
 //! [`RecordedTrace`], and the one-line [`TraceSummary`] of a trace.
 
+use std::borrow::Cow;
 use std::time::{Duration, SystemTime};
 
 use telemetry_core::{
@@ -57,8 +58,8 @@ pub struct RecordedSpan {
     /// Whether the scope had no local parent (a fresh root or a remote caller's child): its end
     /// completes the local part of the trace.
     pub is_local_root: bool,
-    /// The name.
-    pub name: String,
+    /// The name (a `&'static str` name is kept without a copy).
+    pub name: Cow<'static, str>,
     /// The span kind.
     pub kind: SpanKind,
     /// Wall-clock start.
@@ -190,25 +191,33 @@ impl RecordedTrace {
 
     /// The one-line summary.
     pub fn summary(&self) -> TraceSummary {
-        let root = self
-            .root()
-            .or_else(|| self.spans.iter().min_by_key(|s| s.start));
-        let (input, output) = self
-            .spans
-            .iter()
-            .map(RecordedSpan::own_tokens)
-            .fold((0, 0), |(a, b), (c, d)| (a + c, b + d));
-        TraceSummary {
-            trace_id: self.trace_id,
-            root_name: root.map(|s| s.name.clone()).unwrap_or_default(),
-            complete: self.root().is_some(),
-            start: self.start().unwrap_or(SystemTime::UNIX_EPOCH),
-            duration: self.duration(),
-            error: self.spans.iter().any(|s| s.status.is_error()),
-            span_count: self.spans.len(),
-            input_tokens: input,
-            output_tokens: output,
-        }
+        summarize(self.trace_id, &self.spans)
+    }
+}
+
+/// The summary of the spans of trace `trace_id`.
+pub(crate) fn summarize(trace_id: CorrelationId, spans: &[RecordedSpan]) -> TraceSummary {
+    let start = spans.iter().map(|s| s.start).min();
+    let end = spans.iter().map(RecordedSpan::end).max();
+    let local_root = spans.iter().find(|s| s.is_local_root);
+    let first = local_root.or_else(|| spans.iter().min_by_key(|s| s.start));
+    let (input, output) = spans
+        .iter()
+        .map(RecordedSpan::own_tokens)
+        .fold((0, 0), |(a, b), (c, d)| (a + c, b + d));
+    TraceSummary {
+        trace_id,
+        root_name: first.map(|s| s.name.to_string()).unwrap_or_default(),
+        complete: local_root.is_some(),
+        start: start.unwrap_or(SystemTime::UNIX_EPOCH),
+        duration: match (start, end) {
+            (Some(s), Some(e)) => e.duration_since(s).unwrap_or_default(),
+            _ => Duration::ZERO,
+        },
+        error: spans.iter().any(|s| s.status.is_error()),
+        span_count: spans.len(),
+        input_tokens: input,
+        output_tokens: output,
     }
 }
 

@@ -18,6 +18,9 @@ use crate::store::{RecorderConfig, RecorderStats, Store};
 type RootEndHook = Arc<dyn Fn(&RecordedTrace) + Send + Sync>;
 
 struct Shared {
+    /// Wall-clock and monotonic time read together once: a span's wall-clock start is derived
+    /// from its monotonic one, so opening a scope reads one clock.
+    anchor: (SystemTime, Instant),
     store: Mutex<Store>,
     on_root_end: RwLock<Vec<RootEndHook>>,
 }
@@ -56,6 +59,7 @@ impl Recorder {
     pub fn new(config: RecorderConfig) -> Self {
         Self {
             shared: Arc::new(Shared {
+                anchor: (SystemTime::now(), Instant::now()),
                 store: Mutex::new(Store::new(config)),
                 on_root_end: RwLock::new(Vec::new()),
             }),
@@ -106,8 +110,7 @@ impl Recorder {
 
     /// The summaries of the traces held, newest start first.
     pub fn summaries(&self) -> Vec<TraceSummary> {
-        let traces = self.traces();
-        let mut out: Vec<TraceSummary> = traces.iter().map(RecordedTrace::summary).collect();
+        let mut out = self.shared.store.lock().summaries();
         out.sort_by_key(|s| std::cmp::Reverse(s.start));
         out
     }
@@ -133,10 +136,13 @@ impl Recorder {
         let (trace_id, root) = (span.trace_id, span.is_local_root);
         self.shared.store.lock().finish(span);
         if root {
-            let hooks = self.shared.on_root_end.read().clone();
-            if hooks.is_empty() {
-                return;
-            }
+            let hooks = {
+                let hooks = self.shared.on_root_end.read();
+                if hooks.is_empty() {
+                    return;
+                }
+                hooks.clone()
+            };
             if let Some(trace) = self.trace(trace_id) {
                 for hook in &hooks {
                     hook(&trace);
@@ -166,9 +172,8 @@ impl ScopeObserver for Observer {
             span_id: r.span_id,
             parent_span_id,
             is_local_root: r.parent.is_none(),
-            name: r.name.to_string(),
+            name: r.name.clone(),
             kind: r.kind,
-            start: SystemTime::now(),
             started: Instant::now(),
             state: Mutex::new((r.attributes.to_vec(), SpanStatus::Unset)),
         })
@@ -182,9 +187,8 @@ struct OpenSpan {
     span_id: SpanId,
     parent_span_id: Option<SpanId>,
     is_local_root: bool,
-    name: String,
+    name: std::borrow::Cow<'static, str>,
     kind: SpanKind,
-    start: SystemTime,
     started: Instant,
     state: Mutex<(Vec<Attribute>, SpanStatus)>,
 }
@@ -207,6 +211,8 @@ impl ScopeExtension for OpenSpan {
 
     fn end(&self, how: ScopeEnd) {
         let duration = self.started.elapsed();
+        let (wall, mono) = self.recorder.shared.anchor;
+        let start = wall + self.started.saturating_duration_since(mono);
         let (attributes, status) = std::mem::take(&mut *self.state.lock());
         self.recorder.record_span(RecordedSpan {
             trace_id: self.trace_id,
@@ -215,7 +221,7 @@ impl ScopeExtension for OpenSpan {
             is_local_root: self.is_local_root,
             name: self.name.clone(),
             kind: self.kind,
-            start: self.start,
+            start,
             duration,
             attributes,
             events: Vec::new(),

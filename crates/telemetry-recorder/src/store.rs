@@ -1,6 +1,9 @@
 //! The bounded store: recent traces by trace id, oldest evicted first.
 
 use std::collections::{HashMap, VecDeque};
+use std::hash::BuildHasherDefault;
+
+use telemetry_core::implement::FxHasher;
 
 use telemetry_core::{CorrelationId, SpanId};
 
@@ -76,7 +79,8 @@ struct Entry {
 
 pub(crate) struct Store {
     config: RecorderConfig,
-    traces: HashMap<CorrelationId, Entry>,
+    // Trace ids are random: a fast hash is enough.
+    traces: HashMap<CorrelationId, Entry, BuildHasherDefault<FxHasher>>,
     /// Trace ids, oldest first.
     order: VecDeque<CorrelationId>,
     bytes: usize,
@@ -91,7 +95,7 @@ impl Store {
                 max_traces: config.max_traces.max(1),
                 ..config
             },
-            traces: HashMap::new(),
+            traces: HashMap::default(),
             order: VecDeque::new(),
             bytes: 0,
             evicted: 0,
@@ -193,6 +197,14 @@ impl Store {
             .iter()
             .rev()
             .filter_map(|id| self.trace(*id))
+            .collect()
+    }
+
+    /// The summary of every trace, without copying their spans.
+    pub(crate) fn summaries(&self) -> Vec<crate::model::TraceSummary> {
+        self.traces
+            .iter()
+            .map(|(id, e)| crate::model::summarize(*id, &e.spans))
             .collect()
     }
 

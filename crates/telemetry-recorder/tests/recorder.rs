@@ -63,7 +63,7 @@ fn a_trace_is_rebuilt_as_a_tree_with_attributes_status_and_events() {
             .and_then(|v| v.as_i64()),
         Some(200)
     );
-    let names: Vec<&str> = root.children.iter().map(|c| c.span.name.as_str()).collect();
+    let names: Vec<&str> = root.children.iter().map(|c| c.span.name.as_ref()).collect();
     assert_eq!(names, ["child", "second"]);
     let child = root.children[0].span;
     assert_eq!(child.parent_span_id, Some(root.span.span_id));
@@ -169,7 +169,7 @@ fn the_oldest_traces_are_evicted_by_count_and_counted() {
     let held: Vec<String> = recorder
         .traces()
         .iter()
-        .map(|t| t.root().unwrap().name.clone())
+        .map(|t| t.root().unwrap().name.to_string())
         .collect();
     assert_eq!(
         held,
