@@ -44,6 +44,8 @@ fn the_trace_view_shows_a_two_tool_turn_in_headless_chromium() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+    // The 500-span rendering time, for the record (`--no-capture` shows it).
+    eprintln!("{}", String::from_utf8_lossy(&out.stdout));
     let png = std::fs::read(&screenshot).expect("the screenshot was saved");
     assert!(png.starts_with(b"\x89PNG"), "a PNG");
 }

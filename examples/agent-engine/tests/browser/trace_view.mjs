@@ -129,6 +129,30 @@ try {
   check(external.length === 0, `requests outside the engine: ${external}`);
 
   await page.screenshot({ path: screenshotPath(), fullPage: true });
+
+  // A 500-span trace: the page's own script renders this turn's spans repeated 500 times
+  // (reported, not timed pass/fail: the machine is shared).
+  const ms = await page.evaluate(() => {
+    const el = document.getElementById('trace-data');
+    const data = JSON.parse(el.textContent);
+    const base = data.spans;
+    data.spans = Array.from({ length: 500 }, (_, i) => ({
+      ...base[i % base.length],
+      span_id: (i + 1).toString(16).padStart(16, '0'),
+      depth: i % 6,
+      start_offset_s: (data.duration_s * i) / 500,
+      duration_s: data.duration_s / 50,
+    }));
+    el.textContent = JSON.stringify(data);
+    const code = document.querySelector('script:not([type])').textContent;
+    const t0 = performance.now();
+    new Function(code)();
+    document.getElementById('wf').getBoundingClientRect();
+    return performance.now() - t0;
+  });
+  const many = await page.locator('#wf .row').count();
+  check(many === 500, `500 rows rendered, got ${many}`);
+  console.log(`500-span waterfall rendered and laid out in ${ms.toFixed(1)} ms`);
   console.log(`trace view checks passed; screenshot at ${screenshotPath()}`);
 } finally {
   if (browser) await browser.close();
