@@ -232,7 +232,7 @@ async fn open_telemetry_without_a_trace_exporter_is_recorded_too_with_redacted_c
     let id = turn(
         &http,
         &base,
-        &format!("what is 6 * 7 and what time is it? my key is {secret}"),
+        &format!("what is 6 * 7 and what time is it? my key is {secret} </script><b>bold</b>"),
     )
     .await;
     let t = trace(&http, &base, &id).await;
@@ -240,6 +240,14 @@ async fn open_telemetry_without_a_trace_exporter_is_recorded_too_with_redacted_c
     let text = t.to_string();
     assert!(!text.contains(secret), "the secret is redacted: {t:#}");
     assert!(text.contains("[REDACTED:sk-api-key]"), "{t:#}");
+    // Content that looks like markup stays data on the page.
+    let (status, page) = get(&http, format!("{base}/traces/{id}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("<\\/script><b>bold<\\/b>"),
+        "embedded with </ escaped"
+    );
+    assert!(!page.contains("</script><b>bold"), "{page}");
     server.shutdown().await.unwrap();
     let _ = otel.telemetry().shutdown(Duration::from_secs(5)).await;
 }
