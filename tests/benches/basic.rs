@@ -1,5 +1,5 @@
-//! Group 2, Basic: scopes (sync enter/exit, with a span link, async, nested to depth 3), a log call to a
-//! discarding sink, counter and histogram records.
+//! Group 2, Basic: scopes (sync enter/exit, with a span link, async, nested to depth 3, with the
+//! local span recorder attached), a log call to a discarding sink, counter and histogram records.
 //!
 //! References in the same run: a fastrace local span under a live root (with a discarding
 //! reporter; the root is renewed every 1,000 children, so its own cost is amortised into the
@@ -19,8 +19,10 @@ use fastrace::local::LocalSpan;
 use fastrace::prelude::Span as FastraceSpan;
 use telemetry_basic::{BasicContextualCorrelator, BasicMeter, ColorChoice, StdoutLogger};
 use telemetry_core::{
-    ContextualCorrelator, CorrelatorExt, InstrumentDescriptor, Logger, Meter, ScopeOptions, attrs,
+    ContextualCorrelator, CorrelatorExt, InstrumentDescriptor, Logger, Meter, ScopeOptions,
+    Telemetry, attrs,
 };
+use telemetry_recorder::Recorder;
 
 const GROUP: &str = "basic";
 
@@ -65,6 +67,22 @@ fn basic(c: &mut Criterion) {
             let c = correlator.enter_scope("execute_tool clock", &[]);
             black_box(&c);
         })
+    });
+
+    // The local span recorder: the same Basic scope through a `Telemetry` bundle, without and
+    // with a recorder attached. Each iteration is a new trace, so the recorder runs at its
+    // steady state: full at 500 traces, evicting the oldest one per new trace.
+    let bundle = Telemetry::new(
+        Arc::new(telemetry_core::NoOpLogger),
+        Arc::new(BasicContextualCorrelator::new()),
+        Arc::new(telemetry_core::NoOpMeter),
+    );
+    g.bench_function("scope_bundle", |b| {
+        b.iter(|| drop(black_box(bundle.correlator.enter_scope("request", &[]))))
+    });
+    let recorded = Recorder::default().attach(&bundle);
+    g.bench_function("scope_recorded", |b| {
+        b.iter(|| drop(black_box(recorded.correlator.enter_scope("request", &[]))))
     });
 
     fastrace::set_reporter(DiscardReporter, Config::default());

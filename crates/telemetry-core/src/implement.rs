@@ -34,4 +34,4 @@ pub use crate::instrument::validate_instrument_name;
 pub use crate::level::LevelFilter;
 pub use crate::logger::{EVENT_BODY_ATTRIBUTE, LogRecord};
 pub use crate::options::ResolvedScope;
-pub use crate::scope_extension::ScopeExtension;
+pub use crate::scope_extension::{ScopeExtension, ScopeObserver};

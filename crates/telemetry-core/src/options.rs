@@ -16,7 +16,7 @@ use crate::context::ScopeData;
 use crate::link::{LinkTarget, SpanLink};
 use crate::propagation::RemoteParent;
 use crate::scope::Scope;
-use crate::scope_extension::{NoExtension, ScopeExtension};
+use crate::scope_extension::{NoExtension, Observed, ScopeExtension, ScopeObserver};
 use crate::{Attribute, AttributeSet, Context, CorrelationId, Extensions, SpanId, SpanKind};
 
 #[derive(Clone, Debug, Default)]
@@ -40,7 +40,7 @@ enum ParentChoice {
 /// let options = ScopeOptions::new("POST /v1/sessions").attributes(&a).kind(SpanKind::Server).root();
 /// # let _ = options;
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ScopeOptions<'a> {
     name: Cow<'static, str>,
     attributes: &'a [Attribute],
@@ -50,6 +50,7 @@ pub struct ScopeOptions<'a> {
     // `Vec` would be three).
     #[allow(clippy::box_collection)]
     links: Option<Box<Vec<SpanLink>>>,
+    observer: Option<Arc<dyn ScopeObserver>>,
 }
 
 impl<'a> ScopeOptions<'a> {
@@ -61,6 +62,7 @@ impl<'a> ScopeOptions<'a> {
             kind: SpanKind::Internal,
             parent: ParentChoice::Current,
             links: None,
+            observer: None,
         }
     }
 
@@ -131,6 +133,20 @@ impl<'a> ScopeOptions<'a> {
         self
     }
 
+    /// Lets `observer` watch the scope: when it opens, `observer` makes a [`ScopeExtension`]
+    /// that hears the scope's later attributes, error and end alongside the implementation's
+    /// own (for example a local span recorder next to OpenTelemetry). For correlators that wrap
+    /// another; given twice, both observers watch. Implementations need do nothing: it takes
+    /// effect in [`ResolvedScope::into_scope_with`] and [`ResolvedScope::into_scope`]. A
+    /// correlator that records nothing (NoOp) ignores it.
+    pub fn observe(mut self, observer: Arc<dyn ScopeObserver>) -> Self {
+        self.observer = Some(match self.observer.take() {
+            None => observer,
+            Some(first) => Arc::new(crate::scope_extension::BothObservers(first, observer)),
+        });
+        self
+    }
+
     /// Puts the baggage entries named in `keys` that the new scope inherits (from its parent
     /// scope, or its remote caller) before its own attributes, in `buf`, so the scope's own
     /// attributes win. For correlators that copy baggage onto attributes
@@ -167,6 +183,7 @@ impl<'a> ScopeOptions<'a> {
             kind: self.kind,
             parent: self.parent,
             links: self.links,
+            observer: self.observer,
         }
     }
 
@@ -189,6 +206,7 @@ impl<'a> ScopeOptions<'a> {
             if name.as_bytes().first().is_some_and(u8::is_ascii_graphic)
                 && matches!(self.parent, ParentChoice::Current | ParentChoice::Root(_))
                 && self.links.is_none()
+                && self.observer.is_none()
             {
                 std::mem::forget(self);
                 return;
@@ -246,7 +264,37 @@ impl<'a> ScopeOptions<'a> {
             parent,
             remote_parent,
             links: self.links,
+            observer: self.observer,
         }
+    }
+}
+
+impl std::fmt::Debug for ScopeOptions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScopeOptions")
+            .field("name", &self.name)
+            .field("attributes", &self.attributes)
+            .field("kind", &self.kind)
+            .field("parent", &self.parent)
+            .field("links", &self.links)
+            .field("observed", &self.observer.is_some())
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for ResolvedScope<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResolvedScope")
+            .field("name", &self.name)
+            .field("attributes", &self.attributes)
+            .field("kind", &self.kind)
+            .field("correlation_id", &self.correlation_id)
+            .field("span_id", &self.span_id)
+            .field("parent", &self.parent)
+            .field("remote_parent", &self.remote_parent)
+            .field("links", &self.links)
+            .field("observed", &self.observer.is_some())
+            .finish()
     }
 }
 
@@ -264,7 +312,6 @@ pub(crate) fn is_valid_name(name: &str) -> bool {
 /// Options with their ids chosen; an implementation of
 /// [`ContextualCorrelator::open_scope`](crate::ContextualCorrelator::open_scope) turns it into
 /// a [`Scope`], with or without an extension of its own.
-#[derive(Debug)]
 pub struct ResolvedScope<'a> {
     /// The name: never empty or blank.
     pub name: Cow<'static, str>,
@@ -282,6 +329,9 @@ pub struct ResolvedScope<'a> {
     pub remote_parent: Option<RemoteParent>,
     /// Links to other spans, `None` when there are none (see [`links`](Self::links)).
     pub links: Option<Box<Vec<SpanLink>>>,
+    /// Who else watches the scope ([`ScopeOptions::observe`]); applied by
+    /// [`into_scope_with`](Self::into_scope_with) and [`into_scope`](Self::into_scope).
+    pub observer: Option<Arc<dyn ScopeObserver>>,
 }
 
 impl ResolvedScope<'_> {
@@ -295,7 +345,11 @@ impl ResolvedScope<'_> {
     /// A boxed extension costs a second allocation; prefer
     /// [`into_scope_with`](Self::into_scope_with), which stores it inside the scope's own.
     #[inline]
-    pub fn into_scope(self, extension: Option<Box<dyn ScopeExtension>>) -> Scope {
+    pub fn into_scope(mut self, extension: Option<Box<dyn ScopeExtension>>) -> Scope {
+        if let Some(observer) = self.observer.take() {
+            let extension = extension.unwrap_or_else(|| Box::new(NoExtension));
+            return self.build_observed(observer, move |_| extension);
+        }
         match extension {
             None => self.build(|_| NoExtension, false),
             Some(extension) => self.build(move |_| extension, true),
@@ -309,10 +363,33 @@ impl ResolvedScope<'_> {
     /// shared (`StringValue::Shared`), so handing them on (to a span) copies no text.
     #[inline]
     pub fn into_scope_with<E: ScopeExtension>(
-        self,
+        mut self,
         make: impl FnOnce(&ResolvedScope<'_>) -> E,
     ) -> Scope {
+        if let Some(observer) = self.observer.take() {
+            return self.build_observed(observer, make);
+        }
         self.build(make, true)
+    }
+
+    /// The scope with the implementation's extension (if any) and the observer's side by side.
+    /// Out of line: unobserved scopes pay one branch on a `None`.
+    #[inline(never)]
+    fn build_observed<E: ScopeExtension>(
+        self,
+        observer: Arc<dyn ScopeObserver>,
+        make: impl FnOnce(&ResolvedScope<'_>) -> E,
+    ) -> Scope {
+        self.build(
+            move |r| {
+                let inner = make(r);
+                Observed {
+                    inner,
+                    observer: observer.open(r),
+                }
+            },
+            true,
+        )
     }
 
     #[inline(always)]
@@ -467,5 +544,71 @@ mod tests {
             assert_eq!(r.name, crate::diagnostics::UNNAMED_SCOPE);
         }
         assert_eq!(ScopeOptions::new("é").resolve().name, "é");
+    }
+
+    struct Watcher(Arc<Mutex<Vec<String>>>);
+    impl crate::implement::ScopeObserver for Watcher {
+        fn open(&self, r: &ResolvedScope<'_>) -> Box<dyn ScopeExtension> {
+            self.0.lock().unwrap().push(format!("open {}", r.name));
+            Box::new(Heard(self.0.clone()))
+        }
+    }
+    struct Heard(Arc<Mutex<Vec<String>>>);
+    impl ScopeExtension for Heard {
+        fn set_attribute(&self, a: &Attribute) {
+            self.0.lock().unwrap().push(format!("set {}", a.key));
+        }
+        fn record_error(&self, error_type: &str, _: &str) {
+            self.0.lock().unwrap().push(format!("error {error_type}"));
+        }
+        fn end(&self, how: ScopeEnd) {
+            self.0.lock().unwrap().push(format!("end {how:?}"));
+        }
+        fn as_any(&self) -> &dyn Any {
+            self
+        }
+    }
+
+    #[test]
+    fn an_observer_hears_the_scope_next_to_the_implementations_extension() {
+        let heard = Arc::new(Mutex::new(Vec::new()));
+        let ends = Arc::new(Mutex::new(Vec::new()));
+        let scope = ScopeOptions::new("observed")
+            .observe(Arc::new(Watcher(heard.clone())))
+            .resolve()
+            .into_scope_with(|_| Recorder(ends.clone()));
+        // The implementation's extension is still found by its type.
+        assert!(scope.context().extension::<Recorder>().is_some());
+        scope.set_attribute("k", 1);
+        scope.record_error("timeout", "slow");
+        drop(scope);
+        assert_eq!(*ends.lock().unwrap(), [ScopeEnd::Completed]);
+        assert_eq!(
+            *heard.lock().unwrap(),
+            ["open observed", "set k", "error timeout", "end Completed"]
+        );
+
+        // Without an extension of its own (Basic), and with two observers.
+        heard.lock().unwrap().clear();
+        let plain = ScopeOptions::new("plain")
+            .observe(Arc::new(Watcher(heard.clone())))
+            .observe(Arc::new(Watcher(heard.clone())))
+            .resolve()
+            .into_scope(None);
+        drop(plain);
+        assert_eq!(
+            *heard.lock().unwrap(),
+            ["open plain", "open plain", "end Completed", "end Completed"]
+        );
+    }
+
+    #[test]
+    fn noop_drops_the_observer_without_calling_it() {
+        use crate::ContextualCorrelator;
+        let heard = Arc::new(Mutex::new(Vec::new()));
+        let observer: Arc<dyn crate::implement::ScopeObserver> = Arc::new(Watcher(heard.clone()));
+        drop(crate::NoOpCorrelator.open_scope(ScopeOptions::new("x").observe(observer.clone())));
+        assert!(heard.lock().unwrap().is_empty());
+        assert_eq!(Arc::strong_count(&observer), 1);
     }
 }

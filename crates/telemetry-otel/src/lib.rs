@@ -102,7 +102,10 @@
 //! | `OTEL_PROPAGATORS` | comma list of `tracecontext`, `baggage`; or `none` | `tracecontext,baggage` |
 //! | `AGENT_TELEMETRY_SELF_OBSERVABILITY` | `true` or `false`: export the pipeline's own counts as `otel.sdk.*` metrics (see below) | `false` |
 //!
-//! `console` prints spans, log records and metrics to stdout (`opentelemetry-stdout`).
+//! `console` prints each trace to stdout as an indented tree when its root span is exported
+//! (name, kind, duration, status, key and GenAI attributes, log calls under their span: the
+//! tree of `telemetry_recorder::render_tree`), and log records and metrics as
+//! `opentelemetry-stdout` writes them.
 //!
 //! `https://` endpoints use rustls with the `ring` provider (no C toolchain needed) for both
 //! gRPC and HTTP, trusting the platform's and the webpki (Mozilla) roots, or only the CA bundle
@@ -190,6 +193,7 @@ mod batch;
 mod builder;
 mod cause;
 mod config;
+mod console;
 mod convert;
 mod correlator;
 mod counting;

@@ -255,7 +255,7 @@ fn tracer_provider(
                 .build()
             }
             ExporterKind::Console => BatchSpanProcessor::builder(Counting {
-                inner: opentelemetry_stdout::SpanExporter::default(),
+                inner: crate::console::TreeExporter::stdout(),
                 stats: stats.clone(),
                 target: Target::new("stdout"),
             })

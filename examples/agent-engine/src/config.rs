@@ -77,6 +77,10 @@ pub struct ServerConfig {
     /// compatibility events, content size limit). The binary reads it from the environment
     /// with [`GenAiConfig::from_env`]; the default records no content and emits v1.41.
     pub genai: GenAiConfig,
+    /// Serve the local trace view (`/traces`, `/api/traces`) when the telemetry has a
+    /// recorder ([`ServerTelemetry::with_recorder`](crate::ServerTelemetry::with_recorder)).
+    /// Off by default in the library; the command line turns it on for a loopback address.
+    pub trace_view: bool,
 }
 
 /// How the research tool polls the task API: bounded in count and time.
@@ -119,6 +123,7 @@ impl Default for ServerConfig {
             telemetry_flush_timeout: Duration::from_secs(5),
             research: ResearchLimits::default(),
             genai: GenAiConfig::default(),
+            trace_view: false,
         }
     }
 }

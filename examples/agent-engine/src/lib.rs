@@ -35,6 +35,7 @@
 //! - [`library_events`]: the `tracing` and `log` events of axum, hyper, reqwest and the other
 //!   libraries below, filtered by `RUST_LOG` (default `info`), reported to the same telemetry
 //!   with the correlation id of the request that caused them (installed by `serve`).
+//! - [`traces`]: the local trace view (`/traces`, `/api/traces`) over a span recorder.
 //! - [`tls`]: the HTTP clients' TLS (rustls on `ring`; `AGENT_ENGINE_CA_CERTIFICATE`).
 //!
 //! Telemetry decisions: every request is a SERVER root scope continuing an incoming
@@ -59,6 +60,7 @@ pub mod task_api;
 pub mod telemetry_setup;
 pub mod tls;
 pub mod tools;
+pub mod traces;
 
 use std::fmt;
 use std::future::Future;
@@ -191,7 +193,11 @@ pub async fn serve(
         prometheus: telemetry.prometheus.clone(),
         default_agent: config.default_agent.clone(),
     };
-    let router = api::router(state);
+    let mut router = api::router(state);
+    if let Some(recorder) = telemetry.recorder.as_ref().filter(|_| config.trace_view) {
+        // Merged after the API's layers: looking at traces is not itself traced.
+        router = router.merge(traces::router(recorder.clone()));
+    }
 
     let addr = listener.local_addr()?;
     t.logger.info(

@@ -25,6 +25,8 @@ Environment variables (flags win over them):
   AGENT_ENGINE_MAX_HISTORY_TURNS (50), AGENT_ENGINE_MAX_HISTORY_BYTES (262144),
   AGENT_ENGINE_MAX_MESSAGE_BYTES (65536)
       serve's bounds on memory: see the --max-* flags of serve --help.
+  AGENT_TELEMETRY_TRACE_TREE (off)
+      1 | true | yes | on: serve prints each trace as a tree when its root ends (--trace-tree).
   AGENT_ENGINE_CA_CERTIFICATE (none)
       a PEM CA bundle the model and task API clients trust besides the platform's and the
       webpki roots (a private or test CA).
@@ -175,6 +177,8 @@ struct ServeArgs {
     drain_timeout: f64,
     #[command(flatten)]
     limits: LimitArgs,
+    #[command(flatten)]
+    traces: TraceArgs,
 }
 
 /// Bounds of the session store and of each message (defaults from `SessionLimits`).
@@ -218,6 +222,25 @@ impl LimitArgs {
             max_message_bytes: self.max_message_bytes,
         })
     }
+}
+
+/// The local trace view and terminal tree (a bounded in-memory record of recent traces).
+#[derive(Debug, Args)]
+struct TraceArgs {
+    /// Do not serve the trace view (GET /traces, /traces/{id}, /api/traces). It is served by
+    /// default when --addr is a loopback address, and never otherwise.
+    #[arg(long)]
+    no_trace_view: bool,
+    /// Print each trace as an indented tree on stdout when its root ends (env
+    /// AGENT_TELEMETRY_TRACE_TREE=1 does the same).
+    #[arg(long)]
+    trace_tree: bool,
+    /// Most traces the trace view keeps; the oldest are evicted first.
+    #[arg(long, default_value_t = telemetry_recorder::DEFAULT_MAX_TRACES)]
+    trace_view_max_traces: usize,
+    /// Most bytes the trace view keeps (default 16 MiB); the oldest traces are evicted first.
+    #[arg(long, default_value_t = telemetry_recorder::DEFAULT_MAX_BYTES)]
+    trace_view_max_bytes: usize,
 }
 
 #[derive(Debug, Args)]
@@ -294,6 +317,16 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 args.telemetry.log_format,
                 args.telemetry.log_level,
             )?;
+            let trace_view = !args.traces.no_trace_view && args.addr.ip().is_loopback();
+            let trace_tree = args.traces.trace_tree || telemetry_recorder::trace_tree_from_env();
+            let t = if trace_view || trace_tree {
+                let config = telemetry_recorder::RecorderConfig::default()
+                    .max_traces(args.traces.trace_view_max_traces)
+                    .max_bytes(args.traces.trace_view_max_bytes);
+                t.with_recorder(telemetry_recorder::Recorder::new(config), trace_tree)
+            } else {
+                t
+            };
             agent_engine::library_events::install(&t.telemetry, library_filter)?;
             if !args.telemetry.open_telemetry {
                 agent_engine::telemetry_setup::log_resource(&t, "agent-engine")
@@ -315,6 +348,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 drain_timeout: seconds("drain-timeout", args.drain_timeout)?,
                 limits: args.limits.limits()?,
                 genai,
+                trace_view,
                 ..ServerConfig::default()
             };
             // The whole configuration is checked before binding: a bad one never prints
@@ -324,7 +358,12 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             let listener = TcpListener::bind(args.addr)
                 .await
                 .map_err(|e| format!("cannot listen on --addr {}: {e}", args.addr))?;
-            eprintln!("agent-engine listening on http://{}", args.addr);
+            // The bound address: with port 0 the system picked one.
+            let bound = listener.local_addr().unwrap_or(args.addr);
+            eprintln!("agent-engine listening on http://{bound}");
+            if trace_view {
+                eprintln!("agent-engine trace view on http://{bound}/traces");
+            }
             let result =
                 agent_engine::serve(config, t.clone(), listener, agent_engine::shutdown_signal())
                     .await;

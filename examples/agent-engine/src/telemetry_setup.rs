@@ -7,6 +7,7 @@ use telemetry_basic::{
     BasicContextualCorrelator, BasicMeter, BasicTelemetry, LogFormat, StdoutLogger,
 };
 use telemetry_core::{ContextualCorrelator, LogLevel, Telemetry};
+use telemetry_recorder::{Recorder, TreePrinter};
 
 use crate::api::PrometheusRender;
 
@@ -20,6 +21,9 @@ pub struct ServerTelemetry {
     /// The OpenTelemetry pipeline, when that is the implementation: its
     /// [`export_failures`](telemetry_otel::OpenTelemetry::export_failures) say what was lost.
     pub otel: Option<telemetry_otel::OpenTelemetry>,
+    /// Records the recent traces for the trace view and the terminal tree, when attached
+    /// ([`with_recorder`](Self::with_recorder)).
+    pub recorder: Option<Recorder>,
 }
 
 impl std::fmt::Debug for ServerTelemetry {
@@ -28,6 +32,7 @@ impl std::fmt::Debug for ServerTelemetry {
             .field("telemetry", &self.telemetry)
             .field("prometheus", &self.prometheus.is_some())
             .field("otel", &self.otel.is_some())
+            .field("recorder", &self.recorder)
             .finish()
     }
 }
@@ -39,6 +44,7 @@ impl ServerTelemetry {
             telemetry: Telemetry::noop(),
             prometheus: None,
             otel: None,
+            recorder: None,
         }
     }
 
@@ -65,6 +71,7 @@ impl ServerTelemetry {
                 text
             })),
             otel: None,
+            recorder: None,
         }
     }
 
@@ -75,7 +82,21 @@ impl ServerTelemetry {
             telemetry: basic.telemetry,
             prometheus: Some(Arc::new(move || meter.render_prometheus())),
             otel: None,
+            recorder: None,
         }
+    }
+
+    /// Attaches `recorder` to the bundle's correlator and logger (Basic or OpenTelemetry,
+    /// whatever the exporter): every scope and log call from here on is also recorded. With
+    /// `print_tree`, each trace is printed to stdout as an indented tree when its root ends.
+    /// Attach before handing the bundle to anything else.
+    pub fn with_recorder(mut self, recorder: Recorder, print_tree: bool) -> Self {
+        self.telemetry = recorder.attach(&self.telemetry);
+        if print_tree {
+            TreePrinter::stdout(&recorder);
+        }
+        self.recorder = Some(recorder);
+        self
     }
 
     /// Any bundle, without `/metrics`.
@@ -84,6 +105,7 @@ impl ServerTelemetry {
             telemetry,
             prometheus: None,
             otel: None,
+            recorder: None,
         }
     }
 }
@@ -133,6 +155,7 @@ impl ServerTelemetry {
     pub fn from_otel(otel: &telemetry_otel::OpenTelemetry) -> Self {
         Self {
             otel: Some(otel.clone()),
+            recorder: None,
             ..Self::from_telemetry(otel.telemetry())
         }
     }

@@ -250,6 +250,16 @@ pub(super) const ROWS: &[Row] = &[
     ),
     row(
         "basic",
+        "scope enter+exit, span recorder attached (`Recorder::attach`, 500 traces held)",
+        C("basic", "scope_recorded"),
+        Some((
+            "the same scope, same bundle, no recorder",
+            C("basic", "scope_bundle"),
+        )),
+        Target::None,
+    ),
+    row(
+        "basic",
         "text log call to a discarding sink",
         C("basic", "log_text_sink"),
         None,

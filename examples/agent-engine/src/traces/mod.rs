@@ -1,0 +1,174 @@
+//! The local trace view: recent traces recorded by a
+//! [`Recorder`](telemetry_recorder::Recorder), served as pages and JSON.
+//!
+//! | route | answer |
+//! | --- | --- |
+//! | `GET /traces?status=ok\|error&min_duration=250ms` | HTML: recent traces, newest first (root name, start, duration, status, spans, tokens) |
+//! | `GET /traces/{trace_id}` | HTML: the trace as a waterfall; click a span for its attributes and events |
+//! | `GET /api/traces?status=&min_duration=` | `200 {"traces": [summary…], "stats": {…}}` |
+//! | `GET /api/traces/{trace_id}` | `200` the trace (see [`telemetry_recorder::json::trace_json`]) |
+//!
+//! The pages are self-contained (inline CSS and JavaScript, no fonts, scripts or styles from
+//! elsewhere), so they work offline. `serve` mounts these routes when the telemetry has a
+//! recorder and [`ServerConfig::trace_view`](crate::ServerConfig::trace_view) is on; the
+//! command line turns it on for a loopback address unless `--no-trace-view` is given. The
+//! routes are not themselves traced, so looking does not fill the store. Message content
+//! appears only where the spans carry it: with content capture on, redacted.
+
+mod pages;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use telemetry_core::CorrelationId;
+use telemetry_recorder::{Recorder, TraceSummary, json as trace_json};
+
+use crate::api_error::ApiError;
+
+/// The trace view's routes over `recorder`.
+pub fn router(recorder: Recorder) -> Router {
+    Router::new()
+        .route("/traces", get(list_page))
+        .route("/traces/{trace_id}", get(trace_page))
+        .route("/api/traces", get(list_json))
+        .route("/api/traces/{trace_id}", get(trace_json_route))
+        .with_state(recorder)
+}
+
+/// The list's filters, from the query string.
+#[derive(Debug, Default, Deserialize)]
+struct Filter {
+    /// `ok` or `error`.
+    status: Option<String>,
+    /// A duration such as `250ms` or `1.5s`.
+    min_duration: Option<String>,
+}
+
+struct Parsed {
+    error: Option<bool>,
+    min: Duration,
+}
+
+impl Filter {
+    fn parse(&self) -> Result<Parsed, ApiError> {
+        let error = match self.status.as_deref().map(str::trim) {
+            None | Some("" | "any") => None,
+            Some("ok") => Some(false),
+            Some("error") => Some(true),
+            Some(other) => {
+                return Err(ApiError::bad_request(format!(
+                    "invalid status {other:?}: expected ok, error or any"
+                )));
+            }
+        };
+        let min = match self.min_duration.as_deref().map(str::trim) {
+            None | Some("") => Duration::ZERO,
+            Some(s) => humantime::parse_duration(s).map_err(|e| {
+                ApiError::bad_request(format!(
+                    "invalid min_duration {s:?}: expected a duration such as 250ms or 1.5s ({e})"
+                ))
+            })?,
+        };
+        Ok(Parsed { error, min })
+    }
+}
+
+fn filtered(recorder: &Recorder, f: &Parsed) -> Vec<TraceSummary> {
+    recorder
+        .summaries()
+        .into_iter()
+        .filter(|s| f.error.is_none_or(|e| s.error == e) && s.duration >= f.min)
+        .collect()
+}
+
+fn trace_id(raw: &str) -> Result<CorrelationId, ApiError> {
+    CorrelationId::parse(raw).map_err(|e| ApiError::bad_request(format!("invalid trace id: {e}")))
+}
+
+fn find(recorder: &Recorder, raw: &str) -> Result<telemetry_recorder::RecordedTrace, ApiError> {
+    recorder.trace(trace_id(raw)?).ok_or_else(|| {
+        ApiError::not_found(format!(
+            "no trace {raw} held: it was never recorded here or was evicted (see /api/traces)"
+        ))
+    })
+}
+
+async fn list_json(
+    State(recorder): State<Recorder>,
+    Query(filter): Query<Filter>,
+) -> Result<Response, ApiError> {
+    let parsed = filter.parse()?;
+    let traces: Vec<Value> = filtered(&recorder, &parsed)
+        .iter()
+        .map(trace_json::summary_json)
+        .collect();
+    let stats = recorder.stats();
+    Ok(axum::Json(json!({
+        "traces": traces,
+        "stats": {
+            "traces": stats.traces,
+            "bytes": stats.bytes,
+            "evicted_traces": stats.evicted_traces,
+            "dropped": stats.dropped,
+        },
+    }))
+    .into_response())
+}
+
+async fn trace_json_route(
+    State(recorder): State<Recorder>,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    Ok(axum::Json(trace_json::trace_json(&find(&recorder, &raw)?)).into_response())
+}
+
+async fn list_page(State(recorder): State<Recorder>, Query(filter): Query<Filter>) -> Response {
+    match filter.parse() {
+        Ok(parsed) => {
+            let traces = filtered(&recorder, &parsed);
+            html(
+                StatusCode::OK,
+                pages::list(&traces, &filter_values(&filter), None),
+            )
+        }
+        Err(e) => html(
+            StatusCode::BAD_REQUEST,
+            pages::list(&[], &filter_values(&filter), Some(&e.message)),
+        ),
+    }
+}
+
+fn filter_values(f: &Filter) -> (String, String) {
+    (
+        f.status.clone().unwrap_or_default(),
+        f.min_duration.clone().unwrap_or_default(),
+    )
+}
+
+async fn trace_page(State(recorder): State<Recorder>, Path(raw): Path<String>) -> Response {
+    match find(&recorder, &raw) {
+        Ok(trace) => html(
+            StatusCode::OK,
+            pages::waterfall(&trace_json::trace_json(&trace)),
+        ),
+        Err(e) => html(e.status, pages::message("Trace not found", &e.message)),
+    }
+}
+
+fn html(status: StatusCode, body: String) -> Response {
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        Html(body),
+    )
+        .into_response()
+}
