@@ -7,7 +7,9 @@ use telemetry_core::{ContextualCorrelator, LogLevel, Telemetry};
 use crate::{BasicContextualCorrelator, BasicMeter, LogFormat, StdoutLogger};
 
 /// A [`Telemetry`] bundle of Basic parts, plus the concrete [`BasicMeter`] for snapshots and
-/// Prometheus rendering (`telemetry.meter` is the same meter behind `Arc<dyn Meter>`).
+/// Prometheus rendering and the concrete [`StdoutLogger`] for its
+/// [`dropped_lines`](StdoutLogger::dropped_lines) (`telemetry.meter` and `telemetry.logger` are
+/// the same objects behind `Arc<dyn _>`).
 ///
 /// ```
 /// use telemetry_core::{CorrelatorExt, LogLevel, Meter};
@@ -26,6 +28,8 @@ pub struct BasicTelemetry {
     pub telemetry: Telemetry,
     /// The meter inside `telemetry`, concretely typed.
     pub meter: Arc<BasicMeter>,
+    /// The logger inside `telemetry`, concretely typed.
+    pub logger: Arc<StdoutLogger>,
 }
 
 impl BasicTelemetry {
@@ -40,8 +44,12 @@ impl BasicTelemetry {
                 .level(level),
         );
         let meter = Arc::new(BasicMeter::new());
-        let telemetry =
-            Telemetry::new(logger.clone(), correlator, meter.clone()).with_lifecycle(logger);
-        Self { telemetry, meter }
+        let telemetry = Telemetry::new(logger.clone(), correlator, meter.clone())
+            .with_lifecycle(logger.clone());
+        Self {
+            telemetry,
+            meter,
+            logger,
+        }
     }
 }

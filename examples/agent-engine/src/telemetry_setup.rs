@@ -3,10 +3,8 @@
 
 use std::sync::Arc;
 
-use telemetry_basic::{
-    BasicContextualCorrelator, BasicMeter, BasicTelemetry, LogFormat, StdoutLogger,
-};
-use telemetry_core::{ContextualCorrelator, LogLevel, Telemetry};
+use telemetry_basic::{BasicTelemetry, LogFormat};
+use telemetry_core::{LogLevel, Telemetry};
 use telemetry_recorder::{Recorder, TreePrinter};
 
 use crate::api::PrometheusRender;
@@ -52,35 +50,20 @@ impl ServerTelemetry {
     /// correlation id and scope path; metrics in memory, rendered at `/metrics` followed by
     /// what telemetry lost (see [`loss_metrics`]).
     pub fn basic(format: LogFormat, level: LogLevel) -> Self {
-        // Built here rather than with `BasicTelemetry::stdout`, to keep the logger's handle
-        // for its dropped-line count.
-        let correlator: Arc<dyn ContextualCorrelator> = Arc::new(BasicContextualCorrelator::new());
-        let logger = Arc::new(
-            StdoutLogger::new(correlator.clone())
-                .format(format)
-                .level(level),
-        );
-        let meter = Arc::new(BasicMeter::new());
-        let telemetry = Telemetry::new(logger.clone(), correlator, meter.clone())
-            .with_lifecycle(logger.clone());
+        Self::from_basic(BasicTelemetry::stdout(format, level))
+    }
+
+    /// Wraps an already built [`BasicTelemetry`] (tests use it to read metrics back):
+    /// `/metrics` renders its meter followed by what its logger lost (see [`loss_metrics`]).
+    pub fn from_basic(basic: BasicTelemetry) -> Self {
+        let (meter, logger) = (basic.meter, basic.logger);
         Self {
-            telemetry,
+            telemetry: basic.telemetry,
             prometheus: Some(Arc::new(move || {
                 let mut text = meter.render_prometheus();
                 text.push_str(&loss_metrics(logger.dropped_lines()));
                 text
             })),
-            otel: None,
-            recorder: None,
-        }
-    }
-
-    /// Wraps an already built [`BasicTelemetry`] (tests use it to read metrics back).
-    pub fn from_basic(basic: BasicTelemetry) -> Self {
-        let meter = basic.meter.clone();
-        Self {
-            telemetry: basic.telemetry,
-            prometheus: Some(Arc::new(move || meter.render_prometheus())),
             otel: None,
             recorder: None,
         }
