@@ -18,7 +18,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use agent_engine::{RunningServer, ServerTelemetry, spawn_test_server};
+use agent_engine::{RunningServer, ServerConfig, ServerTelemetry, SessionLimits, spawn_server};
 use agent_telemetry_benches::{Discard, quick, record};
 use serde_json::{Value, json};
 use telemetry_basic::{BasicContextualCorrelator, BasicMeter, ColorChoice, StdoutLogger};
@@ -49,6 +49,18 @@ fn otel() -> (ServerTelemetry, OpenTelemetry) {
         .build()
         .expect("a valid configuration");
     (ServerTelemetry::from_otel(&otel), otel)
+}
+
+/// The default server, with room for every session the run creates (each turn makes one, and
+/// the default store refuses the 10,001st with 503).
+fn config() -> ServerConfig {
+    ServerConfig {
+        limits: SessionLimits {
+            max_sessions: usize::MAX,
+            ..SessionLimits::default()
+        },
+        ..ServerConfig::default()
+    }
 }
 
 async fn turn(http: &reqwest::Client, base: &str) -> Duration {
@@ -123,7 +135,10 @@ fn main() {
         let http = agent_engine::tls::client().unwrap();
         let mut servers: Vec<(&str, RunningServer)> = Vec::new();
         for (name, telemetry) in modes {
-            servers.push((name, spawn_test_server(telemetry).await.expect("a server")));
+            servers.push((
+                name,
+                spawn_server(config(), telemetry).await.expect("a server"),
+            ));
         }
         // Warm-up: connections, allocator, caches.
         for (_, server) in &servers {

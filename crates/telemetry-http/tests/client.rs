@@ -1,7 +1,6 @@
 //! [`HttpClientMiddleware`] calling real axum servers on 127.0.0.1, checked on what an
 //! in-process OTLP receiver got: one trace SERVER → CLIENT → SERVER, `url.full` redaction,
 //! a span per retry attempt, error outcomes and the client metric.
-#![cfg(feature = "client")]
 
 mod common;
 

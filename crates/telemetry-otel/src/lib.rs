@@ -68,7 +68,7 @@
 //! | completed | ended; status UNSET unless an error was recorded |
 //! | [`Scope::record_error`](telemetry_core::Scope::record_error)`(type, msg)` | status ERROR with `msg`, attribute `error.type = type`, an `exception` event with `exception.type` and `exception.message` |
 //! | panicked | status ERROR `panicked`, `error.type = "panic"`, an `exception` event with `exception.type = "panic"` |
-//! | cancelled (instrumented future dropped) | ended at once with attribute `cancelled = true`; status stays UNSET (a losing `select!` branch is not a failure) unless an error was recorded |
+//! | cancelled (instrumented future dropped) | ended at once with attribute [`agent_telemetry.cancelled`](CANCELLED_ATTRIBUTE)` = true`; status stays UNSET (a losing `select!` branch is not a failure) unless an error was recorded |
 //!
 //! # Configuration
 //!
@@ -233,3 +233,4 @@ pub use propagators::Propagators;
 pub use sampler::SamplerConfig;
 pub use self_metrics::ENV as SELF_OBSERVABILITY;
 pub use signal::Signal;
+pub use span::CANCELLED_ATTRIBUTE;

@@ -9,7 +9,7 @@
 //! | completed | ended; status UNSET unless an error was recorded |
 //! | `record_error(type, msg)` | status ERROR with `msg`, `error.type = type`, an `exception` event (`exception.type`, `exception.message`) |
 //! | panicked | status ERROR "panicked", `error.type = "panic"`, an `exception` event with `exception.type = "panic"` |
-//! | cancelled (future dropped) | ended now, attribute `cancelled = true`; status stays UNSET (dropping a losing `select!` branch is not a failure), unless an error was recorded |
+//! | cancelled (future dropped) | ended now, attribute `agent_telemetry.cancelled = true`; status stays UNSET (dropping a losing `select!` branch is not a failure), unless an error was recorded |
 
 use std::any::Any;
 use std::sync::OnceLock;
@@ -23,6 +23,13 @@ use telemetry_core::{Attribute, LogLevel, ScopeEnd};
 
 use crate::convert;
 use crate::failures::Stats;
+
+/// The boolean attribute `agent_telemetry.cancelled = true` on the span of a scope that was
+/// cancelled (its instrumented future dropped before it finished). The conventions define no
+/// such attribute, so the name carries this project's prefix (OpenTelemetry specification,
+/// *Attribute Naming*, recommendations for application developers: prefix names the
+/// conventions do not define, to avoid clashes).
+pub const CANCELLED_ATTRIBUTE: &str = "agent_telemetry.cancelled";
 
 /// The OpenTelemetry side of one scope: its SDK span and its event count. Stored inside the
 /// scope's own allocation ([`ResolvedScope::into_scope_with`](telemetry_core::implement::ResolvedScope::into_scope_with)).
@@ -139,7 +146,7 @@ impl ScopeExtension for OtelScope {
                 span.set_status(Status::error("panicked"));
             }
             ScopeEnd::Cancelled => {
-                span.set_attribute(KeyValue::new("cancelled", true));
+                span.set_attribute(KeyValue::new(CANCELLED_ATTRIBUTE, true));
             }
         }
         span.end();

@@ -56,7 +56,7 @@ async fn panic_cancel_and_event_limit() {
     assert_eq!(p.events[0].attributes["exception.type"], "panic");
 
     let c = span("cancelled");
-    assert_eq!(c.attributes["cancelled"], "true");
+    assert_eq!(c.attributes["agent_telemetry.cancelled"], "true");
     assert_ne!(c.status_code, "STATUS_CODE_ERROR");
 
     let chatty = span("chatty");

@@ -76,7 +76,7 @@
 //! [`Cancelled`](telemetry_core::ScopeEnd::Cancelled) when it is dropped first (an aborted
 //! task, a losing `select!` branch, a stream dropped before its end),
 //! [`Panicked`](telemetry_core::ScopeEnd::Panicked) when it panics. The OpenTelemetry
-//! implementation exports a cancelled scope as an ended span with `cancelled = true`.
+//! implementation exports a cancelled scope as an ended span with `agent_telemetry.cancelled = true`.
 //!
 //! # Features
 //!

@@ -1,5 +1,5 @@
 //! Over OTLP: a stream dropped before its end and an aborted task still end their spans,
-//! marked `cancelled = true` (telemetry-otel's documented mapping), under the right parent.
+//! marked `agent_telemetry.cancelled = true` (telemetry-otel's documented mapping), under the right parent.
 #![cfg(all(feature = "tokio", feature = "futures"))]
 
 mod common;
@@ -67,7 +67,10 @@ async fn early_dropped_stream_and_aborted_task_export_cancelled_spans() {
     assert_no_orphans(&all);
     for name in ["streaming_completion", "background_tool"] {
         assert_eq!(
-            tree[name].attributes.get("cancelled").map(String::as_str),
+            tree[name]
+                .attributes
+                .get("agent_telemetry.cancelled")
+                .map(String::as_str),
             Some("true"),
             "{name}"
         );
@@ -76,7 +79,10 @@ async fn early_dropped_stream_and_aborted_task_export_cancelled_spans() {
             "{name}: cancellation is not an error"
         );
     }
-    assert_eq!(tree["request"].attributes.get("cancelled"), None);
+    assert_eq!(
+        tree["request"].attributes.get("agent_telemetry.cancelled"),
+        None
+    );
     assert_eq!(
         request.span_id().unwrap().to_string(),
         tree["request"].span_id

@@ -1,5 +1,4 @@
 //! Rayon pools carry the caller's scope (feature `rayon`).
-#![cfg(feature = "rayon")]
 
 mod common;
 

@@ -72,7 +72,7 @@ async fn fan_out_queries(t: &Telemetry, query: &'static str) -> Result<Vec<Sourc
                 &attrs![
                     "source" => source,
                     "error.type" => "SourceUnavailable",
-                    "error.message" => e.to_string(),
+                    "exception.message" => e.to_string(),
                 ],
             ),
         }

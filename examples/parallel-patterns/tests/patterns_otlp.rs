@@ -157,7 +157,7 @@ async fn streaming() {
         );
         assert_eq!(span.attributes["gen_ai.response.finish_reasons"], "stop");
         assert!(
-            !span.attributes.contains_key("cancelled"),
+            !span.attributes.contains_key("agent_telemetry.cancelled"),
             "{s} ran to its end"
         );
     }

@@ -72,5 +72,5 @@ pub async fn received(otel: OpenTelemetry, server: ServerHandle, spans: usize) -
 pub fn is_cancelled(span: &RSpan) -> bool {
     span.attributes
         .iter()
-        .any(|(k, v)| (k == "cancelled" || k.ends_with(".cancelled")) && v == "true")
+        .any(|(k, v)| k == "agent_telemetry.cancelled" && v == "true")
 }
