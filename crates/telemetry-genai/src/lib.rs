@@ -224,7 +224,7 @@ pub use create_agent::{CreateAgentBuilder, CreateAgentSpan};
 pub use embeddings::{EmbeddingsBuilder, EmbeddingsSpan};
 pub use genai::{GenAi, GenAiBuilder};
 pub use inference::{InferenceBuilder, InferenceSpan};
-pub use message::{Message, Part, Role, ToolDefinition};
+pub use message::{Message, Part, Role, ToolDefinition, finish_reason};
 pub use operation::OperationName;
 pub use redact::{
     Chain, DefaultRedactor, MASK_PREFIX, NoRedaction, Redactor, RedactorExt, is_sensitive_key, mask,

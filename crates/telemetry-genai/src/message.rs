@@ -230,11 +230,19 @@ impl ToolDefinition {
 /// sends none): `error`, the schema's value for it.
 pub(crate) const ERROR_REASON: StringValue = StringValue::Static("error");
 
-/// A finish reason as an attribute value. Provider spellings of a tool call (`tool_calls`,
-/// `function_call`, `tool_use`) become the conventions' well-known `tool_call` (v1.41.0
-/// docs/gen-ai/gen-ai-output-messages.json, `FinishReason`); the usual others (OpenAI's and
-/// Anthropic's) are literals, so recording them copies no text.
-pub(crate) fn finish_reason(reason: &str) -> StringValue {
+/// A provider's finish reason as the conventions spell it, for `gen_ai.response.finish_reasons`
+/// and the output messages' `finish_reason`. Provider spellings of a tool call (`tool_calls`,
+/// `function_call`, `tool_use`) become the well-known `tool_call` (semantic-conventions
+/// v1.41.0 docs/gen-ai/gen-ai-output-messages.json, `FinishReason`); the usual others
+/// (OpenAI's and Anthropic's) are literals, so recording them copies no text; anything else
+/// passes through unchanged. The spans of this crate apply it already; use it where the value
+/// goes elsewhere (a log line) so both say the same.
+///
+/// ```
+/// assert_eq!(telemetry_genai::finish_reason("tool_calls").as_str(), "tool_call");
+/// assert_eq!(telemetry_genai::finish_reason("stop").as_str(), "stop");
+/// ```
+pub fn finish_reason(reason: &str) -> StringValue {
     const KNOWN: &[&str] = &[
         "stop",
         "length",

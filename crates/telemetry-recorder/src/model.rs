@@ -55,8 +55,10 @@ pub struct RecordedSpan {
     /// The parent span: a local parent's, or the remote caller's for a root continuing a
     /// remote trace; `None` for a fresh root.
     pub parent_span_id: Option<SpanId>,
-    /// Whether the scope had no local parent (a fresh root or a remote caller's child): its end
-    /// completes the local part of the trace.
+    /// Whether the scope had no parent in this process: a fresh root, or a remote caller's
+    /// child whose caller is not an open CLIENT or PRODUCER span of the same recorder (a call
+    /// the process makes to itself stays one tree). Its end completes the local part of the
+    /// trace.
     pub is_local_root: bool,
     /// The name (a `&'static str` name is kept without a copy).
     pub name: Cow<'static, str>,

@@ -1,6 +1,7 @@
 //! [`Recorder`]: the handle, and how it attaches to a [`Telemetry`] bundle.
 
 use std::any::Any;
+use std::collections::HashSet;
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
@@ -23,6 +24,11 @@ struct Shared {
     anchor: (SystemTime, Instant),
     store: Mutex<Store>,
     on_root_end: RwLock<Vec<RootEndHook>>,
+    /// The open CLIENT and PRODUCER spans: a scope whose remote parent is one of them (a call
+    /// this process makes to itself, such as a server calling its own local API) is a child
+    /// in the same tree, not a second root. Only those kinds are kept, so other scopes pay
+    /// nothing for it.
+    open_outgoing: Mutex<HashSet<SpanId>>,
 }
 
 /// A bounded in-memory record of the most recent traces, fed by any implementation.
@@ -62,6 +68,7 @@ impl Recorder {
                 anchor: (SystemTime::now(), Instant::now()),
                 store: Mutex::new(Store::new(config)),
                 on_root_end: RwLock::new(Vec::new()),
+                open_outgoing: Mutex::new(HashSet::new()),
             }),
         }
     }
@@ -162,16 +169,26 @@ struct Observer(Recorder);
 
 impl ScopeObserver for Observer {
     fn open(&self, r: &ResolvedScope<'_>) -> Box<dyn ScopeExtension> {
-        let parent_span_id = match &r.remote_parent {
-            Some(remote) => Some(remote.span_id),
-            None => r.parent.span_id(),
+        let shared = &self.0.shared;
+        let (parent_span_id, is_local_root) = match &r.remote_parent {
+            // A remote caller that is an open outgoing span of this recorder is local.
+            Some(remote) => (
+                Some(remote.span_id),
+                !shared.open_outgoing.lock().contains(&remote.span_id),
+            ),
+            None => (r.parent.span_id(), r.parent.is_none()),
         };
+        let outgoing = matches!(r.kind, SpanKind::Client | SpanKind::Producer);
+        if outgoing {
+            shared.open_outgoing.lock().insert(r.span_id);
+        }
         Box::new(OpenSpan {
             recorder: self.0.clone(),
             trace_id: r.correlation_id,
             span_id: r.span_id,
             parent_span_id,
-            is_local_root: r.parent.is_none(),
+            is_local_root,
+            outgoing,
             name: r.name.clone(),
             kind: r.kind,
             started: Instant::now(),
@@ -187,6 +204,8 @@ struct OpenSpan {
     span_id: SpanId,
     parent_span_id: Option<SpanId>,
     is_local_root: bool,
+    /// A CLIENT or PRODUCER span, listed in `open_outgoing` while open.
+    outgoing: bool,
     name: std::borrow::Cow<'static, str>,
     kind: SpanKind,
     started: Instant,
@@ -211,6 +230,13 @@ impl ScopeExtension for OpenSpan {
 
     fn end(&self, how: ScopeEnd) {
         let duration = self.started.elapsed();
+        if self.outgoing {
+            self.recorder
+                .shared
+                .open_outgoing
+                .lock()
+                .remove(&self.span_id);
+        }
         let (wall, mono) = self.recorder.shared.anchor;
         let start = wall + self.started.saturating_duration_since(mono);
         let (attributes, status) = std::mem::take(&mut *self.state.lock());

@@ -94,6 +94,64 @@ fn a_trace_is_rebuilt_as_a_tree_with_attributes_status_and_events() {
 }
 
 #[test]
+fn a_call_the_process_makes_to_itself_is_one_tree_with_one_root() {
+    use telemetry_core::propagation::RemoteParent;
+
+    let recorder = Recorder::default();
+    let (t, _) = basic(&recorder);
+    let ended_roots = Arc::new(parking_lot::Mutex::new(Vec::new()));
+    let seen = ended_roots.clone();
+    recorder.on_root_end(move |trace| seen.lock().push(trace.spans.len()));
+
+    let request = t
+        .correlator
+        .open_scope(ScopeOptions::new("POST /run").kind(SpanKind::Server));
+    let trace_id = request.correlation_id().unwrap();
+    let call = t.correlator.open_scope(
+        ScopeOptions::new("GET /items")
+            .kind(SpanKind::Client)
+            .child_of(request.context()),
+    );
+    // The callee, in this process, continues the CLIENT span's traceparent.
+    let remote = RemoteParent::new(trace_id, call.context().span_id().unwrap());
+    let callee = t.correlator.open_scope(
+        ScopeOptions::new("GET /items")
+            .kind(SpanKind::Server)
+            .remote_parent(Some(remote)),
+    );
+    drop(callee);
+    assert!(
+        ended_roots.lock().is_empty(),
+        "the callee is not a root here"
+    );
+    drop(call);
+    drop(request);
+    assert_eq!(
+        *ended_roots.lock(),
+        [3],
+        "the hook saw the whole trace once"
+    );
+
+    let trace = recorder.trace(trace_id).unwrap();
+    assert_eq!(trace.root().unwrap().name, "POST /run");
+    assert_eq!(trace.summary().root_name, "POST /run");
+    let tree = SpanTree::new(&trace);
+    assert_eq!(tree.roots.len(), 1);
+    let client = &tree.roots[0].children[0];
+    assert_eq!(client.span.kind, SpanKind::Client);
+    assert_eq!(client.children[0].span.kind, SpanKind::Server);
+
+    // A caller from elsewhere (not an open span here) still makes a root.
+    let outside = RemoteParent::new(trace_id, telemetry_core::SpanId::from_int(7).unwrap());
+    let _ = t.correlator.open_scope(
+        ScopeOptions::new("GET /other")
+            .kind(SpanKind::Server)
+            .remote_parent(Some(outside)),
+    );
+    assert_eq!(ended_roots.lock().len(), 2);
+}
+
+#[test]
 fn a_child_ending_after_its_root_joins_the_same_trace() {
     let recorder = Recorder::default();
     let (t, _) = basic(&recorder);

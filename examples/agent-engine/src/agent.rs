@@ -287,9 +287,10 @@ impl Agent {
                 Ok(response) => self.logger().info(
                     "model call finished",
                     &[
+                        // The span's spelling and type (string[]), not the provider's.
                         Attribute::new(
                             GEN_AI_RESPONSE_FINISH_REASONS,
-                            response.finish_reason.clone(),
+                            vec![telemetry_genai::finish_reason(&response.finish_reason)],
                         ),
                         Attribute::new(GEN_AI_USAGE_INPUT_TOKENS, response.usage.input_tokens),
                         Attribute::new(GEN_AI_USAGE_OUTPUT_TOKENS, response.usage.output_tokens),
