@@ -60,6 +60,11 @@ OpenTelemetry (read with --open-telemetry; OpenTelemetry SDK environment specifi
   AGENT_TELEMETRY_SELF_OBSERVABILITY (true here): export what telemetry lost as metrics
       (otel.sdk.span.started, otel.sdk.exporter.span.exported{error.type=export_failed}, ...)
 
+HTTP instrumentation (both implementations):
+  OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS (GET,HEAD,POST,PUT,DELETE,CONNECT,OPTIONS,TRACE,PATCH,QUERY)
+      comma-separated, case-sensitive methods recorded as themselves; any other is recorded
+      as _OTHER with http.request.method_original, and its span is named HTTP {route}.
+
 GenAI content capture:
   OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT
       NO_CONTENT (default) | SPAN_ONLY | EVENT_ONLY | SPAN_AND_EVENT (case-insensitive):
