@@ -40,7 +40,9 @@ struct Shared {
 /// (Basic, OpenTelemetry with any exporter or none) is unchanged and does not know.
 ///
 /// Bounds: see [`RecorderConfig`]. Recording takes one short lock per finished span and per
-/// log call; the store never blocks on I/O.
+/// log call, plus one when a CLIENT or PRODUCER span opens and one when a span continuing a
+/// remote caller opens (to keep calls the process makes to itself in one tree); the store never
+/// blocks on I/O.
 #[derive(Clone)]
 pub struct Recorder {
     shared: Arc<Shared>,
