@@ -4,13 +4,11 @@
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
-use opentelemetry::trace::{SpanKind as OtelKind, Status};
-use opentelemetry::{Array, KeyValue, Value};
+use crate::convert;
+use opentelemetry::trace::Status;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
-use telemetry_core::{
-    Attribute, AttributeValue, CorrelationId, LogLevel, ScopeEnd, SpanId, SpanKind,
-};
+use telemetry_core::{CorrelationId, LogLevel, ScopeEnd, SpanId};
 use telemetry_recorder::{
     RecordedEvent, RecordedSpan, Recorder, RecorderConfig, SpanStatus, TreeStyle, render_tree,
 };
@@ -74,36 +72,12 @@ impl SpanExporter for TreeExporter {
     }
 }
 
-fn value(v: Value) -> AttributeValue {
-    match v {
-        Value::Bool(b) => AttributeValue::Bool(b),
-        Value::I64(i) => AttributeValue::I64(i),
-        Value::F64(f) => AttributeValue::F64(f),
-        Value::String(s) => AttributeValue::from(s.as_str().to_owned()),
-        Value::Array(Array::Bool(v)) => AttributeValue::BoolArray(v),
-        Value::Array(Array::I64(v)) => AttributeValue::I64Array(v),
-        Value::Array(Array::F64(v)) => AttributeValue::F64Array(v),
-        Value::Array(Array::String(v)) => AttributeValue::StringArray(
-            v.into_iter()
-                .map(|s| s.as_str().to_owned().into())
-                .collect(),
-        ),
-        other => AttributeValue::from(other.to_string()),
-    }
-}
-
-fn attributes(kvs: Vec<KeyValue>) -> Vec<Attribute> {
-    kvs.into_iter()
-        .map(|kv| Attribute::new(kv.key.as_str().to_owned(), value(kv.value)))
-        .collect()
-}
-
 /// An SDK span as the recorder keeps it; `None` for invalid ids.
 fn recorded(span: SpanData) -> Option<RecordedSpan> {
     let trace_id = CorrelationId::from_bytes(span.span_context.trace_id().to_bytes())?;
     let span_id = SpanId::from_bytes(span.span_context.span_id().to_bytes())?;
     let parent_span_id = SpanId::from_bytes(span.parent_span_id.to_bytes());
-    let attrs = attributes(span.attributes);
+    let attrs = convert::core_attributes(span.attributes);
     let status = match span.status {
         Status::Error { description } => SpanStatus::Error {
             error_type: attrs
@@ -119,7 +93,7 @@ fn recorded(span: SpanData) -> Option<RecordedSpan> {
         .events
         .into_iter()
         .map(|e| {
-            let mut attributes = attributes(e.attributes);
+            let mut attributes = convert::core_attributes(e.attributes);
             // Log calls carry their level as the attributes `level` and `severity_number`
             // (see span.rs): shown as the level, not repeated.
             let level = attributes
@@ -142,13 +116,7 @@ fn recorded(span: SpanData) -> Option<RecordedSpan> {
         parent_span_id,
         is_local_root: parent_span_id.is_none() || span.parent_span_is_remote,
         name: span.name,
-        kind: match span.span_kind {
-            OtelKind::Internal => SpanKind::Internal,
-            OtelKind::Server => SpanKind::Server,
-            OtelKind::Client => SpanKind::Client,
-            OtelKind::Producer => SpanKind::Producer,
-            OtelKind::Consumer => SpanKind::Consumer,
-        },
+        kind: convert::core_span_kind(&span.span_kind),
         start: span.start_time,
         duration: span
             .end_time

@@ -1,11 +1,13 @@
-//! Conversions from core attributes to OpenTelemetry key/values. Static keys and static string
-//! values stay borrowed (no allocation), as in the core. A list that repeats a key is read under
+//! Conversions between core attributes and span kinds and OpenTelemetry's. Towards the SDK,
+//! static keys and static string values stay borrowed (no allocation), as in the core. A list that repeats a key is read under
 //! the core's set rules ([`AttributeSet`]: the last value wins, in the key's first place), so
 //! what the SDK gets never depends on its own handling of duplicates.
 
 use opentelemetry::logs::AnyValue;
 use opentelemetry::{Array, Key, KeyValue, StringValue, Value};
-use telemetry_core::{Attribute, AttributeSet, AttributeValue, StringValue as CoreString};
+use telemetry_core::{
+    Attribute, AttributeSet, AttributeValue, SpanKind, StringValue as CoreString,
+};
 
 /// The SDK's string in the same form: static stays borrowed and shared stays shared (a
 /// reference-count increment); only owned text is copied.
@@ -36,6 +38,56 @@ pub(crate) fn value(v: &AttributeValue) -> Value {
         AttributeValue::I64Array(a) => Value::Array(Array::I64(a.clone())),
         AttributeValue::F64Array(a) => Value::Array(Array::F64(a.clone())),
         AttributeValue::Array(_) | AttributeValue::Map(_) => Value::String(v.to_json().into()),
+    }
+}
+
+/// The SDK's span kind for a core one.
+pub(crate) fn otel_span_kind(kind: SpanKind) -> opentelemetry::trace::SpanKind {
+    use opentelemetry::trace::SpanKind as K;
+    match kind {
+        SpanKind::Internal => K::Internal,
+        SpanKind::Server => K::Server,
+        SpanKind::Client => K::Client,
+        SpanKind::Producer => K::Producer,
+        SpanKind::Consumer => K::Consumer,
+    }
+}
+
+/// The core span kind for an SDK one (the inverse of [`otel_span_kind`]).
+pub(crate) fn core_span_kind(kind: &opentelemetry::trace::SpanKind) -> SpanKind {
+    use opentelemetry::trace::SpanKind as K;
+    match kind {
+        K::Internal => SpanKind::Internal,
+        K::Server => SpanKind::Server,
+        K::Client => SpanKind::Client,
+        K::Producer => SpanKind::Producer,
+        K::Consumer => SpanKind::Consumer,
+    }
+}
+
+/// SDK key/values as core attributes (spans read back from the SDK, as the console exporter
+/// does). Scalars and homogeneous arrays keep their type; anything else becomes its text.
+pub(crate) fn core_attributes(kvs: Vec<KeyValue>) -> Vec<Attribute> {
+    kvs.into_iter()
+        .map(|kv| Attribute::new(kv.key.as_str().to_owned(), core_value(kv.value)))
+        .collect()
+}
+
+fn core_value(v: Value) -> AttributeValue {
+    match v {
+        Value::Bool(b) => AttributeValue::Bool(b),
+        Value::I64(i) => AttributeValue::I64(i),
+        Value::F64(f) => AttributeValue::F64(f),
+        Value::String(s) => AttributeValue::from(s.as_str().to_owned()),
+        Value::Array(Array::Bool(v)) => AttributeValue::BoolArray(v),
+        Value::Array(Array::I64(v)) => AttributeValue::I64Array(v),
+        Value::Array(Array::F64(v)) => AttributeValue::F64Array(v),
+        Value::Array(Array::String(v)) => AttributeValue::StringArray(
+            v.into_iter()
+                .map(|s| s.as_str().to_owned().into())
+                .collect(),
+        ),
+        other => AttributeValue::from(other.to_string()),
     }
 }
 

@@ -13,7 +13,7 @@ use telemetry_core::propagation::{
     format_traceparent_with_flags,
 };
 use telemetry_core::{
-    Context, ContextualCorrelator, NoOpCorrelator, Scope, ScopeOptions, SpanKind, SpanLink,
+    Context, ContextualCorrelator, NoOpCorrelator, Scope, ScopeOptions, SpanLink,
 };
 
 use crate::otel::OpenTelemetry;
@@ -128,17 +128,6 @@ fn otel_link(link: &SpanLink) -> Link {
     )
 }
 
-fn otel_kind(kind: SpanKind) -> opentelemetry::trace::SpanKind {
-    use opentelemetry::trace::SpanKind as K;
-    match kind {
-        SpanKind::Internal => K::Internal,
-        SpanKind::Server => K::Server,
-        SpanKind::Client => K::Client,
-        SpanKind::Producer => K::Producer,
-        SpanKind::Consumer => K::Consumer,
-    }
-}
-
 impl ContextualCorrelator for OpenTelemetry {
     /// True under `OTEL_SDK_DISABLED=true`: the bundle then holds a NoOp handle.
     fn is_noop(&self) -> bool {
@@ -181,7 +170,8 @@ impl ContextualCorrelator for OpenTelemetry {
                 Cow::Borrowed(name) => Cow::Borrowed(*name),
                 Cow::Owned(name) => intern::name(name),
             };
-            let mut builder = SpanBuilder::from_name(name).with_kind(otel_kind(r.kind));
+            let mut builder =
+                SpanBuilder::from_name(name).with_kind(convert::otel_span_kind(r.kind));
             if !r.attributes.is_empty() && !dropped {
                 // The SDK keeps this vector as the span's attribute list: room for a few set
                 // later (a status, token usage) saves regrowing it.
