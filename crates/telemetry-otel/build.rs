@@ -1,5 +1,5 @@
 //! Records the version of the compiler building this crate, for the `process.runtime.version`
-//! and `process.runtime.description` resource attributes (src/detect.rs). Rust has no runtime
+//! and `process.runtime.description` resource attributes (src/config/detect.rs). Rust has no runtime
 //! to ask at run time, so the compiler that built the program stands in for it, as in
 //! `opentelemetry-resource-detectors`' process detector (which reads it from a variable that
 //! nothing sets in an ordinary build).

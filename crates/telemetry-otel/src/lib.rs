@@ -189,48 +189,28 @@
 //! The current scope lives in the core's thread-local, not in OpenTelemetry's `Context`. To
 //! start raw SDK spans under a scope, pass [`OpenTelemetry::otel_context`] as their parent.
 
-mod batch;
-mod builder;
+// Layers, lowest first: `signal`, `cause` and `failures` (what is exported and what was lost);
+// `mapping` (core scopes, attributes and instruments as SDK values); `config` (`OTEL_*` and code
+// settings resolved, nothing started); `export` (the running pipeline: exporters, processors,
+// counting, console); `open_telemetry` (the value users hold, its builder and the three traits).
 mod cause;
 mod config;
-mod console;
-mod convert;
-mod correlator;
-mod counting;
-mod detect;
-mod env;
-mod error;
-mod exporter;
+mod export;
 mod failures;
-mod http_client;
-mod ids;
-mod instruments;
-mod intern;
-mod lifecycle;
-mod limits;
-mod logger;
-mod meter;
-mod otel;
-mod otlp;
-mod pipeline;
-mod propagators;
-mod resource;
-mod sampler;
-mod self_metrics;
+mod mapping;
+mod open_telemetry;
 mod signal;
-mod span;
-mod tls;
 
-pub use builder::OpenTelemetryBuilder;
-pub use detect::detect_resource;
-pub use env::EnvSource;
-pub use error::ConfigError;
-pub use exporter::ExporterKind;
+pub use config::detect::detect_resource;
+pub use config::env::EnvSource;
+pub use config::error::ConfigError;
+pub use config::exporter::ExporterKind;
+pub use config::otlp::Protocol;
+pub use config::propagators::Propagators;
+pub use config::sampler::SamplerConfig;
+pub use export::self_metrics::ENV as SELF_OBSERVABILITY;
 pub use failures::{ExportFailures, SignalFailures};
-pub use otel::OpenTelemetry;
-pub use otlp::Protocol;
-pub use propagators::Propagators;
-pub use sampler::SamplerConfig;
-pub use self_metrics::ENV as SELF_OBSERVABILITY;
+pub use mapping::span::CANCELLED_ATTRIBUTE;
+pub use open_telemetry::OpenTelemetry;
+pub use open_telemetry::builder::OpenTelemetryBuilder;
 pub use signal::Signal;
-pub use span::CANCELLED_ATTRIBUTE;

@@ -3,8 +3,8 @@
 //! Source: OpenTelemetry specification, *SDK Environment Variables*, *Exporter Selection*
 //! (default `otlp`; `logging` is the deprecated name of `console`).
 
-use crate::env::Env;
-use crate::error::ConfigError;
+use crate::config::env::Env;
+use crate::config::error::ConfigError;
 use crate::signal::Signal;
 
 /// Where a signal goes (`OTEL_{TRACES,METRICS,LOGS}_EXPORTER`, a comma list).

@@ -7,8 +7,8 @@
 
 use opentelemetry_sdk::trace::Sampler;
 
-use crate::env::Env;
-use crate::error::ConfigError;
+use crate::config::env::Env;
+use crate::config::error::ConfigError;
 
 /// A sampler (`OTEL_TRACES_SAMPLER` and `OTEL_TRACES_SAMPLER_ARG`).
 #[derive(Clone, Copy, Debug, PartialEq)]

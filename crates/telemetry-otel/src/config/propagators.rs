@@ -5,8 +5,8 @@
 //! Configuration* (`OTEL_PROPAGATORS`, default `tracecontext,baggage`). Only the W3C
 //! propagators are supported.
 
-use crate::env::Env;
-use crate::error::ConfigError;
+use crate::config::env::Env;
+use crate::config::error::ConfigError;
 
 /// Which context propagators `extract`/`inject` use (`OTEL_PROPAGATORS`). Default
 /// `tracecontext,baggage`.

@@ -9,10 +9,10 @@ use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::resource::ResourceDetector as _;
 use telemetry_core::{Attribute, AttributeValue};
 
-use crate::convert;
-use crate::detect;
-use crate::env::{Env, parse_key_values};
-use crate::error::ConfigError;
+use crate::config::detect;
+use crate::config::env::{Env, parse_key_values};
+use crate::config::error::ConfigError;
+use crate::mapping::convert;
 
 /// The service name and the other configured resource attributes (without `service.name`).
 ///

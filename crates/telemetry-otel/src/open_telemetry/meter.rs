@@ -7,7 +7,7 @@ use telemetry_core::{
     Attribute, Counter, Gauge, Histogram, InstrumentDescriptor, Meter, UpDownCounter,
 };
 
-use crate::otel::OpenTelemetry;
+use crate::open_telemetry::OpenTelemetry;
 
 impl Meter for OpenTelemetry {
     /// True under `OTEL_SDK_DISABLED=true`: the bundle then holds a NoOp handle.

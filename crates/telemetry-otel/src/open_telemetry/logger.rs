@@ -14,9 +14,9 @@ use opentelemetry_sdk::logs::SdkLogger;
 use telemetry_core::implement::EVENT_BODY_ATTRIBUTE;
 use telemetry_core::{Attribute, AttributeSet, Context, LogLevel, Logger};
 
-use crate::convert;
-use crate::otel::OpenTelemetry;
-use crate::span::OtelScope;
+use crate::mapping::convert;
+use crate::mapping::span::OtelScope;
+use crate::open_telemetry::OpenTelemetry;
 
 impl OpenTelemetry {
     /// The log record of a log call when there is a logs exporter; without one, a call that

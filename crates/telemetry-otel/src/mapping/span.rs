@@ -21,8 +21,8 @@ use parking_lot::Mutex;
 use telemetry_core::implement::ScopeExtension;
 use telemetry_core::{Attribute, LogLevel, ScopeEnd};
 
-use crate::convert;
 use crate::failures::Stats;
+use crate::mapping::convert;
 
 /// The boolean attribute `agent_telemetry.cancelled = true` on the span of a scope that was
 /// cancelled (its instrumented future dropped before it finished). The conventions define no
@@ -91,7 +91,7 @@ impl OtelScope {
             i64::from(level.severity_number()),
         ));
         convert::extend_key_values(&mut kvs, attributes);
-        let name = crate::intern::name(message);
+        let name = crate::mapping::intern::name(message);
         let now = SystemTime::now();
         let mut state = self.span.lock();
         if state.events >= self.event_limit {

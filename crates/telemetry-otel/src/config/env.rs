@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 use std::time::Duration;
 
-use crate::error::ConfigError;
+use crate::config::error::ConfigError;
 
 /// Where environment values come from: the process environment by default, any function in
 /// tests (environment mutation is `unsafe` in edition 2024 and races between parallel tests).

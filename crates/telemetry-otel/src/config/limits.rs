@@ -6,8 +6,8 @@
 
 use opentelemetry_sdk::trace::SpanLimits;
 
-use crate::env::Env;
-use crate::error::ConfigError;
+use crate::config::env::Env;
+use crate::config::error::ConfigError;
 
 /// `OTEL_SPAN_*_COUNT_LIMIT`, `OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT`, `OTEL_LINK_ATTRIBUTE_COUNT_LIMIT`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -16,8 +16,8 @@ use opentelemetry_sdk::metrics::data::ResourceMetrics;
 use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 
+use crate::export::http_client::LastTransportError;
 use crate::failures::Stats;
-use crate::http_client::LastTransportError;
 use crate::signal::Signal;
 
 /// Where a counted exporter sends, for its failure warnings.

@@ -14,8 +14,8 @@ use opentelemetry_sdk::metrics::SdkMeterProvider;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use telemetry_core::{Lifecycle, TelemetryError};
 
-use crate::otel::{Inner, OpenTelemetry};
-use crate::pipeline::Providers;
+use crate::export::pipeline::Providers;
+use crate::open_telemetry::{Inner, OpenTelemetry};
 use crate::signal::Signal;
 
 /// Waits for `f` (run on a dedicated thread) without blocking the executor: the result

@@ -6,8 +6,8 @@
 
 use std::time::Duration;
 
-use crate::env::Env;
-use crate::error::ConfigError;
+use crate::config::env::Env;
+use crate::config::error::ConfigError;
 
 /// Batch processor settings (`OTEL_BSP_*` for spans, `OTEL_BLRP_*` for log records).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -10,12 +10,12 @@ use std::time::Duration;
 
 use telemetry_core::{Attribute, LogLevel};
 
-use crate::batch::BatchSettings;
-use crate::exporter::ExporterKind;
-use crate::limits::SpanLimitSettings;
-use crate::otlp::{OtlpSettings, TemporalityPref};
-use crate::propagators::Propagators;
-use crate::sampler::SamplerConfig;
+use crate::config::batch::BatchSettings;
+use crate::config::exporter::ExporterKind;
+use crate::config::limits::SpanLimitSettings;
+use crate::config::otlp::{OtlpSettings, TemporalityPref};
+use crate::config::propagators::Propagators;
+use crate::config::sampler::SamplerConfig;
 
 /// The resolved configuration. `exporters` and `otlp` are indexed by `Signal::index` (traces,
 /// metrics, logs).

@@ -11,7 +11,7 @@ use bytes::Bytes;
 use opentelemetry_http::{HttpClient, HttpError, Request, Response};
 use parking_lot::Mutex;
 
-use crate::error::ConfigError;
+use crate::config::error::ConfigError;
 
 /// The cause of the latest failed request of one exporter, taken by the counting wrapper when
 /// the export fails.

@@ -17,7 +17,7 @@ use rustls::crypto::CryptoProvider;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
-use crate::error::ConfigError;
+use crate::config::error::ConfigError;
 
 /// One PEM file: the variable (or builder method) that named it, its path and its contents.
 #[derive(Clone, Debug, PartialEq, Eq)]

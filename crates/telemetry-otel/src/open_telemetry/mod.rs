@@ -1,6 +1,12 @@
 //! The [`OpenTelemetry`] value: the state that the correlator, logger, meter and lifecycle
 //! implementations share, and starting it from a resolved configuration.
 
+pub(crate) mod builder;
+mod correlator;
+mod lifecycle;
+mod logger;
+mod meter;
+
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -16,12 +22,12 @@ use parking_lot::Mutex;
 use telemetry_core::implement::{InstrumentsByName, LevelFilter};
 use telemetry_core::{Attribute, Telemetry};
 
-use crate::config::Resolved;
-use crate::error::ConfigError;
+use crate::config::error::ConfigError;
+use crate::config::propagators::Propagators;
+use crate::config::resolved::Resolved;
+use crate::export::pipeline::{self, ExtraSpanProcessor, Providers};
 use crate::failures::{ExportFailures, Stats};
-use crate::instruments::Instruments;
-use crate::pipeline::{self, ExtraSpanProcessor, Providers};
-use crate::propagators::Propagators;
+use crate::mapping::instruments::Instruments;
 use crate::signal::Signal;
 
 /// The OpenTelemetry implementation of [`Logger`](telemetry_core::Logger),
@@ -139,7 +145,7 @@ impl OpenTelemetry {
         inner.instruments = providers.meter.as_ref().map(|p| {
             let meter = p.meter_with_scope(scope);
             if cfg.self_observability {
-                crate::self_metrics::register(&meter, &stats);
+                crate::export::self_metrics::register(&meter, &stats);
             }
             Instruments::new(meter)
         });

@@ -21,15 +21,15 @@ use opentelemetry_sdk::trace::{
     BatchSpanProcessor, SdkTracerProvider, SpanProcessor, TracerProviderBuilder,
 };
 
-use crate::config::Resolved;
-use crate::counting::{Counting, CountingLogProcessor, Target};
-use crate::error::ConfigError;
-use crate::exporter::ExporterKind;
+use crate::config::error::ConfigError;
+use crate::config::exporter::ExporterKind;
+use crate::config::otlp::{OtlpSettings, Protocol};
+use crate::config::resolved::Resolved;
+use crate::config::resource;
+use crate::export::counting::{Counting, CountingLogProcessor, Target};
+use crate::export::http_client::RecordingClient;
 use crate::failures::Stats;
-use crate::http_client::RecordingClient;
-use crate::ids::ScopeIdGenerator;
-use crate::otlp::{OtlpSettings, Protocol};
-use crate::resource;
+use crate::mapping::ids::ScopeIdGenerator;
 use crate::signal::Signal;
 
 /// The SDK providers and the runtime their gRPC exporters need.
@@ -255,7 +255,7 @@ fn tracer_provider(
                 .build()
             }
             ExporterKind::Console => BatchSpanProcessor::builder(Counting {
-                inner: crate::console::TreeExporter::stdout(),
+                inner: crate::export::console::TreeExporter::stdout(),
                 stats: stats.clone(),
                 target: Target::new("stdout"),
             })

@@ -16,9 +16,9 @@ use telemetry_core::{
     Context, ContextualCorrelator, NoOpCorrelator, Scope, ScopeOptions, SpanLink,
 };
 
-use crate::otel::OpenTelemetry;
-use crate::span::{OtelScope, parent_context};
-use crate::{convert, ids, intern};
+use crate::mapping::span::{OtelScope, parent_context};
+use crate::mapping::{convert, ids, intern};
+use crate::open_telemetry::OpenTelemetry;
 
 impl OpenTelemetry {
     /// An OpenTelemetry `Context` whose active span is `scope`'s span, to start raw SDK spans

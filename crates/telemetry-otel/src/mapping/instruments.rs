@@ -30,7 +30,7 @@ use parking_lot::RwLock;
 use telemetry_core::implement::{CounterFn, FxHasher, GaugeFn, HistogramFn, UpDownCounterFn};
 use telemetry_core::{Attribute, AttributeSet, DURATION_BUCKETS_SECONDS, InstrumentDescriptor};
 
-use crate::convert;
+use crate::mapping::convert;
 
 /// At most this many attribute sets are bound per instrument.
 pub(crate) const MAX_BOUND: usize = 1024;

@@ -9,10 +9,10 @@ use std::time::Duration;
 
 use opentelemetry_sdk::metrics::Temporality;
 
-use crate::env::{Env, parse_key_values, parse_millis, upsert};
-use crate::error::ConfigError;
+use crate::config::env::{Env, parse_key_values, parse_millis, upsert};
+use crate::config::error::ConfigError;
+use crate::config::tls::{TlsFiles, TlsOverrides};
 use crate::signal::Signal;
-use crate::tls::{TlsFiles, TlsOverrides};
 
 /// An OTLP transport (`OTEL_EXPORTER_OTLP_PROTOCOL`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
