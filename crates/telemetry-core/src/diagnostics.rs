@@ -58,7 +58,7 @@ pub(crate) fn unnamed_scope(name: &str) -> Cow<'static, str> {
 
 /// Counts a measurement dropped for its invalid instrument name; warns once.
 #[cold]
-pub(crate) fn drop_invalid_metric_name(error: &crate::MetricError) {
+pub(crate) fn drop_invalid_metric_name(error: &dyn std::fmt::Display) {
     INVALID_METRIC_NAMES.fetch_add(1, Ordering::Relaxed);
     if !WARNED_NAME.swap(true, Ordering::Relaxed) {
         eprintln!(

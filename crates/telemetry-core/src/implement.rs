@@ -27,11 +27,16 @@
 //! assert!(guard.context().extension::<Printed>().is_some());
 //! ```
 
-pub use crate::by_name::InstrumentsByName;
 pub use crate::fxhash::FxHasher;
-pub use crate::handles::{CounterFn, GaugeFn, HistogramFn, UpDownCounterFn};
-pub use crate::instrument::validate_instrument_name;
-pub use crate::level::LevelFilter;
-pub use crate::logger::{EVENT_BODY_ATTRIBUTE, LogRecord};
-pub use crate::options::ResolvedScope;
-pub use crate::scope_extension::{ScopeExtension, ScopeObserver};
+pub use crate::logs::level::LevelFilter;
+pub use crate::logs::logger::EVENT_BODY_ATTRIBUTE;
+pub use crate::logs::logger::LogRecord;
+pub use crate::metrics::by_name::InstrumentsByName;
+pub use crate::metrics::handles::CounterFn;
+pub use crate::metrics::handles::GaugeFn;
+pub use crate::metrics::handles::HistogramFn;
+pub use crate::metrics::handles::UpDownCounterFn;
+pub use crate::metrics::instrument::validate_instrument_name;
+pub use crate::scope::resolved::ResolvedScope;
+pub use crate::scope::resolved::ScopeObserver;
+pub use crate::scope::scope_extension::ScopeExtension;

@@ -53,63 +53,53 @@
 
 #![warn(missing_docs)]
 
-mod attribute;
-mod attribute_set;
-mod baggage_attributes;
-mod by_name;
-mod context;
-mod context_baggage;
-mod correlator;
+// Layers, lowest first: ids, attributes, propagation (W3C formats over any carrier), scope
+// (context, scopes, options, the correlator trait), logs and metrics (their traits and handles),
+// then the bundle (`noop`, `shared`, `telemetry`) and `implement`, which only re-exports. Each
+// module imports from the module that defines a name, never through these root re-exports.
+#[macro_use] // `attrs!` in the modules below, by textual scope.
+mod attributes;
 pub mod diagnostics;
-mod extensions;
 mod fxhash;
-mod handles;
 mod ids;
 pub mod implement;
-mod instrument;
-mod level;
-mod link;
-mod logger;
-mod meter;
+mod logs;
+mod metrics;
 mod noop;
-mod options;
 pub mod propagation;
 mod scope;
-mod scope_extension;
-mod scope_path;
 mod shared;
-mod span_kind;
 mod telemetry;
-mod with_context;
 
 // Scopes and where they are.
-pub use baggage_attributes::BaggageAttributes;
-pub use context::{Context, ContextGuard};
-pub use correlator::{ContextualCorrelator, CorrelatorExt};
-pub use extensions::Extensions;
 pub use ids::{CorrelationId, HexId, InvalidIdError, SpanId};
-pub use link::{LinkTarget, SpanLink};
-pub use options::ScopeOptions;
-pub use scope::{Instrumented, Scope, ScopeGuard};
-pub use scope_extension::ScopeEnd;
-pub use scope_path::ScopePath;
-pub use span_kind::SpanKind;
-pub use with_context::WithContext;
+pub use scope::baggage_attributes::BaggageAttributes;
+pub use scope::context::{Context, ContextGuard};
+pub use scope::correlator::{ContextualCorrelator, CorrelatorExt};
+pub use scope::extensions::Extensions;
+pub use scope::guard::{Instrumented, Scope, ScopeGuard};
+pub use scope::link::{LinkTarget, SpanLink};
+pub use scope::options::ScopeOptions;
+pub use scope::path::ScopePath;
+pub use scope::scope_extension::ScopeEnd;
+pub use scope::span_kind::SpanKind;
+pub use scope::with_context::WithContext;
 
 // Attributes.
-pub use attribute::{Attribute, AttributeValue, Key, StringValue};
-pub use attribute_set::AttributeSet;
+pub use attributes::attribute::{Attribute, AttributeValue, Key};
+pub use attributes::attribute_set::AttributeSet;
+pub use attributes::string_value::StringValue;
 
 // Logs.
-pub use level::{LogLevel, ParseLevelError};
-pub use logger::Logger;
+pub use logs::level::{LogLevel, ParseLevelError};
+pub use logs::logger::Logger;
 
 // Metrics.
-pub use handles::{Counter, Gauge, Histogram, HistogramTimer, UpDownCounter};
-pub use instrument::{
+pub use metrics::handles::{Counter, Gauge, Histogram, HistogramTimer, UpDownCounter};
+pub use metrics::instrument::{
     DEFAULT_BUCKETS, DURATION_BUCKETS_SECONDS, InstrumentDescriptor, MetricError,
 };
-pub use meter::{MeasureDuration, Meter, MeterExt};
+pub use metrics::meter::{MeasureDuration, Meter, MeterExt};
 
 // The bundle, its handles, NoOp.
 pub use noop::{NoOpCorrelator, NoOpLogger, NoOpMeter};

@@ -25,12 +25,25 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::attributes::attribute::Attribute;
+use crate::attributes::attribute::AttributeValue;
+use crate::ids::CorrelationId;
+use crate::logs::level::LogLevel;
+use crate::logs::logger::Logger;
+use crate::metrics::handles::Counter;
+use crate::metrics::handles::Gauge;
+use crate::metrics::handles::Histogram;
+use crate::metrics::handles::UpDownCounter;
+use crate::metrics::instrument::InstrumentDescriptor;
+use crate::metrics::meter::Meter;
+use crate::noop::NoOpCorrelator;
+use crate::noop::NoOpLogger;
+use crate::noop::NoOpMeter;
 use crate::propagation::{Extractor, Injector, RemoteParent};
-use crate::{
-    Attribute, AttributeValue, Context, ContextualCorrelator, CorrelationId, Counter, Gauge,
-    Histogram, InstrumentDescriptor, LogLevel, Logger, Meter, NoOpCorrelator, NoOpLogger,
-    NoOpMeter, Scope, ScopeOptions, UpDownCounter,
-};
+use crate::scope::context::Context;
+use crate::scope::correlator::ContextualCorrelator;
+use crate::scope::guard::Scope;
+use crate::scope::options::ScopeOptions;
 
 /// Picks the implementation: the shared one, or the NoOp one inline.
 macro_rules! forward {

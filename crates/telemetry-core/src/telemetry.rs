@@ -4,7 +4,17 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::{ContextualCorrelator, Logger, Meter, SharedCorrelator, SharedLogger, SharedMeter};
+use crate::scope::correlator::ContextualCorrelator;
+
+use crate::logs::logger::Logger;
+
+use crate::metrics::meter::Meter;
+
+use crate::shared::SharedCorrelator;
+
+use crate::shared::SharedLogger;
+
+use crate::shared::SharedMeter;
 
 /// A failure to flush or shut down telemetry.
 #[derive(Debug)]

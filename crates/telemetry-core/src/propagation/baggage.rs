@@ -7,8 +7,7 @@ use std::fmt;
 
 use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_encode};
 
-use super::BAGGAGE;
-use super::carrier::Extractor;
+use super::carrier::{BAGGAGE, Extractor};
 
 /// Most list members sent or kept ("Definition": `list-member 0*179( OWS "," OWS list-member
 /// )`; "Limits" requires at least 64 to be propagated).

@@ -3,6 +3,13 @@
 
 use std::collections::HashMap;
 
+/// The `traceparent` header name.
+pub const TRACEPARENT: &str = "traceparent";
+/// The `tracestate` header name.
+pub const TRACESTATE: &str = "tracestate";
+/// The `baggage` header name.
+pub const BAGGAGE: &str = "baggage";
+
 /// Reads header values from a request (or any string map).
 ///
 /// Header names are lowercase ASCII; implementations for case-sensitive maps must match

@@ -29,21 +29,14 @@ pub use baggage::{
     Baggage, BaggageEntry, BaggageProperty, InvalidBaggage, MAX_BYTES as MAX_BAGGAGE_BYTES,
     MAX_ENTRIES as MAX_BAGGAGE_ENTRIES,
 };
-pub use carrier::{Extractor, Injector};
+pub use carrier::{BAGGAGE, Extractor, Injector, TRACEPARENT, TRACESTATE};
 pub use traceparent::{
     FLAG_RANDOM_TRACE_ID, FLAG_SAMPLED, InvalidTraceparent, format_traceparent,
     format_traceparent_with_flags,
 };
 pub use tracestate::{InvalidTraceState, MAX_KEY_LEN, MAX_MEMBERS, MAX_VALUE_LEN, TraceState};
 
-use crate::{CorrelationId, SpanId};
-
-/// The `traceparent` header name.
-pub const TRACEPARENT: &str = "traceparent";
-/// The `tracestate` header name.
-pub const TRACESTATE: &str = "tracestate";
-/// The `baggage` header name.
-pub const BAGGAGE: &str = "baggage";
+use crate::ids::{CorrelationId, SpanId};
 
 /// The caller's side of a trace, taken from incoming headers.
 ///

@@ -6,7 +6,11 @@
 
 use std::fmt;
 
-use crate::{CorrelationId, HexId, SpanId};
+use crate::ids::CorrelationId;
+
+use crate::ids::HexId;
+
+use crate::ids::SpanId;
 
 /// Trace flag bit 0, `sampled` (§3.2.2.5 "trace-flags", Sampled flag).
 pub const FLAG_SAMPLED: u8 = 0x01;

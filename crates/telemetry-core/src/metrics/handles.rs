@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::Attribute;
+use crate::attributes::attribute::Attribute;
 
 /// The implementation behind a [`Counter`].
 pub trait CounterFn: Send + Sync {
@@ -35,7 +35,7 @@ macro_rules! handle {
     ($(#[$doc:meta])* $name:ident, $fn_trait:ident) => {
         $(#[$doc])*
         ///
-        /// Create it once with the [`Meter`] and keep it; recording is one branch plus the
+        /// Create it once with the [`Meter`](crate::Meter) and keep it; recording is one branch plus the
         /// implementation's call. `noop()` is `const` and records nothing.
         #[derive(Clone, Default)]
         pub struct $name(Option<Arc<dyn $fn_trait>>);
@@ -243,8 +243,8 @@ mod tests {
         assert_eq!(
             got,
             [
-                (2.0, crate::attrs!["route" => "/a", "code" => 201].to_vec()),
-                (0.5, crate::attrs!["route" => "/b"].to_vec()),
+                (2.0, attrs!["route" => "/a", "code" => 201].to_vec()),
+                (0.5, attrs!["route" => "/b"].to_vec()),
             ]
         );
         let evaluated = std::cell::Cell::new(0);

@@ -3,7 +3,11 @@
 use std::fmt;
 use std::time::SystemTime;
 
-use crate::{Attribute, Context, LogLevel};
+use crate::attributes::attribute::Attribute;
+
+use crate::scope::context::Context;
+
+use crate::logs::level::LogLevel;
 
 /// The attribute that carries an event's body where the sink has no body field of its own: the
 /// default [`Logger::log_event`], and span events (which have only a name and attributes).

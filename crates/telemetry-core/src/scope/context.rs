@@ -5,7 +5,7 @@
 //! Basic and OpenTelemetry implementations nest the same way, and a library that carries a
 //! [`Context`] across a boundary works with all of them. Carriers that make a snapshot current
 //! inside a future or closure are in `with_context.rs`; names from the root down in
-//! `scope_path.rs`.
+//! `path.rs`.
 
 use std::any::Any;
 use std::borrow::Cow;
@@ -15,10 +15,18 @@ use std::marker::PhantomData;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use crate::link::SpanLink;
+use crate::scope::link::LinkTarget;
+
+use crate::attributes::attribute::Attribute;
+use crate::attributes::attribute::AttributeValue;
+use crate::attributes::attribute_set::AttributeSet;
+use crate::ids::CorrelationId;
+use crate::ids::SpanId;
 use crate::propagation::{FLAG_SAMPLED, RemoteParent, format_traceparent_with_flags};
-use crate::scope_extension::ScopeExtension;
-use crate::{Attribute, AttributeSet, AttributeValue, CorrelationId, Extensions, SpanId, SpanKind};
+use crate::scope::extensions::Extensions;
+use crate::scope::link::SpanLink;
+use crate::scope::scope_extension::ScopeExtension;
+use crate::scope::span_kind::SpanKind;
 
 /// Everything a scope is. Shared by its owner ([`Scope`](crate::Scope)), the thread-local slot
 /// while it is current, every [`Context`] snapshot, and its children (which keep their parent
@@ -377,5 +385,12 @@ impl Drop for SwapGuard<'_> {
     #[inline]
     fn drop(&mut self) {
         swap_current(self.0);
+    }
+}
+
+/// A link to this scope's span; `None` for a NoOp context.
+impl LinkTarget for Context {
+    fn link_ids(&self) -> Option<(CorrelationId, SpanId)> {
+        self.correlation_id().zip(self.span_id())
     }
 }

@@ -2,8 +2,13 @@
 
 use std::sync::Arc;
 
+use crate::attributes::attribute::AttributeValue;
+use crate::ids::CorrelationId;
 use crate::propagation::{Extractor, Injector, RemoteParent};
-use crate::{AttributeValue, Context, ContextualCorrelator, CorrelationId, Scope, ScopeOptions};
+use crate::scope::context::Context;
+use crate::scope::correlator::ContextualCorrelator;
+use crate::scope::guard::Scope;
+use crate::scope::options::ScopeOptions;
 
 /// A correlator that adds the baggage entries named in `keys` to the attributes of every scope
 /// it opens, under the baggage key (for example a `session.id` set once at the edge, or sent by

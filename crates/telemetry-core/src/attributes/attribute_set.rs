@@ -21,11 +21,15 @@ use std::sync::Arc;
 
 use smallvec::SmallVec;
 
+use crate::attributes::attribute::Attribute;
+use crate::attributes::attribute::AttributeValue;
+use crate::attributes::attribute::Key;
+use crate::attributes::string_value::StringValue;
 use crate::fxhash::FxHasher;
-use crate::{Attribute, AttributeValue, Key, StringValue};
 
-/// An owned set of attributes with unique keys: last key wins, identity ignores order (see
-/// the [module rules](self)).
+/// An owned set of attributes with unique keys: the last value given for a key wins, and two
+/// sets are equal whatever their order (OpenTelemetry specification, *Common › Attribute
+/// Collections*).
 ///
 /// Up to 4 attributes are stored inline, so copying a short set usually costs no allocation.
 /// Lookups are linear: sets on scopes, log calls and metric series are short, and a vector
@@ -362,7 +366,6 @@ impl std::ops::Deref for AttributeSet {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::attrs;
 
     #[test]
     fn the_last_value_wins_in_the_first_place() {

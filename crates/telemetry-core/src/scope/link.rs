@@ -3,8 +3,10 @@
 //! Source: OpenTelemetry specification, *Tracing API*, "Link" and "Specifying links"
 //! (links are given at span creation, so samplers see them).
 
+use crate::attributes::attribute::Attribute;
+use crate::ids::CorrelationId;
+use crate::ids::SpanId;
 use crate::propagation::RemoteParent;
-use crate::{Attribute, Context, CorrelationId, SpanId};
 
 /// A link from a scope to another span, in this trace or another: the trace id and span id it
 /// points to, and attributes that describe the relation.
@@ -40,17 +42,11 @@ impl SpanLink {
     }
 }
 
-/// What a link can point to: a [`Context`] (none for "no scope", which links to nothing), a
+/// What a link can point to: a [`Context`](crate::Context) (none for "no scope", which links to nothing), a
 /// [`RemoteParent`], a [`SpanLink`]'s target, or a `(CorrelationId, SpanId)` pair.
 pub trait LinkTarget {
     /// The trace id and span id to link to; `None` links to nothing.
     fn link_ids(&self) -> Option<(CorrelationId, SpanId)>;
-}
-
-impl LinkTarget for Context {
-    fn link_ids(&self) -> Option<(CorrelationId, SpanId)> {
-        self.correlation_id().zip(self.span_id())
-    }
 }
 
 impl LinkTarget for RemoteParent {

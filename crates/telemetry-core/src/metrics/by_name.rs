@@ -7,8 +7,13 @@ use std::hash::BuildHasherDefault;
 use std::sync::{RwLock, RwLockReadGuard};
 use std::time::Duration;
 
+use crate::attributes::attribute::Attribute;
+use crate::diagnostics;
 use crate::fxhash::FxHasher;
-use crate::{Attribute, Counter, Histogram, InstrumentDescriptor, Meter, diagnostics};
+use crate::metrics::handles::Counter;
+use crate::metrics::handles::Histogram;
+use crate::metrics::instrument::InstrumentDescriptor;
+use crate::metrics::meter::Meter;
 
 type Handles<H> = RwLock<HashMap<Box<str>, H, BuildHasherDefault<FxHasher>>>;
 
@@ -164,8 +169,11 @@ mod tests {
     use super::*;
     use std::sync::{Arc, Mutex};
 
-    use crate::implement::{CounterFn, HistogramFn};
-    use crate::{Gauge, UpDownCounter, attrs};
+    use crate::metrics::handles::CounterFn;
+
+    use crate::metrics::handles::Gauge;
+    use crate::metrics::handles::HistogramFn;
+    use crate::metrics::handles::UpDownCounter;
 
     /// A meter that logs every handle it creates and every record through them.
     #[derive(Default)]

@@ -1,12 +1,9 @@
 //! [`ScopeExtension`]: an implementation's per-scope state and hooks (for example an
-//! OpenTelemetry span), [`ScopeEnd`], how a scope ended, and [`ScopeObserver`], hooks for a
-//! second party that watches scopes next to the implementation.
+//! OpenTelemetry span), and [`ScopeEnd`], how a scope ended.
 
 use std::any::Any;
-use std::sync::Arc;
 
-use crate::Attribute;
-use crate::implement::ResolvedScope;
+use crate::attributes::attribute::Attribute;
 
 /// How a scope ended, as told to its [`ScopeExtension`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,59 +64,5 @@ impl ScopeExtension for Box<dyn ScopeExtension> {
     }
     fn as_any(&self) -> &dyn Any {
         (**self).as_any()
-    }
-}
-
-/// Watches the scopes opened with [`ScopeOptions::observe`](crate::ScopeOptions::observe),
-/// whatever the implementation: for each it makes hooks that hear the scope's later
-/// attributes, error and end, next to the implementation's own extension (which
-/// [`Context::extension`](crate::Context::extension) still finds).
-///
-/// Used by a correlator that wraps another, such as a local span recorder next to the
-/// OpenTelemetry implementation. Costs nothing for scopes opened without one.
-pub trait ScopeObserver: Send + Sync + 'static {
-    /// A scope opened: `scope` is what it was resolved to (ids, name, kind, parent, the
-    /// attributes as the scope keeps them). The returned hooks hear the rest of its life.
-    /// Runs on the opening thread and must not block.
-    fn open(&self, scope: &ResolvedScope<'_>) -> Box<dyn ScopeExtension>;
-}
-
-/// Two observers given to one scope.
-pub(crate) struct BothObservers(
-    pub(crate) Arc<dyn ScopeObserver>,
-    pub(crate) Arc<dyn ScopeObserver>,
-);
-
-impl ScopeObserver for BothObservers {
-    fn open(&self, scope: &ResolvedScope<'_>) -> Box<dyn ScopeExtension> {
-        Box::new(Observed {
-            inner: self.0.open(scope),
-            observer: self.1.open(scope),
-        })
-    }
-}
-
-/// An implementation's extension and an observer's hooks: every hook goes to both, the
-/// implementation's first; `as_any` is the implementation's, so it is still found by type.
-pub(crate) struct Observed<E> {
-    pub(crate) inner: E,
-    pub(crate) observer: Box<dyn ScopeExtension>,
-}
-
-impl<E: ScopeExtension> ScopeExtension for Observed<E> {
-    fn set_attribute(&self, attribute: &Attribute) {
-        self.inner.set_attribute(attribute);
-        self.observer.set_attribute(attribute);
-    }
-    fn record_error(&self, error_type: &str, message: &str) {
-        self.inner.record_error(error_type, message);
-        self.observer.record_error(error_type, message);
-    }
-    fn end(&self, how: ScopeEnd) {
-        self.inner.end(how);
-        self.observer.end(how);
-    }
-    fn as_any(&self) -> &dyn Any {
-        self.inner.as_any()
     }
 }

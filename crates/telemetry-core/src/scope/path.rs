@@ -2,7 +2,9 @@
 
 use std::fmt;
 
-use crate::context::{Context, ScopeData};
+use crate::scope::context::Context;
+
+use crate::scope::context::ScopeData;
 
 impl Context {
     /// The scope names from the root down to this scope.

@@ -3,11 +3,15 @@
 use std::borrow::Cow;
 use std::future::Future;
 
+use crate::attributes::attribute::Attribute;
+use crate::attributes::attribute::AttributeValue;
+use crate::ids::CorrelationId;
 use crate::propagation::{BAGGAGE, Extractor, Injector, RemoteParent, TRACEPARENT, TRACESTATE};
-use crate::{
-    Attribute, AttributeValue, Context, CorrelationId, Instrumented, Scope, ScopeGuard,
-    ScopeOptions,
-};
+use crate::scope::context::Context;
+use crate::scope::guard::Instrumented;
+use crate::scope::guard::Scope;
+use crate::scope::guard::ScopeGuard;
+use crate::scope::options::ScopeOptions;
 
 /// Opens nested scopes (request → agent run → tool call) and answers "where am I?".
 ///

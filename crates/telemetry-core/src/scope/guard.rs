@@ -9,9 +9,20 @@ use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::task::Poll;
 
-use crate::context::{Context, ContextGuard, ScopeData, SwapGuard, swap_current};
-use crate::scope_extension::ScopeEnd;
-use crate::{Attribute, AttributeValue, CorrelationId, Key};
+use crate::scope::context::Context;
+
+use crate::scope::context::ContextGuard;
+
+use crate::scope::context::ScopeData;
+
+use crate::scope::context::SwapGuard;
+
+use crate::attributes::attribute::Attribute;
+use crate::attributes::attribute::AttributeValue;
+use crate::attributes::attribute::Key;
+use crate::ids::CorrelationId;
+use crate::scope::context::swap_current;
+use crate::scope::scope_extension::ScopeEnd;
 
 /// An open scope, owned: it ends when dropped (or with [`end_as`](Self::end_as)).
 ///
@@ -267,8 +278,8 @@ mod tests {
     use std::sync::atomic::AtomicUsize;
     use std::sync::{Arc, Mutex};
 
-    use crate::ScopeOptions;
-    use crate::implement::ScopeExtension;
+    use crate::scope::options::ScopeOptions;
+    use crate::scope::scope_extension::ScopeExtension;
 
     struct Recorder(Arc<Mutex<Vec<ScopeEnd>>>);
     impl ScopeExtension for Recorder {

@@ -9,7 +9,17 @@ use std::pin::Pin;
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use crate::{Attribute, Counter, Gauge, Histogram, InstrumentDescriptor, UpDownCounter};
+use crate::attributes::attribute::Attribute;
+
+use crate::metrics::handles::Counter;
+
+use crate::metrics::handles::Gauge;
+
+use crate::metrics::handles::Histogram;
+
+use crate::metrics::instrument::InstrumentDescriptor;
+
+use crate::metrics::handles::UpDownCounter;
 
 /// Counters, histograms, gauges and duration measurement.
 ///
@@ -25,8 +35,8 @@ pub trait Meter: Send + Sync {
     fn counter(&self, descriptor: &InstrumentDescriptor) -> Counter;
     /// An up-down counter handle.
     fn up_down_counter(&self, descriptor: &InstrumentDescriptor) -> UpDownCounter;
-    /// A histogram handle; a descriptor without boundaries gets [`DEFAULT_BUCKETS`] unless
-    /// its unit is `s`, which gets [`DURATION_BUCKETS_SECONDS`].
+    /// A histogram handle; a descriptor without boundaries gets [`DEFAULT_BUCKETS`](crate::DEFAULT_BUCKETS) unless
+    /// its unit is `s`, which gets [`DURATION_BUCKETS_SECONDS`](crate::DURATION_BUCKETS_SECONDS).
     fn histogram(&self, descriptor: &InstrumentDescriptor) -> Histogram;
     /// A gauge handle.
     fn gauge(&self, descriptor: &InstrumentDescriptor) -> Gauge;
@@ -42,7 +52,7 @@ pub trait Meter: Send + Sync {
     fn record_histogram(&self, name: &str, value: f64, attributes: &[Attribute]);
 
     /// Records `duration` in seconds into the histogram `name` (unit `s`,
-    /// [`DURATION_BUCKETS_SECONDS`]), creating it on first use.
+    /// [`DURATION_BUCKETS_SECONDS`](crate::DURATION_BUCKETS_SECONDS)), creating it on first use.
     fn record_duration(&self, name: &str, duration: Duration, attributes: &[Attribute]);
 
     /// Whether every call does nothing, now and for good (the NoOp meter; a disabled SDK). A

@@ -3,9 +3,9 @@
 
 use std::sync::Mutex;
 
-use crate::Context;
-use crate::context::ScopeData;
 use crate::propagation::{Baggage, BaggageEntry, InvalidBaggage};
+use crate::scope::context::Context;
+use crate::scope::context::ScopeData;
 
 /// The entries a scope set, in its [`Extensions`](crate::Extensions): scopes that set none
 /// carry nothing for baggage.

@@ -5,7 +5,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::Poll;
 
-use crate::context::{Context, SwapGuard};
+use crate::scope::context::Context;
+
+use crate::scope::context::SwapGuard;
 
 impl Context {
     /// Wraps a future so that this snapshot is current whenever it is polled, on whichever
