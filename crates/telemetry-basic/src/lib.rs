@@ -39,27 +39,21 @@
 //! (`dropped_lines()`) and reported once on stderr, and invalid metric names or non-finite
 //! values are dropped and counted in [`telemetry_core::diagnostics`].
 
-mod composite;
 mod correlator;
-mod file;
-mod format;
-mod meter;
-mod prometheus;
-mod resource;
-mod snapshot;
-mod stdout;
+mod logs;
+mod metrics;
 mod telemetry;
-mod writer;
 
-pub use composite::CompositeLogger;
 pub use correlator::BasicContextualCorrelator;
-pub use file::{FileLogger, FileLoggerError};
-pub use format::{ColorChoice, LogFormat, ParseFormatError};
-pub use meter::{BasicMeter, DEFAULT_CARDINALITY_LIMIT, OVERFLOW_ATTRIBUTE};
-pub use resource::{RESOURCE_MESSAGE, log_resource};
-pub use snapshot::{
+pub use logs::composite::CompositeLogger;
+pub use logs::file::{FileLogger, FileLoggerError};
+pub use logs::format::{ColorChoice, LogFormat, ParseFormatError};
+pub use logs::resource::{RESOURCE_MESSAGE, log_resource};
+pub use logs::stdout::StdoutLogger;
+pub use logs::writer::MemoryWriter;
+pub use metrics::instrument::OVERFLOW_ATTRIBUTE;
+pub use metrics::meter::{BasicMeter, DEFAULT_CARDINALITY_LIMIT};
+pub use metrics::snapshot::{
     HistogramSnapshot, InstrumentKind, MetricSnapshot, MetricsSnapshot, SeriesSnapshot, SeriesValue,
 };
-pub use stdout::StdoutLogger;
 pub use telemetry::BasicTelemetry;
-pub use writer::MemoryWriter;

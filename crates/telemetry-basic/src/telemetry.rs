@@ -4,7 +4,10 @@ use std::sync::Arc;
 
 use telemetry_core::{ContextualCorrelator, LogLevel, Telemetry};
 
-use crate::{BasicContextualCorrelator, BasicMeter, LogFormat, StdoutLogger};
+use crate::correlator::BasicContextualCorrelator;
+use crate::logs::format::LogFormat;
+use crate::logs::stdout::StdoutLogger;
+use crate::metrics::meter::BasicMeter;
 
 /// A [`Telemetry`] bundle of Basic parts, plus the concrete [`BasicMeter`] for snapshots and
 /// Prometheus rendering and the concrete [`StdoutLogger`] for its

@@ -13,8 +13,8 @@ use telemetry_core::{
     Attribute, ContextualCorrelator, Lifecycle, LogLevel, Logger, TelemetryError,
 };
 
-use crate::LogFormat;
-use crate::writer::{LineLogger, LineWriter};
+use crate::logs::format::LogFormat;
+use crate::logs::writer::{LineLogger, LineWriter};
 
 /// A logger that appends JSON lines ([`LogFormat::Json`]) to a file.
 ///

@@ -10,8 +10,9 @@ use telemetry_core::{
     Attribute, ContextualCorrelator, Lifecycle, LogLevel, Logger, TelemetryError,
 };
 
-use crate::writer::{LineLogger, LineWriter};
-use crate::{ColorChoice, LogFormat};
+use crate::logs::format::ColorChoice;
+use crate::logs::format::LogFormat;
+use crate::logs::writer::{LineLogger, LineWriter};
 
 /// A logger that writes one line per record to stdout (or any writer): text by default, or
 /// JSON lines. See [`LogFormat`] for both layouts.

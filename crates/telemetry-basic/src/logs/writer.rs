@@ -10,7 +10,7 @@ use parking_lot::Mutex;
 use telemetry_core::implement::{LevelFilter, LogRecord};
 use telemetry_core::{Attribute, ContextualCorrelator, LogLevel};
 
-use crate::LogFormat;
+use crate::logs::format::LogFormat;
 
 thread_local! {
     /// A reusable per-thread line buffer: formatting allocates only until it has grown to the

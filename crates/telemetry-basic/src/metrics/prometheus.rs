@@ -8,8 +8,8 @@ use std::fmt::Write as _;
 
 use telemetry_core::{Attribute, AttributeValue};
 
-use crate::format::ValueJson;
-use crate::snapshot::{InstrumentKind, MetricSnapshot, MetricsSnapshot, SeriesValue};
+use crate::logs::format::ValueJson;
+use crate::metrics::snapshot::{InstrumentKind, MetricSnapshot, MetricsSnapshot, SeriesValue};
 
 impl MetricsSnapshot {
     /// Renders the Prometheus text exposition format 0.0.4 (`Content-Type: text/plain;
