@@ -63,3 +63,8 @@ pub use snapshot::{
 pub use stdout::StdoutLogger;
 pub use telemetry::BasicTelemetry;
 pub use writer::MemoryWriter;
+
+/// The crate README's code blocks, run as doc tests so the example crates.io shows stays right.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

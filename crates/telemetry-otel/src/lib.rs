@@ -234,3 +234,8 @@ pub use sampler::SamplerConfig;
 pub use self_metrics::ENV as SELF_OBSERVABILITY;
 pub use signal::Signal;
 pub use span::CANCELLED_ATTRIBUTE;
+
+/// The crate README's code blocks, run as doc tests so the example crates.io shows stays right.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
