@@ -3,12 +3,12 @@
 //!
 //! The crates are the workspace members under `crates/` with a library (or proc-macro) target
 //! whose `publish` allows some registry, read from `cargo metadata`, so a new crate is covered
-//! as soon as it exists. They are packaged by one `cargo package --no-verify` run: given
-//! several `-p`, cargo packages them in dependency order and resolves each one's dependencies on
-//! its unpublished siblings against the packages it has just made (a local-registry overlay),
-//! so nothing needs to be on crates.io yet. `--offline` keeps the run to the local registry
-//! cache (the CI's earlier build has filled it), and `--allow-dirty` lets it run on a work tree
-//! with changes.
+//! as soon as it exists (one with `publish = false` is named as left out). They are packaged by
+//! one `cargo package --no-verify` run: given several `-p`, cargo packages them in dependency
+//! order and resolves each one's dependencies on its unpublished siblings against the packages
+//! it has just made (a local-registry overlay), so nothing needs to be on crates.io yet.
+//! `--offline` keeps the run to the local registry cache (the CI's earlier build has filled
+//! it), and `--allow-dirty` lets it run on a work tree with changes.
 //!
 //! `--no-verify` skips building each package on its own, which would catch an `include_str!`
 //! of a file the package leaves out; instead every string-literal `include_str!`,
@@ -36,7 +36,13 @@ pub(crate) fn run() -> Result<(), String> {
     let metadata = cargo_output(&["metadata", "--format-version", "1", "--no-deps"])?;
     let metadata: Value = serde_json::from_str(&metadata)
         .map_err(|e| format!("`cargo metadata` printed something other than JSON: {e}"))?;
-    let crates = library_crates(&metadata)?;
+    let (crates, unpublished) = library_crates(&metadata)?;
+    if !unpublished.is_empty() {
+        eprintln!(
+            "xtask: not packaged (publish = false): {}",
+            unpublished.join(", ")
+        );
+    }
     if crates.is_empty() {
         return Err("no publishable library crate found under crates/".to_owned());
     }
@@ -71,8 +77,9 @@ pub(crate) fn run() -> Result<(), String> {
 }
 
 /// The workspace members under `<workspace_root>/crates/` that have a `lib` or `proc-macro`
-/// target and may be published (`publish` absent, or a non-empty registry list), by name.
-fn library_crates(metadata: &Value) -> Result<Vec<Crate>, String> {
+/// target and may be published (`publish` absent, or a non-empty registry list), by name; and
+/// the names of those that may not, to say they were left out.
+fn library_crates(metadata: &Value) -> Result<(Vec<Crate>, Vec<String>), String> {
     let root = metadata["workspace_root"]
         .as_str()
         .ok_or("`cargo metadata` has no workspace_root")?;
@@ -81,6 +88,7 @@ fn library_crates(metadata: &Value) -> Result<Vec<Crate>, String> {
         .as_array()
         .ok_or("`cargo metadata` has no packages array")?;
     let mut crates = Vec::new();
+    let mut unpublished = Vec::new();
     for p in packages {
         let name = p["name"].as_str().ok_or("a package without a name")?;
         let manifest = Path::new(
@@ -106,15 +114,21 @@ fn library_crates(metadata: &Value) -> Result<Vec<Crate>, String> {
                 })
             })
         });
-        if dir.parent() == Some(crates_dir.as_path()) && publishable && library {
+        if dir.parent() != Some(crates_dir.as_path()) || !library {
+            continue;
+        }
+        if publishable {
             crates.push(Crate {
                 name: name.to_owned(),
                 dir: dir.to_owned(),
             });
+        } else {
+            unpublished.push(name.to_owned());
         }
     }
     crates.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(crates)
+    unpublished.sort();
+    Ok((crates, unpublished))
 }
 
 /// Runs `cargo package`, passing its messages through except the expected "ignoring test"
@@ -320,15 +334,13 @@ mod tests {
                 package("nested", "crates/a/nested", Value::Null, "lib"),
             ],
         });
-        let names: Vec<String> = library_crates(&metadata)
-            .unwrap()
-            .into_iter()
-            .map(|c| c.name)
-            .collect();
+        let (crates, unpublished) = library_crates(&metadata).unwrap();
+        let names: Vec<String> = crates.into_iter().map(|c| c.name).collect();
         assert_eq!(
             names,
             ["agent-telemetry", "telemetry-macros", "telemetry-otel"]
         );
+        assert_eq!(unpublished, ["telemetry-testkit"]);
     }
 
     fn crates() -> Vec<Crate> {
