@@ -3,13 +3,16 @@
 //! - `test`: the test suite (what README's quickstart and CI run): every workspace test with
 //!   cargo-nextest (installed first with `cargo install cargo-nextest --locked` when
 //!   missing), then the doc tests (nextest does not run those).
-//! - `ci`: formatting, clippy with `-D warnings`, then `test`.
+//! - `ci`: formatting, clippy with `-D warnings`, `package`, then `test`.
+//! - `package`: `cargo package` of every publishable library crate, nothing uploaded (see
+//!   [`package`](mod@package)).
 //! - `bench [--quick]`: the benchmark suite (`tests/benches`), then README's Performance
 //!   table (see [`bench`](mod@bench)).
 //! - `load`: the long load run with the collector down (see [`load`](mod@load)).
 
 mod bench;
 mod load;
+mod package;
 
 use std::process::{Command, ExitCode};
 
@@ -26,8 +29,12 @@ struct Cli {
 enum Task {
     /// Run every test: `cargo nextest run --workspace`, then `cargo test --workspace --doc`.
     Test,
-    /// `cargo fmt --all --check`, `cargo clippy --workspace --all-targets -- -D warnings`, then `test`.
+    /// `cargo fmt --all --check`, `cargo clippy --workspace --all-targets -- -D warnings`,
+    /// `package`, then `test`.
     Ci,
+    /// Package every publishable library crate in crates/ (`cargo package --no-verify`,
+    /// offline, nothing uploaded) and check the packages hold every file their sources include.
+    Package,
     /// Run the benchmark suite and rewrite README's Performance table.
     Bench {
         /// Short warm-up and measurement: a few minutes on 2 cores, indicative figures.
@@ -111,6 +118,7 @@ fn test() -> Result<(), String> {
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Task::Test => test(),
+        Task::Package => package::run(),
         Task::Bench { quick } => bench::run(quick, cargo_with_env),
         Task::Load {
             sessions,
@@ -143,6 +151,7 @@ fn main() -> ExitCode {
                     "warnings",
                 ])
             })
+            .and_then(|()| package::run())
             .and_then(|()| test()),
     };
     match result {

@@ -214,3 +214,8 @@ pub use mapping::span::CANCELLED_ATTRIBUTE;
 pub use open_telemetry::OpenTelemetry;
 pub use open_telemetry::builder::OpenTelemetryBuilder;
 pub use signal::Signal;
+
+/// The crate README's code blocks, run as doc tests so the example crates.io shows stays right.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
