@@ -125,7 +125,10 @@ fn installer(apt_get: bool, root: bool, sudo: bool, packages: &str) -> Result<Pr
 
 /// What to run by hand after a failed install of `packages`.
 fn retry(packages: &str) -> String {
-    format!("run `sudo apt-get install -y {packages}`, then `cargo xtask test` again")
+    format!(
+        "install them as root (`apt-get update && apt-get install -y {packages}`, or the same \
+         through sudo), then run `cargo xtask test` again"
+    )
 }
 
 fn apt_install(missing: &[&str]) -> Result<(), Skip> {
@@ -151,7 +154,7 @@ fn apt_install(missing: &[&str]) -> Result<(), Skip> {
         match command.status() {
             Ok(status) if status.success() => Ok(()),
             Ok(status) => Err(Skip {
-                why: format!("`{shown}` failed ({status})"),
+                why: format!("`{shown}` failed ({status}; is the Debian mirror reachable?)"),
                 how: retry(&packages),
             }),
             Err(e) => Err(Skip {
@@ -308,7 +311,7 @@ mod tests {
         let no_root = installer(true, false, false, "chromium").unwrap_err();
         assert!(no_root.why.contains("needs root"), "{no_root}");
         assert!(
-            no_root.how.contains("sudo apt-get install -y chromium"),
+            no_root.how.contains("apt-get install -y chromium"),
             "{no_root}"
         );
         let no_apt = installer(false, true, true, "chromium nodejs").unwrap_err();
