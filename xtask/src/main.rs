@@ -1,8 +1,13 @@
 //! Project automation, run as `cargo xtask <command>`.
 //!
 //! - `test`: the test suite (what README's quickstart and CI run): every workspace test with
-//!   cargo-nextest (installed first with `cargo install cargo-nextest --locked` when
-//!   missing), then the doc tests (nextest does not run those).
+//!   cargo-nextest, then the doc tests (nextest does not run those). It first installs what is
+//!   missing, saying so on stderr: cargo-nextest (`cargo install cargo-nextest --locked`), and
+//!   for the trace view's browser test Debian's `chromium`, `nodejs` and `npm` (`apt-get`, as
+//!   root or with passwordless `sudo -n`) and `playwright-core` (`npm ci` in
+//!   `examples/agent-engine/tests/browser`); see [`browser_deps`]. Where those cannot be
+//!   installed, that one test is skipped with a line saying why and how to run it, and the
+//!   rest run; under `CI` such a skip is an error instead.
 //! - `ci`: formatting, clippy with `-D warnings`, `package`, then `test`.
 //! - `package`: `cargo package` of every publishable library crate, nothing uploaded (see
 //!   [`package`](mod@package)).
@@ -11,6 +16,7 @@
 //! - `load`: the long load run with the collector down (see [`load`](mod@load)).
 
 mod bench;
+mod browser_deps;
 mod load;
 mod package;
 
@@ -27,7 +33,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Task {
-    /// Run every test: `cargo nextest run --workspace`, then `cargo test --workspace --doc`.
+    /// Run every test: `cargo nextest run --workspace`, then `cargo test --workspace --doc`,
+    /// after installing what is missing (cargo-nextest; for the browser test Debian's
+    /// chromium, nodejs and npm, and `npm ci`).
     Test,
     /// `cargo fmt --all --check`, `cargo clippy --workspace --all-targets -- -D warnings`,
     /// `package`, then `test`.
@@ -109,10 +117,38 @@ fn ensure_nextest() -> Result<(), String> {
     })
 }
 
+/// Whether this runs under CI (`CI` set, and not to `false` or `0`), where a test must not be
+/// skipped for want of something CI should have installed.
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
 fn test() -> Result<(), String> {
     ensure_nextest()?;
-    cargo(&["nextest", "run", "--workspace", "--no-fail-fast"])?;
-    cargo(&["test", "--workspace", "--doc"])
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask sits in the workspace");
+    let skip = browser_deps::prepare(root).err();
+    let mut env = Vec::new();
+    if let Some(skip) = &skip {
+        let chosen = browser_deps::skip_requested();
+        if in_ci() && !chosen {
+            return Err(format!(
+                "{skip}\nxtask: CI is set, and a CI run must not skip the browser test"
+            ));
+        }
+        eprintln!("xtask: {skip}");
+        if !chosen {
+            env.push((browser_deps::SKIP_VAR, format!("skip:{}", skip.why)));
+        }
+    }
+    let result = cargo_with_env(&["nextest", "run", "--workspace", "--no-fail-fast"], &env)
+        .and_then(|()| cargo(&["test", "--workspace", "--doc"]));
+    // Again at the end, where it is not buried under the test output.
+    if let Some(skip) = &skip {
+        eprintln!("xtask: {skip}");
+    }
+    result
 }
 
 fn main() -> ExitCode {
