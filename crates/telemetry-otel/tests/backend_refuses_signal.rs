@@ -347,3 +347,49 @@ async fn grpc_connection_refused_still_fails_shutdown() {
     }
     assert!(f.metrics.failed_exports >= 1, "{f:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_items_are_exported_as_self_observability_metrics() {
+    let server = MockServer::builder()
+        .protocol(mock_collector::Protocol::HttpBinary)
+        .start()
+        .await
+        .unwrap();
+    // A backend that takes metrics but not traces.
+    let proxy = StatusProxy::start(server.addr(), &[("/v1/traces", 404)]).await;
+    let otel = builder("refused-self-metrics", &[("OTEL_LOGS_EXPORTER", "none")])
+        .with_protocol(Protocol::HttpProtobuf)
+        .with_endpoint(format!("http://{}", proxy.addr()))
+        .with_self_observability(true)
+        .build()
+        .unwrap();
+    emit_round(&otel, 1);
+    otel.force_flush(WAIT).await.unwrap();
+    emit_round(&otel, 2);
+    otel.shutdown(WAIT).await.unwrap();
+    assert_eq!(proxy.requests("/v1/traces"), 1);
+    let f = otel.export_failures();
+    assert!(
+        f.traces.refused_by_backend && f.traces.refused_items == 6,
+        "{f:?}"
+    );
+
+    server.wait_for_metrics(1, WAIT).await.unwrap();
+    let got = server
+        .with_collector(telemetry_testkit::mock::received)
+        .await;
+    let latest = |error: Option<&str>| {
+        got.metrics
+            .iter()
+            .filter(|p| {
+                p.metric == "otel.sdk.exporter.span.exported"
+                    && p.attributes.get("error.type").map(String::as_str) == error
+            })
+            .map(|p| p.sum)
+            .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))))
+    };
+    assert_eq!(latest(Some("refused_by_backend")), Some(6.0));
+    assert_eq!(latest(Some("export_failed")), Some(0.0));
+    assert_eq!(latest(None), Some(0.0));
+    server.shutdown().await.unwrap();
+}
