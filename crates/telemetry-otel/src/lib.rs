@@ -174,13 +174,26 @@
 //! (`OTEL_BSP_MAX_QUEUE_SIZE`), each failure is counted ([`OpenTelemetry::export_failures`])
 //! and reported on stderr at most once per 10 s per signal, naming the signal, the endpoint and
 //! the cause ("connection refused", "HTTP 401", "TLS: unknown CA"; the latest is
-//! [`OpenTelemetry::last_export_error`]). With a metrics exporter and
+//! [`OpenTelemetry::last_export_error`]).
+//!
+//! A backend that does not accept a signal at all answers gRPC `UNIMPLEMENTED` or HTTP 404,
+//! 405 or 415; traces-only backends such as Phoenix and MLflow answer logs and metrics so. That
+//! answer is not an export failure: one warning on stderr names the signal, the endpoint and
+//! the variable that turns the signal off (`OTEL_LOGS_EXPORTER=none`,
+//! `OTEL_METRICS_EXPORTER=none`, `OTEL_TRACES_EXPORTER=none`), nothing more of that signal is
+//! sent there (each later batch is dropped without a network call), the items are counted in
+//! [`SignalFailures::refused_items`] with [`SignalFailures::refused_by_backend`] set, and
+//! `force_flush` and `shutdown` do not return an error for it. Real failures (connection
+//! refused, HTTP 500, timeouts) are counted and returned as before.
+//!
+//! With a metrics exporter and
 //! `AGENT_TELEMETRY_SELF_OBSERVABILITY=true` (or
 //! [`OpenTelemetryBuilder::with_self_observability`]), the same counts are also exported as
 //! metrics named after the SDK self-observability conventions
 //! (semantic-conventions v1.41.0, `model/otel/metrics.yaml`): `otel.sdk.span.started`,
 //! `otel.sdk.exporter.span.exported` and `otel.sdk.exporter.log.exported` (with
-//! `error.type=export_failed` for what a failed export lost), `otel.sdk.log.created`, and
+//! `error.type=export_failed` for what a failed export lost and `error.type=refused_by_backend`
+//! for what a backend that does not accept the signal never got), `otel.sdk.log.created`, and
 //! `agent_telemetry.sdk.{span,log}.not_exported` (queued or dropped on a full queue) and
 //! `agent_telemetry.sdk.span_event.over_limit` where the conventions have no name.
 //!
