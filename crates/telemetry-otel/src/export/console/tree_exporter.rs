@@ -99,8 +99,8 @@ struct Shared {
 #[derive(Default)]
 struct State {
     held: FxMap<TraceId, Held>,
-    /// Traces printed lately, oldest first.
-    printed: VecDeque<TraceId>,
+    /// Traces printed lately, oldest first, and the same as a set.
+    printed: (VecDeque<TraceId>, FxMap<TraceId, ()>),
     /// The loss counts last printed.
     reported: Losses,
     stopped: bool,
@@ -265,7 +265,7 @@ impl Shared {
     fn whole(&self, st: &State, trace: TraceId) -> bool {
         st.held
             .get(&trace)
-            .is_some_and(|h| h.root || st.printed.contains(&trace))
+            .is_some_and(|h| h.root || st.printed.1.contains_key(&trace))
             && self.open.pending(trace) == 0
     }
 
@@ -311,11 +311,15 @@ impl Shared {
         let Some(h) = st.held.remove(&trace) else {
             return;
         };
-        let earlier = st.printed.contains(&trace);
+        let earlier = st.printed.1.contains_key(&trace);
         if !earlier {
-            st.printed.push_back(trace);
-            if st.printed.len() > PRINTED_REMEMBERED {
-                st.printed.pop_front();
+            let (order, set) = &mut st.printed;
+            order.push_back(trace);
+            set.insert(trace, ());
+            if order.len() > PRINTED_REMEMBERED {
+                if let Some(old) = order.pop_front() {
+                    set.remove(&old);
+                }
             }
         }
         // `None`: evicted meanwhile (counted, reported below).
