@@ -16,8 +16,9 @@ type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 ///
 /// Fed on the application's threads (`started`, one short lock) and read on the exporter's.
 /// Bounded by `max_spans`: when full, the bookkeeping of the trace that started first is
-/// dropped and counted ([`forgotten`](Self::forgotten)); such a trace may print before the
-/// rest of its spans arrive, which then print as its late spans.
+/// dropped (or, when one trace fills the bound alone, the new span is left out), and counted
+/// ([`forgotten`](Self::forgotten)); such a trace may print before the rest of its spans
+/// arrive, which then print as a continuation.
 #[derive(Debug)]
 pub(crate) struct OpenSpans {
     max_spans: usize,
@@ -106,7 +107,8 @@ impl OpenSpans {
         self.inner.lock().traces.get(&trace).map_or(0, HashMap::len)
     }
 
-    /// Traces whose bookkeeping was dropped to stay within the bound, since the start.
+    /// Times bookkeeping was dropped to stay within the bound (a trace's, or one span's),
+    /// since the start.
     pub(crate) fn forgotten(&self) -> u64 {
         self.inner.lock().forgotten
     }
@@ -136,5 +138,52 @@ impl Inner {
         }
         self.forgotten += 1;
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(t: u128, s: u64) -> (TraceId, SpanId) {
+        (TraceId::from(t), SpanId::from(s))
+    }
+
+    #[test]
+    fn a_remote_parent_that_is_open_here_is_a_continuation_until_it_arrives() {
+        let open = OpenSpans::new(16);
+        let (t, client) = ids(1, 1);
+        open.started(t, client, None);
+        open.started(t, SpanId::from(2), Some(client));
+        // A remote parent that is no span of this process.
+        open.started(t, SpanId::from(3), Some(SpanId::from(99)));
+        assert_eq!(open.pending(t), 3);
+        assert!(open.arrived(t, SpanId::from(2)));
+        assert!(!open.arrived(t, SpanId::from(3)));
+        assert!(!open.arrived(t, client));
+        assert_eq!(open.pending(t), 0);
+        // Once the CLIENT span has arrived, a new span under it is a root here.
+        open.started(t, SpanId::from(4), Some(client));
+        assert!(!open.arrived(t, SpanId::from(4)));
+    }
+
+    #[test]
+    fn over_the_bound_the_oldest_trace_is_forgotten_and_counted() {
+        let open = OpenSpans::new(3);
+        for trace in 1..=3u128 {
+            open.started(TraceId::from(trace), SpanId::from(1), None);
+        }
+        open.started(TraceId::from(4), SpanId::from(1), None);
+        assert_eq!(open.forgotten(), 1);
+        assert_eq!(open.pending(TraceId::from(1)), 0, "the oldest went");
+        assert_eq!(open.pending(TraceId::from(2)), 1);
+        assert_eq!(open.pending(TraceId::from(4)), 1);
+        // One trace filling the bound alone: its further spans are not tracked.
+        let open = OpenSpans::new(2);
+        let t = TraceId::from(9);
+        for s in 1..=3u64 {
+            open.started(t, SpanId::from(s), None);
+        }
+        assert_eq!((open.pending(t), open.forgotten()), (2, 1));
     }
 }

@@ -246,6 +246,21 @@ fn waiting_traces_are_bounded_by_count_and_bytes_and_evictions_are_counted() {
         [lost, "b SERVER … ok\n└─ child … ok\n"].concat()
     );
     drop(a);
+
+    // Open spans tracked: a span over the bound is left out, and counted.
+    let p = Pipeline::new(|s| s.max_open_spans = 1);
+    let root = p.scope("request", SpanKind::Server, None);
+    drop(p.scope("child", SpanKind::Internal, Some(&root)));
+    p.flush();
+    let untracked = "… console: open-span bookkeeping dropped 1 time (over 1 open spans), so \
+                     traces may print in parts\n";
+    assert_eq!(p.out.text(), untracked);
+    drop(root);
+    p.flush();
+    assert_eq!(
+        p.out.text(),
+        [untracked, "request SERVER … ok\n└─ child … ok\n"].concat()
+    );
 }
 
 #[test]

@@ -384,8 +384,9 @@ impl Shared {
         }
         if now.forgotten > last.forgotten {
             parts.push(format!(
-                "{} no longer tracked (over {} open spans), so they may print in parts",
-                count(now.forgotten - last.forgotten, "trace"),
+                "open-span bookkeeping dropped {} (over {} open spans), so traces may print \
+                 in parts",
+                count(now.forgotten - last.forgotten, "time"),
                 self.settings.max_open_spans
             ));
         }
