@@ -102,10 +102,23 @@
 //! | `OTEL_PROPAGATORS` | comma list of `tracecontext`, `baggage`; or `none` | `tracecontext,baggage` |
 //! | `AGENT_TELEMETRY_SELF_OBSERVABILITY` | `true` or `false`: export the pipeline's own counts as `otel.sdk.*` metrics (see below) | `false` |
 //!
-//! `console` prints each trace to stdout as an indented tree when its root span is exported
-//! (name, kind, duration, status, key and GenAI attributes, log calls under their span: the
-//! tree of `telemetry_recorder::render_tree`), and log records and metrics as
-//! `opentelemetry-stdout` writes them.
+//! `console` prints each trace to stdout once, as one indented tree (name, kind, duration,
+//! status, key and GenAI attributes, log calls under their span: the tree of
+//! `telemetry_recorder::render_tree`, as the trace view shows it), and log records and metrics
+//! as `opentelemetry-stdout` writes them. A trace prints when every span of it this process
+//! started has been exported and its local root is among them, so a child that ends after its
+//! root (in a later batch) is in the tree, and a span continuing an open span of this process
+//! (the SERVER side of a call the process makes to itself, by its `traceparent`) sits under
+//! that CLIENT span rather than starting a tree of its own (what is open is noted as each
+//! span starts: one short lock on the application's thread; rendering and printing run on the
+//! export thread and a timer thread of the exporter). Spans wait in memory, at most 500
+//! traces and 16 MiB (oldest trace evicted first); at most 65,536 open spans are tracked. A
+//! trace still incomplete 30 s (plus one `OTEL_BSP_SCHEDULE_DELAY`) after its first span was
+//! exported prints anyway, followed by `… incomplete: root not ended after 35s` (or `N spans
+//! not ended`), as does what still waits at shutdown (`… incomplete at shutdown: …`). Spans of
+//! a trace already printed (they ended after that, or started after its root ended) print as
+//! a tree of their own followed by `… continued: more spans of a trace printed earlier`.
+//! Evictions are counted in a `… console: N traces evicted before printing …` line.
 //!
 //! `https://` endpoints use rustls with the `ring` provider (no C toolchain needed) for both
 //! gRPC and HTTP, trusting the platform's and the webpki (Mozilla) roots, or only the CA bundle

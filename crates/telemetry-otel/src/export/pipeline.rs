@@ -239,7 +239,7 @@ fn tracer_provider(
         .with_span_limits(cfg.span_limits.sdk());
     let batch = || cfg.bsp.span_config();
     for kind in &cfg.exporters[0] {
-        let processor = match kind {
+        b = match kind {
             ExporterKind::Otlp => {
                 let (e, target) = otlp_exporter!(
                     opentelemetry_otlp::SpanExporter,
@@ -247,23 +247,22 @@ fn tracer_provider(
                     Signal::Traces,
                     |b| b
                 )?;
-                BatchSpanProcessor::builder(Counting {
-                    inner: e,
-                    stats: stats.clone(),
-                    target,
-                })
-                .with_batch_config(batch())
-                .build()
+                b.with_span_processor(
+                    BatchSpanProcessor::builder(Counting {
+                        inner: e,
+                        stats: stats.clone(),
+                        target,
+                    })
+                    .with_batch_config(batch())
+                    .build(),
+                )
             }
-            ExporterKind::Console => BatchSpanProcessor::builder(Counting {
-                inner: crate::export::console::TreeExporter::stdout(),
-                stats: stats.clone(),
-                target: Target::new("stdout"),
-            })
-            .with_batch_config(batch())
-            .build(),
+            ExporterKind::Console => b.with_span_processor(crate::export::console::stdout(
+                stats.clone(),
+                batch(),
+                cfg.bsp.schedule_delay,
+            )),
         };
-        b = b.with_span_processor(processor);
     }
     let processors = cfg.exporters[0].len() + extras.iter().filter(|e| e.counted).count();
     for extra in extras {
