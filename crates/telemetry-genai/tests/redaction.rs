@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::corpus::{self, Gen, one_mask_between, sentence};
+use common::corpus::{self, Gen, one_mask_between, one_mask_then_part_of, sentence};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use telemetry_genai::{DefaultRedactor, MASK_PREFIX, Redactor};
@@ -38,6 +38,35 @@ fn every_corpus_secret_is_masked_and_the_text_around_it_kept() {
         r.redact_json(&mut v);
         if !one_mask_between(v["query"].as_str().unwrap_or(""), &prefix, &suffix) {
             failures.push(format!("{} (JSON value): {v}", c.name));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn an_unquoted_assigned_secret_is_masked_to_the_end_of_its_token() {
+    let r = DefaultRedactor;
+    let mut failures = Vec::new();
+    for c in corpus::over_masked() {
+        let (text, prefix, suffix) = sentence(&c);
+        let context = format!("{prefix}{suffix}");
+        let mut outs = vec![("text", r.redact(&text).into_owned())];
+        let doc = json!({"note": text}).to_string();
+        let out = r.redact(&doc);
+        match serde_json::from_str::<Value>(&out) {
+            Ok(v) => outs.push(("JSON text", v["note"].as_str().unwrap_or("").to_owned())),
+            Err(e) => failures.push(format!("{} (JSON text): {e}: {out}", c.name)),
+        }
+        let mut v = json!({"query": text});
+        r.redact_json(&mut v);
+        outs.push(("JSON value", v["query"].as_str().unwrap_or("").to_owned()));
+        for (form, out) in outs {
+            if !one_mask_then_part_of(&out, &prefix, &suffix) {
+                failures.push(format!("{} ({form}): {out}", c.name));
+            }
+            if let Some(w) = corpus::leaks(&out, &c.secret, &context) {
+                failures.push(format!("{} ({form}) leaks {w:?}: {out}", c.name));
+            }
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
