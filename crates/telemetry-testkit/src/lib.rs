@@ -25,6 +25,8 @@
 //!   TLS-terminating proxy that puts any plain receiver behind `https://`.
 //! - `faults` (feature `faults`): a receiver that stops and restarts on the same port, a
 //!   black-hole listener that never answers, and a proxy that answers late.
+//! - `otel` (feature `otel`): the OpenTelemetry implementation exporting to a [`mock`]
+//!   receiver, configured in code only, and what arrived once it shut down.
 //! - [`received`]: the model ([`RSpan`], [`RLog`], [`RPoint`]) and look-ups such as
 //!   [`Received::span_named`] and [`Received::logs_of`].
 //! - [`tree`]: [`assert_tree`] (exact parent links by name, one trace id) and
@@ -39,6 +41,8 @@ pub mod fake;
 #[cfg(feature = "faults")]
 pub mod faults;
 pub mod mock;
+#[cfg(feature = "otel")]
+pub mod otel;
 pub mod received;
 #[cfg(feature = "tls")]
 pub mod tls;
