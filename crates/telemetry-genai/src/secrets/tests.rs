@@ -71,3 +71,25 @@ fn masks_never_split_a_character() {
         assert!(text.is_char_boundary(f.start) && text.is_char_boundary(f.end));
     }
 }
+
+/// A gitleaks `key = value` rule ends its regex at `&`; its mask runs on to the end of the
+/// token (`creds` is a keyword of `generic-api-key` only).
+#[test]
+fn gitleaks_assignment_rules_mask_to_the_end_of_the_token() {
+    assert_eq!(
+        ids("db_creds=Zx9Qw3Er7Ty1&Ui5Op;2As#x ok"),
+        [("Zx9Qw3Er7Ty1&Ui5Op;2As#x", "generic-api-key")]
+    );
+    assert_eq!(
+        ids("export db_creds=Zx9Qw3Er7Ty1, ok"),
+        [("Zx9Qw3Er7Ty1,", "generic-api-key")]
+    );
+    // A format rule that is no assignment still ends where its format does.
+    assert_eq!(
+        ids("use dapi0123456789abcdef0123456789abcdef#frag"),
+        [(
+            "dapi0123456789abcdef0123456789abcdef",
+            "databricks-api-token"
+        )]
+    );
+}
