@@ -93,3 +93,23 @@ fn gitleaks_assignment_rules_mask_to_the_end_of_the_token() {
         )]
     );
 }
+
+/// The global allowlist keeps the literals `true`, `false` and `null` as whole values only:
+/// a secret that starts with `true`, holds `false` or ends in `null` is still a secret.
+#[test]
+fn allowlisted_literals_are_whole_values_only() {
+    assert_eq!(
+        ids("db_creds=falsepositive99Zx9Qw3 ok"),
+        [("falsepositive99Zx9Qw3", "generic-api-key")]
+    );
+    assert_eq!(
+        ids("db_creds=trueZx9Qw3Er7Ty1 ok"),
+        [("trueZx9Qw3Er7Ty1", "generic-api-key")]
+    );
+    assert_eq!(
+        ids("db_creds=Zx9Qw3Er7Ty1null ok"),
+        [("Zx9Qw3Er7Ty1null", "generic-api-key")]
+    );
+    assert!(ids("db_creds=false ok").is_empty());
+    assert!(ids("db_creds=NULL ok").is_empty());
+}
