@@ -111,7 +111,9 @@
 //! gRPC and HTTP, trusting the platform's and the webpki (Mozilla) roots, or only the CA bundle
 //! of `OTEL_EXPORTER_OTLP_CERTIFICATE`. TLS files are read and checked at construction: a
 //! missing or unreadable file, a file that is not PEM, or a key that does not match its
-//! certificate is a [`ConfigError`] naming the variable and the path.
+//! certificate is a [`ConfigError`] naming the variable and the path. The same `ring` becomes
+//! rustls' process-wide default when the application has installed none, so reqwest clients
+//! elsewhere in the program build (see [`ensure_crypto_provider`]).
 //!
 //! # Resource
 //!
@@ -197,6 +199,7 @@ mod console;
 mod convert;
 mod correlator;
 mod counting;
+mod crypto;
 mod detect;
 mod env;
 mod error;
@@ -222,6 +225,7 @@ mod span;
 mod tls;
 
 pub use builder::OpenTelemetryBuilder;
+pub use crypto::ensure_crypto_provider;
 pub use detect::detect_resource;
 pub use env::EnvSource;
 pub use error::ConfigError;
