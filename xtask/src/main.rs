@@ -2,13 +2,15 @@
 //!
 //! - `test`: the test suite (what README's quickstart and CI run): every workspace test with
 //!   cargo-nextest (installed first with `cargo install cargo-nextest --locked` when
-//!   missing), then the doc tests (nextest does not run those).
+//!   missing), then the doc tests (nextest does not run those), then README's service example
+//!   as a crate outside the workspace (see [`external`](mod@external)).
 //! - `ci`: formatting, clippy with `-D warnings`, then `test`.
 //! - `bench [--quick]`: the benchmark suite (`tests/benches`), then README's Performance
 //!   table (see [`bench`](mod@bench)).
 //! - `load`: the long load run with the collector down (see [`load`](mod@load)).
 
 mod bench;
+mod external;
 mod load;
 
 use std::process::{Command, ExitCode};
@@ -24,10 +26,13 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Task {
-    /// Run every test: `cargo nextest run --workspace`, then `cargo test --workspace --doc`.
+    /// Run every test: `cargo nextest run --workspace`, `cargo test --workspace --doc`, then
+    /// README's service example built and run outside the workspace.
     Test,
     /// `cargo fmt --all --check`, `cargo clippy --workspace --all-targets -- -D warnings`, then `test`.
     Ci,
+    /// Only the last step of `test`: README's service example built and run outside the workspace.
+    Quickstart,
     /// Run the benchmark suite and rewrite README's Performance table.
     Bench {
         /// Short warm-up and measurement: a few minutes on 2 cores, indicative figures.
@@ -105,12 +110,14 @@ fn ensure_nextest() -> Result<(), String> {
 fn test() -> Result<(), String> {
     ensure_nextest()?;
     cargo(&["nextest", "run", "--workspace", "--no-fail-fast"])?;
-    cargo(&["test", "--workspace", "--doc"])
+    cargo(&["test", "--workspace", "--doc"])?;
+    external::run(cargo_with_env)
 }
 
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Task::Test => test(),
+        Task::Quickstart => external::run(cargo_with_env),
         Task::Bench { quick } => bench::run(quick, cargo_with_env),
         Task::Load {
             sessions,

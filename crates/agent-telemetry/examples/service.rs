@@ -1,5 +1,5 @@
-//! An instrumented agent service: `cargo run --example service`, then
-//! `curl -XPOST localhost:3000/v1/chat -d 'what is 2+2?'`.
+//! An instrumented agent service. Run it, then `curl -XPOST localhost:3000/v1/chat -d 'what is
+//! 2+2?'`; Ctrl-C stops it.
 
 use std::time::Duration;
 
