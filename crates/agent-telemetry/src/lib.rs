@@ -54,8 +54,9 @@
 //! reqwest client in the program is built that way, and reqwest 0.13 panics in
 //! `Client::builder().build()` when rustls has no process-wide default provider. So
 //! [`otel::OpenTelemetry::builder`] and [`otel::OpenTelemetry::from_env`] install `ring` as that
-//! default when the application has installed none (never replacing one it has, whenever it
-//! installed it). Build telemetry first, as the example does, and clients built later work. A
+//! default when the application has installed none, and keep one it installed first (so an
+//! application with its own provider installs it before building telemetry). Build telemetry
+//! first, as the example does, and clients built later work. A
 //! program that builds a reqwest client before any OpenTelemetry value (Basic telemetry only,
 //! say) calls [`ensure_crypto_provider`] first, or enables reqwest's own `rustls` feature.
 //!
