@@ -1,5 +1,4 @@
-//! An instrumented agent service. Run it, then `curl -XPOST localhost:3000/v1/chat -d 'what is
-//! 2+2?'`; Ctrl-C stops it.
+//! An instrumented agent service on 127.0.0.1:3000 (or `ADDR`) until Ctrl-C.
 
 use std::time::Duration;
 
