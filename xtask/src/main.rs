@@ -17,6 +17,7 @@
 
 mod bench;
 mod browser_deps;
+mod external;
 mod load;
 mod package;
 
@@ -33,9 +34,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Task {
-    /// Run every test: `cargo nextest run --workspace`, then `cargo test --workspace --doc`,
-    /// after installing what is missing (cargo-nextest; for the browser test Debian's
-    /// chromium, nodejs and npm, and `npm ci`).
+    /// Run every test: `cargo nextest run --workspace`, `cargo test --workspace --doc`, then
+    /// README's service example built and run outside the workspace, after installing what is
+    /// missing (cargo-nextest; for the browser test Debian's chromium, nodejs and npm, and
+    /// `npm ci`).
     Test,
     /// `cargo fmt --all --check`, `cargo clippy --workspace --all-targets -- -D warnings`,
     /// `package`, then `test`.
@@ -43,6 +45,8 @@ enum Task {
     /// Package every publishable library crate in crates/ (`cargo package --no-verify`,
     /// offline, nothing uploaded) and check the packages hold every file their sources include.
     Package,
+    /// Only the last step of `test`: README's service example built and run outside the workspace.
+    Quickstart,
     /// Run the benchmark suite and rewrite README's Performance table.
     Bench {
         /// Short warm-up and measurement: a few minutes on 2 cores, indicative figures.
@@ -143,7 +147,8 @@ fn test() -> Result<(), String> {
         }
     }
     let result = cargo_with_env(&["nextest", "run", "--workspace", "--no-fail-fast"], &env)
-        .and_then(|()| cargo(&["test", "--workspace", "--doc"]));
+        .and_then(|()| cargo(&["test", "--workspace", "--doc"]))
+        .and_then(|()| external::run(cargo_with_env));
     // Again at the end, where it is not buried under the test output.
     if let Some(skip) = &skip {
         eprintln!("xtask: {skip}");
@@ -155,6 +160,7 @@ fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Task::Test => test(),
         Task::Package => package::run(),
+        Task::Quickstart => external::run(cargo_with_env),
         Task::Bench { quick } => bench::run(quick, cargo_with_env),
         Task::Load {
             sessions,

@@ -124,7 +124,9 @@
 //! gRPC and HTTP, trusting the platform's and the webpki (Mozilla) roots, or only the CA bundle
 //! of `OTEL_EXPORTER_OTLP_CERTIFICATE`. TLS files are read and checked at construction: a
 //! missing or unreadable file, a file that is not PEM, or a key that does not match its
-//! certificate is a [`ConfigError`] naming the variable and the path.
+//! certificate is a [`ConfigError`] naming the variable and the path. The same `ring` becomes
+//! rustls' process-wide default when the application has installed none, so reqwest clients
+//! elsewhere in the program build (see [`ensure_crypto_provider`]).
 //!
 //! # Resource
 //!
@@ -221,12 +223,14 @@
 // counting, console); `open_telemetry` (the value users hold, its builder and the three traits).
 mod cause;
 mod config;
+mod crypto;
 mod export;
 mod failures;
 mod mapping;
 mod open_telemetry;
 mod signal;
 
+pub use crypto::ensure_crypto_provider;
 pub use config::detect::detect_resource;
 pub use config::env::EnvSource;
 pub use config::error::ConfigError;
