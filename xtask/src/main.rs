@@ -156,7 +156,37 @@ fn test() -> Result<(), String> {
     result
 }
 
+/// Variables `cargo run` sets for the xtask binary itself. Inherited by the cargo commands
+/// xtask starts, they change the build-script environment that crates such as ring watch, so
+/// every switch between plain `cargo` and `cargo xtask` would rebuild those crates and all above.
+const RUN_ENV: &[&str] = &[
+    "CARGO_BIN_NAME",
+    "CARGO_CRATE_NAME",
+    "CARGO_MANIFEST_DIR",
+    "CARGO_MANIFEST_PATH",
+    "CARGO_PKG_AUTHORS",
+    "CARGO_PKG_DESCRIPTION",
+    "CARGO_PKG_HOMEPAGE",
+    "CARGO_PKG_LICENSE",
+    "CARGO_PKG_LICENSE_FILE",
+    "CARGO_PKG_NAME",
+    "CARGO_PKG_README",
+    "CARGO_PKG_REPOSITORY",
+    "CARGO_PKG_RUST_VERSION",
+    "CARGO_PKG_VERSION",
+    "CARGO_PKG_VERSION_MAJOR",
+    "CARGO_PKG_VERSION_MINOR",
+    "CARGO_PKG_VERSION_PATCH",
+    "CARGO_PKG_VERSION_PRE",
+    "CARGO_PRIMARY_PACKAGE",
+];
+
 fn main() -> ExitCode {
+    for var in RUN_ENV {
+        // SAFETY: first thing in `main`, before xtask starts any thread, so nothing reads the
+        // environment concurrently.
+        unsafe { std::env::remove_var(var) };
+    }
     let result = match Cli::parse().command {
         Task::Test => test(),
         Task::Package => package::run(),

@@ -230,7 +230,6 @@ mod mapping;
 mod open_telemetry;
 mod signal;
 
-pub use crypto::ensure_crypto_provider;
 pub use config::detect::detect_resource;
 pub use config::env::EnvSource;
 pub use config::error::ConfigError;
@@ -238,6 +237,7 @@ pub use config::exporter::ExporterKind;
 pub use config::otlp::Protocol;
 pub use config::propagators::Propagators;
 pub use config::sampler::SamplerConfig;
+pub use crypto::ensure_crypto_provider;
 pub use export::self_metrics::ENV as SELF_OBSERVABILITY;
 pub use failures::{ExportFailures, SignalFailures};
 pub use mapping::span::CANCELLED_ATTRIBUTE;
