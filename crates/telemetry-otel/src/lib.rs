@@ -202,16 +202,19 @@
 //! The current scope lives in the core's thread-local, not in OpenTelemetry's `Context`. To
 //! start raw SDK spans under a scope, pass [`OpenTelemetry::otel_context`] as their parent.
 
-// Layers, lowest first: `signal`, `cause` and `failures` (what is exported and what was lost);
+// Layers, lowest first: `signal`, `cause`, `rate_limit`, `drops` and `failures` (what is
+// exported, what waits and what was lost);
 // `mapping` (core scopes, attributes and instruments as SDK values); `config` (`OTEL_*` and code
 // settings resolved, nothing started); `export` (the running pipeline: exporters, processors,
 // counting, console); `open_telemetry` (the value users hold, its builder and the three traits).
 mod cause;
 mod config;
+mod drops;
 mod export;
 mod failures;
 mod mapping;
 mod open_telemetry;
+mod rate_limit;
 mod signal;
 
 pub use config::detect::detect_resource;
@@ -221,6 +224,7 @@ pub use config::exporter::ExporterKind;
 pub use config::otlp::Protocol;
 pub use config::propagators::Propagators;
 pub use config::sampler::SamplerConfig;
+pub use drops::{Backlog, DroppedItems};
 pub use export::self_metrics::ENV as SELF_OBSERVABILITY;
 pub use failures::{ExportFailures, SignalFailures};
 pub use mapping::span::CANCELLED_ATTRIBUTE;
