@@ -46,6 +46,8 @@ struct State {
     stopped: bool,
     next_attempt: Option<Instant>,
     backoff: Backoff,
+    /// Failed attempts since start.
+    failures: u64,
     /// Requests given up on (rejected, retry window, shutdown) since start.
     given_up: u64,
     /// Why the latest was given up on.
@@ -100,6 +102,7 @@ impl Delivery {
                 stopped: false,
                 next_attempt: None,
                 backoff: Backoff::default(),
+                failures: 0,
                 given_up: 0,
                 last_given_up: None,
             }),
@@ -154,8 +157,13 @@ impl Delivery {
             replayed: false,
             failed_attempts: 0,
             first_failure: None,
+            failures_at_queueing: 0,
         };
         let mut st = self.state.lock();
+        let entry = Entry {
+            failures_at_queueing: st.failures,
+            ..entry
+        };
         let ev = st.queue.push(entry);
         self.evicted(ev);
         self.gauges(&st);
@@ -274,11 +282,9 @@ impl Delivery {
                 self.changed.notify_all();
                 continue;
             }
-            if let Some(deadline) = st.closing {
-                if now >= deadline {
-                    self.abandon(st);
-                    return false;
-                }
+            if st.closing.is_some_and(|deadline| now >= deadline) {
+                self.abandon(st);
+                return false;
             }
             if let Some(at) = st.next_attempt.filter(|at| *at > now) {
                 let until = st.closing.map_or(at, |d| d.min(at));
@@ -312,7 +318,7 @@ impl Delivery {
                 st.next_attempt = None;
                 let e = st.queue.pop().expect("the head was sent");
                 self.forget(&e);
-                let late = e.failed_attempts > 0 || e.replayed;
+                let late = e.replayed || st.failures > e.failures_at_queueing;
                 let rejected = if self.signal == Signal::Metrics {
                     0
                 } else {
@@ -331,6 +337,7 @@ impl Delivery {
                 }
             }
             Outcome::Retry { detail, after } => {
+                st.failures += 1;
                 let head = st.queue.front_mut().expect("the head was sent");
                 head.failed_attempts += 1;
                 let first = *head.first_failure.get_or_insert(now);
@@ -352,6 +359,7 @@ impl Delivery {
                 }
             }
             Outcome::Rejected { detail } => {
+                st.failures += 1;
                 st.backoff.reset();
                 st.next_attempt = None;
                 self.stats
@@ -419,8 +427,8 @@ impl Delivery {
         if lost > 0 {
             st.given_up += lost;
             st.last_given_up = Some(format!(
-                "{lost} requests of {} still undelivered at the deadline",
-                self.signal
+                "{lost} requests still undelivered at the deadline were dropped (set \
+                 AGENT_TELEMETRY_SPOOL_DIR to keep them for the next start)"
             ));
         }
         // On disk now, not pending in this process.
@@ -491,7 +499,7 @@ impl Delivery {
         }
         if st.given_up > mark.0 {
             return Err(format!(
-                "{}: {} export requests failed for good; latest: {}",
+                "{}: {} export requests dropped; latest: {}",
                 self.signal,
                 st.given_up - mark.0,
                 st.last_given_up.as_deref().unwrap_or("")

@@ -163,6 +163,7 @@ pub(crate) fn start(p: Start<'_>) -> Result<(DurableExporter, Arc<Delivery>), Co
                         replayed: true,
                         failed_attempts: 0,
                         first_failure: None,
+                        failures_at_queueing: 0,
                     });
                 }
                 Some((spool, entries))

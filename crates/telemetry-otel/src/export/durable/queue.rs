@@ -31,6 +31,9 @@ pub(crate) struct Entry {
     pub(crate) replayed: bool,
     pub(crate) failed_attempts: u32,
     pub(crate) first_failure: Option<Instant>,
+    /// The delivery's failure count when it was queued: delivered after more failures means
+    /// it waited out an outage (delivered late).
+    pub(crate) failures_at_queueing: u64,
 }
 
 /// See the module docs.
@@ -114,11 +117,9 @@ impl Queue {
 
     /// Gives the head its body, read back from disk.
     pub(crate) fn load_front(&mut self, body: Bytes) {
-        if let Some(e) = self.entries.front_mut() {
-            if e.body.is_none() {
-                self.mem_bytes += e.len;
-                e.body = Some(body);
-            }
+        if let Some(e) = self.entries.front_mut().filter(|e| e.body.is_none()) {
+            self.mem_bytes += e.len;
+            e.body = Some(body);
         }
     }
 
@@ -141,12 +142,9 @@ impl Queue {
     /// Frees the head's memory when it is safe on disk (its retry window passed; it waits
     /// there for the collector).
     pub(crate) fn evict_front_body(&mut self) {
-        if let Some(e) = self.entries.front_mut() {
-            if e.file.is_some() {
-                if let Some(b) = e.body.take() {
-                    self.mem_bytes -= b.len() as u64;
-                }
-            }
+        let on_disk = self.entries.front_mut().filter(|e| e.file.is_some());
+        if let Some(b) = on_disk.and_then(|e| e.body.take()) {
+            self.mem_bytes -= b.len() as u64;
         }
     }
 
@@ -214,6 +212,7 @@ mod tests {
             replayed: false,
             failed_attempts: 0,
             first_failure: None,
+            failures_at_queueing: 0,
         }
     }
 

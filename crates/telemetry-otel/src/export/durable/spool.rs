@@ -11,8 +11,8 @@
 //! by a crash is deleted at the next start. A file whose size, header or checksum does not
 //! match is reported by name, deleted, and skipped.
 //!
-//! **Lock.** The process that holds `.lock` (an exclusive advisory lock, `File::try_lock`,
-//! released by the kernel when the process dies, SIGKILL included) is the only one that reads,
+//! **Lock.** The process that holds `.lock` (an exclusive advisory lock: `flock` on Unix,
+//! `LockFileEx` on Windows, through `fs4`; released by the kernel when the process dies, SIGKILL included) is the only one that reads,
 //! delivers and deletes the directory's files, so two processes never deliver one file twice.
 //! A second process on the same directory runs without a spool and says so.
 
@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
+use fs4::fs_std::FileExt;
 
 use crate::export::durable::encode::Encoding;
 use crate::signal::Signal;
@@ -59,6 +60,9 @@ pub(crate) struct Spool {
     _lock: File,
 }
 
+/// An opened spool, its complete files oldest first, and the damaged ones (path, reason).
+pub(crate) type Opened = (Spool, Vec<Found>, Vec<(PathBuf, String)>);
+
 /// Why a spool could not be opened.
 #[derive(Debug)]
 pub(crate) enum OpenError {
@@ -89,10 +93,7 @@ impl Spool {
     /// Creates and locks `root/{signal}`, deletes leftover `.tmp` files, and lists the
     /// complete files oldest first, with the files found corrupt (path, reason), which are
     /// deleted.
-    pub(crate) fn open(
-        root: &Path,
-        signal: Signal,
-    ) -> Result<(Spool, Vec<Found>, Vec<(PathBuf, String)>), OpenError> {
+    pub(crate) fn open(root: &Path, signal: Signal) -> Result<Opened, OpenError> {
         let dir = root.join(signal.to_string());
         let io_err = |e| OpenError::Io(dir.clone(), e);
         fs::create_dir_all(&dir).map_err(io_err)?;
@@ -103,10 +104,10 @@ impl Spool {
             .write(true)
             .open(dir.join(".lock"))
             .map_err(io_err)?;
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(fs::TryLockError::WouldBlock) => return Err(OpenError::Locked(dir)),
-            Err(fs::TryLockError::Error(e)) => return Err(io_err(e)),
+        match FileExt::try_lock_exclusive(&lock) {
+            Ok(true) => {}
+            Ok(false) => return Err(OpenError::Locked(dir)),
+            Err(e) => return Err(io_err(e)),
         }
         let mut found = Vec::new();
         let mut corrupt = Vec::new();
@@ -133,16 +134,13 @@ impl Spool {
         }
         found.sort_by_key(|f| f.seq);
         let next = found.last().map_or(0, |f| f.seq + 1);
-        Ok((
-            Spool {
-                dir,
-                signal,
-                next_seq: AtomicU64::new(next),
-                _lock: lock,
-            },
-            found,
-            corrupt,
-        ))
+        let spool = Spool {
+            dir,
+            signal,
+            next_seq: AtomicU64::new(next),
+            _lock: lock,
+        };
+        Ok((spool, found, corrupt))
     }
 
     pub(crate) fn dir(&self) -> &Path {
