@@ -2,8 +2,8 @@
 //! reached the queue ([`DroppedItems`]), and the backlog gauges ([`Backlog`]).
 
 /// Items dropped after they reached the export queue, by reason. `rejected`, `retry_window`
-/// and `shutdown` are also in [`SignalFailures::failed_items`]; `queue_full` and `spool_full`
-/// are in [`SignalFailures::not_exported`] (dropped on a full queue).
+/// and `shutdown` are also in [`SignalFailures::failed_items`](crate::SignalFailures::failed_items); `queue_full` and `spool_full`
+/// are in [`SignalFailures::not_exported`](crate::SignalFailures::not_exported) (dropped on a full queue).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct DroppedItems {
