@@ -101,6 +101,10 @@
 //! | `OTEL_SPAN_{ATTRIBUTE,EVENT,LINK}_COUNT_LIMIT`, `OTEL_{EVENT,LINK}_ATTRIBUTE_COUNT_LIMIT` | non-negative integer | 128 |
 //! | `OTEL_PROPAGATORS` | comma list of `tracecontext`, `baggage`; or `none` | `tracecontext,baggage` |
 //! | `AGENT_TELEMETRY_SELF_OBSERVABILITY` | `true` or `false`: export the pipeline's own counts as `otel.sdk.*` metrics (see below) | `false` |
+//! | `AGENT_TELEMETRY_EXPORT_QUEUE_BYTES` | bytes, `65536`, `512KiB`, `64MiB`, `1GiB`: each OTLP signal's export queue in memory (see [delivery](#delivery-through-outages)) | `64MiB` |
+//! | `AGENT_TELEMETRY_EXPORT_RETRY_WINDOW` | milliseconds, or `300s`, `5m`, `1h`: how long a failing batch is retried | `5m` |
+//! | `AGENT_TELEMETRY_SPOOL_DIR` | a directory (created if missing) keeping undelivered batches on disk across restarts and crashes | none |
+//! | `AGENT_TELEMETRY_SPOOL_MAX_BYTES` | bytes, as above: each signal's spool on disk | `256MiB` |
 //!
 //! `console` prints each trace to stdout once, as one indented tree (name, kind, duration,
 //! status, key and GenAI attributes, log calls under their span: the tree of
@@ -185,8 +189,9 @@
 //! [`OpenTelemetryBuilder::with_drop_timeout`]).
 //!
 //! Export failures (collector down, HTTP 4xx/5xx, TLS handshake failures, timeouts) never
-//! panic and never block the application: batch queues are bounded
-//! (`OTEL_BSP_MAX_QUEUE_SIZE`), each failure is counted ([`OpenTelemetry::export_failures`])
+//! panic and never block the application: queues are bounded (`OTEL_BSP_MAX_QUEUE_SIZE`, and
+//! in bytes, see [delivery](#delivery-through-outages)), transient failures are retried, each
+//! failed attempt is counted ([`OpenTelemetry::export_failures`])
 //! and reported on stderr at most once per 10 s per signal, naming the signal, the endpoint and
 //! the cause ("connection refused", "HTTP 401", "TLS: unknown CA"; the latest is
 //! [`OpenTelemetry::last_export_error`]).
@@ -212,22 +217,94 @@
 //! `agent_telemetry.sdk.{span,log}.not_exported` (queued or dropped on a full queue) and
 //! `agent_telemetry.sdk.span_event.over_limit` where the conventions have no name.
 //!
+//! # Delivery through outages
+//!
+//! The OTLP exporters keep what the collector has not taken yet, so that a collector restart,
+//! an outage or (with a spool) a crash of the application loses nothing:
+//!
+//! - **Retry as the OTLP specification says** (`opentelemetry-proto` v1.11.0,
+//!   `docs/specification.md`, *Failures*, *Retryable Response Codes*, *OTLP/gRPC Throttling*,
+//!   *OTLP/HTTP Throttling*, *OTLP/HTTP Connection*; OpenTelemetry specification v1.60.0,
+//!   `protocol/exporter.md`, *Retry*). Retried: no connection or no response, HTTP 429, 502,
+//!   503, 504, gRPC `CANCELLED`, `DEADLINE_EXCEEDED`, `ABORTED`, `OUT_OF_RANGE`,
+//!   `UNAVAILABLE`, `DATA_LOSS`, and `RESOURCE_EXHAUSTED` when the server sent `RetryInfo`.
+//!   The next attempt waits for `Retry-After` (seconds or HTTP-date) or `RetryInfo.retry_delay`
+//!   when given (at most 10 minutes), else exponential backoff with jitter (1 s, 2 s, 4 s, …
+//!   capped at 10 s, each drawn from its upper half). Every other answer (HTTP 400, 401, 403,
+//!   413, 500, gRPC `INVALID_ARGUMENT`, …) drops the batch at once, counted
+//!   ([`DroppedItems::rejected`]) with the reason; a backend that does not take the signal
+//!   (HTTP 404/405/415, gRPC `UNIMPLEMENTED`) stops it, as above. A batch still failing after
+//!   the retry window (`AGENT_TELEMETRY_EXPORT_RETRY_WINDOW`, default 5 minutes from its first
+//!   failure, as the Collector's `retry_on_failure.max_elapsed_time`) is dropped
+//!   ([`DroppedItems::retry_window`]), or with a spool kept on disk and retried.
+//! - **A queue that never blocks the application.** The SDK's batch processors and metric
+//!   reader hand each batch to the exporter, which encodes it as an OTLP export request and
+//!   queues it for its signal's delivery thread, then returns: emitting stays a non-blocking
+//!   hand-off, and the SDK's own queue (`OTEL_BSP_MAX_QUEUE_SIZE`) does not fill because the
+//!   collector is away. New batches queue behind the one being retried, in order, up to
+//!   `AGENT_TELEMETRY_EXPORT_QUEUE_BYTES` of encoded requests per signal (default 64 MiB);
+//!   past it the oldest are dropped first ([`DroppedItems::queue_full`]).
+//! - **A spool on disk, opt-in** (`AGENT_TELEMETRY_SPOOL_DIR`,
+//!   [`OpenTelemetryBuilder::with_spool_dir`]). Each batch is written to
+//!   `{dir}/{traces,metrics,logs}/` when the SDK hands it over, flushed to disk before the
+//!   exporter returns, and deleted once delivered; batches over the memory bound stay queued on
+//!   disk only. At shutdown's deadline what is undelivered stays there
+//!   ([`SignalFailures::spooled_items`]), and a process that starts on the directory delivers
+//!   it first, oldest first, without waiting for new telemetry
+//!   ([`SignalFailures::replayed_items`]). **Crash bound:** a SIGKILL loses only what had not
+//!   reached the exporter yet: spans that ended within the batch processor's schedule delay
+//!   before the kill, which a spool makes 1 s by default (`OTEL_BSP_SCHEDULE_DELAY` still
+//!   wins; log records: `OTEL_BLRP_SCHEDULE_DELAY`, 1 s), and spans still open. The spool is
+//!   bounded by `AGENT_TELEMETRY_SPOOL_MAX_BYTES` per signal (default 256 MiB), oldest files
+//!   deleted first ([`DroppedItems::spool_full`]). Files carry a CRC-32; a truncated or
+//!   corrupt one is skipped with one warning naming it ([`DroppedItems::corrupt_spool_files`])
+//!   and the rest is delivered. An exclusive lock on each signal's directory keeps a second
+//!   process from delivering the same files: it runs without a spool and says so. A directory
+//!   that cannot be created or written (read-only, disk full) is warned about and counted
+//!   ([`SignalFailures::spool_errors`]); batches then stay in memory and the application goes
+//!   on.
+//! - **Flush and shutdown** wait for the queues, bounded by their timeout:
+//!   [`Lifecycle::force_flush`](telemetry_core::Lifecycle::force_flush) returns an error
+//!   naming what is still queued and why; `shutdown` delivers until its deadline, then keeps
+//!   on disk (spool) or drops and counts ([`DroppedItems::shutdown`]) the rest.
+//! - **Metrics delivered late keep their timestamps**: each export request is encoded when the
+//!   reader collects, so a cumulative point arrives with the start and collection times it
+//!   had, and a backend sees the series as it was, late; one that refuses samples older than
+//!   its ingestion window (such as Prometheus' out-of-order limit) may reject points of a long
+//!   outage. Delta points are each delivered once, in order.
+//! - **At least once.** A request whose answer was lost (connection cut after the collector
+//!   got it) is sent again, so a backend may see it twice (OTLP specification, *Duplicate
+//!   Data*); nothing is deduplicated here.
+//! - **Visible**: [`SignalFailures::retries`], [`SignalFailures::delivered_late`],
+//!   [`DroppedItems`], [`OpenTelemetry::export_backlog`] (queued bytes, spool bytes, age of the
+//!   oldest pending batch), and the self-observability metrics
+//!   `agent_telemetry.sdk.export.{queue.size,spool.size,oldest_pending.age,retries,dropped}`.
+//!
+//! The exporters are this crate's own: `opentelemetry-proto`'s transforms encode (as
+//! opentelemetry-otlp's do), reqwest and tonic send. opentelemetry-otlp's exporters retry
+//! inside `export`, holding the SDK's thread, for at most their timeout (about 0.7 s of cover),
+//! and take SDK batches rather than bytes, so a request could not be stored and replayed as it
+//! was.
+//!
 //! # Interoperating with raw OpenTelemetry
 //!
 //! The current scope lives in the core's thread-local, not in OpenTelemetry's `Context`. To
 //! start raw SDK spans under a scope, pass [`OpenTelemetry::otel_context`] as their parent.
 
-// Layers, lowest first: `signal`, `cause` and `failures` (what is exported and what was lost);
+// Layers, lowest first: `signal`, `cause`, `rate_limit`, `drops` and `failures` (what is
+// exported, what waits and what was lost);
 // `mapping` (core scopes, attributes and instruments as SDK values); `config` (`OTEL_*` and code
 // settings resolved, nothing started); `export` (the running pipeline: exporters, processors,
 // counting, console); `open_telemetry` (the value users hold, its builder and the three traits).
 mod cause;
 mod config;
 mod crypto;
+mod drops;
 mod export;
 mod failures;
 mod mapping;
 mod open_telemetry;
+mod rate_limit;
 mod signal;
 
 pub use config::detect::detect_resource;
@@ -238,6 +315,7 @@ pub use config::otlp::Protocol;
 pub use config::propagators::Propagators;
 pub use config::sampler::SamplerConfig;
 pub use crypto::ensure_crypto_provider;
+pub use drops::{Backlog, DroppedItems};
 pub use export::self_metrics::ENV as SELF_OBSERVABILITY;
 pub use failures::{ExportFailures, SignalFailures};
 pub use mapping::span::CANCELLED_ATTRIBUTE;

@@ -38,28 +38,41 @@ use tokio::task::JoinHandle;
 
 use crate::Received;
 
-/// An OTLP HTTP/protobuf receiver on a fixed 127.0.0.1 port that can be stopped (the port
-/// then refuses connections) and restarted on the same port, keeping what it received.
+/// An OTLP receiver (HTTP/protobuf by default, or any protocol mock-collector serves) on a
+/// fixed 127.0.0.1 port that can be stopped (the port then refuses connections) and restarted
+/// on the same port, keeping what it received.
 pub struct RestartableReceiver {
     collector: Arc<RwLock<MockCollector>>,
     addr: SocketAddr,
+    protocol: Protocol,
     server: Option<ServerHandle>,
 }
 
 impl RestartableReceiver {
-    /// Starts on an ephemeral port, which it keeps across restarts.
+    /// Starts an OTLP HTTP/protobuf receiver on an ephemeral port, which it keeps across
+    /// restarts.
     ///
     /// # Panics
     /// When it cannot bind.
     pub async fn start() -> Self {
+        Self::start_on(Protocol::HttpBinary).await
+    }
+
+    /// Starts a receiver of `protocol` (`Protocol::Grpc` for OTLP/gRPC) on an ephemeral port,
+    /// which it keeps across restarts.
+    ///
+    /// # Panics
+    /// When it cannot bind.
+    pub async fn start_on(protocol: Protocol) -> Self {
         let collector = Arc::new(RwLock::new(MockCollector::new()));
-        let server = MockServer::with_collector(Protocol::HttpBinary, 0, collector.clone())
+        let server = MockServer::with_collector(protocol, 0, collector.clone())
             .start()
             .await
             .expect("start the OTLP receiver");
         Self {
             collector,
             addr: server.addr(),
+            protocol,
             server: Some(server),
         }
     }
@@ -89,7 +102,7 @@ impl RestartableReceiver {
         self.stop().await;
         for _ in 0..200 {
             match MockServer::with_collector(
-                Protocol::HttpBinary,
+                self.protocol,
                 self.addr.port(),
                 self.collector.clone(),
             )
@@ -114,6 +127,11 @@ impl RestartableReceiver {
     /// How many spans were received so far.
     pub async fn span_count(&self) -> usize {
         self.collector.read().await.span_count()
+    }
+
+    /// How many log records were received so far.
+    pub async fn log_count(&self) -> usize {
+        self.collector.read().await.log_count()
     }
 
     /// Stops it for good.

@@ -58,6 +58,10 @@ OpenTelemetry (read with --open-telemetry; OpenTelemetry SDK environment specifi
       MAX_EXPORT_BATCH_SIZE (512), EXPORT_TIMEOUT (30000 ms)
   OTEL_SPAN_{ATTRIBUTE,EVENT,LINK}_COUNT_LIMIT (128)
   AGENT_TELEMETRY_SELF_OBSERVABILITY (true here): export what telemetry lost as metrics
+  AGENT_TELEMETRY_EXPORT_QUEUE_BYTES (64MiB per signal), AGENT_TELEMETRY_EXPORT_RETRY_WINDOW
+      (5m): how much and how long export keeps what the collector did not take yet
+  AGENT_TELEMETRY_SPOOL_DIR (none; --telemetry-spool wins), AGENT_TELEMETRY_SPOOL_MAX_BYTES
+      (256MiB per signal): keep undelivered batches on disk for the next start
       (otel.sdk.span.started, otel.sdk.exporter.span.exported{error.type=export_failed}, ...)
 
 HTTP instrumentation (both implementations):
@@ -100,6 +104,8 @@ struct Cli {
     command: Command,
 }
 
+// Parsed once at start-up: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the agent HTTP API.
@@ -122,6 +128,12 @@ struct TelemetryArgs {
     /// at GET /metrics.
     #[arg(long)]
     open_telemetry: bool,
+    /// With --open-telemetry: keep every batch on disk in DIR until the collector has it, so
+    /// that a collector outage, a restart or a crash (SIGKILL) loses nothing handed to the
+    /// exporter; the next start on DIR delivers what is left (wins over
+    /// AGENT_TELEMETRY_SPOOL_DIR).
+    #[arg(long, value_name = "DIR")]
+    telemetry_spool: Option<std::path::PathBuf>,
     /// Log line format of Basic telemetry: text or json.
     #[arg(long, env = "AGENT_ENGINE_LOG_FORMAT", default_value = "text")]
     log_format: LogFormat,
@@ -296,9 +308,13 @@ fn telemetry(
     open_telemetry: bool,
     format: LogFormat,
     level: LogLevel,
+    spool: Option<&std::path::Path>,
 ) -> Result<ServerTelemetry, String> {
+    if spool.is_some() && !open_telemetry {
+        return Err("--telemetry-spool needs --open-telemetry".to_owned());
+    }
     if open_telemetry {
-        agent_engine::telemetry_setup::open_telemetry("agent-engine", level)
+        agent_engine::telemetry_setup::open_telemetry_with_spool("agent-engine", level, spool)
             .map_err(|e| e.to_string())
     } else {
         Ok(ServerTelemetry::basic(format, level))
@@ -321,6 +337,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 args.telemetry.open_telemetry,
                 args.telemetry.log_format,
                 args.telemetry.log_level,
+                args.telemetry.telemetry_spool.as_deref(),
             )?;
             let trace_view = !args.traces.no_trace_view && args.addr.ip().is_loopback();
             let trace_tree = args.traces.trace_tree || telemetry_recorder::trace_tree_from_env();
@@ -381,6 +398,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 args.telemetry.open_telemetry,
                 args.telemetry.log_format,
                 args.telemetry.log_level,
+                args.telemetry.telemetry_spool.as_deref(),
             )?;
             let listener = TcpListener::bind(args.addr)
                 .await
@@ -420,7 +438,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                         },
                         ..defaults
                     };
-                    let t = telemetry(args.open_telemetry, LogFormat::Text, args.log_level)?;
+                    let t = telemetry(args.open_telemetry, LogFormat::Text, args.log_level, None)?;
                     let server = agent_engine::spawn_server(server_config, t.clone())
                         .await
                         .map_err(|e| e.to_string())?;

@@ -106,7 +106,23 @@ pub fn open_telemetry(
     service_name: &str,
     level: LogLevel,
 ) -> Result<ServerTelemetry, telemetry_otel::ConfigError> {
+    open_telemetry_with_spool(service_name, level, None)
+}
+
+/// [`open_telemetry`], keeping undelivered batches on disk in `spool` when given (wins over
+/// `AGENT_TELEMETRY_SPOOL_DIR`; see `telemetry_otel::OpenTelemetryBuilder::with_spool_dir`).
+///
+/// # Errors
+/// As [`open_telemetry`].
+pub fn open_telemetry_with_spool(
+    service_name: &str,
+    level: LogLevel,
+    spool: Option<&std::path::Path>,
+) -> Result<ServerTelemetry, telemetry_otel::ConfigError> {
     let mut builder = telemetry_otel::OpenTelemetry::builder(service_name).with_level(Some(level));
+    if let Some(dir) = spool {
+        builder = builder.with_spool_dir(dir);
+    }
     // The engine exports its telemetry losses as metrics unless the variable says otherwise.
     if std::env::var_os(telemetry_otel::SELF_OBSERVABILITY).is_none() {
         builder = builder.with_self_observability(true);
@@ -161,6 +177,28 @@ impl ServerTelemetry {
                     f.logs.not_exported,
                     f.metrics.failed_exports
                 );
+                // What rode out an outage, and what waits on disk for the next start.
+                let late = [f.traces, f.logs, f.metrics].map(|s| s.delivered_late);
+                line.push_str(&format!(
+                    "; delivered late: spans {}, log records {}, metric exports {}",
+                    late[0], late[1], late[2]
+                ));
+                let spooled = [f.traces, f.logs, f.metrics].map(|s| s.spooled_items);
+                if spooled.iter().any(|n| *n > 0) {
+                    line.push_str(&format!(
+                        "; left in the spool for the next start: spans {}, log records {}, \
+                         metric exports {}",
+                        spooled[0], spooled[1], spooled[2]
+                    ));
+                }
+                let replayed = [f.traces, f.logs, f.metrics].map(|s| s.replayed_items);
+                if replayed.iter().any(|n| *n > 0) {
+                    line.push_str(&format!(
+                        "; delivered from an earlier run's spool: spans {}, log records {}, \
+                         metric exports {}",
+                        replayed[0], replayed[1], replayed[2]
+                    ));
+                }
                 // A signal the backend does not accept (e.g. logs on a traces-only backend).
                 let signals = [
                     ("spans", f.traces),

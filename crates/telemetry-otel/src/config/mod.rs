@@ -4,6 +4,7 @@
 
 pub(crate) mod batch;
 pub(crate) mod detect;
+pub(crate) mod durable;
 pub(crate) mod env;
 pub(crate) mod error;
 pub(crate) mod exporter;

@@ -11,6 +11,7 @@ use std::time::Duration;
 use telemetry_core::{Attribute, LogLevel};
 
 use crate::config::batch::BatchSettings;
+use crate::config::durable::DurableSettings;
 use crate::config::exporter::ExporterKind;
 use crate::config::limits::SpanLimitSettings;
 use crate::config::otlp::{OtlpSettings, TemporalityPref};
@@ -37,4 +38,6 @@ pub(crate) struct Resolved {
     pub(crate) drop_timeout: Duration,
     /// Whether the pipeline's own counts are exported as metrics (`self_metrics`).
     pub(crate) self_observability: bool,
+    /// The OTLP exporters' queue bound, retry window and spool (`durable`).
+    pub(crate) durable: DurableSettings,
 }

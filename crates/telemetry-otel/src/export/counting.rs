@@ -1,11 +1,11 @@
-//! Exporter and processor wrappers that count what passes through them into [`Stats`]: an
-//! `Err` from `export` (collector down, HTTP 4xx/5xx, timeout) is a failed export of that many
-//! items.
+//! Exporter and processor wrappers that count what passes through them into [`Stats`]: the
+//! console exporter and span exporters given in code, whose every `Err` from `export` is a
+//! failed export of that many items. (The OTLP exporters count their own outcomes, see
+//! `durable`.)
 //!
-//! An answer saying the backend does not accept the signal at all (gRPC `UNIMPLEMENTED`, HTTP
-//! 404/405/415; see `cause::refusal`) is not a failure: the wrapper reports it once, returns
-//! `Ok` so that flush and shutdown do not fail for it, and from then on drops that exporter's
-//! batches without a network call. The check on each export is one atomic load.
+//! [`Target::refused`] is set once an OTLP backend answered that it does not accept the
+//! signal; the log processor in front then stops queueing records for it, and the wrapper
+//! drops batches without calling the exporter. The check on each export is one atomic load.
 
 use std::fmt;
 use std::sync::Arc;
@@ -21,22 +21,8 @@ use opentelemetry_sdk::metrics::data::ResourceMetrics;
 use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 
-use crate::cause;
-use crate::export::http_client::LastRequest;
 use crate::failures::Stats;
 use crate::signal::Signal;
-
-/// How a counted exporter's errors are read.
-#[derive(Clone, Debug, Default)]
-pub(crate) enum Wire {
-    /// The console exporter, or one given in code: every error is a failure.
-    #[default]
-    Other,
-    /// OTLP/gRPC: the error text carries the gRPC status code.
-    Grpc,
-    /// OTLP/HTTP through our client, which records the transport error or response status.
-    Http(Arc<LastRequest>),
-}
 
 /// Where a counted exporter sends, for its failure warnings, and whether its backend refused
 /// the signal.
@@ -44,7 +30,6 @@ pub(crate) enum Wire {
 pub(crate) struct Target {
     /// The endpoint URL, or `stdout` for the console exporter.
     pub(crate) endpoint: Arc<str>,
-    pub(crate) wire: Wire,
     /// Set once the backend answered that it does not accept the signal; shared with the log
     /// processor in front of the exporter, which then stops queueing records for it.
     pub(crate) refused: Arc<AtomicBool>,
@@ -63,7 +48,7 @@ impl Target {
         self.refused.load(Ordering::Relaxed)
     }
 
-    /// Counts an export's result. A refusal is turned into `Ok` (see the module docs).
+    /// Counts an export's result: every error is a failure.
     fn report(
         &self,
         stats: &Stats,
@@ -71,29 +56,8 @@ impl Target {
         items: usize,
         r: OTelSdkResult,
     ) -> OTelSdkResult {
-        let Err(e) = &r else {
-            stats.export_result(signal, &self.endpoint, items, &r, None);
-            return r;
-        };
-        let (answer, transport) = match &self.wire {
-            Wire::Other => (None, None),
-            Wire::Grpc => (cause::refusal(Some(&e.to_string()), None), None),
-            Wire::Http(last) => (cause::refusal(None, last.status()), last.take_error()),
-        };
-        match answer {
-            Some(answer) => {
-                if self.refused.swap(true, Ordering::AcqRel) {
-                    stats.refused_items(signal, items);
-                } else {
-                    stats.refused(signal, &self.endpoint, answer, items);
-                }
-                Ok(())
-            }
-            None => {
-                stats.export_result(signal, &self.endpoint, items, &r, transport);
-                r
-            }
-        }
+        stats.export_result(signal, &self.endpoint, items, &r, None);
+        r
     }
 }
 

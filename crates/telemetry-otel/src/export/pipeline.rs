@@ -1,6 +1,6 @@
 //! Building the SDK pipeline from the resolved configuration: the tracer provider (sampler,
-//! limits, id generator, span processors), the logger provider and the meter provider, each
-//! exporter wrapped for counting.
+//! limits, id generator, span processors), the logger provider and the meter provider; the
+//! OTLP exporters with their delivery queues (`durable`), the others wrapped for counting.
 //!
 //! The batch span processor, batch log processor and periodic metric reader of SDK 0.33 each
 //! run on their own OS thread. gRPC exporters are built inside a small private tokio runtime
@@ -9,11 +9,9 @@
 //! on a tokio worker. So [`build`] runs on a dedicated thread, and construction works inside
 //! any runtime and outside one.
 
-use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use opentelemetry_otlp::{Compression, WithExportConfig, WithHttpConfig, WithTonicConfig};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::logs::{BatchLogProcessor, SdkLoggerProvider};
 use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider};
@@ -23,11 +21,11 @@ use opentelemetry_sdk::trace::{
 
 use crate::config::error::ConfigError;
 use crate::config::exporter::ExporterKind;
-use crate::config::otlp::{OtlpSettings, Protocol};
+use crate::config::otlp::Protocol;
 use crate::config::resolved::Resolved;
 use crate::config::resource;
-use crate::export::counting::{Counting, CountingLogProcessor, Target, Wire};
-use crate::export::http_client::RecordingClient;
+use crate::export::counting::{Counting, CountingLogProcessor, Target};
+use crate::export::durable::{self, delivery::Delivery, exporter::DurableExporter};
 use crate::failures::Stats;
 use crate::mapping::ids::ScopeIdGenerator;
 use crate::signal::Signal;
@@ -37,86 +35,32 @@ pub(crate) struct Providers {
     pub(crate) tracer: Option<SdkTracerProvider>,
     pub(crate) logger: Option<SdkLoggerProvider>,
     pub(crate) meter: Option<SdkMeterProvider>,
+    /// The OTLP exporters' delivery queues, flushed and shut down after the providers.
+    pub(crate) deliveries: Vec<Arc<Delivery>>,
     pub(crate) runtime: Option<tokio::runtime::Runtime>,
 }
 
-fn build_error(signal: Signal, s: &OtlpSettings, e: impl std::fmt::Display) -> ConfigError {
-    ConfigError::new(
-        format!("OTEL_EXPORTER_OTLP_{}_ENDPOINT", signal.upper()),
-        s.endpoint.clone(),
-        format!("an endpoint the OTLP {signal} exporter accepts ({e})"),
-    )
-}
-
-fn metadata(
-    headers: &[(String, String)],
-) -> opentelemetry_otlp::tonic_types::metadata::MetadataMap {
-    let mut map = http::HeaderMap::new();
-    for (k, v) in headers {
-        // Validated in `otlp`; a failure here cannot happen, skipping is the safe fallback.
-        if let (Ok(k), Ok(v)) = (
-            http::HeaderName::from_bytes(k.to_ascii_lowercase().as_bytes()),
-            http::HeaderValue::from_str(v),
-        ) {
-            map.insert(k, v);
-        }
-    }
-    opentelemetry_otlp::tonic_types::metadata::MetadataMap::from_headers(map)
-}
-
-fn http_protocol(p: Protocol) -> opentelemetry_otlp::Protocol {
-    match p {
-        Protocol::HttpJson => opentelemetry_otlp::Protocol::HttpJson,
-        _ => opentelemetry_otlp::Protocol::HttpBinary,
-    }
-}
-
-/// One OTLP exporter per signal, with the protocol always set explicitly (the `http-json`
-/// feature changes the default through feature unification), and the [`Target`] its
-/// failures are reported with. gRPC over `https://` gets tonic's TLS configuration; HTTP
-/// always gets our reqwest client (rustls on ring, with the TLS files), since reqwest is built
-/// without a default crypto provider.
-macro_rules! otlp_exporter {
-    ($ty:ty, $s:expr, $signal:expr, $temporality:expr) => {{
-        let s: &OtlpSettings = $s;
-        let mut target = Target::new(&s.endpoint);
-        let r = match s.protocol {
-            Protocol::Grpc => {
-                target.wire = Wire::Grpc;
-                let mut b = <$ty>::builder()
-                    .with_tonic()
-                    .with_protocol(opentelemetry_otlp::Protocol::Grpc)
-                    .with_endpoint(s.endpoint.clone())
-                    .with_timeout(s.timeout)
-                    .with_metadata(metadata(&s.headers));
-                if s.https() {
-                    b = b.with_tls_config(s.tls.grpc());
-                }
-                if s.gzip {
-                    b = b.with_compression(Compression::Gzip);
-                }
-                $temporality(b).build()
-            }
-            Protocol::HttpProtobuf | Protocol::HttpJson => {
-                let (client, last) =
-                    RecordingClient::new(s.tls.http(s.https())?, s.timeout, &s.endpoint)?;
-                target.wire = Wire::Http(last);
-                let mut b = <$ty>::builder()
-                    .with_http()
-                    .with_http_client(client)
-                    .with_protocol(http_protocol(s.protocol))
-                    .with_endpoint(s.endpoint.clone())
-                    .with_timeout(s.timeout)
-                    .with_headers(s.headers.iter().cloned().collect::<HashMap<_, _>>());
-                if s.gzip {
-                    b = b.with_compression(Compression::Gzip);
-                }
-                $temporality(b).build()
-            }
-        };
-        r.map(|e| (e, target))
-            .map_err(|e| build_error($signal, s, e))
-    }};
+/// One signal's OTLP exporter (see `durable`) and its delivery handle, which `deliveries`
+/// collects for the lifecycle's flush and shutdown.
+fn otlp_exporter(
+    cfg: &Resolved,
+    signal: Signal,
+    stats: &Arc<Stats>,
+    runtime: Option<&tokio::runtime::Runtime>,
+    refused: Arc<AtomicBool>,
+    deliveries: &mut Vec<Arc<Delivery>>,
+) -> Result<DurableExporter, ConfigError> {
+    let (exporter, delivery) = durable::start(durable::Start {
+        signal,
+        otlp: &cfg.otlp[signal.index()],
+        durable: &cfg.durable,
+        stats,
+        runtime: runtime.map(|rt| rt.handle().clone()),
+        refused,
+        temporality: cfg.temporality.sdk(),
+    })?;
+    deliveries.push(delivery);
+    Ok(exporter)
 }
 
 type AddProcessor = Box<
@@ -176,26 +120,37 @@ pub(crate) fn build(
     // tonic spawns its connection tasks on the runtime entered here.
     let _entered = runtime.as_ref().map(|rt| rt.enter());
     let resource = resource::sdk(&cfg.resource);
+    let rt = runtime.as_ref();
+    let mut deliveries = Vec::new();
+    let d = &mut deliveries;
     let tracer = if cfg.exporters[0].is_empty() && extras.is_empty() {
         None
     } else {
-        Some(tracer_provider(cfg, stats, resource.clone(), extras)?)
+        Some(tracer_provider(
+            cfg,
+            stats,
+            resource.clone(),
+            extras,
+            rt,
+            d,
+        )?)
     };
     let logger = if cfg.exporters[2].is_empty() {
         None
     } else {
-        Some(logger_provider(cfg, stats, resource.clone())?)
+        Some(logger_provider(cfg, stats, resource.clone(), rt, d)?)
     };
     let meter = if cfg.exporters[1].is_empty() {
         None
     } else {
-        Some(meter_provider(cfg, stats, resource)?)
+        Some(meter_provider(cfg, stats, resource, rt, d)?)
     };
     drop(_entered);
     Ok(Providers {
         tracer,
         logger,
         meter,
+        deliveries,
         runtime,
     })
 }
@@ -231,6 +186,8 @@ fn tracer_provider(
     stats: &Arc<Stats>,
     resource: Resource,
     extras: Vec<ExtraSpanProcessor>,
+    runtime: Option<&tokio::runtime::Runtime>,
+    deliveries: &mut Vec<Arc<Delivery>>,
 ) -> Result<SdkTracerProvider, ConfigError> {
     let mut b = SdkTracerProvider::builder()
         .with_resource(resource)
@@ -241,20 +198,12 @@ fn tracer_provider(
     for kind in &cfg.exporters[0] {
         b = match kind {
             ExporterKind::Otlp => {
-                let (e, target) = otlp_exporter!(
-                    opentelemetry_otlp::SpanExporter,
-                    &cfg.otlp[0],
-                    Signal::Traces,
-                    |b| b
-                )?;
+                let refused = Arc::new(AtomicBool::new(false));
+                let e = otlp_exporter(cfg, Signal::Traces, stats, runtime, refused, deliveries)?;
                 b.with_span_processor(
-                    BatchSpanProcessor::builder(Counting {
-                        inner: e,
-                        stats: stats.clone(),
-                        target,
-                    })
-                    .with_batch_config(batch())
-                    .build(),
+                    BatchSpanProcessor::builder(e)
+                        .with_batch_config(batch())
+                        .build(),
                 )
             }
             ExporterKind::Console => b.with_span_processor(crate::export::console::stdout(
@@ -280,25 +229,24 @@ fn logger_provider(
     cfg: &Resolved,
     stats: &Arc<Stats>,
     resource: Resource,
+    runtime: Option<&tokio::runtime::Runtime>,
+    deliveries: &mut Vec<Arc<Delivery>>,
 ) -> Result<SdkLoggerProvider, ConfigError> {
     let mut b = SdkLoggerProvider::builder().with_resource(resource);
     let batch = || cfg.blrp.log_config();
     for kind in &cfg.exporters[2] {
         let (processor, refused) = match kind {
             ExporterKind::Otlp => {
-                let (e, target) = otlp_exporter!(
-                    opentelemetry_otlp::LogExporter,
-                    &cfg.otlp[2],
+                let refused = Arc::new(AtomicBool::new(false));
+                let e = otlp_exporter(
+                    cfg,
                     Signal::Logs,
-                    |b| b
+                    stats,
+                    runtime,
+                    refused.clone(),
+                    deliveries,
                 )?;
-                let refused = target.refused.clone();
-                let counted = Counting {
-                    inner: e,
-                    stats: stats.clone(),
-                    target,
-                };
-                let p = BatchLogProcessor::builder(counted)
+                let p = BatchLogProcessor::builder(e)
                     .with_batch_config(batch())
                     .build();
                 (p, refused)
@@ -330,27 +278,20 @@ fn meter_provider(
     cfg: &Resolved,
     stats: &Arc<Stats>,
     resource: Resource,
+    runtime: Option<&tokio::runtime::Runtime>,
+    deliveries: &mut Vec<Arc<Delivery>>,
 ) -> Result<SdkMeterProvider, ConfigError> {
     let temporality = cfg.temporality.sdk();
     let mut b = SdkMeterProvider::builder().with_resource(resource);
     for kind in &cfg.exporters[1] {
         b = match kind {
             ExporterKind::Otlp => {
-                let (e, target) = otlp_exporter!(
-                    opentelemetry_otlp::MetricExporter,
-                    &cfg.otlp[1],
-                    Signal::Metrics,
-                    |b: opentelemetry_otlp::MetricExporterBuilder<_>| b
-                        .with_temporality(temporality)
-                )?;
+                let refused = Arc::new(AtomicBool::new(false));
+                let e = otlp_exporter(cfg, Signal::Metrics, stats, runtime, refused, deliveries)?;
                 b.with_reader(
-                    PeriodicReader::builder(Counting {
-                        inner: e,
-                        stats: stats.clone(),
-                        target,
-                    })
-                    .with_interval(cfg.metric_interval)
-                    .build(),
+                    PeriodicReader::builder(e)
+                        .with_interval(cfg.metric_interval)
+                        .build(),
                 )
             }
             ExporterKind::Console => b.with_reader(

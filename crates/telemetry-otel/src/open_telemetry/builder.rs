@@ -13,6 +13,7 @@ use std::time::Duration;
 use telemetry_core::{Attribute, LogLevel};
 
 use crate::config::batch::{self, BatchSettings};
+use crate::config::durable::DurableOverrides;
 use crate::config::env::{Env, EnvSource};
 use crate::config::error::ConfigError;
 use crate::config::exporter::{self, ExporterKind};
@@ -58,6 +59,7 @@ pub struct OpenTelemetryBuilder {
     level: Option<Option<LogLevel>>,
     drop_timeout: Duration,
     self_observability: Option<bool>,
+    durable: DurableOverrides,
     extra_span_processors: Vec<ExtraSpanProcessor>,
 }
 
@@ -93,6 +95,7 @@ impl OpenTelemetryBuilder {
             level: None,
             drop_timeout: Duration::from_secs(5),
             self_observability: None,
+            durable: DurableOverrides::default(),
             extra_span_processors: Vec::new(),
         }
     }
@@ -324,6 +327,44 @@ impl OpenTelemetryBuilder {
         self
     }
 
+    /// The byte bound of each signal's OTLP export queue, overriding
+    /// `AGENT_TELEMETRY_EXPORT_QUEUE_BYTES` (default 64 MiB). While the collector is away,
+    /// encoded batches wait there; past the bound the oldest are dropped (and counted in
+    /// [`DroppedItems::queue_full`](crate::DroppedItems::queue_full)), or, with a spool, kept
+    /// on disk only. See the [crate](crate#delivery-through-outages) docs. Zero is refused.
+    pub fn with_export_queue_bytes(mut self, bytes: u64) -> Self {
+        self.durable.queue_bytes = Some(bytes);
+        self
+    }
+
+    /// How long a batch that keeps failing with a retryable outcome is retried before it is
+    /// dropped (or, with a spool, kept on disk), overriding
+    /// `AGENT_TELEMETRY_EXPORT_RETRY_WINDOW` (default 5 minutes, as the OpenTelemetry
+    /// Collector's `retry_on_failure.max_elapsed_time`).
+    pub fn with_export_retry_window(mut self, window: Duration) -> Self {
+        self.durable.retry_window = Some(window);
+        self
+    }
+
+    /// Keeps undeliverable OTLP batches on disk in `dir`, overriding
+    /// `AGENT_TELEMETRY_SPOOL_DIR` (default: no spool): every batch is written there when the
+    /// SDK hands it to the exporter and deleted once delivered, and a process that starts on
+    /// the same directory delivers what it finds, oldest first. The directory is created if
+    /// missing; see the [crate](crate#delivery-through-outages) docs for the crash bound, the
+    /// lock and what happens on a full or read-only disk.
+    pub fn with_spool_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.durable.spool_dir = Some(dir.into());
+        self
+    }
+
+    /// The byte bound of each signal's spool, overriding `AGENT_TELEMETRY_SPOOL_MAX_BYTES`
+    /// (default 256 MiB); past it the oldest files are deleted and counted in
+    /// [`DroppedItems::spool_full`](crate::DroppedItems::spool_full). Zero is refused.
+    pub fn with_spool_max_bytes(mut self, bytes: u64) -> Self {
+        self.durable.spool_max_bytes = Some(bytes);
+        self
+    }
+
     /// Validates everything and starts the pipeline.
     ///
     /// # Errors
@@ -349,7 +390,15 @@ impl OpenTelemetryBuilder {
             otlp.push(self.otlp.resolve(&env, signal)?);
         }
         let otlp: [OtlpSettings; 3] = otlp.try_into().expect("three signals");
-        let bsp = BatchSettings::resolve(&env, "BSP", self.bsp_schedule_delay, 5000)?;
+        let durable = self.durable.resolve(&env)?;
+        // With a spool, what a crash can lose is what the batch processors still hold: at
+        // most one schedule delay's worth, so a spool caps the spans' default at 1 s.
+        let bsp_default = if durable.spool_dir.is_some() {
+            1000
+        } else {
+            5000
+        };
+        let bsp = BatchSettings::resolve(&env, "BSP", self.bsp_schedule_delay, bsp_default)?;
         let blrp = BatchSettings::resolve(&env, "BLRP", self.blrp_schedule_delay, 1000)?;
         batch::validate_export_timeouts(&env)?;
         let metric_interval = batch::metric_interval(self.metric_interval, &env)?;
@@ -377,6 +426,7 @@ impl OpenTelemetryBuilder {
             level: self.level.unwrap_or(Some(LogLevel::Info)),
             drop_timeout: self.drop_timeout,
             self_observability,
+            durable,
         })
     }
 }

@@ -25,6 +25,7 @@ use telemetry_core::{Attribute, Telemetry};
 use crate::config::error::ConfigError;
 use crate::config::propagators::Propagators;
 use crate::config::resolved::Resolved;
+use crate::drops::Backlog;
 use crate::export::pipeline::{self, ExtraSpanProcessor, Providers};
 use crate::failures::{ExportFailures, Stats};
 use crate::mapping::instruments::Instruments;
@@ -177,6 +178,13 @@ impl OpenTelemetry {
     /// the signal, with the variable that turns it off. `None` if no export failed.
     pub fn last_export_error(&self, signal: Signal) -> Option<String> {
         self.inner.stats.signal(signal).last_error.lock().clone()
+    }
+
+    /// What waits for delivery on `signal` now: bytes queued in memory, bytes in the spool,
+    /// and the age of the oldest batch not yet delivered. All zero for a signal without an
+    /// OTLP exporter. See the [crate](crate#delivery-through-outages) docs.
+    pub fn export_backlog(&self, signal: Signal) -> Backlog {
+        self.inner.stats.signal(signal).backlog()
     }
 
     /// The resource every span, log record and metric of this pipeline is exported with, as
