@@ -193,12 +193,15 @@
 // `mapping` (core scopes, attributes and instruments as SDK values); `config` (`OTEL_*` and code
 // settings resolved, nothing started); `export` (the running pipeline: exporters, processors,
 // counting, console); `open_telemetry` (the value users hold, its builder and the three traits).
+// `sampling` (consistent probability arithmetic, the `agent_tail` head sampler) sits between
+// `mapping` and `config`.
 mod cause;
 mod config;
 mod export;
 mod failures;
 mod mapping;
 mod open_telemetry;
+mod sampling;
 mod signal;
 
 pub use config::detect::detect_resource;
@@ -208,7 +211,13 @@ pub use config::exporter::ExporterKind;
 pub use config::otlp::Protocol;
 pub use config::propagators::Propagators;
 pub use config::sampler::SamplerConfig;
+pub use config::tail::{
+    TAIL_COST, TAIL_DECISION_TIMEOUT_MS, TAIL_KEEP, TAIL_LATENCY_MS, TAIL_MAX_BYTES,
+    TAIL_MAX_TRACES, TAIL_RATE_LIMIT, TAIL_TOKENS, TailSampling,
+};
 pub use export::self_metrics::ENV as SELF_OBSERVABILITY;
+pub use export::tail::TAIL_DECIDED_EARLY_ATTRIBUTE;
+pub use export::tail::counts::TailSamplingCounts;
 pub use failures::{ExportFailures, SignalFailures};
 pub use mapping::span::CANCELLED_ATTRIBUTE;
 pub use open_telemetry::OpenTelemetry;

@@ -7,3 +7,4 @@ pub(crate) mod counting;
 pub(crate) mod http_client;
 pub(crate) mod pipeline;
 pub(crate) mod self_metrics;
+pub(crate) mod tail;

@@ -17,9 +17,7 @@ use opentelemetry_otlp::{Compression, WithExportConfig, WithHttpConfig, WithToni
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::logs::{BatchLogProcessor, SdkLoggerProvider};
 use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider};
-use opentelemetry_sdk::trace::{
-    BatchSpanProcessor, SdkTracerProvider, SpanProcessor, TracerProviderBuilder,
-};
+use opentelemetry_sdk::trace::{BatchSpanProcessor, SdkTracerProvider, SpanProcessor};
 
 use crate::config::error::ConfigError;
 use crate::config::exporter::ExporterKind;
@@ -28,6 +26,7 @@ use crate::config::resolved::Resolved;
 use crate::config::resource;
 use crate::export::counting::{Counting, CountingLogProcessor, Target};
 use crate::export::http_client::RecordingClient;
+use crate::export::tail::{TailHandle, TailProcessor};
 use crate::failures::Stats;
 use crate::mapping::ids::ScopeIdGenerator;
 use crate::signal::Signal;
@@ -119,11 +118,7 @@ macro_rules! otlp_exporter {
 }
 
 type AddProcessor = Box<
-    dyn FnOnce(
-            TracerProviderBuilder,
-            Arc<Stats>,
-            opentelemetry_sdk::trace::BatchConfig,
-        ) -> TracerProviderBuilder
+    dyn FnOnce(Arc<Stats>, opentelemetry_sdk::trace::BatchConfig) -> Box<dyn SpanProcessor>
         + Send,
 >;
 
@@ -141,8 +136,8 @@ impl ExtraSpanProcessor {
         exporter: E,
     ) -> Self {
         Self {
-            add: Box::new(move |b, stats, batch| {
-                b.with_span_processor(
+            add: Box::new(move |stats, batch| {
+                Box::new(
                     BatchSpanProcessor::builder(Counting {
                         inner: exporter,
                         stats,
@@ -159,26 +154,34 @@ impl ExtraSpanProcessor {
     /// A processor as given, not counted.
     pub(crate) fn processor<P: SpanProcessor + 'static>(processor: P) -> Self {
         Self {
-            add: Box::new(move |b, _, _| b.with_span_processor(processor)),
+            add: Box::new(move |_, _| Box::new(processor)),
             counted: false,
         }
     }
 }
 
-/// Builds everything. Call on a dedicated thread that is not a tokio worker.
+/// Builds everything, and the tail sampler's handle under `agent_tail`. Call on a dedicated
+/// thread that is not a tokio worker.
 pub(crate) fn build(
     cfg: &Resolved,
     stats: &Arc<Stats>,
     extras: Vec<ExtraSpanProcessor>,
-) -> Result<Providers, ConfigError> {
+) -> Result<(Providers, Option<TailHandle>), ConfigError> {
     let runtime = grpc_runtime(cfg)?;
     // tonic spawns its connection tasks on the runtime entered here.
     let _entered = runtime.as_ref().map(|rt| rt.enter());
     let resource = resource::sdk(&cfg.resource);
+    let mut tail = None;
     let tracer = if cfg.exporters[0].is_empty() && extras.is_empty() {
         None
     } else {
-        Some(tracer_provider(cfg, stats, resource.clone(), extras)?)
+        Some(tracer_provider(
+            cfg,
+            stats,
+            resource.clone(),
+            extras,
+            &mut tail,
+        )?)
     };
     let logger = if cfg.exporters[2].is_empty() {
         None
@@ -191,12 +194,12 @@ pub(crate) fn build(
         Some(meter_provider(cfg, stats, resource)?)
     };
     drop(_entered);
-    Ok(Providers {
+    Ok((Providers {
         tracer,
         logger,
         meter,
         runtime,
-    })
+    }, tail))
 }
 
 /// The private runtime gRPC exporters run on, when any signal exports over OTLP/gRPC.
@@ -224,15 +227,18 @@ fn grpc_runtime(cfg: &Resolved) -> Result<Option<tokio::runtime::Runtime>, Confi
 }
 
 /// The tracer provider: scope ids, sampler, limits, a counted batch processor per exporter,
-/// then the span exporters and processors given in code.
+/// then the span exporters and processors given in code; under `agent_tail`, all of them
+/// behind one [`TailProcessor`], whose handle goes to `tail`.
 fn tracer_provider(
     cfg: &Resolved,
     stats: &Arc<Stats>,
     resource: Resource,
     extras: Vec<ExtraSpanProcessor>,
+    tail: &mut Option<TailHandle>,
 ) -> Result<SdkTracerProvider, ConfigError> {
+    let mut processors: Vec<Box<dyn SpanProcessor>> = Vec::new();
     let mut b = SdkTracerProvider::builder()
-        .with_resource(resource)
+        .with_resource(resource.clone())
         .with_id_generator(ScopeIdGenerator::default())
         .with_sampler(cfg.sampler.sdk())
         .with_span_limits(cfg.span_limits.sdk());
@@ -262,17 +268,57 @@ fn tracer_provider(
             .with_batch_config(batch())
             .build(),
         };
-        b = b.with_span_processor(processor);
+        processors.push(Box::new(processor));
     }
-    let processors = cfg.exporters[0].len() + extras.iter().filter(|e| e.counted).count();
+    let counted = cfg.exporters[0].len() + extras.iter().filter(|e| e.counted).count();
     for extra in extras {
-        b = (extra.add)(b, stats.clone(), batch());
+        processors.push((extra.add)(stats.clone(), batch()));
     }
     // Each ended span is handed to every processor; `Stats::span_started` counts that.
     stats
         .span_processors
-        .store(processors as u64, Ordering::Relaxed);
+        .store(counted as u64, Ordering::Relaxed);
+    match &cfg.tail {
+        Some(settings) => {
+            for p in &mut processors {
+                p.set_resource(&resource);
+            }
+            let processor = TailProcessor::new(settings, processors, stats.clone());
+            *tail = Some(processor.handle());
+            b = b.with_span_processor(processor);
+        }
+        None => {
+            for p in processors {
+                b = b.with_span_processor(Boxed(p));
+            }
+        }
+    }
     Ok(b.build())
+}
+
+/// A boxed processor as a processor (the SDK builder takes concrete ones).
+#[derive(Debug)]
+struct Boxed(Box<dyn SpanProcessor>);
+
+impl SpanProcessor for Boxed {
+    fn on_start(&self, span: &mut opentelemetry_sdk::trace::Span, cx: &opentelemetry::Context) {
+        self.0.on_start(span, cx);
+    }
+    fn on_end(&self, span: opentelemetry_sdk::trace::SpanData) {
+        self.0.on_end(span);
+    }
+    fn force_flush(&self) -> opentelemetry_sdk::error::OTelSdkResult {
+        self.0.force_flush()
+    }
+    fn shutdown_with_timeout(
+        &self,
+        timeout: std::time::Duration,
+    ) -> opentelemetry_sdk::error::OTelSdkResult {
+        self.0.shutdown_with_timeout(timeout)
+    }
+    fn set_resource(&mut self, resource: &Resource) {
+        self.0.set_resource(resource);
+    }
 }
 
 /// The logger provider: a counted batch processor per exporter.
