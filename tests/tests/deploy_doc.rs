@@ -121,13 +121,22 @@ fn deploy_doc_collector_configurations_parse_and_hold_together() {
         let name = p["name"].as_str().unwrap();
         assert!(names.insert(name), "policy {name} twice");
         let ty = p["type"].as_str().unwrap();
-        assert!(p.get(ty).is_some(), "policy {name} of type {ty} has no {ty} block");
+        assert!(
+            p.get(ty).is_some(),
+            "policy {name} of type {ty} has no {ty} block"
+        );
         if let Some(k) = p[ty]["key"].as_str() {
             keys.insert(k.to_owned());
         }
         text.push_str(&p.to_string());
     }
-    for ty in ["status_code", "latency", "probabilistic", "trace_state", "string_attribute"] {
+    for ty in [
+        "status_code",
+        "latency",
+        "probabilistic",
+        "trace_state",
+        "string_attribute",
+    ] {
         assert!(policies.iter().any(|p| p["type"] == ty), "no {ty} policy");
     }
     // This project's attribute names (semantic conventions v1.41) and `ot` entry.
@@ -139,9 +148,15 @@ fn deploy_doc_collector_configurations_parse_and_hold_together() {
     }
     // 10% is `th:e666` (OpenTelemetry specification v1.60.0, *TraceState: Probability
     // Sampling*, the conversion table at precision 4), as agent_tail writes it.
-    let trace_state = policies.iter().find(|p| p["type"] == "trace_state").unwrap();
+    let trace_state = policies
+        .iter()
+        .find(|p| p["type"] == "trace_state")
+        .unwrap();
     assert_eq!(trace_state["trace_state"]["values"][0], "th:e666");
-    let probabilistic = policies.iter().find(|p| p["type"] == "probabilistic").unwrap();
+    let probabilistic = policies
+        .iter()
+        .find(|p| p["type"] == "probabilistic")
+        .unwrap();
     assert_eq!(probabilistic["probabilistic"]["sampling_percentage"], 10);
     // The variables the document names are the library's.
     for var in [

@@ -97,7 +97,8 @@
 //! | `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`, `OTEL_BLRP_MAX_EXPORT_BATCH_SIZE` | positive integer ≤ queue size | 512 |
 //! | `OTEL_BSP_EXPORT_TIMEOUT`, `OTEL_BLRP_EXPORT_TIMEOUT`, `OTEL_METRIC_EXPORT_TIMEOUT` | milliseconds (validated; SDK 0.33's thread-based processors bound exports by the exporter timeout) | |
 //! | `OTEL_METRIC_EXPORT_INTERVAL` | positive milliseconds | 60000 |
-//! | `OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG` | `always_on`, `always_off`, `traceidratio`, `parentbased_always_on`, `parentbased_always_off`, `parentbased_traceidratio`; ratio in \[0, 1\] (checked whenever set) | `parentbased_always_on`, 1.0 |
+//! | `OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG` | `always_on`, `always_off`, `traceidratio`, `parentbased_always_on`, `parentbased_always_off`, `parentbased_traceidratio`, `agent_tail` (see [Tail sampling](#tail-sampling)); ratio in \[0, 1\] (checked whenever set) | `parentbased_always_on`, 1.0 |
+//! | `AGENT_TELEMETRY_TAIL_*` | rules and bounds of `agent_tail`: see [Tail sampling](#tail-sampling) (checked whenever set) | |
 //! | `OTEL_SPAN_{ATTRIBUTE,EVENT,LINK}_COUNT_LIMIT`, `OTEL_{EVENT,LINK}_ATTRIBUTE_COUNT_LIMIT` | non-negative integer | 128 |
 //! | `OTEL_PROPAGATORS` | comma list of `tracecontext`, `baggage`; or `none` | `tracecontext,baggage` |
 //! | `AGENT_TELEMETRY_SELF_OBSERVABILITY` | `true` or `false`: export the pipeline's own counts as `otel.sdk.*` metrics (see below) | `false` |
@@ -183,6 +184,41 @@
 //! `error.type=export_failed` for what a failed export lost), `otel.sdk.log.created`, and
 //! `agent_telemetry.sdk.{span,log}.not_exported` (queued or dropped on a full queue) and
 //! `agent_telemetry.sdk.span_event.over_limit` where the conventions have no name.
+//!
+//! # Tail sampling
+//!
+//! `OTEL_TRACES_SAMPLER=agent_tail` (or [`SamplerConfig::AgentTail`] with [`TailSampling`])
+//! holds the ended spans of each trace until the trace is done in this process (its local root
+//! has ended and no span of it is still open), then keeps or drops the whole trace. Kept, first
+//! match: a remote caller sampled it (never dropped here); a span has status ERROR or an
+//! `error.type`; the latency, token (`gen_ai.usage.input_tokens` + `output_tokens`, summed) and
+//! cost (`gen_ai.usage.cost`, summed) thresholds; an attribute rule; else the probability
+//! `OTEL_TRACES_SAMPLER_ARG`, decided by consistent probability sampling on the trace id
+//! (OpenTelemetry specification v1.60.0, *TraceState: Probability Sampling*): the trace's
+//! randomness (the `rv` of its `ot` tracestate entry, else the trace id's low 56 bits) must meet
+//! the threshold `(1 − p) · 2^56`. That part is known at the start, so spans and outgoing
+//! `tracestate` carry `ot=th:<threshold>` when it keeps the trace, and outgoing calls say
+//! `sampled` for it: callees that follow their parent keep the same traces. A trace started here
+//! has the W3C Level 2 `random-trace-id` flag on its `traceparent`.
+//!
+//! | variable | [`TailSampling`] | accepted | default |
+//! | --- | --- | --- | --- |
+//! | `AGENT_TELEMETRY_TAIL_LATENCY_MS` | `keep_slower_than` | milliseconds | none |
+//! | `AGENT_TELEMETRY_TAIL_TOKENS` | `keep_tokens_over` | positive integer | none |
+//! | `AGENT_TELEMETRY_TAIL_COST` | `keep_cost_over` | positive number | none |
+//! | `AGENT_TELEMETRY_TAIL_KEEP` | `keep_attribute` | `key=value,…` (values percent-encoded; a key may repeat) | none |
+//! | `AGENT_TELEMETRY_TAIL_RATE_LIMIT` | `rate_limit` | kept traces per second, positive; errors first | none |
+//! | `AGENT_TELEMETRY_TAIL_MAX_TRACES` | `max_traces` | positive integer | 10000 |
+//! | `AGENT_TELEMETRY_TAIL_MAX_BYTES` | `max_bytes` | positive integer (estimated bytes of held spans) | 67108864 |
+//! | `AGENT_TELEMETRY_TAIL_DECISION_TIMEOUT_MS` | `decision_timeout` | positive milliseconds | 30000 |
+//!
+//! Past a bound, or at the timeout, the oldest trace is decided on the spans that arrived and
+//! they carry [`TAIL_DECIDED_EARLY_ATTRIBUTE`]. Decisions are counted
+//! ([`OpenTelemetry::tail_sampling`], and as `agent_telemetry.sdk.tail_sampling.*` metrics with
+//! self-observability on) and can be read per trace ([`OpenTelemetry::tail_decision`]). Dropped
+//! spans are sampled out, not lost: they do not count in [`ExportFailures`]. Metrics are not
+//! sampled. The repository's `docs/deploy.md` says what the decision can and cannot do for spans
+//! other processes already have, and when a Collector tier is needed instead.
 //!
 //! # Interoperating with raw OpenTelemetry
 //!

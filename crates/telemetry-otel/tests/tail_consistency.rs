@@ -16,17 +16,22 @@ use std::net::{TcpListener, TcpStream};
 use std::time::Duration;
 
 use common::builder;
-use telemetry_core::{
-    ContextualCorrelator, CorrelationId, Lifecycle, ScopeOptions, SpanKind,
-};
+use telemetry_core::{ContextualCorrelator, CorrelationId, Lifecycle, ScopeOptions, SpanKind};
 use telemetry_otel::OpenTelemetry;
 use telemetry_testkit::mock;
 
 const TRACES: usize = 2000;
 const WAIT: Duration = Duration::from_secs(20);
 
-fn pipeline(addr: impl std::fmt::Display, service: &str, sampler: &[(&str, &str)]) -> OpenTelemetry {
-    let mut vars = vec![("OTEL_METRICS_EXPORTER", "none"), ("OTEL_LOGS_EXPORTER", "none")];
+fn pipeline(
+    addr: impl std::fmt::Display,
+    service: &str,
+    sampler: &[(&str, &str)],
+) -> OpenTelemetry {
+    let mut vars = vec![
+        ("OTEL_METRICS_EXPORTER", "none"),
+        ("OTEL_LOGS_EXPORTER", "none"),
+    ];
     vars.extend_from_slice(sampler);
     builder(service, &vars)
         .with_endpoint(format!("http://{addr}"))
@@ -70,7 +75,7 @@ fn serve(otel: OpenTelemetry) -> (u16, std::thread::JoinHandle<usize>) {
                     .kind(SpanKind::Server)
                     .remote_parent(remote),
             );
-            drop(otel.open_scope(ScopeOptions::new("work").child_of(&server.context())));
+            drop(otel.open_scope(ScopeOptions::new("work").child_of(server.context())));
             drop(server);
             writer
                 .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
@@ -119,8 +124,15 @@ fn trace_ids() -> Vec<CorrelationId> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn caller_and_callees_keep_the_same_traces_at_a_quarter() {
-    let receivers = [mock::receiver().await, mock::receiver().await, mock::receiver().await];
-    let tail = [("OTEL_TRACES_SAMPLER", "agent_tail"), ("OTEL_TRACES_SAMPLER_ARG", "0.25")];
+    let receivers = [
+        mock::receiver().await,
+        mock::receiver().await,
+        mock::receiver().await,
+    ];
+    let tail = [
+        ("OTEL_TRACES_SAMPLER", "agent_tail"),
+        ("OTEL_TRACES_SAMPLER_ARG", "0.25"),
+    ];
     let caller = pipeline(receivers[0].addr(), "caller", &tail);
     let callee_tail = pipeline(receivers[1].addr(), "callee-tail", &tail);
     let callee_parent = pipeline(receivers[2].addr(), "callee-parent", &[]);
@@ -138,7 +150,7 @@ async fn caller_and_callees_keep_the_same_traces_at_a_quarter() {
             let call_scope = client.open_scope(
                 ScopeOptions::new("GET")
                     .kind(SpanKind::Client)
-                    .child_of(&root.context()),
+                    .child_of(root.context()),
             );
             let mut headers = HashMap::new();
             client.inject(call_scope.context(), &mut headers);
@@ -168,15 +180,24 @@ async fn caller_and_callees_keep_the_same_traces_at_a_quarter() {
     );
 
     let mut arrived = Vec::new();
-    for (otel, receiver) in [&caller, &callee_tail, &callee_parent].into_iter().zip(&receivers) {
+    for (otel, receiver) in [&caller, &callee_tail, &callee_parent]
+        .into_iter()
+        .zip(&receivers)
+    {
         otel.shutdown(WAIT).await.unwrap();
-        receiver.wait_for_spans(2 * expected.len(), WAIT).await.unwrap();
+        receiver
+            .wait_for_spans(2 * expected.len(), WAIT)
+            .await
+            .unwrap();
         let received = receiver.with_collector(mock::received).await;
         assert_eq!(received.spans.len(), 2 * expected.len());
         let traces: BTreeSet<String> = received.spans.iter().map(|s| s.trace_id.clone()).collect();
         arrived.push(traces);
     }
-    assert_eq!(arrived[0], expected, "the caller keeps the traces the threshold selects");
+    assert_eq!(
+        arrived[0], expected,
+        "the caller keeps the traces the threshold selects"
+    );
     assert_eq!(arrived[1], expected, "a tail-sampling callee agrees");
     assert_eq!(arrived[2], expected, "a parent-based callee agrees");
     let c = callee_tail.tail_sampling().unwrap();

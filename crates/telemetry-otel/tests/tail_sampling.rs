@@ -25,7 +25,10 @@ const LOW_56: u128 = (1 << 56) - 1;
 fn tail(addr: impl std::fmt::Display, p: f64, rules: TailSampling) -> OpenTelemetry {
     builder(
         "tail",
-        &[("OTEL_METRICS_EXPORTER", "none"), ("OTEL_LOGS_EXPORTER", "none")],
+        &[
+            ("OTEL_METRICS_EXPORTER", "none"),
+            ("OTEL_LOGS_EXPORTER", "none"),
+        ],
     )
     .with_endpoint(format!("http://{addr}"))
     .with_batch_schedule_delay(Duration::from_millis(50))
@@ -79,7 +82,10 @@ async fn failing_traces_arrive_whole_and_healthy_ones_by_trace_id() {
         traces.push((turn(&otel, fail), fail));
     }
     let counts = otel.tail_sampling().unwrap();
-    assert_eq!(counts.held_traces, 0, "every trace is decided when its root ends");
+    assert_eq!(
+        counts.held_traces, 0,
+        "every trace is decided when its root ends"
+    );
     assert_eq!(counts.kept_error, 80);
     let expected: HashSet<&String> = traces
         .iter()
@@ -96,7 +102,10 @@ async fn failing_traces_arrive_whole_and_healthy_ones_by_trace_id() {
     }
 
     otel.shutdown(WAIT).await.unwrap();
-    server.wait_for_spans(4 * expected.len(), WAIT).await.unwrap();
+    server
+        .wait_for_spans(4 * expected.len(), WAIT)
+        .await
+        .unwrap();
     let received = server.with_collector(mock::received).await;
     let arrived = by_trace(&received);
     let whole: BTreeMap<String, usize> = ["turn", "invoke_agent", "execute_tool", "chat"]
@@ -109,7 +118,11 @@ async fn failing_traces_arrive_whole_and_healthy_ones_by_trace_id() {
     }
     assert_eq!(arrived.len(), expected.len());
     // Sampled out is not lost.
-    assert!(otel.export_failures().is_empty(), "{:?}", otel.export_failures());
+    assert!(
+        otel.export_failures().is_empty(),
+        "{:?}",
+        otel.export_failures()
+    );
     server.shutdown().await.unwrap();
 }
 
@@ -138,10 +151,19 @@ async fn rules_keep_slow_expensive_and_matching_traces_at_probability_zero() {
     );
     let cost = named("cost", &attrs!["gen_ai.usage.cost" => 0.75]);
     let planner = named("planner", &attrs!["gen_ai.agent.name" => "planner"]);
-    let plain = named("plain", &attrs!["gen_ai.agent.name" => "critic", "gen_ai.usage.input_tokens" => 999]);
+    let plain = named(
+        "plain",
+        &attrs!["gen_ai.agent.name" => "critic", "gen_ai.usage.input_tokens" => 999],
+    );
     let c = otel.tail_sampling().unwrap();
     assert_eq!(
-        (c.kept_latency, c.kept_tokens, c.kept_cost, c.kept_attribute, c.dropped_probability),
+        (
+            c.kept_latency,
+            c.kept_tokens,
+            c.kept_cost,
+            c.kept_attribute,
+            c.dropped_probability
+        ),
         (1, 1, 1, 1, 1),
         "{c:?}"
     );
@@ -172,8 +194,14 @@ async fn a_remote_sampled_parent_is_never_dropped_an_unsampled_one_is_decided_he
     let (kept, kept_headers) = serve(true);
     let (dropped, dropped_headers) = serve(false);
     // The flag passed on says what this process will do with the trace.
-    assert!(kept_headers["traceparent"].ends_with("-01"), "{kept_headers:?}");
-    assert!(dropped_headers["traceparent"].ends_with("-00"), "{dropped_headers:?}");
+    assert!(
+        kept_headers["traceparent"].ends_with("-01"),
+        "{kept_headers:?}"
+    );
+    assert!(
+        dropped_headers["traceparent"].ends_with("-00"),
+        "{dropped_headers:?}"
+    );
     let c = otel.tail_sampling().unwrap();
     assert_eq!((c.kept_remote_sampled, c.dropped_probability), (1, 1));
     otel.shutdown(WAIT).await.unwrap();
@@ -244,8 +272,17 @@ async fn a_root_that_never_ends_is_decided_at_the_timeout_and_marked() {
     let received = server.with_collector(mock::received).await;
     let done = received.span_named("done");
     assert_eq!(done.attr(TAIL_DECIDED_EARLY_ATTRIBUTE), Some("timeout"));
-    assert_eq!(received.span_named("stuck").attr(TAIL_DECIDED_EARLY_ATTRIBUTE), None);
-    assert!(otel.export_failures().is_empty(), "{:?}", otel.export_failures());
+    assert_eq!(
+        received
+            .span_named("stuck")
+            .attr(TAIL_DECIDED_EARLY_ATTRIBUTE),
+        None
+    );
+    assert!(
+        otel.export_failures().is_empty(),
+        "{:?}",
+        otel.export_failures()
+    );
     server.shutdown().await.unwrap();
 }
 
@@ -256,7 +293,7 @@ async fn the_oldest_trace_is_decided_when_the_trace_limit_is_reached() {
     let open: Vec<_> = (0..3)
         .map(|i| {
             let root = otel.open_scope(ScopeOptions::new(format!("root {i}")).root());
-            drop(otel.open_scope(ScopeOptions::new(format!("child {i}")).child_of(&root.context())));
+            drop(otel.open_scope(ScopeOptions::new(format!("child {i}")).child_of(root.context())));
             root
         })
         .collect();
@@ -264,12 +301,25 @@ async fn the_oldest_trace_is_decided_when_the_trace_limit_is_reached() {
     assert_eq!((c.decided_on_max_traces, c.held_traces), (1, 2), "{c:?}");
     drop(open);
     let c = otel.tail_sampling().unwrap();
-    assert_eq!((c.kept(), c.held_traces, c.held_spans, c.held_bytes), (3, 0, 0, 0));
+    assert_eq!(
+        (c.kept(), c.held_traces, c.held_spans, c.held_bytes),
+        (3, 0, 0, 0)
+    );
     otel.shutdown(WAIT).await.unwrap();
     server.wait_for_spans(6, WAIT).await.unwrap();
     let received = server.with_collector(mock::received).await;
-    assert_eq!(received.span_named("child 0").attr(TAIL_DECIDED_EARLY_ATTRIBUTE), Some("max_traces"));
-    assert_eq!(received.span_named("child 2").attr(TAIL_DECIDED_EARLY_ATTRIBUTE), None);
+    assert_eq!(
+        received
+            .span_named("child 0")
+            .attr(TAIL_DECIDED_EARLY_ATTRIBUTE),
+        Some("max_traces")
+    );
+    assert_eq!(
+        received
+            .span_named("child 2")
+            .attr(TAIL_DECIDED_EARLY_ATTRIBUTE),
+        None
+    );
     server.shutdown().await.unwrap();
 }
 
@@ -281,9 +331,12 @@ fn bad_tail_settings_are_refused_by_name() {
         ("AGENT_TELEMETRY_TAIL_KEEP", "gen_ai.agent.name"),
         ("AGENT_TELEMETRY_TAIL_RATE_LIMIT", "-3"),
     ] {
-        let err = builder("tail", &[("OTEL_TRACES_SAMPLER", "agent_tail"), (var, value)])
-            .build()
-            .unwrap_err();
+        let err = builder(
+            "tail",
+            &[("OTEL_TRACES_SAMPLER", "agent_tail"), (var, value)],
+        )
+        .build()
+        .unwrap_err();
         assert_eq!((err.variable(), err.value()), (var, value));
     }
 }

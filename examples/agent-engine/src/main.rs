@@ -199,9 +199,11 @@ impl TailArgs {
             return Ok(None);
         }
         if !open_telemetry {
-            return Err("the --tail-* flags need --open-telemetry (Basic telemetry does not \
+            return Err(
+                "the --tail-* flags need --open-telemetry (Basic telemetry does not \
                         sample traces)"
-                .to_owned());
+                    .to_owned(),
+            );
         }
         let positive = |flag: &str, v: f64| {
             if v.is_finite() && v > 0.0 {
@@ -676,7 +678,9 @@ mod tests {
                 .rate_limit(50.0)
         );
         assert!(serve(&[]).options(true).unwrap().is_none());
-        let e = serve(&["--tail-sampling", "0.1"]).options(false).unwrap_err();
+        let e = serve(&["--tail-sampling", "0.1"])
+            .options(false)
+            .unwrap_err();
         assert!(e.contains("--open-telemetry"), "{e}");
         for (args, flag) in [
             (&["--tail-sampling", "1.5"][..], "--tail-sampling"),
@@ -687,9 +691,7 @@ mod tests {
             let e = serve(args).options(true).unwrap_err();
             assert!(e.contains(flag), "{e}");
         }
-        assert!(
-            Cli::try_parse_from(["agent-engine", "serve", "--tail-max-traces", "0"]).is_err()
-        );
+        assert!(Cli::try_parse_from(["agent-engine", "serve", "--tail-max-traces", "0"]).is_err());
         let help = Cli::command().render_long_help().to_string();
         for needle in ["AGENT_TELEMETRY_TAIL_KEEP", "agent_tail", "--tail-* flags"] {
             assert!(help.contains(needle), "{needle} missing from:\n{help}");

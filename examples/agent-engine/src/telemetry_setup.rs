@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
+use std::io::{IsTerminal as _, Write as _};
 use telemetry_basic::{BasicTelemetry, LogFormat};
 use telemetry_core::{LogLevel, Telemetry};
-use std::io::{IsTerminal as _, Write as _};
 
 use telemetry_recorder::{Recorder, TreePrinter, TreeStyle, render_tree};
 

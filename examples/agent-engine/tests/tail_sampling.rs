@@ -101,10 +101,17 @@ async fn a_thousand_turns_keep_every_failure_whole_and_a_tenth_of_the_rest() {
                 .json()
                 .await
                 .unwrap();
-            messages = format!("{base}/v1/sessions/{}/messages", session["id"].as_str().unwrap());
+            messages = format!(
+                "{base}/v1/sessions/{}/messages",
+                session["id"].as_str().unwrap()
+            );
         }
         let fail = i % 5 == 0;
-        let content = if fail { "calculate 1 / 0" } else { "calculate 6 * 7" };
+        let content = if fail {
+            "calculate 1 / 0"
+        } else {
+            "calculate 6 * 7"
+        };
         let response = http
             .post(&messages)
             // Not sampled by the caller: the engine decides (random-trace-id flag set).
@@ -137,7 +144,12 @@ async fn a_thousand_turns_keep_every_failure_whole_and_a_tenth_of_the_rest() {
         .await
         .unwrap();
     assert_eq!(view["sampling"]["kept_only"], true, "{}", view["sampling"]);
-    assert!(view["sampling"]["note"].as_str().unwrap().contains("only traces the sampler kept"));
+    assert!(
+        view["sampling"]["note"]
+            .as_str()
+            .unwrap()
+            .contains("only traces the sampler kept")
+    );
     let listed: BTreeSet<String> = view["traces"]
         .as_array()
         .unwrap()
@@ -152,13 +164,19 @@ async fn a_thousand_turns_keep_every_failure_whole_and_a_tenth_of_the_rest() {
         .text()
         .await
         .unwrap();
-    assert!(page.contains("id=\"sampling\""), "the list page says it is sampled");
+    assert!(
+        page.contains("id=\"sampling\""),
+        "the list page says it is sampled"
+    );
 
     let counts = otel.tail_sampling().unwrap();
     server.shutdown().await.unwrap();
     otel.shutdown(WAIT).await.unwrap();
-    let expected_healthy: BTreeSet<String> =
-        healthy.iter().filter(|t| kept_at_tenth(t)).cloned().collect();
+    let expected_healthy: BTreeSet<String> = healthy
+        .iter()
+        .filter(|t| kept_at_tenth(t))
+        .cloned()
+        .collect();
     let received = receiver.with_collector(mock::received).await;
 
     // Group the turn traces that arrived (session-creation traces aside).
@@ -178,8 +196,14 @@ async fn a_thousand_turns_keep_every_failure_whole_and_a_tenth_of_the_rest() {
         .filter(|t| healthy.contains(**t))
         .map(|t| (*t).to_owned())
         .collect();
-    assert_eq!(failing_arrived, failing, "every failing turn's trace arrives");
-    assert_eq!(healthy_arrived, expected_healthy, "healthy turns by the 10% threshold");
+    assert_eq!(
+        failing_arrived, failing,
+        "every failing turn's trace arrives"
+    );
+    assert_eq!(
+        healthy_arrived, expected_healthy,
+        "healthy turns by the 10% threshold"
+    );
     let n = healthy.len() as f64;
     let (mean, sigma) = (0.1 * n, (n * 0.1 * 0.9).sqrt());
     let kept = healthy_arrived.len() as f64;
@@ -201,7 +225,10 @@ async fn a_thousand_turns_keep_every_failure_whole_and_a_tenth_of_the_rest() {
     let mut shapes: BTreeMap<bool, BTreeSet<BTreeMap<String, usize>>> = BTreeMap::new();
     for (trace, spans) in &arrived {
         let ids: BTreeSet<&str> = spans.iter().map(|s| s.span_id.as_str()).collect();
-        let roots = spans.iter().filter(|s| s.parent_span_id == CLIENT_SPAN).count();
+        let roots = spans
+            .iter()
+            .filter(|s| s.parent_span_id == CLIENT_SPAN)
+            .count();
         assert_eq!(roots, 1, "trace {trace}: {spans:#?}");
         for s in spans {
             assert!(
@@ -215,11 +242,27 @@ async fn a_thousand_turns_keep_every_failure_whole_and_a_tenth_of_the_rest() {
             .or_default()
             .insert(shape(spans));
     }
-    assert_eq!(shapes[&true].len(), 1, "failing turns differ: {:#?}", shapes[&true]);
-    assert_eq!(shapes[&false].len(), 1, "healthy turns differ: {:#?}", shapes[&false]);
+    assert_eq!(
+        shapes[&true].len(),
+        1,
+        "failing turns differ: {:#?}",
+        shapes[&true]
+    );
+    assert_eq!(
+        shapes[&false].len(),
+        1,
+        "healthy turns differ: {:#?}",
+        shapes[&false]
+    );
     let failing_shape = shapes[&true].first().unwrap();
-    assert!(failing_shape.keys().any(|n| n.starts_with("execute_tool")), "{failing_shape:?}");
-    assert!(failing_shape.keys().any(|n| n.starts_with("chat")), "{failing_shape:?}");
+    assert!(
+        failing_shape.keys().any(|n| n.starts_with("execute_tool")),
+        "{failing_shape:?}"
+    );
+    assert!(
+        failing_shape.keys().any(|n| n.starts_with("chat")),
+        "{failing_shape:?}"
+    );
     for trace in &failing {
         let error = arrived[trace.as_str()]
             .iter()
@@ -258,7 +301,10 @@ async fn a_thousand_turns_keep_every_failure_whole_and_a_tenth_of_the_rest() {
         count(
             &received,
             "gen_ai.client.token.usage",
-            &[("gen_ai.operation.name", "chat"), ("gen_ai.token.type", "input")]
+            &[
+                ("gen_ai.operation.name", "chat"),
+                ("gen_ai.token.type", "input")
+            ]
         ),
         2 * turns
     );
@@ -268,11 +314,18 @@ async fn a_thousand_turns_keep_every_failure_whole_and_a_tenth_of_the_rest() {
     assert_eq!(counts.held_traces, 0);
     // Sampled out is not lost: no span counted as not exported.
     let traces = otel.export_failures().traces;
-    assert_eq!((traces.failed_items, traces.not_exported), (0, 0), "{traces:?}");
+    assert_eq!(
+        (traces.failed_items, traces.not_exported),
+        (0, 0),
+        "{traces:?}"
+    );
     // The view listed only kept traces (turns and session creations alike).
     let kept_ids: BTreeSet<&str> = received.spans.iter().map(|s| s.trace_id.as_str()).collect();
     for id in &listed {
-        assert!(kept_ids.contains(id.as_str()), "the view listed dropped trace {id}");
+        assert!(
+            kept_ids.contains(id.as_str()),
+            "the view listed dropped trace {id}"
+        );
     }
     assert!(listed.len() >= failing.len(), "{} listed", listed.len());
     receiver.shutdown().await.unwrap();

@@ -197,9 +197,7 @@ impl TailSampling {
         };
         let max_traces = match self.max_traces {
             Some(n) => positive_count("TailSampling::max_traces", n)?,
-            None => env
-                .positive(TAIL_MAX_TRACES)?
-                .unwrap_or(DEFAULT_MAX_TRACES),
+            None => env.positive(TAIL_MAX_TRACES)?.unwrap_or(DEFAULT_MAX_TRACES),
         };
         let max_bytes = match self.max_bytes {
             Some(n) => positive_count("TailSampling::max_bytes", n)?,
@@ -244,7 +242,11 @@ fn env_number(env: &Env<'_>, name: &'static str) -> Result<Option<f64>, ConfigEr
     env.get(name)
         .map(|v| match v.parse::<f64>() {
             Ok(n) if n.is_finite() && n > 0.0 => Ok(n),
-            _ => Err(ConfigError::new(name, v, "a positive number, e.g. 0.5 or 20")),
+            _ => Err(ConfigError::new(
+                name,
+                v,
+                "a positive number, e.g. 0.5 or 20",
+            )),
         })
         .transpose()
 }
@@ -298,12 +300,18 @@ mod tests {
         assert_eq!(d.max_traces, 10_000);
         assert_eq!(d.max_bytes, 64 << 20);
         assert_eq!(d.decision_timeout, Duration::from_secs(30));
-        assert_eq!((d.latency, d.tokens, d.cost, d.rate_limit), (None, None, None, None));
+        assert_eq!(
+            (d.latency, d.tokens, d.cost, d.rate_limit),
+            (None, None, None, None)
+        );
         let vars = [
             (TAIL_LATENCY_MS, "20000"),
             (TAIL_TOKENS, "5000"),
             (TAIL_COST, "0.5"),
-            (TAIL_KEEP, "gen_ai.agent.name=planner, gen_ai.agent.name=critic,x=a%20b"),
+            (
+                TAIL_KEEP,
+                "gen_ai.agent.name=planner, gen_ai.agent.name=critic,x=a%20b",
+            ),
             (TAIL_RATE_LIMIT, "25"),
             (TAIL_MAX_TRACES, "100"),
             (TAIL_MAX_BYTES, "1048576"),
@@ -358,12 +366,21 @@ mod tests {
         }
         for (code, method) in [
             (TailSampling::new().keep_tokens_over(0), "keep_tokens_over"),
-            (TailSampling::new().keep_cost_over(f64::NAN), "keep_cost_over"),
-            (TailSampling::new().keep_attribute(" ", "v"), "keep_attribute"),
+            (
+                TailSampling::new().keep_cost_over(f64::NAN),
+                "keep_cost_over",
+            ),
+            (
+                TailSampling::new().keep_attribute(" ", "v"),
+                "keep_attribute",
+            ),
             (TailSampling::new().rate_limit(0.0), "rate_limit"),
             (TailSampling::new().max_traces(0), "max_traces"),
             (TailSampling::new().max_bytes(0), "max_bytes"),
-            (TailSampling::new().decision_timeout(Duration::ZERO), "decision_timeout"),
+            (
+                TailSampling::new().decision_timeout(Duration::ZERO),
+                "decision_timeout",
+            ),
         ] {
             let err = resolve(&code, &[]).unwrap_err();
             assert_eq!(err.variable(), format!("TailSampling::{method}"));

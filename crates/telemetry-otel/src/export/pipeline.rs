@@ -118,8 +118,7 @@ macro_rules! otlp_exporter {
 }
 
 type AddProcessor = Box<
-    dyn FnOnce(Arc<Stats>, opentelemetry_sdk::trace::BatchConfig) -> Box<dyn SpanProcessor>
-        + Send,
+    dyn FnOnce(Arc<Stats>, opentelemetry_sdk::trace::BatchConfig) -> Box<dyn SpanProcessor> + Send,
 >;
 
 /// A span exporter or processor given in code, added to the tracer provider at build time.
@@ -194,12 +193,15 @@ pub(crate) fn build(
         Some(meter_provider(cfg, stats, resource)?)
     };
     drop(_entered);
-    Ok((Providers {
-        tracer,
-        logger,
-        meter,
-        runtime,
-    }, tail))
+    Ok((
+        Providers {
+            tracer,
+            logger,
+            meter,
+            runtime,
+        },
+        tail,
+    ))
 }
 
 /// The private runtime gRPC exporters run on, when any signal exports over OTLP/gRPC.

@@ -15,6 +15,9 @@
 //! | `agent_telemetry.sdk.log.not_exported` | up-down counter | `{log_record}` | queued or dropped on a full queue |
 //! | `agent_telemetry.sdk.span_event.over_limit` | counter | `{event}` | log calls not recorded as span events (event limit) |
 //!
+//! Under `agent_tail` sampling, `agent_telemetry.sdk.tail_sampling.*` join them (see
+//! `export/tail/metrics.rs`).
+//!
 //! Read at each metric collection from the same counts as
 //! [`OpenTelemetry::export_failures`](crate::OpenTelemetry::export_failures), so they cost
 //! nothing on the application's path. What the metrics exporter itself fails to send is

@@ -113,10 +113,18 @@ mod tests {
                 state.clone(),
             )
         };
-        let r = sample(&head, Some(remote(TraceFlags::SAMPLED)), 0x10_0000_0000_0000);
+        let r = sample(
+            &head,
+            Some(remote(TraceFlags::SAMPLED)),
+            0x10_0000_0000_0000,
+        );
         assert_eq!(r.trace_state.get("ot"), Some("th:8"));
         // Not sampled: decided here; the caller's th is erased, other members stay.
-        let r = sample(&head, Some(remote(TraceFlags::default())), 0x10_0000_0000_0000);
+        let r = sample(
+            &head,
+            Some(remote(TraceFlags::default())),
+            0x10_0000_0000_0000,
+        );
         assert_eq!(r.decision, SamplingDecision::RecordAndSample);
         assert_eq!(r.trace_state.get("ot"), None);
         assert_eq!(r.trace_state.get("rojo"), Some("1"));

@@ -102,7 +102,8 @@ fn frexp_exponent(p: f64) -> i32 {
 }
 
 fn is_lower_hex(s: &str) -> bool {
-    s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    s.bytes()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// The randomness value `R` of a trace: the explicit `rv` of its `ot` entry when present and
@@ -206,7 +207,10 @@ mod tests {
         let id = 0x4bf9_2f35_77b3_4da6_a3ce_929d_0e0e_4736_u128;
         assert_eq!(randomness(id, None), 0xce_929d_0e0e_4736);
         assert_eq!(randomness(id, Some("th:c")), 0xce_929d_0e0e_4736);
-        assert_eq!(randomness(id, Some("th:c;rv:6e6d1a75832a2f")), 0x6e6d1a75832a2f);
+        assert_eq!(
+            randomness(id, Some("th:c;rv:6e6d1a75832a2f")),
+            0x6e6d1a75832a2f
+        );
         // An invalid rv is ignored.
         assert_eq!(randomness(id, Some("rv:6E6D")), 0xce_929d_0e0e_4736);
         // The specification's example: rv 0x6e6d1a75832a2f is kept from 56.9% up.
@@ -236,7 +240,9 @@ mod tests {
     fn decisions_are_consistent_across_probabilities() {
         let mut rng = 0x9e37_79b9_7f4a_7c15_u64;
         for _ in 0..2000 {
-            rng = rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            rng = rng
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let id = u128::from(rng) << 64 | u128::from(rng.rotate_left(17));
             let kept = |p| decide(Threshold::from_probability(p), id, None).is_some();
             assert!(!kept(0.1) || kept(0.25));

@@ -52,7 +52,9 @@ pub struct SampledView {
 
 impl std::fmt::Debug for SampledView {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SampledView").field("note", &self.note).finish()
+        f.debug_struct("SampledView")
+            .field("note", &self.note)
+            .finish()
     }
 }
 

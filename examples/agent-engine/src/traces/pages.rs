@@ -62,7 +62,11 @@ pub(crate) fn list(
 ) -> String {
     let mut body = String::new();
     if let Some(note) = sampling_note {
-        let _ = write!(body, "<p class=\"mut\" id=\"sampling\">{}</p>", escape(note));
+        let _ = write!(
+            body,
+            "<p class=\"mut\" id=\"sampling\">{}</p>",
+            escape(note)
+        );
     }
     let sel = |v: &str| if filter.0 == v { " selected" } else { "" };
     let _ = write!(

@@ -35,7 +35,10 @@ pub(crate) fn register(meter: &Meter, tail: &TailHandle) {
             for r in Kept::ALL {
                 o.observe(
                     s.kept[r as usize].load(Ordering::Relaxed),
-                    &[KeyValue::new(DECISION, "kept"), KeyValue::new(REASON, r.as_str())],
+                    &[
+                        KeyValue::new(DECISION, "kept"),
+                        KeyValue::new(REASON, r.as_str()),
+                    ],
                 );
             }
             for r in Dropped::ALL {
@@ -90,7 +93,9 @@ pub(crate) fn register(meter: &Meter, tail: &TailHandle) {
         meter
             .i64_observable_up_down_counter(name)
             .with_unit(unit)
-            .with_description("Ended spans held for their trace's decision (count or estimated bytes).")
+            .with_description(
+                "Ended spans held for their trace's decision (count or estimated bytes).",
+            )
             .with_callback(move |o| {
                 let s = t.stats();
                 let v = if bytes { &s.held_bytes } else { &s.held_spans };

@@ -250,7 +250,7 @@ impl Core {
         {
             let mut state = self.state.lock();
             while let Some(&(id, since)) = state.order.front() {
-                if !state.held.get(&id).is_some_and(|h| h.since == since) {
+                if state.held.get(&id).is_none_or(|h| h.since != since) {
                     state.order.pop_front();
                     continue;
                 }

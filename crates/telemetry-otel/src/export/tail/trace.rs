@@ -81,8 +81,14 @@ impl Held {
         for kv in &span.attributes {
             self.observe(kv, rules);
         }
-        self.first_start = Some(self.first_start.map_or(span.start_time, |t| t.min(span.start_time)));
-        self.last_end = Some(self.last_end.map_or(span.end_time, |t| t.max(span.end_time)));
+        self.first_start = Some(
+            self.first_start
+                .map_or(span.start_time, |t| t.min(span.start_time)),
+        );
+        self.last_end = Some(
+            self.last_end
+                .map_or(span.end_time, |t| t.max(span.end_time)),
+        );
         if self.ot.is_none() {
             self.ot = span.span_context.trace_state().get(OT).map(str::to_owned);
         }
