@@ -685,7 +685,7 @@ mod tests {
         for (args, flag) in [
             (&["--tail-sampling", "1.5"][..], "--tail-sampling"),
             (&["--tail-keep", "planner"][..], "--tail-keep"),
-            (&["--tail-cost", "-1"][..], "--tail-cost"),
+            (&["--tail-cost=-1"][..], "--tail-cost"),
             (&["--tail-rate-limit", "0"][..], "--tail-rate-limit"),
         ] {
             let e = serve(args).options(true).unwrap_err();
