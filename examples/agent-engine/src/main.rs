@@ -427,8 +427,17 @@ fn telemetry(
 ) -> Result<ServerTelemetry, String> {
     let tail = tail.options(open_telemetry)?;
     if open_telemetry {
-        agent_engine::telemetry_setup::open_telemetry_with("agent-engine", level, tail)
-            .map_err(|e| e.to_string())
+        let rules_only = tail.as_ref().is_some_and(|t| t.probability.is_none());
+        let t = agent_engine::telemetry_setup::open_telemetry_with("agent-engine", level, tail)
+            .map_err(|e| e.to_string())?;
+        if rules_only && t.otel.as_ref().is_some_and(|o| o.tail_sampling().is_none()) {
+            return Err(
+                "the --tail-* rules apply to tail sampling: add --tail-sampling P (or \
+                        set OTEL_TRACES_SAMPLER=agent_tail), with a traces exporter"
+                    .to_owned(),
+            );
+        }
+        Ok(t)
     } else {
         Ok(ServerTelemetry::basic(format, level))
     }

@@ -285,6 +285,14 @@ fn tracer_provider(
             for p in &mut processors {
                 p.set_resource(&resource);
             }
+            if cfg.exporters[0].contains(&ExporterKind::Console) {
+                // The console tree prints what the sampler kept; say so once, where it prints.
+                println!(
+                    "telemetry-otel: tail sampling (agent_tail) is on: only kept traces are \
+                     printed (errors, rule matches, and {:.4} of the rest)",
+                    settings.probability
+                );
+            }
             let processor = TailProcessor::new(settings, processors, stats.clone());
             *tail = Some(processor.handle());
             b = b.with_span_processor(processor);
