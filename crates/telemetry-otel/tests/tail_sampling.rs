@@ -2,8 +2,8 @@
 //! errors and rule matches always kept, the rest by the trace id at the configured
 //! probability (consistent probability sampling, OpenTelemetry specification v1.60.0,
 //! *TraceState: Probability Sampling*), a remote sampled parent never dropped, a root that
-//! never ends decided at the timeout and marked, the trace limit, counts by reason, and no
-//! sampled-out span reported as lost.
+//! never ends decided at the timeout and marked, the trace limit, counts by reason (also as
+//! self-observability metrics), and no sampled-out span reported as lost.
 
 mod common;
 
@@ -339,4 +339,57 @@ fn bad_tail_settings_are_refused_by_name() {
         .unwrap_err();
         assert_eq!((err.variable(), err.value()), (var, value));
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decisions_and_early_decisions_are_self_observability_metrics() {
+    let server = mock::receiver().await;
+    let otel = builder("tail-metrics", &[("OTEL_LOGS_EXPORTER", "none")])
+        .with_endpoint(format!("http://{}", server.addr()))
+        .with_sampler(SamplerConfig::AgentTail(0.0))
+        .with_tail_sampling(TailSampling::new().max_traces(1))
+        .with_self_observability(true)
+        .build()
+        .unwrap();
+    turn(&otel, true);
+    turn(&otel, false);
+    // Two open traces with a limit of one: the first is decided early.
+    let first = otel.enter_scope("first", &[]);
+    let second = otel.open_scope(ScopeOptions::new("second").root());
+    drop(second);
+    drop(first);
+    otel.shutdown(WAIT).await.unwrap();
+    let received = server.with_collector(mock::received).await;
+    let value = |metric: &str, attrs: &[(&str, &str)]| {
+        received
+            .points_of(metric)
+            .iter()
+            .filter(|p| {
+                attrs
+                    .iter()
+                    .all(|(k, v)| p.attributes.get(*k).map(String::as_str) == Some(*v))
+            })
+            .map(|p| p.sum)
+            .fold(0.0, f64::max)
+    };
+    let traces = "agent_telemetry.sdk.tail_sampling.traces";
+    let kept = [("agent_telemetry.sampling.decision", "kept")];
+    let dropped = [("agent_telemetry.sampling.decision", "dropped")];
+    let reason = |r| ("agent_telemetry.sampling.reason", r);
+    assert_eq!(value(traces, &[kept[0], reason("error")]), 1.0);
+    assert_eq!(value(traces, &[dropped[0], reason("probability")]), 3.0);
+    assert_eq!(
+        value(
+            "agent_telemetry.sdk.tail_sampling.decided_early",
+            &[reason("max_traces")]
+        ),
+        1.0
+    );
+    assert_eq!(
+        value("agent_telemetry.sdk.tail_sampling.spans", &kept),
+        4.0,
+        "the failing turn's four spans"
+    );
+    assert_eq!(value("agent_telemetry.sdk.tail_sampling.held", &[]), 0.0);
+    server.shutdown().await.unwrap();
 }
