@@ -108,3 +108,8 @@ pub use telemetry::{Lifecycle, Telemetry, TelemetryError};
 
 #[doc(hidden)]
 pub use telemetry_macros::attrs_impl as __attrs_impl;
+
+/// The crate README's code blocks, run as doc tests so the example crates.io shows stays right.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -284,3 +284,8 @@ const _: () = {
     send::<CreateAgentSpan>();
     send_sync::<GenAi>();
 };
+
+/// The crate README's code blocks, run as doc tests so the example crates.io shows stays right.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -1,6 +1,37 @@
 //! What a failed export's error text means for the person reading the warning: "connection
 //! refused", "HTTP 401", "TLS: unknown CA", …, with what to check, followed by the exporter's
-//! own text.
+//! own text; and which answers say that the backend does not accept a signal at all.
+
+/// How opentelemetry-otlp 0.33's tonic exporters render a failed call's status, followed by
+/// the `tonic::Code` variant's name ("TonicLogsClient export failed with gRPC code:
+/// Unimplemented"), then optionally ": " and a transport error's source chain.
+const GRPC_CODE: &str = " export failed with gRPC code: ";
+
+/// The answers that mean "this backend does not take this signal": gRPC `UNIMPLEMENTED` (the
+/// service is not registered, as on a traces-only server) and HTTP 404 (no such path), 405
+/// (method not allowed on it) and 415 (its content type not accepted).
+pub(crate) fn refusal(grpc_error: Option<&str>, http_status: Option<u16>) -> Option<&'static str> {
+    if let Some(code) = http_status {
+        return match code {
+            404 => Some("HTTP 404 Not Found"),
+            405 => Some("HTTP 405 Method Not Allowed"),
+            415 => Some("HTTP 415 Unsupported Media Type"),
+            _ => None,
+        };
+    }
+    (grpc_code(grpc_error?) == Some("Unimplemented")).then_some("gRPC UNIMPLEMENTED")
+}
+
+/// The status code name in a tonic exporter's error text: the identifier right after
+/// [`GRPC_CODE`]. (A failing interceptor's code is rendered as `Internal` there: it is not the
+/// backend's answer.)
+fn grpc_code(detail: &str) -> Option<&str> {
+    let rest = &detail[detail.find(GRPC_CODE)? + GRPC_CODE.len()..];
+    let end = rest
+        .find(|c: char| !c.is_ascii_alphanumeric())
+        .unwrap_or(rest.len());
+    Some(&rest[..end]).filter(|c| !c.is_empty())
+}
 
 /// A short cause for an export error's text (the exporter's message plus, for HTTP, the
 /// transport error's source chain), then the text itself in brackets.
@@ -58,7 +89,41 @@ fn http_status(detail: &str) -> Option<u16> {
 
 #[cfg(test)]
 mod tests {
-    use super::describe;
+    use super::{describe, refusal};
+
+    #[test]
+    fn refusals_are_told_from_failures() {
+        let grpc = |code: &str| {
+            format!("Operation failed: TonicLogsClient export failed with gRPC code: {code}")
+        };
+        assert_eq!(
+            refusal(Some(&grpc("Unimplemented")), None),
+            Some("gRPC UNIMPLEMENTED")
+        );
+        assert_eq!(
+            refusal(
+                Some(&format!("{}: transport error", grpc("Unimplemented"))),
+                None
+            ),
+            Some("gRPC UNIMPLEMENTED")
+        );
+        for other in ["Unavailable", "Internal", "Unauthenticated", "Unknown"] {
+            assert_eq!(refusal(Some(&grpc(other)), None), None, "{other}");
+        }
+        assert_eq!(refusal(Some("Unimplemented"), None), None);
+        assert_eq!(refusal(None, Some(404)), Some("HTTP 404 Not Found"));
+        assert_eq!(
+            refusal(None, Some(405)),
+            Some("HTTP 405 Method Not Allowed")
+        );
+        assert_eq!(
+            refusal(None, Some(415)),
+            Some("HTTP 415 Unsupported Media Type")
+        );
+        for status in [400, 401, 403, 413, 429, 500, 501, 503] {
+            assert_eq!(refusal(None, Some(status)), None, "{status}");
+        }
+    }
 
     #[test]
     fn causes_are_named() {

@@ -1,12 +1,14 @@
 //! What did not reach the backend: the public [`ExportFailures`] counts, and the shared
 //! [`Stats`] that the counting exporters, the scopes and the logger feed.
 //!
-//! SDK 0.33's `force_flush` and `shutdown` return `Ok` even when the backend rejected every
-//! batch, so failures are counted here instead, per signal, and reported as rate-limited
-//! warnings on stderr: the fallback logger, because the telemetry pipeline itself is what is
-//! failing.
+//! SDK 0.33's `force_flush` reports only each processor's last batch, and `shutdown` only the
+//! metric reader's last export (the batch processors' shutdown returns `Ok` whatever their
+//! exports did), so failures are counted here instead, per signal, and reported as
+//! rate-limited warnings on stderr: the fallback logger, because the telemetry pipeline itself
+//! is what is failing. A backend that does not accept a signal at all is told apart and
+//! warned about once.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use opentelemetry_sdk::error::OTelSdkResult;
@@ -31,6 +33,17 @@ pub struct SignalFailures {
     /// handed over when they end), so one still open is included. After shutdown, exactly
     /// the dropped ones, plus spans that never ended.
     pub not_exported: u64,
+    /// Whether the backend answered that it does not accept this signal: gRPC `UNIMPLEMENTED`,
+    /// or HTTP 404, 405 or 415 (as a traces-only backend such as Phoenix or MLflow answers logs
+    /// and metrics). From that answer on, nothing more of the signal is sent to that endpoint;
+    /// one warning on stderr named the signal, the endpoint and the variable that turns the
+    /// signal off (`OTEL_LOGS_EXPORTER=none`, `OTEL_METRICS_EXPORTER=none`,
+    /// `OTEL_TRACES_EXPORTER=none`). Not an export failure: `force_flush` and `shutdown` do not
+    /// return an error for it, and `failed_exports` does not count it.
+    pub refused_by_backend: bool,
+    /// Items not exported because the backend refused the signal: those of the refused export
+    /// and every later one, never sent (metrics: exports, as in `failed_items`).
+    pub refused_items: u64,
 }
 
 /// What did not reach the backend, per signal, since start. Read it with
@@ -65,6 +78,9 @@ pub(crate) struct SignalStats {
     pub(crate) exported: AtomicU64,
     pub(crate) failed_exports: AtomicU64,
     pub(crate) failed_items: AtomicU64,
+    /// An exporter of this signal was told by its backend that the signal is not accepted.
+    pub(crate) refused: AtomicBool,
+    pub(crate) refused_items: AtomicU64,
     /// The warning text of the latest failed export (signal, endpoint, cause).
     pub(crate) last_error: Mutex<Option<String>>,
     warn: RateLimit,
@@ -95,14 +111,17 @@ impl Stats {
             let submitted = st.submitted.load(Ordering::Relaxed);
             let exported = st.exported.load(Ordering::Relaxed);
             let failed_items = st.failed_items.load(Ordering::Relaxed);
+            let refused_items = st.refused_items.load(Ordering::Relaxed);
             SignalFailures {
                 failed_exports: st.failed_exports.load(Ordering::Relaxed),
                 failed_items,
                 not_exported: if s == Signal::Metrics {
                     0
                 } else {
-                    submitted.saturating_sub(exported + failed_items)
+                    submitted.saturating_sub(exported + failed_items + refused_items)
                 },
+                refused_by_backend: st.refused.load(Ordering::Relaxed),
+                refused_items,
             }
         };
         ExportFailures {
@@ -152,6 +171,44 @@ impl Stats {
                 *st.last_error.lock() = Some(reason);
             }
         }
+    }
+
+    /// The backend at `endpoint` answered `answer` ("gRPC UNIMPLEMENTED", "HTTP 404 …"): it
+    /// does not accept `signal`. Called once per exporter, by the export that got the answer;
+    /// that exporter then sends nothing more ([`Stats::refused_items`] counts what it skips).
+    /// Warned once, not rate-limited: it is one event, and the warning says what to do.
+    #[cold]
+    pub(crate) fn refused(&self, signal: Signal, endpoint: &str, answer: &str, items: usize) {
+        let st = self.signal(signal);
+        st.refused.store(true, Ordering::Relaxed);
+        self.refused_items(signal, items);
+        let var = format!("OTEL_{}_EXPORTER", signal.upper());
+        let path_hint = if answer.starts_with("HTTP 404") {
+            format!(
+                "; if it should, check the endpoint's path (OTLP/HTTP sends {signal} to {})",
+                signal.http_path()
+            )
+        } else {
+            String::new()
+        };
+        let reason = format!(
+            "the backend at {endpoint} does not accept OpenTelemetry {signal} (it answered \
+             {answer}); no more {signal} are sent there{path_hint}"
+        );
+        eprintln!(
+            "agent-telemetry: {reason}. If this backend takes no {signal} (some accept traces \
+             only), set {var}=none to stop producing them; what is not sent is counted in \
+             OpenTelemetry::export_failures ({signal}.refused_items)."
+        );
+        *st.last_error.lock() = Some(format!("{reason}; set {var}=none if it takes no {signal}"));
+    }
+
+    /// Items an exporter did not send because its backend refused their signal earlier.
+    #[inline]
+    pub(crate) fn refused_items(&self, signal: Signal, items: usize) {
+        self.signal(signal)
+            .refused_items
+            .fetch_add(items as u64, Ordering::Relaxed);
     }
 
     /// A sampled span started: it goes to every counted span processor when it ends.

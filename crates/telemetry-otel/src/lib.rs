@@ -103,16 +103,31 @@
 //! | `OTEL_PROPAGATORS` | comma list of `tracecontext`, `baggage`; or `none` | `tracecontext,baggage` |
 //! | `AGENT_TELEMETRY_SELF_OBSERVABILITY` | `true` or `false`: export the pipeline's own counts as `otel.sdk.*` metrics (see below) | `false` |
 //!
-//! `console` prints each trace to stdout as an indented tree when its root span is exported
-//! (name, kind, duration, status, key and GenAI attributes, log calls under their span: the
-//! tree of `telemetry_recorder::render_tree`), and log records and metrics as
-//! `opentelemetry-stdout` writes them.
+//! `console` prints each trace to stdout once, as one indented tree (name, kind, duration,
+//! status, key and GenAI attributes, log calls under their span: the tree of
+//! `telemetry_recorder::render_tree`, as the trace view shows it), and log records and metrics
+//! as `opentelemetry-stdout` writes them. A trace prints when every span of it this process
+//! started has been exported and its local root is among them, so a child that ends after its
+//! root (in a later batch) is in the tree, and a span continuing an open span of this process
+//! (the SERVER side of a call the process makes to itself, by its `traceparent`) sits under
+//! that CLIENT span rather than starting a tree of its own (what is open is noted as each
+//! span starts: one short lock on the application's thread; rendering and printing run on the
+//! export thread and a timer thread of the exporter). Spans wait in memory, at most 500
+//! traces and 16 MiB (oldest trace evicted first); at most 65,536 open spans are tracked. A
+//! trace still incomplete 30 s (plus one `OTEL_BSP_SCHEDULE_DELAY`) after its first span was
+//! exported prints anyway, followed by `… incomplete: root not ended after 35s` (or `N spans
+//! not ended`), as does what still waits at shutdown (`… incomplete at shutdown: …`). Spans of
+//! a trace already printed (they ended after that, or started after its root ended) print as
+//! a tree of their own followed by `… continued: more spans of a trace printed earlier`.
+//! Evictions are counted in a `… console: N traces evicted before printing …` line.
 //!
 //! `https://` endpoints use rustls with the `ring` provider (no C toolchain needed) for both
 //! gRPC and HTTP, trusting the platform's and the webpki (Mozilla) roots, or only the CA bundle
 //! of `OTEL_EXPORTER_OTLP_CERTIFICATE`. TLS files are read and checked at construction: a
 //! missing or unreadable file, a file that is not PEM, or a key that does not match its
-//! certificate is a [`ConfigError`] naming the variable and the path.
+//! certificate is a [`ConfigError`] naming the variable and the path. The same `ring` becomes
+//! rustls' process-wide default when the application has installed none, so reqwest clients
+//! elsewhere in the program build (see [`ensure_crypto_provider`]).
 //!
 //! # Resource
 //!
@@ -175,13 +190,26 @@
 //! (`OTEL_BSP_MAX_QUEUE_SIZE`), each failure is counted ([`OpenTelemetry::export_failures`])
 //! and reported on stderr at most once per 10 s per signal, naming the signal, the endpoint and
 //! the cause ("connection refused", "HTTP 401", "TLS: unknown CA"; the latest is
-//! [`OpenTelemetry::last_export_error`]). With a metrics exporter and
+//! [`OpenTelemetry::last_export_error`]).
+//!
+//! A backend that does not accept a signal at all answers gRPC `UNIMPLEMENTED` or HTTP 404,
+//! 405 or 415; traces-only backends such as Phoenix and MLflow answer logs and metrics so. That
+//! answer is not an export failure: one warning on stderr names the signal, the endpoint and
+//! the variable that turns the signal off (`OTEL_LOGS_EXPORTER=none`,
+//! `OTEL_METRICS_EXPORTER=none`, `OTEL_TRACES_EXPORTER=none`), nothing more of that signal is
+//! sent there (each later batch is dropped without a network call), the items are counted in
+//! [`SignalFailures::refused_items`] with [`SignalFailures::refused_by_backend`] set, and
+//! `force_flush` and `shutdown` do not return an error for it. Real failures (connection
+//! refused, HTTP 500, timeouts) are counted and returned as before.
+//!
+//! With a metrics exporter and
 //! `AGENT_TELEMETRY_SELF_OBSERVABILITY=true` (or
 //! [`OpenTelemetryBuilder::with_self_observability`]), the same counts are also exported as
 //! metrics named after the SDK self-observability conventions
 //! (semantic-conventions v1.41.0, `model/otel/metrics.yaml`): `otel.sdk.span.started`,
 //! `otel.sdk.exporter.span.exported` and `otel.sdk.exporter.log.exported` (with
-//! `error.type=export_failed` for what a failed export lost), `otel.sdk.log.created`, and
+//! `error.type=export_failed` for what a failed export lost and `error.type=refused_by_backend`
+//! for what a backend that does not accept the signal never got), `otel.sdk.log.created`, and
 //! `agent_telemetry.sdk.{span,log}.not_exported` (queued or dropped on a full queue) and
 //! `agent_telemetry.sdk.span_event.over_limit` where the conventions have no name.
 //!
@@ -233,6 +261,7 @@
 // `mapping` and `config`.
 mod cause;
 mod config;
+mod crypto;
 mod export;
 mod failures;
 mod mapping;
@@ -251,6 +280,7 @@ pub use config::tail::{
     TAIL_COST, TAIL_DECISION_TIMEOUT_MS, TAIL_KEEP, TAIL_LATENCY_MS, TAIL_MAX_BYTES,
     TAIL_MAX_TRACES, TAIL_RATE_LIMIT, TAIL_TOKENS, TailSampling,
 };
+pub use crypto::ensure_crypto_provider;
 pub use export::self_metrics::ENV as SELF_OBSERVABILITY;
 pub use export::tail::TAIL_DECIDED_EARLY_ATTRIBUTE;
 pub use export::tail::counts::TailSamplingCounts;
@@ -259,3 +289,8 @@ pub use mapping::span::CANCELLED_ATTRIBUTE;
 pub use open_telemetry::OpenTelemetry;
 pub use open_telemetry::builder::OpenTelemetryBuilder;
 pub use signal::Signal;
+
+/// The crate README's code blocks, run as doc tests so the example crates.io shows stays right.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

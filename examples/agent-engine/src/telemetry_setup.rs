@@ -227,7 +227,7 @@ impl ServerTelemetry {
         match &self.otel {
             Some(otel) => {
                 let f = otel.export_failures();
-                format!(
+                let mut line = format!(
                     "telemetry lost: spans {} in {} failed exports + {} not exported (queue \
                      full or never ended); log records {} failed + {} not exported; metric \
                      exports {} failed",
@@ -237,7 +237,22 @@ impl ServerTelemetry {
                     f.logs.failed_items,
                     f.logs.not_exported,
                     f.metrics.failed_exports
-                )
+                );
+                // A signal the backend does not accept (e.g. logs on a traces-only backend).
+                let signals = [
+                    ("spans", f.traces),
+                    ("log records", f.logs),
+                    ("metric exports", f.metrics),
+                ];
+                for (signal, s) in signals {
+                    if s.refused_by_backend {
+                        line.push_str(&format!(
+                            "; {signal} {} not sent (the backend does not accept them)",
+                            s.refused_items
+                        ));
+                    }
+                }
+                line
             }
             None => format!(
                 "telemetry lost: {} measurements with an invalid name, {} non-finite",

@@ -24,10 +24,13 @@ pub struct HttpRoute(pub Arc<str>);
 /// The router's route templates as shared strings, so every request's span, metric and log
 /// attributes share one copy of `http.route`. A route template is one of a router's few
 /// patterns (never a raw path), so a short list scan finds it.
+/// Only axum's `MatchedPath` is interned, so without the `axum` feature nothing reads it.
 #[derive(Clone, Default)]
+#[cfg_attr(not(feature = "axum"), allow(dead_code))]
 pub(crate) struct RouteNames(Arc<RwLock<Vec<Arc<str>>>>);
 
 impl RouteNames {
+    #[cfg_attr(not(feature = "axum"), allow(dead_code))]
     fn get(&self, route: &str) -> Arc<str> {
         let find = |routes: &[Arc<str>]| routes.iter().find(|r| ***r == *route).cloned();
         let known = find(&self.0.read().unwrap_or_else(|p| p.into_inner()));

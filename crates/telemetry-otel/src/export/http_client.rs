@@ -1,9 +1,12 @@
 //! The HTTP exporters' client: reqwest's blocking client on a rustls configuration built here
 //! (see `tls`), wrapped so that the cause of a failed request (connection refused, TLS
 //! handshake error) survives: the exporter itself reduces every transport error to "network
-//! error", and a user needs to know which one it was.
+//! error", and a user needs to know which one it was. It also keeps the status of the latest
+//! response, from which the counting wrapper tells a backend that does not accept the signal
+//! (404, 405, 415) from one that failed.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -13,14 +16,23 @@ use parking_lot::Mutex;
 
 use crate::config::error::ConfigError;
 
-/// The cause of the latest failed request of one exporter, taken by the counting wrapper when
-/// the export fails.
+/// The outcome of the latest request of one exporter, taken by the counting wrapper when the
+/// export fails: the transport error, or the response status.
 #[derive(Debug, Default)]
-pub(crate) struct LastTransportError(Mutex<Option<String>>);
+pub(crate) struct LastRequest {
+    error: Mutex<Option<String>>,
+    /// The latest response's status; 0 after a transport error.
+    status: AtomicU16,
+}
 
-impl LastTransportError {
-    pub(crate) fn take(&self) -> Option<String> {
-        self.0.lock().take()
+impl LastRequest {
+    pub(crate) fn take_error(&self) -> Option<String> {
+        self.error.lock().take()
+    }
+
+    /// The latest response's status, if the latest request got one.
+    pub(crate) fn status(&self) -> Option<u16> {
+        Some(self.status.load(Ordering::Relaxed)).filter(|s| *s != 0)
     }
 }
 
@@ -28,7 +40,7 @@ impl LastTransportError {
 #[derive(Debug)]
 pub(crate) struct RecordingClient {
     inner: reqwest::blocking::Client,
-    last_error: Arc<LastTransportError>,
+    last: Arc<LastRequest>,
 }
 
 impl RecordingClient {
@@ -38,7 +50,7 @@ impl RecordingClient {
         tls: rustls::ClientConfig,
         timeout: Duration,
         endpoint: &str,
-    ) -> Result<(Self, Arc<LastTransportError>), ConfigError> {
+    ) -> Result<(Self, Arc<LastRequest>), ConfigError> {
         let built = std::thread::Builder::new()
             .name("telemetry-otel-http-client".into())
             .spawn(move || {
@@ -58,13 +70,13 @@ impl RecordingClient {
                 format!("an endpoint an HTTP client can be built for ({e})"),
             )
         })?;
-        let last_error = Arc::new(LastTransportError::default());
+        let last = Arc::new(LastRequest::default());
         Ok((
             Self {
                 inner,
-                last_error: last_error.clone(),
+                last: last.clone(),
             },
-            last_error,
+            last,
         ))
     }
 }
@@ -87,12 +99,15 @@ pub(crate) fn source_chain(e: &(dyn std::error::Error + 'static)) -> String {
 #[async_trait]
 impl HttpClient for RecordingClient {
     async fn send_bytes(&self, request: Request<Bytes>) -> Result<Response<Bytes>, HttpError> {
-        match self.inner.send_bytes(request).await {
-            Ok(r) => Ok(r),
+        let r = self.inner.send_bytes(request).await;
+        let status = match &r {
+            Ok(response) => response.status().as_u16(),
             Err(e) => {
-                *self.last_error.0.lock() = Some(source_chain(&*e));
-                Err(e)
+                *self.last.error.lock() = Some(source_chain(&**e));
+                0
             }
-        }
+        };
+        self.last.status.store(status, Ordering::Relaxed);
+        r
     }
 }

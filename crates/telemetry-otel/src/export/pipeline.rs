@@ -24,7 +24,7 @@ use crate::config::exporter::ExporterKind;
 use crate::config::otlp::{OtlpSettings, Protocol};
 use crate::config::resolved::Resolved;
 use crate::config::resource;
-use crate::export::counting::{Counting, CountingLogProcessor, Target};
+use crate::export::counting::{Counting, CountingLogProcessor, Target, Wire};
 use crate::export::http_client::RecordingClient;
 use crate::export::tail::{TailHandle, TailProcessor};
 use crate::failures::Stats;
@@ -81,6 +81,7 @@ macro_rules! otlp_exporter {
         let mut target = Target::new(&s.endpoint);
         let r = match s.protocol {
             Protocol::Grpc => {
+                target.wire = Wire::Grpc;
                 let mut b = <$ty>::builder()
                     .with_tonic()
                     .with_protocol(opentelemetry_otlp::Protocol::Grpc)
@@ -96,9 +97,9 @@ macro_rules! otlp_exporter {
                 $temporality(b).build()
             }
             Protocol::HttpProtobuf | Protocol::HttpJson => {
-                let (client, last_error) =
+                let (client, last) =
                     RecordingClient::new(s.tls.http(s.https())?, s.timeout, &s.endpoint)?;
-                target.transport = Some(last_error);
+                target.wire = Wire::Http(last);
                 let mut b = <$ty>::builder()
                     .with_http()
                     .with_http_client(client)
@@ -246,7 +247,7 @@ fn tracer_provider(
         .with_span_limits(cfg.span_limits.sdk());
     let batch = || cfg.bsp.span_config();
     for kind in &cfg.exporters[0] {
-        let processor = match kind {
+        let processor: Box<dyn SpanProcessor> = match kind {
             ExporterKind::Otlp => {
                 let (e, target) = otlp_exporter!(
                     opentelemetry_otlp::SpanExporter,
@@ -254,23 +255,23 @@ fn tracer_provider(
                     Signal::Traces,
                     |b| b
                 )?;
-                BatchSpanProcessor::builder(Counting {
-                    inner: e,
-                    stats: stats.clone(),
-                    target,
-                })
-                .with_batch_config(batch())
-                .build()
+                Box::new(
+                    BatchSpanProcessor::builder(Counting {
+                        inner: e,
+                        stats: stats.clone(),
+                        target,
+                    })
+                    .with_batch_config(batch())
+                    .build(),
+                )
             }
-            ExporterKind::Console => BatchSpanProcessor::builder(Counting {
-                inner: crate::export::console::TreeExporter::stdout(),
-                stats: stats.clone(),
-                target: Target::new("stdout"),
-            })
-            .with_batch_config(batch())
-            .build(),
+            ExporterKind::Console => Box::new(crate::export::console::stdout(
+                stats.clone(),
+                batch(),
+                cfg.bsp.schedule_delay,
+            )),
         };
-        processors.push(Box::new(processor));
+        processors.push(processor);
     }
     let counted = cfg.exporters[0].len() + extras.iter().filter(|e| e.counted).count();
     for extra in extras {
@@ -340,7 +341,7 @@ fn logger_provider(
     let mut b = SdkLoggerProvider::builder().with_resource(resource);
     let batch = || cfg.blrp.log_config();
     for kind in &cfg.exporters[2] {
-        let processor = match kind {
+        let (processor, refused) = match kind {
             ExporterKind::Otlp => {
                 let (e, target) = otlp_exporter!(
                     opentelemetry_otlp::LogExporter,
@@ -348,25 +349,34 @@ fn logger_provider(
                     Signal::Logs,
                     |b| b
                 )?;
-                BatchLogProcessor::builder(Counting {
+                let refused = target.refused.clone();
+                let counted = Counting {
                     inner: e,
+                    stats: stats.clone(),
+                    target,
+                };
+                let p = BatchLogProcessor::builder(counted)
+                    .with_batch_config(batch())
+                    .build();
+                (p, refused)
+            }
+            ExporterKind::Console => {
+                let target = Target::new("stdout");
+                let refused = target.refused.clone();
+                let p = BatchLogProcessor::builder(Counting {
+                    inner: opentelemetry_stdout::LogExporter::default(),
                     stats: stats.clone(),
                     target,
                 })
                 .with_batch_config(batch())
-                .build()
+                .build();
+                (p, refused)
             }
-            ExporterKind::Console => BatchLogProcessor::builder(Counting {
-                inner: opentelemetry_stdout::LogExporter::default(),
-                stats: stats.clone(),
-                target: Target::new("stdout"),
-            })
-            .with_batch_config(batch())
-            .build(),
         };
         b = b.with_log_processor(CountingLogProcessor {
             inner: processor,
             stats: stats.clone(),
+            refused,
         });
     }
     Ok(b.build())

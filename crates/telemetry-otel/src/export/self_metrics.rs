@@ -8,7 +8,7 @@
 //! | metric | instrument | unit | value |
 //! | --- | --- | --- | --- |
 //! | `otel.sdk.span.started` | counter | `{span}` | sampled spans started |
-//! | `otel.sdk.exporter.span.exported` | counter | `{span}` | spans whose export finished; `error.type` = `export_failed` for those lost in a failed export |
+//! | `otel.sdk.exporter.span.exported` | counter | `{span}` | spans whose export finished; `error.type` = `export_failed` for those lost in a failed export, `refused_by_backend` for those dropped because the backend does not accept spans |
 //! | `otel.sdk.log.created` | counter | `{log_record}` | log records handed to the pipeline |
 //! | `otel.sdk.exporter.log.exported` | counter | `{log_record}` | as for spans |
 //! | `agent_telemetry.sdk.span.not_exported` | up-down counter | `{span}` | handed over but not given to an exporter: queued, dropped on a full queue, or still open |
@@ -38,6 +38,10 @@ pub const ENV: &str = "AGENT_TELEMETRY_SELF_OBSERVABILITY";
 
 /// `error.type` of items lost in a failed export.
 pub(crate) const EXPORT_FAILED: &str = "export_failed";
+
+/// `error.type` of items dropped because the backend does not accept their signal (see
+/// [`SignalFailures::refused_by_backend`](crate::failures::SignalFailures::refused_by_backend)).
+pub(crate) const REFUSED_BY_BACKEND: &str = "refused_by_backend";
 
 /// Registers the observable instruments of the table on `meter`; their callbacks hold
 /// `stats` for as long as the meter provider lives.
@@ -81,6 +85,12 @@ pub(crate) fn register(meter: &Meter, stats: &Arc<Stats>) {
                     st.failed_items.load(Ordering::Relaxed),
                     &[KeyValue::new("error.type", EXPORT_FAILED)],
                 );
+                if st.refused.load(Ordering::Relaxed) {
+                    o.observe(
+                        st.refused_items.load(Ordering::Relaxed),
+                        &[KeyValue::new("error.type", REFUSED_BY_BACKEND)],
+                    );
+                }
             })
             .build();
     }

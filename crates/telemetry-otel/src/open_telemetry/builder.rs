@@ -429,8 +429,10 @@ impl OpenTelemetry {
     }
 
     /// A builder for configuration in code; the environment still applies where code is
-    /// silent.
+    /// silent. Makes `ring` rustls' process default if none is installed
+    /// ([`ensure_crypto_provider`](crate::ensure_crypto_provider)).
     pub fn builder(default_service_name: &str) -> OpenTelemetryBuilder {
+        crate::crypto::ensure_crypto_provider();
         OpenTelemetryBuilder::new(default_service_name)
     }
 }

@@ -79,7 +79,9 @@ impl Lifecycle for OpenTelemetry {
     ///
     /// # Errors
     /// [`TelemetryError`] when a signal failed to flush or the timeout passed. Export failures
-    /// the SDK reports as success are in [`OpenTelemetry::export_failures`].
+    /// the SDK reports as success are in [`OpenTelemetry::export_failures`]. A signal the
+    /// backend does not accept (gRPC `UNIMPLEMENTED`, HTTP 404/405/415) is not an error: see
+    /// [`SignalFailures::refused_by_backend`](crate::SignalFailures::refused_by_backend).
     async fn force_flush(&self, timeout: Duration) -> Result<(), TelemetryError> {
         let handles = self
             .inner
@@ -99,7 +101,8 @@ impl Lifecycle for OpenTelemetry {
     /// `Ok(())` at once. Scopes opened afterwards still carry ids but export nothing.
     ///
     /// # Errors
-    /// [`TelemetryError`] when a signal failed to shut down or the timeout passed.
+    /// [`TelemetryError`] when a signal failed to shut down or the timeout passed; not for a
+    /// signal the backend does not accept (see `force_flush`).
     async fn shutdown(&self, timeout: Duration) -> Result<(), TelemetryError> {
         if self.inner.shut_down.swap(true, Ordering::AcqRel) {
             return Ok(());

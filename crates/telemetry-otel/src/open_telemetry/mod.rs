@@ -182,7 +182,8 @@ impl OpenTelemetry {
 
     /// Why the latest export of `signal` failed, as the warning on stderr said it: the signal,
     /// the endpoint and the cause ("connection refused", "HTTP 401", "TLS: unknown CA", …,
-    /// followed by the exporter's own text in brackets). `None` if no export failed.
+    /// followed by the exporter's own text in brackets), or that the backend does not accept
+    /// the signal, with the variable that turns it off. `None` if no export failed.
     pub fn last_export_error(&self, signal: Signal) -> Option<String> {
         self.inner.stats.signal(signal).last_error.lock().clone()
     }

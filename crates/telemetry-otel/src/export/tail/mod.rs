@@ -23,6 +23,7 @@ pub(crate) mod metrics;
 pub(crate) mod trace;
 
 use std::collections::{HashMap, VecDeque};
+use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -33,6 +34,7 @@ use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
 use parking_lot::{Condvar, Mutex};
+use telemetry_core::implement::FxHasher;
 
 use crate::config::tail::TailSettings;
 use crate::export::tail::counts::{Dropped, Early, Kept, TailStats};
@@ -66,13 +68,16 @@ pub(crate) struct Core {
     ticker: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
+// Trace ids are random (or a caller's), and the maps are bounded: a fast hash is enough.
+type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
 #[derive(Debug)]
 struct State {
-    held: HashMap<u128, Held>,
+    held: FxMap<u128, Held>,
     /// Held traces by arrival; entries of traces decided since are skipped when met.
     order: VecDeque<(u128, Instant)>,
     bytes: usize,
-    decided: HashMap<u128, bool>,
+    decided: FxMap<u128, bool>,
     decided_order: VecDeque<u128>,
     bucket: Option<Bucket>,
 }
@@ -106,7 +111,10 @@ impl TailHandle {
 
 impl TailProcessor {
     /// Holds spans for `downstream` (the exporters' processors, their resource already set)
-    /// under `settings`.
+    /// under `settings`. The downstream processors see the spans of kept traces in `on_end`
+    /// only: their `on_start` is not called, since when a span starts its trace may yet be
+    /// dropped, and a processor that notes open spans (the console's) would wait for spans
+    /// that never come.
     pub(crate) fn new(
         settings: &TailSettings,
         downstream: Vec<Box<dyn SpanProcessor>>,
@@ -120,10 +128,10 @@ impl TailProcessor {
                 max_bytes: settings.max_bytes,
                 timeout: settings.decision_timeout,
                 state: Mutex::new(State {
-                    held: HashMap::new(),
+                    held: FxMap::default(),
                     order: VecDeque::new(),
                     bytes: 0,
-                    decided: HashMap::new(),
+                    decided: FxMap::default(),
                     decided_order: VecDeque::new(),
                     bucket: settings.rate_limit.map(|r| Bucket::new(r, now)),
                 }),
@@ -334,9 +342,6 @@ impl SpanProcessor for TailProcessor {
             }
         }
         core.forward(out);
-        for p in &core.downstream {
-            p.on_start(span, cx);
-        }
         self.ensure_ticker();
     }
 
