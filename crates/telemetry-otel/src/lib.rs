@@ -97,7 +97,8 @@
 //! | `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`, `OTEL_BLRP_MAX_EXPORT_BATCH_SIZE` | positive integer ≤ queue size | 512 |
 //! | `OTEL_BSP_EXPORT_TIMEOUT`, `OTEL_BLRP_EXPORT_TIMEOUT`, `OTEL_METRIC_EXPORT_TIMEOUT` | milliseconds (validated; SDK 0.33's thread-based processors bound exports by the exporter timeout) | |
 //! | `OTEL_METRIC_EXPORT_INTERVAL` | positive milliseconds | 60000 |
-//! | `OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG` | `always_on`, `always_off`, `traceidratio`, `parentbased_always_on`, `parentbased_always_off`, `parentbased_traceidratio`; ratio in \[0, 1\] (checked whenever set) | `parentbased_always_on`, 1.0 |
+//! | `OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG` | `always_on`, `always_off`, `traceidratio`, `parentbased_always_on`, `parentbased_always_off`, `parentbased_traceidratio`, `agent_tail` (see [Tail sampling](#tail-sampling)); ratio in \[0, 1\] (checked whenever set) | `parentbased_always_on`, 1.0 |
+//! | `AGENT_TELEMETRY_TAIL_*` | rules and bounds of `agent_tail`: see [Tail sampling](#tail-sampling) (checked whenever set) | |
 //! | `OTEL_SPAN_{ATTRIBUTE,EVENT,LINK}_COUNT_LIMIT`, `OTEL_{EVENT,LINK}_ATTRIBUTE_COUNT_LIMIT` | non-negative integer | 128 |
 //! | `OTEL_PROPAGATORS` | comma list of `tracecontext`, `baggage`; or `none` | `tracecontext,baggage` |
 //! | `AGENT_TELEMETRY_SELF_OBSERVABILITY` | `true` or `false`: export the pipeline's own counts as `otel.sdk.*` metrics (see below) | `false` |
@@ -285,6 +286,41 @@
 //! inside `export`, holding the SDK's thread, for at most their timeout (about 0.7 s of cover),
 //! and take SDK batches rather than bytes, so a request could not be stored and replayed as it
 //! was.
+
+//! # Tail sampling
+//!
+//! `OTEL_TRACES_SAMPLER=agent_tail` (or [`SamplerConfig::AgentTail`] with [`TailSampling`])
+//! holds the ended spans of each trace until the trace is done in this process (its local root
+//! has ended and no span of it is still open), then keeps or drops the whole trace. Kept, first
+//! match: a remote caller sampled it (never dropped here); a span has status ERROR or an
+//! `error.type`; the latency, token (`gen_ai.usage.input_tokens` + `output_tokens`, summed) and
+//! cost (`gen_ai.usage.cost`, summed) thresholds; an attribute rule; else the probability
+//! `OTEL_TRACES_SAMPLER_ARG`, decided by consistent probability sampling on the trace id
+//! (OpenTelemetry specification v1.60.0, *TraceState: Probability Sampling*): the trace's
+//! randomness (the `rv` of its `ot` tracestate entry, else the trace id's low 56 bits) must meet
+//! the threshold `(1 − p) · 2^56`. That part is known at the start, so spans and outgoing
+//! `tracestate` carry `ot=th:<threshold>` when it keeps the trace, and outgoing calls say
+//! `sampled` for it: callees that follow their parent keep the same traces. A trace started here
+//! has the W3C Level 2 `random-trace-id` flag on its `traceparent`.
+//!
+//! | variable | [`TailSampling`] | accepted | default |
+//! | --- | --- | --- | --- |
+//! | `AGENT_TELEMETRY_TAIL_LATENCY_MS` | `keep_slower_than` | milliseconds | none |
+//! | `AGENT_TELEMETRY_TAIL_TOKENS` | `keep_tokens_over` | positive integer | none |
+//! | `AGENT_TELEMETRY_TAIL_COST` | `keep_cost_over` | positive number | none |
+//! | `AGENT_TELEMETRY_TAIL_KEEP` | `keep_attribute` | `key=value,…` (values percent-encoded; a key may repeat) | none |
+//! | `AGENT_TELEMETRY_TAIL_RATE_LIMIT` | `rate_limit` | kept traces per second, positive; errors first | none |
+//! | `AGENT_TELEMETRY_TAIL_MAX_TRACES` | `max_traces` | positive integer | 10000 |
+//! | `AGENT_TELEMETRY_TAIL_MAX_BYTES` | `max_bytes` | positive integer (estimated bytes of held spans) | 67108864 |
+//! | `AGENT_TELEMETRY_TAIL_DECISION_TIMEOUT_MS` | `decision_timeout` | positive milliseconds | 30000 |
+//!
+//! Past a bound, or at the timeout, the oldest trace is decided on the spans that arrived and
+//! they carry [`TAIL_DECIDED_EARLY_ATTRIBUTE`]. Decisions are counted
+//! ([`OpenTelemetry::tail_sampling`], and as `agent_telemetry.sdk.tail_sampling.*` metrics with
+//! self-observability on) and can be read per trace ([`OpenTelemetry::tail_decision`]). Dropped
+//! spans are sampled out, not lost: they do not count in [`ExportFailures`]. Metrics are not
+//! sampled. The repository's `docs/deploy.md` says what the decision can and cannot do for spans
+//! other processes already have, and when a Collector tier is needed instead.
 //!
 //! # Interoperating with raw OpenTelemetry
 //!
@@ -296,6 +332,8 @@
 // `mapping` (core scopes, attributes and instruments as SDK values); `config` (`OTEL_*` and code
 // settings resolved, nothing started); `export` (the running pipeline: exporters, processors,
 // counting, console); `open_telemetry` (the value users hold, its builder and the three traits).
+// `sampling` (consistent probability arithmetic, the `agent_tail` head sampler) sits between
+// `mapping` and `config`.
 mod cause;
 mod config;
 mod crypto;
@@ -305,6 +343,7 @@ mod failures;
 mod mapping;
 mod open_telemetry;
 mod rate_limit;
+mod sampling;
 mod signal;
 
 pub use config::detect::detect_resource;
@@ -314,9 +353,15 @@ pub use config::exporter::ExporterKind;
 pub use config::otlp::Protocol;
 pub use config::propagators::Propagators;
 pub use config::sampler::SamplerConfig;
+pub use config::tail::{
+    TAIL_COST, TAIL_DECISION_TIMEOUT_MS, TAIL_KEEP, TAIL_LATENCY_MS, TAIL_MAX_BYTES,
+    TAIL_MAX_TRACES, TAIL_RATE_LIMIT, TAIL_TOKENS, TailSampling,
+};
 pub use crypto::ensure_crypto_provider;
 pub use drops::{Backlog, DroppedItems};
 pub use export::self_metrics::ENV as SELF_OBSERVABILITY;
+pub use export::tail::TAIL_DECIDED_EARLY_ATTRIBUTE;
+pub use export::tail::counts::TailSamplingCounts;
 pub use failures::{ExportFailures, SignalFailures};
 pub use mapping::span::CANCELLED_ATTRIBUTE;
 pub use open_telemetry::OpenTelemetry;

@@ -196,7 +196,10 @@ pub async fn serve(
     let mut router = api::router(state);
     if let Some(recorder) = telemetry.recorder.as_ref().filter(|_| config.trace_view) {
         // Merged after the API's layers: looking at traces is not itself traced.
-        router = router.merge(traces::router(recorder.clone()));
+        router = router.merge(traces::router_with(
+            recorder.clone(),
+            telemetry.sampled_view(),
+        ));
     }
 
     let addr = listener.local_addr()?;

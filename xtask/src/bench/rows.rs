@@ -538,5 +538,39 @@ pub(super) const ROWS: &[Row] = &[
         C("http", "router_server_layer_otel"),
         Some(("the same router, no layer", C("http", "router_no_layer"))),
         Target::None,
+    ), // 8. Tail sampling (`agent_tail`), per 5-span trace.
+    row(
+        "tail",
+        "5-span trace, `agent_tail` holding every span until the root ends, keeping all",
+        C("tail", "trace_tail_keep_all_discard"),
+        Some((
+            "the same bundle exporting everything (discarding exporter)",
+            C("tail", "trace_export_all_discard"),
+        )),
+        Target::MaxRatio(1.3),
+    ),
+    row(
+        "tail",
+        "5-span trace, `agent_tail` at 10% into an OTLP-encoding exporter",
+        C("tail", "trace_tail_keep_tenth_encode"),
+        Some((
+            "the same bundle encoding every span (export CPU saved = the difference)",
+            C("tail", "trace_export_all_encode"),
+        )),
+        Target::None,
+    ),
+    row(
+        "tail",
+        "held for 1,000 concurrent open traces (10 spans each, 9 ended), sampler's estimate",
+        X("tail", "held_bytes_1000_open_traces"),
+        None,
+        Target::None,
+    ),
+    row(
+        "tail",
+        "resident memory growth while holding them",
+        X("tail", "rss_growth_1000_open_traces"),
+        None,
+        Target::None,
     ),
 ];

@@ -14,4 +14,5 @@ pub(crate) mod propagators;
 pub(crate) mod resolved;
 pub(crate) mod resource;
 pub(crate) mod sampler;
+pub(crate) mod tail;
 pub(crate) mod tls;

@@ -17,6 +17,7 @@ use crate::config::limits::SpanLimitSettings;
 use crate::config::otlp::{OtlpSettings, TemporalityPref};
 use crate::config::propagators::Propagators;
 use crate::config::sampler::SamplerConfig;
+use crate::config::tail::TailSettings;
 
 /// The resolved configuration. `exporters` and `otlp` are indexed by `Signal::index` (traces,
 /// metrics, logs).
@@ -32,6 +33,8 @@ pub(crate) struct Resolved {
     pub(crate) metric_interval: Duration,
     pub(crate) temporality: TemporalityPref,
     pub(crate) sampler: SamplerConfig,
+    /// The `agent_tail` rules and bounds, when that is the sampler.
+    pub(crate) tail: Option<TailSettings>,
     pub(crate) span_limits: SpanLimitSettings,
     pub(crate) propagators: Propagators,
     pub(crate) level: Option<LogLevel>,

@@ -8,3 +8,4 @@ pub(crate) mod durable;
 pub(crate) mod http_client;
 pub(crate) mod pipeline;
 pub(crate) mod self_metrics;
+pub(crate) mod tail;

@@ -15,9 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::logs::{BatchLogProcessor, SdkLoggerProvider};
 use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider};
-use opentelemetry_sdk::trace::{
-    BatchSpanProcessor, SdkTracerProvider, SpanProcessor, TracerProviderBuilder,
-};
+use opentelemetry_sdk::trace::{BatchSpanProcessor, SdkTracerProvider, SpanProcessor};
 
 use crate::config::error::ConfigError;
 use crate::config::exporter::ExporterKind;
@@ -26,6 +24,7 @@ use crate::config::resolved::Resolved;
 use crate::config::resource;
 use crate::export::counting::{Counting, CountingLogProcessor, Target};
 use crate::export::durable::{self, delivery::Delivery, exporter::DurableExporter};
+use crate::export::tail::{TailHandle, TailProcessor};
 use crate::failures::Stats;
 use crate::mapping::ids::ScopeIdGenerator;
 use crate::signal::Signal;
@@ -64,12 +63,7 @@ fn otlp_exporter(
 }
 
 type AddProcessor = Box<
-    dyn FnOnce(
-            TracerProviderBuilder,
-            Arc<Stats>,
-            opentelemetry_sdk::trace::BatchConfig,
-        ) -> TracerProviderBuilder
-        + Send,
+    dyn FnOnce(Arc<Stats>, opentelemetry_sdk::trace::BatchConfig) -> Box<dyn SpanProcessor> + Send,
 >;
 
 /// A span exporter or processor given in code, added to the tracer provider at build time.
@@ -86,8 +80,8 @@ impl ExtraSpanProcessor {
         exporter: E,
     ) -> Self {
         Self {
-            add: Box::new(move |b, stats, batch| {
-                b.with_span_processor(
+            add: Box::new(move |stats, batch| {
+                Box::new(
                     BatchSpanProcessor::builder(Counting {
                         inner: exporter,
                         stats,
@@ -104,18 +98,19 @@ impl ExtraSpanProcessor {
     /// A processor as given, not counted.
     pub(crate) fn processor<P: SpanProcessor + 'static>(processor: P) -> Self {
         Self {
-            add: Box::new(move |b, _, _| b.with_span_processor(processor)),
+            add: Box::new(move |_, _| Box::new(processor)),
             counted: false,
         }
     }
 }
 
-/// Builds everything. Call on a dedicated thread that is not a tokio worker.
+/// Builds everything, and the tail sampler's handle under `agent_tail`. Call on a dedicated
+/// thread that is not a tokio worker.
 pub(crate) fn build(
     cfg: &Resolved,
     stats: &Arc<Stats>,
     extras: Vec<ExtraSpanProcessor>,
-) -> Result<Providers, ConfigError> {
+) -> Result<(Providers, Option<TailHandle>), ConfigError> {
     let runtime = grpc_runtime(cfg)?;
     // tonic spawns its connection tasks on the runtime entered here.
     let _entered = runtime.as_ref().map(|rt| rt.enter());
@@ -123,6 +118,7 @@ pub(crate) fn build(
     let rt = runtime.as_ref();
     let mut deliveries = Vec::new();
     let d = &mut deliveries;
+    let mut tail = None;
     let tracer = if cfg.exporters[0].is_empty() && extras.is_empty() {
         None
     } else {
@@ -133,6 +129,7 @@ pub(crate) fn build(
             extras,
             rt,
             d,
+            &mut tail,
         )?)
     };
     let logger = if cfg.exporters[2].is_empty() {
@@ -146,13 +143,16 @@ pub(crate) fn build(
         Some(meter_provider(cfg, stats, resource, rt, d)?)
     };
     drop(_entered);
-    Ok(Providers {
-        tracer,
-        logger,
-        meter,
-        deliveries,
-        runtime,
-    })
+    Ok((
+        Providers {
+            tracer,
+            logger,
+            meter,
+            deliveries,
+            runtime,
+        },
+        tail,
+    ))
 }
 
 /// The private runtime gRPC exporters run on, when any signal exports over OTLP/gRPC.
@@ -180,7 +180,8 @@ fn grpc_runtime(cfg: &Resolved) -> Result<Option<tokio::runtime::Runtime>, Confi
 }
 
 /// The tracer provider: scope ids, sampler, limits, a counted batch processor per exporter,
-/// then the span exporters and processors given in code.
+/// then the span exporters and processors given in code; under `agent_tail`, all of them
+/// behind one [`TailProcessor`], whose handle goes to `tail`.
 fn tracer_provider(
     cfg: &Resolved,
     stats: &Arc<Stats>,
@@ -188,40 +189,91 @@ fn tracer_provider(
     extras: Vec<ExtraSpanProcessor>,
     runtime: Option<&tokio::runtime::Runtime>,
     deliveries: &mut Vec<Arc<Delivery>>,
+    tail: &mut Option<TailHandle>,
 ) -> Result<SdkTracerProvider, ConfigError> {
+    let mut processors: Vec<Box<dyn SpanProcessor>> = Vec::new();
     let mut b = SdkTracerProvider::builder()
-        .with_resource(resource)
+        .with_resource(resource.clone())
         .with_id_generator(ScopeIdGenerator::default())
         .with_sampler(cfg.sampler.sdk())
         .with_span_limits(cfg.span_limits.sdk());
     let batch = || cfg.bsp.span_config();
     for kind in &cfg.exporters[0] {
-        b = match kind {
+        let processor: Box<dyn SpanProcessor> = match kind {
             ExporterKind::Otlp => {
                 let refused = Arc::new(AtomicBool::new(false));
                 let e = otlp_exporter(cfg, Signal::Traces, stats, runtime, refused, deliveries)?;
-                b.with_span_processor(
+                Box::new(
                     BatchSpanProcessor::builder(e)
                         .with_batch_config(batch())
                         .build(),
                 )
             }
-            ExporterKind::Console => b.with_span_processor(crate::export::console::stdout(
+            ExporterKind::Console => Box::new(crate::export::console::stdout(
                 stats.clone(),
                 batch(),
                 cfg.bsp.schedule_delay,
             )),
         };
+        processors.push(processor);
     }
-    let processors = cfg.exporters[0].len() + extras.iter().filter(|e| e.counted).count();
+    let counted = cfg.exporters[0].len() + extras.iter().filter(|e| e.counted).count();
     for extra in extras {
-        b = (extra.add)(b, stats.clone(), batch());
+        processors.push((extra.add)(stats.clone(), batch()));
     }
     // Each ended span is handed to every processor; `Stats::span_started` counts that.
     stats
         .span_processors
-        .store(processors as u64, Ordering::Relaxed);
+        .store(counted as u64, Ordering::Relaxed);
+    match &cfg.tail {
+        Some(settings) => {
+            for p in &mut processors {
+                p.set_resource(&resource);
+            }
+            if cfg.exporters[0].contains(&ExporterKind::Console) {
+                // The console tree prints what the sampler kept; say so once, where it prints.
+                println!(
+                    "telemetry-otel: tail sampling (agent_tail) is on: only kept traces are \
+                     printed (errors, rule matches, and {:.4} of the rest)",
+                    settings.probability
+                );
+            }
+            let processor = TailProcessor::new(settings, processors, stats.clone());
+            *tail = Some(processor.handle());
+            b = b.with_span_processor(processor);
+        }
+        None => {
+            for p in processors {
+                b = b.with_span_processor(Boxed(p));
+            }
+        }
+    }
     Ok(b.build())
+}
+
+/// A boxed processor as a processor (the SDK builder takes concrete ones).
+#[derive(Debug)]
+struct Boxed(Box<dyn SpanProcessor>);
+
+impl SpanProcessor for Boxed {
+    fn on_start(&self, span: &mut opentelemetry_sdk::trace::Span, cx: &opentelemetry::Context) {
+        self.0.on_start(span, cx);
+    }
+    fn on_end(&self, span: opentelemetry_sdk::trace::SpanData) {
+        self.0.on_end(span);
+    }
+    fn force_flush(&self) -> opentelemetry_sdk::error::OTelSdkResult {
+        self.0.force_flush()
+    }
+    fn shutdown_with_timeout(
+        &self,
+        timeout: std::time::Duration,
+    ) -> opentelemetry_sdk::error::OTelSdkResult {
+        self.0.shutdown_with_timeout(timeout)
+    }
+    fn set_resource(&mut self, resource: &Resource) {
+        self.0.set_resource(resource);
+    }
 }
 
 /// The logger provider: a counted batch processor per exporter.

@@ -20,6 +20,9 @@
 //! | `agent_telemetry.sdk.export.retries` | counter | `{attempt}` | failed export attempts that were retried, per signal |
 //! | `agent_telemetry.sdk.export.dropped` | counter | `{item}` | items dropped after they reached the export queue, per signal and `error.type`: `rejected`, `retry_window_expired`, `queue_full`, `spool_full`, `shutdown_deadline`, `corrupt_spool_file` (counted in files) |
 //!
+//! Under `agent_tail` sampling, `agent_telemetry.sdk.tail_sampling.*` join them (see
+//! `export/tail/metrics.rs`).
+//!
 //! Read at each metric collection from the same counts as
 //! [`OpenTelemetry::export_failures`](crate::OpenTelemetry::export_failures), so they cost
 //! nothing on the application's path. What the metrics exporter itself fails to send is

@@ -23,6 +23,7 @@ use crate::config::propagators::Propagators;
 use crate::config::resolved::Resolved;
 use crate::config::resource;
 use crate::config::sampler::SamplerConfig;
+use crate::config::tail::TailSampling;
 use crate::export::pipeline::ExtraSpanProcessor;
 use crate::open_telemetry::OpenTelemetry;
 use crate::signal::Signal;
@@ -54,6 +55,7 @@ pub struct OpenTelemetryBuilder {
     bsp_schedule_delay: Option<Duration>,
     blrp_schedule_delay: Option<Duration>,
     sampler: Option<SamplerConfig>,
+    tail: TailSampling,
     propagators: Option<Propagators>,
     span_event_limit: Option<u32>,
     level: Option<Option<LogLevel>>,
@@ -90,6 +92,7 @@ impl OpenTelemetryBuilder {
             bsp_schedule_delay: None,
             blrp_schedule_delay: None,
             sampler: None,
+            tail: TailSampling::new(),
             propagators: None,
             span_event_limit: None,
             level: None,
@@ -292,6 +295,29 @@ impl OpenTelemetryBuilder {
         self
     }
 
+    /// The rules and bounds of `agent_tail` sampling (see [`TailSampling`]); each setting
+    /// given here overrides its `AGENT_TELEMETRY_TAIL_*` variable. They apply when the sampler
+    /// is `agent_tail` (`OTEL_TRACES_SAMPLER=agent_tail`, or
+    /// [`with_sampler`](Self::with_sampler)`(SamplerConfig::AgentTail(p))`); otherwise they
+    /// are still validated.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use telemetry_otel::{OpenTelemetry, SamplerConfig, TailSampling};
+    /// # let env = |k: &str| k.ends_with("_EXPORTER").then(|| "none".to_owned());
+    /// let otel = OpenTelemetry::builder("my-agent")
+    ///     # .with_env_source(env)
+    ///     .with_sampler(SamplerConfig::AgentTail(0.1))
+    ///     .with_tail_sampling(TailSampling::new().keep_slower_than(Duration::from_secs(30)))
+    ///     .build()?;
+    /// # drop(otel);
+    /// # Ok::<(), telemetry_otel::ConfigError>(())
+    /// ```
+    pub fn with_tail_sampling(mut self, tail: TailSampling) -> Self {
+        self.tail = tail;
+        self
+    }
+
     /// The propagators, overriding `OTEL_PROPAGATORS`.
     pub fn with_propagators(mut self, propagators: Propagators) -> Self {
         self.propagators = Some(propagators);
@@ -404,6 +430,10 @@ impl OpenTelemetryBuilder {
         let metric_interval = batch::metric_interval(self.metric_interval, &env)?;
         let temporality = TemporalityPref::from_env(&env)?;
         let sampler = SamplerConfig::resolve(self.sampler, &env)?;
+        let tail = self
+            .tail
+            .resolve(&env, sampler.tail_probability().unwrap_or(1.0))?;
+        let tail = sampler.tail_probability().map(|_| tail);
         let span_limits = SpanLimitSettings::resolve(self.span_event_limit, &env)?;
         let propagators = Propagators::resolve(self.propagators, &env)?;
         let self_observability = match self.self_observability {
@@ -421,6 +451,7 @@ impl OpenTelemetryBuilder {
             metric_interval,
             temporality,
             sampler,
+            tail,
             span_limits,
             propagators,
             level: self.level.unwrap_or(Some(LogLevel::Info)),

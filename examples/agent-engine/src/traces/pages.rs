@@ -58,8 +58,16 @@ pub(crate) fn list(
     traces: &[TraceSummary],
     filter: &(String, String),
     error: Option<&str>,
+    sampling_note: Option<&str>,
 ) -> String {
     let mut body = String::new();
+    if let Some(note) = sampling_note {
+        let _ = write!(
+            body,
+            "<p class=\"mut\" id=\"sampling\">{}</p>",
+            escape(note)
+        );
+    }
     let sel = |v: &str| if filter.0 == v { " selected" } else { "" };
     let _ = write!(
         body,
