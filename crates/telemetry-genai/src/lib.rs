@@ -206,6 +206,7 @@ mod inference;
 mod message;
 pub mod metrics;
 mod operation;
+mod prices;
 mod redact;
 mod secrets;
 mod span;
@@ -216,9 +217,10 @@ mod usage;
 pub use agent::{AgentBuilder, AgentSpan};
 pub use bounded::{TRUNCATION_MARKER, bounded_json};
 pub use config::{
-    CAPTURE_MESSAGE_CONTENT, COMPAT_EVENTS, CaptureMode, ConfigError, DEFAULT_MAX_CONTENT_BYTES,
-    GEN_AI_LATEST_EXPERIMENTAL, GenAiConfig, MAX_CONTENT_BYTES, MIN_MAX_CONTENT_BYTES,
-    SEMCONV_STABILITY_OPT_IN, SemconvVersion, TOOL_DEFINITION_DETAILS,
+    CAPTURE_MESSAGE_CONTENT, COMPAT_EVENTS, COST_ALIAS, CaptureMode, ConfigError,
+    DEFAULT_MAX_CONTENT_BYTES, GEN_AI_LATEST_EXPERIMENTAL, GenAiConfig, MAX_CONTENT_BYTES,
+    MIN_MAX_CONTENT_BYTES, PRICES, SEMCONV_STABILITY_OPT_IN, SemconvVersion,
+    TOOL_DEFINITION_DETAILS,
 };
 pub use create_agent::{CreateAgentBuilder, CreateAgentSpan};
 pub use embeddings::{EmbeddingsBuilder, EmbeddingsSpan};
@@ -226,6 +228,7 @@ pub use genai::{GenAi, GenAiBuilder};
 pub use inference::{InferenceBuilder, InferenceSpan};
 pub use message::{Message, Part, Role, ToolDefinition, finish_reason};
 pub use operation::OperationName;
+pub use prices::{ModelPrice, PriceError, PriceTable};
 pub use redact::{
     Chain, DefaultRedactor, MASK_PREFIX, NoRedaction, Redactor, RedactorExt, is_sensitive_key, mask,
 };
