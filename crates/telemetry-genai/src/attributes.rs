@@ -258,6 +258,11 @@ pub const GEN_AI_USAGE_COST: &str = "agent_telemetry.gen_ai.usage.cost";
 /// Project name: `true` on an `invoke_agent` span whose cost leaves out operations below it
 /// whose model had no price.
 pub const GEN_AI_USAGE_COST_INCOMPLETE: &str = "agent_telemetry.gen_ai.usage.cost_incomplete";
+/// Project event, WARN, once per model name without a price: the body says which model and
+/// how to price it; attributes `gen_ai.provider.name` and `gen_ai.request.model` (the name as
+/// reported). Emitted outside any span, so that it does not become an event of the
+/// application's span.
+pub const EVENT_PRICE_MISSING: &str = "agent_telemetry.gen_ai.price.missing";
 /// Project metric: a counter of cost in USD (double) by provider, model and agent name.
 pub const METRIC_CLIENT_COST: &str = "agent_telemetry.gen_ai.client.cost";
 

@@ -114,9 +114,10 @@ impl Hooks for Embeddings {
         // Priced by the model that answered, else the one requested.
         let cost = match (
             attribute_str(&core.metric_attrs, a::GEN_AI_PROVIDER_NAME),
-            self.response_model.as_ref().map(StringValue::as_str).or_else(|| {
-                attribute_str(&core.metric_attrs, a::GEN_AI_REQUEST_MODEL)
-            }),
+            self.response_model
+                .as_ref()
+                .map(StringValue::as_str)
+                .or_else(|| attribute_str(&core.metric_attrs, a::GEN_AI_REQUEST_MODEL)),
         ) {
             (Some(p), Some(m)) => g.cost(p, m, &self.usage),
             _ => None,
@@ -141,8 +142,7 @@ impl Hooks for Embeddings {
         );
         let agent_name = self.agent.as_ref().and_then(|x| x.name());
         if let Some(usd) = cost {
-            g.metrics()
-                .cost(usd, &mut core.metric_attrs, agent_name);
+            g.metrics().cost(usd, &mut core.metric_attrs, agent_name);
         }
         if let (Some(agent), Some(_)) = (&self.agent, self.usage.input_tokens) {
             agent.add_cost(cost);

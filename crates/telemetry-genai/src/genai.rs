@@ -5,7 +5,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use telemetry_core::{Attribute, Key, Telemetry};
+use telemetry_core::{Attribute, Context, Key, LogLevel, Telemetry};
 
 use crate::attributes as a;
 use crate::config::{ConfigError, GenAiConfig, PRICES};
@@ -189,11 +189,20 @@ impl GenAi {
 
     #[cold]
     fn warn_unpriced(&self, provider: &str, model: &str) {
-        self.inner.telemetry.logger.warning(
-            &format!(
-                "no price for GenAI model {model:?} (provider {provider:?}): its operations get \
-                 no cost; add it with {PRICES} or GenAiBuilder::with_prices (warned once per model)"
-            ),
+        let logger = &self.inner.telemetry.logger;
+        if !logger.enabled(LogLevel::Warning) {
+            return;
+        }
+        let body = format!(
+            "no price for GenAI model {model:?} (provider {provider:?}): its operations get no \
+             cost; add it with {PRICES} or GenAiBuilder::with_prices (warned once per model)"
+        );
+        // Outside any span: the warning is about the configuration, not the operation.
+        let _outside = Context::none().attach();
+        logger.log_event(
+            LogLevel::Warning,
+            a::EVENT_PRICE_MISSING,
+            Some(&body),
             &[
                 Attribute::new(a::GEN_AI_PROVIDER_NAME, provider.to_owned()),
                 Attribute::new(a::GEN_AI_REQUEST_MODEL, model.to_owned()),

@@ -267,9 +267,10 @@ impl F64CounterFn for Instrument<F64CounterAgg> {
     #[inline]
     fn add(&self, value: f64, attributes: &[Attribute]) {
         self.with_series(attributes, |a| {
-            let _ = a.0.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |bits| {
-                Some((f64::from_bits(bits) + value).to_bits())
-            });
+            let _ =
+                a.0.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |bits| {
+                    Some((f64::from_bits(bits) + value).to_bits())
+                });
         });
     }
 }

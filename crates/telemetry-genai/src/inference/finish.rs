@@ -155,8 +155,7 @@ impl Hooks for Inference {
             .tokens(&self.usage, &mut core.metric_attrs, error.as_deref());
         if let Some(usd) = cost {
             let agent_name = self.agent.as_ref().and_then(|a| a.name());
-            g.metrics()
-                .cost(usd, &mut core.metric_attrs, agent_name);
+            g.metrics().cost(usd, &mut core.metric_attrs, agent_name);
         }
         // 6. Agent totals.
         if let Some(agent) = &self.agent {

@@ -51,8 +51,7 @@ fn undated(model: &str) -> Option<&str> {
         && is_digits(&m[n - 2..])
     {
         m = &m[..n - 11];
-    } else if n > 9 && b[n - 9] == b'-' && is_digits(&m[n - 8..]) && m[n - 8..].starts_with('2')
-    {
+    } else if n > 9 && b[n - 9] == b'-' && is_digits(&m[n - 8..]) && m[n - 8..].starts_with('2') {
         // `-YYYYMMDD`
         m = &m[..n - 9];
     }
@@ -118,8 +117,14 @@ mod tests {
     #[test]
     fn dates_and_versions_come_off() {
         assert_eq!(undated("gpt-4o-2024-08-06"), Some("gpt-4o"));
-        assert_eq!(undated("claude-3-5-sonnet-20241022"), Some("claude-3-5-sonnet"));
-        assert_eq!(undated("claude-3-5-sonnet@20240620"), Some("claude-3-5-sonnet"));
+        assert_eq!(
+            undated("claude-3-5-sonnet-20241022"),
+            Some("claude-3-5-sonnet")
+        );
+        assert_eq!(
+            undated("claude-3-5-sonnet@20240620"),
+            Some("claude-3-5-sonnet")
+        );
         assert_eq!(
             undated("anthropic.claude-3-haiku-20240307-v1:0"),
             Some("anthropic.claude-3-haiku")
@@ -133,7 +138,12 @@ mod tests {
     fn candidates_go_from_specific_to_general() {
         assert_eq!(
             candidates("azure.ai.openai", "gpt-4o-2024-08-06"),
-            ["azure/gpt-4o-2024-08-06", "gpt-4o-2024-08-06", "azure/gpt-4o", "gpt-4o"]
+            [
+                "azure/gpt-4o-2024-08-06",
+                "gpt-4o-2024-08-06",
+                "azure/gpt-4o",
+                "gpt-4o"
+            ]
         );
         let c = candidates("openai", "openai/GPT-4o");
         assert_eq!(c[0], "openai/openai/GPT-4o");

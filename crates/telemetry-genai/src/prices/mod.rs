@@ -117,12 +117,24 @@ mod tests {
         let prices = Prices::new(user);
         let mut misses = 0;
         // A dated name the bundled table lists itself still takes the user's undated entry.
-        let p = prices.price("openai", "gpt-4o-2024-08-06", || misses += 1).unwrap();
+        let p = prices
+            .price("openai", "gpt-4o-2024-08-06", || misses += 1)
+            .unwrap();
         assert_eq!(p, ModelPrice::per_token(1.0, 2.0));
-        let p = prices.price("openai", "gpt-4o-mini", || misses += 1).unwrap();
+        let p = prices
+            .price("openai", "gpt-4o-mini", || misses += 1)
+            .unwrap();
         assert_eq!(p.input_cost_per_token, 1.5e-7);
-        assert!(prices.price("openai", "no-such-model", || misses += 1).is_none());
-        assert!(prices.price("openai", "no-such-model", || misses += 1).is_none());
+        assert!(
+            prices
+                .price("openai", "no-such-model", || misses += 1)
+                .is_none()
+        );
+        assert!(
+            prices
+                .price("openai", "no-such-model", || misses += 1)
+                .is_none()
+        );
         assert_eq!((misses, prices.unpriced()), (1, 2));
     }
 }

@@ -276,7 +276,10 @@ mod tests {
             .with_cache_read(40)
             .with_cache_creation(10)
             .with_reasoning(4);
-        assert_eq!(p.cost(&u), Some(50.0 * 2.0 + 40.0 * 0.5 + 10.0 * 3.0 + 6.0 * 10.0 + 4.0 * 20.0));
+        assert_eq!(
+            p.cost(&u),
+            Some(50.0 * 2.0 + 40.0 * 0.5 + 10.0 * 3.0 + 6.0 * 10.0 + 4.0 * 20.0)
+        );
         // Without the special rates, the plain ones.
         let plain = ModelPrice::per_token(2.0, 10.0);
         assert_eq!(plain.cost(&u), Some(300.0));
@@ -296,14 +299,24 @@ mod tests {
         let e = PriceTable::from_json_str("p.json", r#"{"m": {"output_cost_per_token": 1}}"#)
             .unwrap_err()
             .to_string();
-        assert!(e.contains("p.json") && e.contains("\"m\"") && e.contains("input_cost_per_token"), "{e}");
+        assert!(
+            e.contains("p.json") && e.contains("\"m\"") && e.contains("input_cost_per_token"),
+            "{e}"
+        );
         let e = PriceTable::from_json_str("p.json", r#"{"m": {"input_cost_per_token": -1}}"#)
             .unwrap_err()
             .to_string();
         assert!(e.contains("≥ 0"), "{e}");
-        let e = PriceTable::from_json_str("p.json", "[1]").unwrap_err().to_string();
+        let e = PriceTable::from_json_str("p.json", "[1]")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("expected a JSON object"), "{e}");
-        let e = PriceTable::from_file("/nonexistent/prices.json").unwrap_err().to_string();
-        assert!(e.contains("/nonexistent/prices.json") && e.contains("cannot be read"), "{e}");
+        let e = PriceTable::from_file("/nonexistent/prices.json")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("/nonexistent/prices.json") && e.contains("cannot be read"),
+            "{e}"
+        );
     }
 }
