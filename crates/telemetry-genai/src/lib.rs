@@ -201,6 +201,7 @@ pub mod compat;
 mod config;
 mod create_agent;
 mod embeddings;
+mod evaluation;
 mod genai;
 mod inference;
 mod message;
@@ -224,6 +225,7 @@ pub use config::{
 };
 pub use create_agent::{CreateAgentBuilder, CreateAgentSpan};
 pub use embeddings::{EmbeddingsBuilder, EmbeddingsSpan};
+pub use evaluation::{EvaluationBuilder, EvaluationError};
 pub use genai::{GenAi, GenAiBuilder};
 pub use inference::{InferenceBuilder, InferenceSpan};
 pub use message::{Message, Part, Role, ToolDefinition, finish_reason};
