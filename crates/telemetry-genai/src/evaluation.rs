@@ -21,9 +21,11 @@ impl GenAi {
     /// `user_feedback`), to [`record`](EvaluationBuilder::record) on the span it judges.
     ///
     /// ```
-    /// use telemetry_core::Telemetry;
+    /// use telemetry_basic::{BasicTelemetry, LogFormat};
+    /// use telemetry_core::LogLevel;
     /// use telemetry_genai::{GenAi, GenAiConfig, provider};
-    /// let genai = GenAi::new(&Telemetry::noop(), GenAiConfig::default());
+    /// let t = BasicTelemetry::stdout(LogFormat::Text, LogLevel::Info).telemetry;
+    /// let genai = GenAi::new(&t, GenAiConfig::default());
     /// let chat = genai.chat(provider::OPENAI, "gpt-4o").start();
     /// let judged = chat.context().clone();
     /// chat.end();
@@ -100,7 +102,9 @@ impl EvaluationBuilder {
     ///
     /// # Errors
     /// [`EvaluationError`] naming the input at fault, and nothing is emitted: an empty or blank
-    /// name, a NaN or infinite score, or neither a span nor a response id to correlate with.
+    /// name, a NaN or infinite score, or neither a span nor a response id to correlate with;
+    /// also when the logger is off at INFO (with NoOp telemetry, or a level of WARN or above),
+    /// since the event would be dropped.
     pub fn record(self, judged: &Context) -> Result<(), EvaluationError> {
         if self.name.as_str().trim().is_empty() {
             return Err(EvaluationError("gen_ai.evaluation.name must not be empty"));
@@ -118,7 +122,10 @@ impl EvaluationBuilder {
         let g = &self.genai;
         let logger = &g.telemetry().logger;
         if !logger.enabled(LogLevel::Info) {
-            return Ok(());
+            // Not silently: the caller may tell its user the feedback was not kept.
+            return Err(EvaluationError(
+                "the logger records nothing at INFO, the level of evaluation events",
+            ));
         }
         let mut attrs = vec![Attribute::new(a::GEN_AI_EVALUATION_NAME, self.name)];
         if let Some(s) = self.score {

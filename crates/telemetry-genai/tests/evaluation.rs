@@ -155,9 +155,10 @@ fn bad_evaluations_are_refused_with_the_reason() {
     assert!(err(genai.evaluation("x").score(f64::NAN).record(&cx)).contains("finite"));
     // Neither a span nor a response id.
     assert!(err(genai.evaluation("x").record(&Context::none())).contains("gen_ai.response.id"));
-    genai
+    // Valid, but NoOp telemetry records nothing at INFO: said, not silently dropped.
+    let e = err(genai
         .evaluation("x")
         .response_id("chatcmpl-1")
-        .record(&Context::none())
-        .unwrap();
+        .record(&Context::none()));
+    assert!(e.contains("INFO"), "{e}");
 }
