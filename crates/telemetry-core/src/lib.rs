@@ -95,7 +95,7 @@ pub use logs::level::{LogLevel, ParseLevelError};
 pub use logs::logger::Logger;
 
 // Metrics.
-pub use metrics::handles::{Counter, Gauge, Histogram, HistogramTimer, UpDownCounter};
+pub use metrics::handles::{Counter, F64Counter, Gauge, Histogram, HistogramTimer, UpDownCounter};
 pub use metrics::instrument::{
     DEFAULT_BUCKETS, DURATION_BUCKETS_SECONDS, InstrumentDescriptor, MetricError,
 };

@@ -50,6 +50,7 @@ pub mod agent;
 pub mod api;
 pub mod api_error;
 pub mod config;
+pub mod feedback;
 pub mod instruments;
 pub mod library_events;
 pub mod model;
@@ -79,6 +80,7 @@ pub use telemetry_setup::ServerTelemetry;
 
 use crate::agent::Agent;
 use crate::api::AppState;
+use crate::feedback::RecentTurns;
 use crate::instruments::Instruments;
 use crate::model::{ChatModel, OpenAiModel, ScriptedModel};
 use crate::session::SessionStore;
@@ -182,7 +184,10 @@ pub async fn serve(
     let agent = Agent::new(
         model,
         tools,
-        GenAi::new(&t, config.genai.clone()),
+        GenAi::builder(&t)
+            .config(config.genai.clone())
+            .with_prices(&model::scripted_prices())
+            .build(),
         instruments.clone(),
         config.max_model_calls_per_turn,
     );
@@ -192,6 +197,7 @@ pub async fn serve(
         telemetry: t.clone(),
         prometheus: telemetry.prometheus.clone(),
         default_agent: config.default_agent.clone(),
+        turns: Arc::new(RecentTurns::default()),
     };
     let mut router = api::router(state);
     if let Some(recorder) = telemetry.recorder.as_ref().filter(|_| config.trace_view) {

@@ -96,7 +96,13 @@ GenAI content capture:
   AGENT_TELEMETRY_GENAI_MAX_CONTENT_BYTES
       largest content attribute in bytes (default 32768, at least 256); longer content is
       cut, keeping valid JSON.
-  The four GenAI variables above apply to serve and to simulate's in-process server, with
+  AGENT_TELEMETRY_GENAI_PRICES
+      a JSON price file in LiteLLM's model_prices_and_context_window.json format whose
+      entries win over the bundled LiteLLM table (and over the scripted model's own price,
+      gpt-4o-mini's); each reply's usage.cost_usd and the GenAI spans carry the cost in USD.
+  AGENT_TELEMETRY_GENAI_COST_ALIAS
+      a second attribute name for each span's cost, e.g. gen_ai.usage.cost (Langfuse).
+  The GenAI variables above apply to serve and to simulate's in-process server, with
   Basic and OpenTelemetry alike; an invalid value stops start-up with an error naming it.
 
 Examples:

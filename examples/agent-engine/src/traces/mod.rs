@@ -3,8 +3,8 @@
 //!
 //! | route | answer |
 //! | --- | --- |
-//! | `GET /traces?status=ok\|error&min_duration=250ms` | HTML: recent traces, newest first (root name, start, duration, status, spans, tokens) |
-//! | `GET /traces/{trace_id}` | HTML: the trace as a waterfall; click a span for its attributes and events |
+//! | `GET /traces?status=ok\|error&min_duration=250ms` | HTML: recent traces, newest first (root name, start, duration, status, spans, tokens, cost, scores) |
+//! | `GET /traces/{trace_id}` | HTML: the trace as a waterfall (each span's cost and evaluation scores at a glance); click a span for its attributes, evaluations and events |
 //! | `GET /api/traces?status=&min_duration=` | `200 {"traces": [summary…], "stats": {…}}` |
 //! | `GET /api/traces/{trace_id}` | `200` the trace (see [`telemetry_recorder::json::trace_json`]) |
 //!
