@@ -13,11 +13,13 @@
 //!   [`package`](mod@package)).
 //! - `bench [--quick]`: the benchmark suite (`tests/benches`), then README's Performance
 //!   table (see [`bench`](mod@bench)).
+//! - `iai [--update-baselines]`: the instruction-count regression guard (see [`iai`](mod@iai)).
 //! - `load`: the long load run with the collector down (see [`load`](mod@load)).
 
 mod bench;
 mod browser_deps;
 mod external;
+mod iai;
 mod load;
 mod package;
 
@@ -52,6 +54,13 @@ enum Task {
         /// Short warm-up and measurement: a few minutes on 2 cores, indicative figures.
         #[arg(long)]
         quick: bool,
+    },
+    /// The instruction-count regression guard: the hot paths under Callgrind (tests/iai),
+    /// failing when a row grows by more than 3 % over tests/iai/baselines.json.
+    Iai {
+        /// Write this run's counts as the new baselines (a deliberate commit saying why).
+        #[arg(long)]
+        update_baselines: bool,
     },
     /// Drive the release agent engine with `simulate --open-telemetry` while every OTLP
     /// exporter points at a closed port; report RSS (start, peak, end) and the loss counts.
@@ -192,6 +201,7 @@ fn main() -> ExitCode {
         Task::Package => package::run(),
         Task::Quickstart => external::run(cargo_with_env),
         Task::Bench { quick } => bench::run(quick, cargo_with_env),
+        Task::Iai { update_baselines } => iai::run(update_baselines),
         Task::Load {
             sessions,
             turns,
