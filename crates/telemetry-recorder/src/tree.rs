@@ -173,21 +173,6 @@ pub fn format_usd(usd: f64) -> String {
     }
 }
 
-#[cfg(test)]
-mod usd_tests {
-    #[test]
-    fn costs_show_four_significant_digits_below_a_cent_and_whole_cents_above() {
-        use super::format_usd as f;
-        assert_eq!(f(1.5), "$1.50");
-        assert_eq!(f(0.0123), "$0.0123");
-        assert_eq!(f(0.01), "$0.01");
-        assert_eq!(f(3.75e-5), "$0.0000375");
-        assert_eq!(f(0.0075), "$0.0075");
-        assert_eq!(f(0.0), "$0");
-        assert_eq!(f(12.0), "$12.00");
-    }
-}
-
 /// A duration the way the tree shows it: `850µs`, `12.3ms`, `1.25s`.
 pub fn format_duration(d: Duration) -> String {
     let us = d.as_secs_f64() * 1e6;
@@ -339,5 +324,20 @@ fn level_colour(level: telemetry_core::LogLevel) -> &'static str {
         L::Info => "32",
         L::Warning => "33",
         L::Error | L::Critical => "31",
+    }
+}
+
+#[cfg(test)]
+mod usd_tests {
+    #[test]
+    fn costs_show_four_significant_digits_below_a_cent_and_whole_cents_above() {
+        use super::format_usd as f;
+        assert_eq!(f(1.5), "$1.50");
+        assert_eq!(f(0.0123), "$0.0123");
+        assert_eq!(f(0.01), "$0.01");
+        assert_eq!(f(3.75e-5), "$0.0000375");
+        assert_eq!(f(0.0075), "$0.0075");
+        assert_eq!(f(0.0), "$0");
+        assert_eq!(f(12.0), "$12.00");
     }
 }

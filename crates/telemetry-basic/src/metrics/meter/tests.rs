@@ -51,6 +51,12 @@ fn an_f64_counter_sums_fractions_drops_negatives_and_renders_as_a_counter() {
     assert_eq!(s.f64_counter("gen_ai.cost", &a), Some(0.875));
     assert_eq!(s.counter("gen_ai.cost", &a), None);
     let text = s.render_prometheus();
-    assert!(text.contains("# TYPE gen_ai_cost_USD_total counter"), "{text}");
-    assert!(text.contains("gen_ai_cost_USD_total{model=\"m\"} 0.875"), "{text}");
+    assert!(
+        text.contains("# TYPE gen_ai_cost_USD_total counter"),
+        "{text}"
+    );
+    assert!(
+        text.contains("gen_ai_cost_USD_total{model=\"m\"} 0.875"),
+        "{text}"
+    );
 }
