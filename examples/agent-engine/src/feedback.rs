@@ -209,3 +209,23 @@ pub(crate) async fn post_feedback(
     )
         .into_response())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_oldest_turns_are_forgotten_past_the_bound() {
+        let turns = RecentTurns::default();
+        for i in 0..=MAX_REMEMBERED_TURNS {
+            turns.remember(format!("{i:032x}"), Context::none());
+        }
+        assert_eq!(turns.len(), MAX_REMEMBERED_TURNS);
+        assert!(turns.get(&format!("{:032x}", 0)).is_none());
+        assert!(turns.get(&format!("{:032x}", 1)).is_some());
+        assert!(turns.get(&format!("{MAX_REMEMBERED_TURNS:032x}")).is_some());
+        // Remembering a known id again does not count twice.
+        turns.remember(format!("{:032x}", 1), Context::none());
+        assert_eq!(turns.len(), MAX_REMEMBERED_TURNS);
+    }
+}

@@ -24,7 +24,9 @@ impl Hooks for Inference {
         // 1. Result attributes, each set on the span and kept for the details event: the event
         //    carries the span's attributes (semantic-conventions v1.41.0,
         //    model/gen-ai/events.yaml: the event extends attributes.gen_ai.inference.client).
-        let mut end: Vec<Attribute> = Vec::new();
+        // Room for every result attribute (ids, model, reasons, first chunk, five usage
+        // counts, the cost and its alias, error.type): no reallocation on the way.
+        let mut end: Vec<Attribute> = Vec::with_capacity(13);
         // One finish reason per choice, in choice order; `error` for a choice without one
         // (the output-message schema requires it, and the list corresponds to each generation
         // received: v1.41.0 docs/gen-ai/gen-ai-output-messages.json, model/gen-ai/registry.yaml).
