@@ -462,13 +462,13 @@ impl McpClient {
         }
         if facts.is_tool_call() && s.mcp.merge_tool_spans() {
             let current = Context::current();
-            if let Some(slot) = current.extension::<ToolSpanSlot>() {
-                if slot.claim() {
-                    for a in attributes {
-                        slot.set_attribute(a);
-                    }
-                    return Operation::on_tool_span(&s.mcp, current, metric);
+            if let Some(slot) = current.extension::<ToolSpanSlot>()
+                && slot.claim()
+            {
+                for a in attributes {
+                    slot.set_attribute(a);
                 }
+                return Operation::on_tool_span(&s.mcp, current, metric);
             }
         }
         let scope = s.mcp.telemetry().correlator.open_scope(

@@ -10,32 +10,44 @@
 //!
 //! ```
 //! use rmcp::model::CallToolRequestParams;
+//! use rmcp::{ErrorData, ServiceExt, tool, tool_router};
 //! use telemetry_core::Telemetry;
 //! use telemetry_genai::{GenAi, GenAiConfig};
 //! use telemetry_mcp::{Mcp, McpClient, TransportInfo};
 //!
-//! # #[derive(Clone)] struct Calculator;
-//! # impl rmcp::ServerHandler for Calculator {}
+//! #[derive(Clone)]
+//! struct Clock;
+//!
+//! #[tool_router(server_handler)]
+//! impl Clock {
+//!     #[tool(description = "The time of day")]
+//!     async fn now(&self) -> Result<String, ErrorData> {
+//!         Ok("12:00".into())
+//!     }
+//! }
+//!
 //! # tokio::runtime::Runtime::new().unwrap().block_on(async {
 //! let genai = GenAi::new(&Telemetry::noop(), GenAiConfig::default()); // content capture off
 //! let mcp = Mcp::new(&genai);
 //!
-//! // An in-process server: the handler wrapped, any rmcp transport.
+//! // The server: the handler wrapped, over any rmcp transport (here an in-process stream).
 //! let (client_io, server_io) = tokio::io::duplex(64 * 1024);
-//! let server = mcp.server(Calculator, TransportInfo::in_process());
+//! let server = mcp.server(Clock, TransportInfo::in_process());
 //! tokio::spawn(async move {
-//!     let running = rmcp::ServiceExt::serve(server, server_io).await?;
+//!     let running = server.serve(server_io).await?; // `initialize`: a SERVER span
 //!     running.waiting().await?;
 //!     Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
 //! });
 //!
-//! // The client: `initialize` is a CLIENT span, every call after it another.
+//! // The client: `initialize` is a CLIENT span, and so is every call after it.
 //! let client = McpClient::connect(&mcp, (), client_io, TransportInfo::in_process()).await?;
 //! let tools = client.list_all_tools().await?; // `tools/list`
-//! let call = client.call_tool(CallToolRequestParams::new("add")).await; // `tools/call add`
-//! assert!(call.is_err()); // this handler has no tools: JSON-RPC error -32602, `error.type` = `-32602`
+//! let answer = client.call_tool(CallToolRequestParams::new("now")).await?; // `tools/call now`
+//! assert_eq!(tools.len(), 1);
+//! assert_ne!(answer.is_error, Some(true));
+//! let unknown = client.call_tool(CallToolRequestParams::new("later")).await;
+//! assert!(unknown.is_err()); // a JSON-RPC error: its code is the spans' `error.type`
 //! client.close(); // `mcp.client.session.duration`
-//! # let _ = tools;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! # }).unwrap();
 //! ```

@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use rmcp::model::{ClientNotification, ClientRequest, JsonObject, ServerResult};
+use rmcp::model::{CallToolResult, ClientNotification, ClientRequest, JsonObject, ServerResult};
 use telemetry_core::Attribute;
 
 use crate::semconv::{
@@ -103,13 +103,18 @@ pub(crate) fn tool_arguments(request: &ClientRequest) -> Option<&JsonObject> {
 /// `isError` (`error.type` = `tool_error`), with its text for the status description.
 pub(crate) fn result_error(result: &ServerResult) -> Option<String> {
     match result {
-        ServerResult::CallToolResult(r) if r.is_error == Some(true) => Some(
-            r.content
-                .iter()
-                .filter_map(|c| c.as_text().map(|t| t.text.as_str()))
-                .collect::<Vec<_>>()
-                .join("\n"),
-        ),
+        ServerResult::CallToolResult(r) => tool_error(r),
         _ => None,
     }
+}
+
+/// The text of a `CallToolResult` with `isError: true`.
+pub(crate) fn tool_error(r: &CallToolResult) -> Option<String> {
+    (r.is_error == Some(true)).then(|| {
+        r.content
+            .iter()
+            .filter_map(|c| c.as_text().map(|t| t.text.as_str()))
+            .collect::<Vec<_>>()
+            .join("\n")
+    })
 }

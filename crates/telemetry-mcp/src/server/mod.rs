@@ -1,34 +1,42 @@
-//! The server side: [`TracedServer`], an rmcp [`Service<RoleServer>`] around the user's
-//! handler that makes every request and notification a SERVER span (its parent the
-//! client's span from `params._meta`), with `mcp.server.operation.duration` and the session's
-//! `mcp.server.session.duration`.
+//! The server side: [`TracedServer`], an rmcp `ServerHandler` around the user's handler that
+//! makes every request and notification it handles a SERVER span (its parent the client's
+//! span from `params._meta`), with `mcp.server.operation.duration` and the session's
+//! `mcp.server.session.duration`. The delegating `ServerHandler` impl is in `handler.rs`,
+//! what each kind of answer says about the outcome in `answer.rs`.
+
+mod answer;
+mod handler;
 
 use std::future::Future;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use rmcp::model::{ClientNotification, ClientRequest, GetMeta, ServerConfig, ServerResult};
+use rmcp::model::JsonObject;
 use rmcp::service::{NotificationContext, RequestContext};
-use rmcp::{ErrorData, RoleServer, Service};
+use rmcp::{ErrorData, RoleServer, ServerHandler};
 use telemetry_core::{Attribute, Context, ScopeOptions, SpanKind};
 
 use crate::error_type::{Failure, TOOL_ERROR};
 use crate::mcp::{Mcp, Operation, Side};
 use crate::meta::MetaExtractor;
-use crate::request::{Facts, result_error, tool_arguments};
+use crate::request::Facts;
 use crate::semconv::{
     GEN_AI_TOOL_CALL_ARGUMENTS, GEN_AI_TOOL_CALL_RESULT, JSONRPC_REQUEST_ID, MCP_PROTOCOL_VERSION,
     MCP_SESSION_ID, NETWORK_PROTOCOL_VERSION,
 };
 use crate::transport::TransportInfo;
+use answer::Answer;
 
 /// The Streamable HTTP session header (MCP 2025-06-18, *Transports › Session Management*).
 const SESSION_HEADER: &str = "mcp-session-id";
 
-/// An rmcp server handler, traced: give it to rmcp wherever the handler goes (`serve`,
-/// `StreamableHttpService::new`'s factory). One value is one session.
+/// An rmcp server handler, traced: give it to rmcp wherever the handler goes (`serve` over
+/// stdio or an in-process stream, `StreamableHttpService::new`'s factory). One value is one
+/// session.
 ///
-/// Every request is a SERVER span named `{mcp.method.name} {target}`: its parent is the
+/// It is itself a `ServerHandler` (so rmcp's Streamable HTTP server, which takes only
+/// those, accepts it), delegating every method of rmcp 3.11's `ServerHandler` to the
+/// wrapped handler. Every request and notification method is traced: a SERVER span named `{mcp.method.name} {target}`: its parent is the
 /// context in the request's `params._meta` (`traceparent`, `tracestate`, with the
 /// `baggage` there inherited by every scope under it), or the ambient context when `_meta`
 /// has none; with both, it links the ambient context (semantic-conventions v1.41.0,
@@ -70,8 +78,9 @@ impl<S> std::fmt::Debug for TracedServer<S> {
 }
 
 impl Mcp {
-    /// Traces `service` (any rmcp server handler) serving over `transport`.
-    pub fn server<S: Service<RoleServer>>(
+    /// Traces `service` (any rmcp `ServerHandler`: a tool router, a hand-written handler)
+    /// serving over `transport`.
+    pub fn server<S: ServerHandler>(
         &self,
         service: S,
         transport: TransportInfo,
@@ -124,12 +133,12 @@ impl<S> TracedServer<S> {
             attributes.push(Attribute::new(JSONRPC_REQUEST_ID, id));
         }
         if let Some(parts) = parts {
-            if let Some(v) = http_version(parts.version) {
-                if self.transport.is_http() {
-                    attributes.push(Attribute::new(NETWORK_PROTOCOL_VERSION, v));
-                    metric.push(Attribute::new(NETWORK_PROTOCOL_VERSION, v));
-                    self.session().http_version = Some(v);
-                }
+            if let Some(v) = http_version(parts.version)
+                && self.transport.is_http()
+            {
+                attributes.push(Attribute::new(NETWORK_PROTOCOL_VERSION, v));
+                metric.push(Attribute::new(NETWORK_PROTOCOL_VERSION, v));
+                self.session().http_version = Some(v);
             }
             if let Some(id) = parts
                 .headers
@@ -161,6 +170,100 @@ impl<S> TracedServer<S> {
     }
 }
 
+impl<S: ServerHandler> TracedServer<S> {
+    /// Opens the SERVER span of a request; `arguments` are a tool call's, for opt-in content.
+    fn open_request(
+        &self,
+        facts: &Facts,
+        context: &RequestContext<RoleServer>,
+        arguments: Option<&JsonObject>,
+    ) -> Operation {
+        let version = context
+            .protocol_version()
+            .map(|v| v.as_str().to_owned())
+            .or_else(|| self.session().protocol_version.clone());
+        let mut op = self.open(
+            facts,
+            &context.meta.0.0,
+            context.extensions.get::<http::request::Parts>(),
+            Some(context.id.to_string()),
+            version,
+        );
+        if let Some(args) = arguments {
+            op.set_content(GEN_AI_TOOL_CALL_ARGUMENTS, args);
+        }
+        op
+    }
+
+    /// Runs the handler's future with the span current and records its outcome. A request
+    /// the client cancels ends the span then, as cancelled; the handler runs on untouched.
+    fn run<'a, T, F>(
+        &'a self,
+        mut op: Operation,
+        context: RequestContext<RoleServer>,
+        call: impl FnOnce(RequestContext<RoleServer>) -> F,
+    ) -> impl Future<Output = Result<T, ErrorData>> + Send + 'a
+    where
+        T: Answer + Send + 'a,
+        F: Future<Output = Result<T, ErrorData>> + Send + 'a,
+    {
+        let cancelled = context.ct.clone();
+        let handler = op.context().clone().wrap(call(context));
+        async move {
+            let mut handler = std::pin::pin!(handler);
+            let result = tokio::select! {
+                biased;
+                r = &mut handler => r,
+                () = cancelled.cancelled() => {
+                    op.cancel();
+                    return handler.await;
+                }
+            };
+            match &result {
+                Ok(answer) => {
+                    if let Some(v) = answer.protocol_version() {
+                        op.set(MCP_PROTOCOL_VERSION, v.to_owned());
+                        self.session().protocol_version = Some(v.to_owned());
+                    }
+                    if let Some(text) = answer.tool_error() {
+                        op.fail(&Failure::new(TOOL_ERROR, text));
+                    } else if let Some(r) = answer.tool_result() {
+                        op.set_content(GEN_AI_TOOL_CALL_RESULT, r);
+                    }
+                }
+                Err(e) => op.fail(&Failure::json_rpc(e)),
+            }
+            op.finish();
+            result
+        }
+    }
+
+    /// Runs a notification handler in its SERVER span.
+    fn notified<'a, F>(
+        &'a self,
+        facts: Facts,
+        context: NotificationContext<RoleServer>,
+        call: impl FnOnce(NotificationContext<RoleServer>) -> F,
+    ) -> impl Future<Output = ()> + Send + 'a
+    where
+        F: Future<Output = ()> + Send + 'a,
+    {
+        let version = self.session().protocol_version.clone();
+        let op = self.open(
+            &facts,
+            &context.meta.0.0,
+            context.extensions.get::<http::request::Parts>(),
+            None,
+            version,
+        );
+        let handler = op.context().clone().wrap(call(context));
+        async move {
+            handler.await;
+            op.finish();
+        }
+    }
+}
+
 fn http_version(v: http::Version) -> Option<&'static str> {
     Some(match v {
         http::Version::HTTP_09 => "0.9",
@@ -170,104 +273,6 @@ fn http_version(v: http::Version) -> Option<&'static str> {
         http::Version::HTTP_3 => "3",
         _ => return None,
     })
-}
-
-impl<S: Service<RoleServer>> Service<RoleServer> for TracedServer<S> {
-    fn handle_request(
-        &self,
-        request: ClientRequest,
-        context: RequestContext<RoleServer>,
-    ) -> impl Future<Output = Result<ServerResult, ErrorData>> + Send + '_ {
-        let facts = Facts::of_request(&request);
-        let parts = context.extensions.get::<http::request::Parts>();
-        let version = context
-            .protocol_version()
-            .map(|v| v.as_str().to_owned())
-            .or_else(|| self.session().protocol_version.clone());
-        let mut op = self.open(
-            &facts,
-            &context.meta.0.0,
-            parts,
-            Some(context.id.to_string()),
-            version,
-        );
-        if let Some(args) = tool_arguments(&request) {
-            op.set_content(GEN_AI_TOOL_CALL_ARGUMENTS, args);
-        }
-        let cx = op.context().clone();
-        let cancelled = context.ct.clone();
-        let handler = cx.wrap(self.inner.handle_request(request, context));
-        async move {
-            let mut handler = std::pin::pin!(handler);
-            let mut op = Some(op);
-            let result = tokio::select! {
-                biased;
-                r = &mut handler => r,
-                () = cancelled.cancelled() => {
-                    if let Some(op) = op.take() {
-                        op.cancel();
-                    }
-                    handler.await
-                }
-            };
-            if let Some(mut op) = op {
-                match &result {
-                    Ok(ServerResult::InitializeResult(r)) => {
-                        let v = r.protocol_version.as_str().to_owned();
-                        op.set(MCP_PROTOCOL_VERSION, v.clone());
-                        self.session().protocol_version = Some(v);
-                    }
-                    Ok(response) => {
-                        if let Some(text) = result_error(response) {
-                            op.fail(&Failure::new(TOOL_ERROR, text));
-                        } else if let ServerResult::CallToolResult(r) = response {
-                            op.set_content(GEN_AI_TOOL_CALL_RESULT, r);
-                        }
-                    }
-                    Err(e) => op.fail(&Failure::json_rpc(e)),
-                }
-                op.finish();
-            }
-            result
-        }
-    }
-
-    fn handle_notification(
-        &self,
-        mut notification: ClientNotification,
-        context: NotificationContext<RoleServer>,
-    ) -> impl Future<Output = Result<(), ErrorData>> + Send + '_ {
-        let facts = Facts::of_notification(&notification);
-        let parts = context.extensions.get::<http::request::Parts>();
-        let version = self.session().protocol_version.clone();
-        let meta = std::mem::take(&mut notification.get_meta_mut().0.0);
-        let meta = if meta.is_empty() {
-            context.meta.0.0.clone()
-        } else {
-            meta
-        };
-        let mut op = self.open(&facts, &meta, parts, None, version);
-        let cx = op.context().clone();
-        let handler = cx.wrap(self.inner.handle_notification(notification, context));
-        async move {
-            let result = handler.await;
-            if let Err(e) = &result {
-                op.fail(&Failure::json_rpc(e));
-            }
-            op.finish();
-            result
-        }
-    }
-
-    fn get_info(&self) -> ServerConfig {
-        self.inner.get_info()
-    }
-
-    fn supported_protocol_versions(
-        &self,
-    ) -> std::borrow::Cow<'static, [rmcp::model::ProtocolVersion]> {
-        self.inner.supported_protocol_versions()
-    }
 }
 
 impl<S> Drop for TracedServer<S> {
