@@ -74,11 +74,14 @@
 //! since rmcp builds it), and rmcp's own pings and cancellations have no spans. Calls made
 //! through the raw `Peer` are not traced either.
 //!
-//! **The server wraps the handler.** [`TracedServer`] is itself an rmcp `Service`: rmcp
-//! calls it in the task that runs the request, so the SERVER span can be current while the
-//! user's handler runs, which a transport wrapper (in rmcp's read loop) could not arrange.
-//! It works with any handler (`ServerHandler`, a tool router, a hand-written `Service`)
-//! and any transport.
+//! **The server wraps the handler.** [`TracedServer`] is itself an rmcp `ServerHandler`
+//! that delegates each method to the user's: rmcp calls it in the task that runs the
+//! request, so the SERVER span can be current while the user's handler runs, which a
+//! transport wrapper (in rmcp's read loop) could not arrange. It is a `ServerHandler` rather
+//! than the lower-level `Service` because rmcp's Streamable HTTP server accepts only
+//! handlers; so it works with any handler (a tool router, a hand-written one) over any
+//! transport. Requests rmcp answers before reaching the handler (an unknown method, a
+//! protocol-version mismatch) have no server span.
 //!
 //! **`_meta` carries the context.** `traceparent`, `tracestate` and `baggage` go into
 //! `params._meta` as string members (the keys the conventions and the MCP proposal SEP-414

@@ -1,17 +1,16 @@
 //! The client side: [`McpClient`], an rmcp [`Peer<RoleClient>`] whose every request and
 //! notification is a CLIENT span (or describes the current `execute_tool` span), with the
 //! trace context in `params._meta` and `mcp.client.operation.duration`; and the session's
-//! `mcp.client.session.duration`.
+//! `mcp.client.session.duration`. The typed request helpers are in `typed.rs`.
+
+mod typed;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rmcp::model::{
-    CallToolRequest, CallToolRequestParams, CallToolResult, CancelledNotification,
-    CancelledNotificationParam, ClientNotification, ClientRequest, GetMeta, GetPromptRequest,
-    GetPromptRequestParams, GetPromptResult, ListPromptsResult, ListResourcesResult,
-    ListToolsResult, PaginatedRequestParams, ReadResourceRequest, ReadResourceRequestParams,
-    ReadResourceResult, RequestId, RequestOptionalParam, ServerResult, Tool,
+    CancelledNotification, CancelledNotificationParam, ClientNotification, ClientRequest, GetMeta,
+    RequestId, ServerResult,
 };
 use rmcp::service::{ClientInitializeError, PeerRequestOptions, RunningService};
 use rmcp::transport::IntoTransport;
@@ -238,139 +237,7 @@ impl McpClient {
         self.session.end();
     }
 
-    /// `tools/call`.
-    ///
-    /// # Errors
-    /// rmcp's [`ServiceError`]: a JSON-RPC error, a timeout, a closed transport, or a
-    /// response that is not a `CallToolResult`. A tool that ran and failed is `Ok` with
-    /// `is_error: Some(true)`.
-    pub async fn call_tool(
-        &self,
-        params: CallToolRequestParams,
-    ) -> Result<CallToolResult, ServiceError> {
-        match self
-            .request(ClientRequest::CallToolRequest(CallToolRequest::new(params)))
-            .await?
-        {
-            ServerResult::CallToolResult(r) => Ok(r),
-            _ => Err(ServiceError::UnexpectedResponse),
-        }
-    }
-
-    /// `tools/list`, one page.
-    ///
-    /// # Errors
-    /// rmcp's [`ServiceError`].
-    pub async fn list_tools(
-        &self,
-        params: Option<PaginatedRequestParams>,
-    ) -> Result<ListToolsResult, ServiceError> {
-        let request = ClientRequest::ListToolsRequest(RequestOptionalParam {
-            method: Default::default(),
-            params,
-            extensions: Default::default(),
-        });
-        match self.request(request).await? {
-            ServerResult::ListToolsResult(r) => Ok(r),
-            _ => Err(ServiceError::UnexpectedResponse),
-        }
-    }
-
-    /// Every tool, following `nextCursor` (one `tools/list` span per page).
-    ///
-    /// # Errors
-    /// rmcp's [`ServiceError`].
-    pub async fn list_all_tools(&self) -> Result<Vec<Tool>, ServiceError> {
-        let mut tools = Vec::new();
-        let mut cursor = None;
-        loop {
-            let params = cursor.map(|c| PaginatedRequestParams::default().with_cursor(Some(c)));
-            let page = self.list_tools(params).await?;
-            tools.extend(page.tools);
-            match page.next_cursor {
-                Some(c) if !c.is_empty() => cursor = Some(c),
-                _ => return Ok(tools),
-            }
-        }
-    }
-
-    /// `prompts/get`.
-    ///
-    /// # Errors
-    /// rmcp's [`ServiceError`].
-    pub async fn get_prompt(
-        &self,
-        params: GetPromptRequestParams,
-    ) -> Result<GetPromptResult, ServiceError> {
-        match self
-            .request(ClientRequest::GetPromptRequest(GetPromptRequest::new(
-                params,
-            )))
-            .await?
-        {
-            ServerResult::GetPromptResult(r) => Ok(r),
-            _ => Err(ServiceError::UnexpectedResponse),
-        }
-    }
-
-    /// `prompts/list`, one page.
-    ///
-    /// # Errors
-    /// rmcp's [`ServiceError`].
-    pub async fn list_prompts(
-        &self,
-        params: Option<PaginatedRequestParams>,
-    ) -> Result<ListPromptsResult, ServiceError> {
-        let request = ClientRequest::ListPromptsRequest(RequestOptionalParam {
-            method: Default::default(),
-            params,
-            extensions: Default::default(),
-        });
-        match self.request(request).await? {
-            ServerResult::ListPromptsResult(r) => Ok(r),
-            _ => Err(ServiceError::UnexpectedResponse),
-        }
-    }
-
-    /// `resources/read` (`mcp.resource.uri` on the span).
-    ///
-    /// # Errors
-    /// rmcp's [`ServiceError`].
-    pub async fn read_resource(
-        &self,
-        params: ReadResourceRequestParams,
-    ) -> Result<ReadResourceResult, ServiceError> {
-        match self
-            .request(ClientRequest::ReadResourceRequest(
-                ReadResourceRequest::new(params),
-            ))
-            .await?
-        {
-            ServerResult::ReadResourceResult(r) => Ok(r),
-            _ => Err(ServiceError::UnexpectedResponse),
-        }
-    }
-
-    /// `resources/list`, one page.
-    ///
-    /// # Errors
-    /// rmcp's [`ServiceError`].
-    pub async fn list_resources(
-        &self,
-        params: Option<PaginatedRequestParams>,
-    ) -> Result<ListResourcesResult, ServiceError> {
-        let request = ClientRequest::ListResourcesRequest(RequestOptionalParam {
-            method: Default::default(),
-            params,
-            extensions: Default::default(),
-        });
-        match self.request(request).await? {
-            ServerResult::ListResourcesResult(r) => Ok(r),
-            _ => Err(ServiceError::UnexpectedResponse),
-        }
-    }
-
-    /// Any request, traced; the typed helpers above come here.
+    /// Any request, traced; the typed helpers (`typed.rs`) come here.
     ///
     /// # Errors
     /// rmcp's [`ServiceError`].
