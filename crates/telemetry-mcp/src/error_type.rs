@@ -67,3 +67,10 @@ impl Failure {
         Self::new(ty, e.to_string())
     }
 }
+
+/// The `error.type` this crate records for `e`, for callers that report the same failure
+/// elsewhere (an agent's `execute_tool` span, its tool-call metric): the JSON-RPC code for
+/// an error response, else one of the values in the table above.
+pub fn of_service_error(e: &ServiceError) -> Cow<'static, str> {
+    Failure::of_service(e).error_type
+}

@@ -132,10 +132,26 @@ async fn a_tool_call_is_one_trace_caller_client_server_with_the_conventions_attr
         .find(|s| s.name == "initialize" && s.kind == "SPAN_KIND_CLIENT")
         .unwrap();
     assert!(init.attr("mcp.protocol.version").is_some());
-    assert!(
-        got.spans
-            .iter()
-            .any(|s| s.name == "initialize" && s.kind == "SPAN_KIND_SERVER")
+    // The handshake is one trace: rmcp builds `initialize` from the client handler's info,
+    // which carries the span's context; `notifications/initialized` follows the server's
+    // `initialize`.
+    let init_server = got
+        .spans
+        .iter()
+        .find(|s| s.name == "initialize" && s.kind == "SPAN_KIND_SERVER")
+        .unwrap();
+    assert_eq!(
+        init_server.parent(),
+        Some(init.span_id.as_str()),
+        "{init_server:#?}"
+    );
+    let initialized = got.span_named("notifications/initialized");
+    assert_eq!(initialized.kind, "SPAN_KIND_SERVER");
+    assert_eq!(initialized.parent(), Some(init_server.span_id.as_str()));
+    assert_eq!(
+        initialized.attr("jsonrpc.request.id"),
+        None,
+        "a notification has no id"
     );
 
     let buckets = [

@@ -52,6 +52,7 @@ pub mod api_error;
 pub mod config;
 pub mod instruments;
 pub mod library_events;
+pub mod mcp;
 pub mod model;
 pub mod semconv;
 pub mod session;
@@ -175,14 +176,16 @@ pub async fn serve(
         config.research,
         t.clone(),
     )?;
-    let tools = ToolRegistry::new()
+    let builtin = ToolRegistry::new()
         .with(Arc::new(Calculator))
         .with(Arc::new(Clock))
         .with(Arc::new(ResearchTool::new(client)));
+    let genai = GenAi::new(&t, config.genai.clone());
+    let (tools, mcp_connections) = mcp::tools(&config.mcp, builtin, &genai).await?;
     let agent = Agent::new(
         model,
         tools,
-        GenAi::new(&t, config.genai.clone()),
+        genai,
         instruments.clone(),
         config.max_model_calls_per_turn,
     );
@@ -238,6 +241,7 @@ pub async fn serve(
     };
     t.logger
         .info("agent engine stopped accepting; requests drained", &[]);
+    mcp_connections.close().await;
     if let Some((stop, handle)) = task_api {
         let _ = stop.send(());
         let _ = tokio::time::timeout(Duration::from_secs(5), handle).await;
@@ -276,6 +280,7 @@ pub async fn serve_task_api(
 /// [`ServerError::Config`] naming the input and what was expected.
 pub fn validate(config: &ServerConfig) -> Result<(), ServerError> {
     config.limits.validate()?;
+    config.mcp.validate()?;
     if let ModelChoice::OpenAi(openai) = &config.model {
         OpenAiModel::new(openai.clone(), telemetry_core::Telemetry::noop())?;
     }

@@ -3,6 +3,7 @@
 //! trace context in `params._meta` and `mcp.client.operation.duration`; and the session's
 //! `mcp.client.session.duration`. The typed request helpers are in `typed.rs`.
 
+mod handler;
 mod typed;
 
 use std::sync::{Arc, Mutex};
@@ -27,6 +28,7 @@ use crate::semconv::{
     MCP_PROTOCOL_VERSION, MCP_SESSION_ID,
 };
 use crate::transport::TransportInfo;
+use handler::InitializingHandler;
 
 /// An rmcp client connection, traced. Cloning is cheap; all clones are one session.
 ///
@@ -145,9 +147,10 @@ impl McpClient {
     }
 
     /// Connects `handler` (the client's own handler, `()` for none) over `transport` and
-    /// traces the handshake as an `initialize` CLIENT span under the current scope (rmcp
-    /// builds and sends that request itself, so its `_meta` carries no trace context and
-    /// its `jsonrpc.request.id` is not known here). The client owns the running service:
+    /// traces the handshake as an `initialize` CLIENT span under the current scope. rmcp
+    /// builds that request itself from the handler's `get_info`, so the handler is wrapped to
+    /// add the span's trace context to the request's `_meta` (its `jsonrpc.request.id` is
+    /// not known here). The client owns the running service:
     /// the connection closes when the last clone drops or on [`close`](Self::close).
     ///
     /// # Errors
@@ -181,7 +184,12 @@ impl McpClient {
         );
         let cx = scope.context().clone();
         let mut op = Operation::own(mcp, Side::Client, scope, metric);
-        let served: Result<RunningService<RoleClient, S>, _> =
+        let handler = InitializingHandler {
+            inner: handler,
+            mcp: mcp.clone(),
+            initialize: cx.clone(),
+        };
+        let served: Result<RunningService<RoleClient, InitializingHandler<S>>, _> =
             cx.wrap(handler.serve(transport)).await;
         match served {
             Ok(running) => {

@@ -67,6 +67,9 @@ struct SessionState {
     /// records its duration (a stateless HTTP request makes a handler without one).
     protocol_version: Option<String>,
     http_version: Option<&'static str>,
+    /// The `initialize` SERVER span: the parent of `notifications/initialized`, which rmcp
+    /// sends without trace context, so the handshake is one trace.
+    initialize: Context,
 }
 
 impl<S> std::fmt::Debug for TracedServer<S> {
@@ -93,6 +96,7 @@ impl Mcp {
                 started: Instant::now(),
                 protocol_version: None,
                 http_version: None,
+                initialize: Context::none(),
             }),
         }
     }
@@ -117,6 +121,7 @@ impl<S> TracedServer<S> {
         parts: Option<&http::request::Parts>,
         id: Option<String>,
         protocol_version: Option<String>,
+        fallback_parent: Option<Context>,
     ) -> Operation {
         let correlator = &self.mcp.telemetry().correlator;
         let mut attributes = Vec::with_capacity(12);
@@ -151,6 +156,7 @@ impl<S> TracedServer<S> {
         let ambient = Some(Context::current())
             .filter(|c| !c.is_none())
             .or_else(|| parts.and_then(|p| p.extensions.get::<Context>()).cloned())
+            .or(fallback_parent)
             .unwrap_or_default();
         let remote = correlator.extract(&MetaExtractor(meta));
         let mut options = ScopeOptions::new(facts.span_name())
@@ -188,7 +194,11 @@ impl<S: ServerHandler> TracedServer<S> {
             context.extensions.get::<http::request::Parts>(),
             Some(context.id.to_string()),
             version,
+            None,
         );
+        if facts.method == "initialize" {
+            self.session().initialize = op.context().clone();
+        }
         if let Some(args) = arguments {
             op.set_content(GEN_AI_TOOL_CALL_ARGUMENTS, args);
         }
@@ -248,13 +258,18 @@ impl<S: ServerHandler> TracedServer<S> {
     where
         F: Future<Output = ()> + Send + 'a,
     {
-        let version = self.session().protocol_version.clone();
+        let (version, initialize) = {
+            let s = self.session();
+            (s.protocol_version.clone(), s.initialize.clone())
+        };
+        let fallback = (facts.method == "notifications/initialized").then_some(initialize);
         let op = self.open(
             &facts,
             &context.meta.0.0,
             context.extensions.get::<http::request::Parts>(),
             None,
             version,
+            fallback,
         );
         let handler = op.context().clone().wrap(call(context));
         async move {
