@@ -7,9 +7,9 @@
 //! | --- | --- |
 //! | the JSON-RPC code, e.g. `-32602`, `-32601` (also `rpc.response.status_code`) | the peer answered with a JSON-RPC error |
 //! | `tool_error` | a `CallToolResult` with `isError: true` |
-//! | `timeout` | no answer within the client's timeout |
+//! | `timeout` | no answer within the client's timeout; also a malformed answer over stdio or another byte stream, where rmcp skips a line it cannot decode (so give clients a timeout: [`McpClient::with_timeout`](crate::McpClient::with_timeout)) |
 //! | `transport_closed` | the connection closed before the answer (the peer exited, or sent something that could not be read as JSON-RPC) |
-//! | `transport_send` | the transport failed to send the request |
+//! | `transport_send` | the transport failed to send the request, or (Streamable HTTP) to read the answer: a body that is not JSON-RPC |
 //! | `unexpected_response` | an answer of the wrong type for the request |
 //! | `cancelled` | rmcp reported the request cancelled |
 //! | `initialize_failed` | the handshake failed without a JSON-RPC error |

@@ -406,3 +406,57 @@ async fn tool_content_is_captured_only_when_genai_captures_it_and_redacted() {
         }
     }
 }
+
+/// A hand-written server on the other end of the duplex: a correct handshake, then a line
+/// that is not JSON-RPC as the answer to `tools/call`.
+async fn malformed_server(io: tokio::io::DuplexStream) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let (read, mut write) = tokio::io::split(io);
+    let mut lines = BufReader::new(read).lines();
+    while let Ok(Some(line)) = lines.next_line().await {
+        let message: serde_json::Value = serde_json::from_str(&line).unwrap();
+        let answer = match message["method"].as_str() {
+            Some("initialize") => {
+                serde_json::json!({"jsonrpc": "2.0", "id": message["id"], "result": {
+                    "protocolVersion": message["params"]["protocolVersion"],
+                    "capabilities": {"tools": {}},
+                    "serverInfo": {"name": "malformed", "version": "1"},
+                }})
+                .to_string()
+            }
+            Some("tools/call") => "{\"jsonrpc\": \"2.0\", \"id\": oops".to_owned(),
+            _ => continue,
+        };
+        write.write_all(answer.as_bytes()).await.unwrap();
+        write.write_all(b"\n").await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_answer_on_a_byte_stream_ends_at_the_timeout_with_an_error_span() {
+    let (otel, receiver) = otel().await;
+    let t = otel.telemetry();
+    let (_genai, mcp) = mcp(&t, false);
+    let (client_io, server_io) = tokio::io::duplex(64 * 1024);
+    tokio::spawn(malformed_server(server_io));
+    let client = McpClient::connect(&mcp, (), client_io, TransportInfo::in_process())
+        .await
+        .unwrap()
+        .with_timeout(Duration::from_millis(500));
+
+    // rmcp skips a line it cannot decode on a byte stream, so the call ends at the timeout.
+    let e = client
+        .call_tool(CallToolRequestParams::new("anything"))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, ServiceError::Timeout { .. }), "{e:?}");
+
+    let got = received(otel, receiver, 2).await;
+    let span = got
+        .spans
+        .iter()
+        .find(|s| s.name == "tools/call anything")
+        .unwrap();
+    assert_eq!(span.status_code, "STATUS_CODE_ERROR", "{span:#?}");
+    assert_eq!(span.attr("error.type"), Some("timeout"));
+}

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use rmcp::ServiceExt;
 use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
-use telemetry_core::Attribute;
+use telemetry_core::{Attribute, ScopeOptions};
 use telemetry_genai::GenAi;
 use telemetry_mcp::{Mcp, McpClient, TransportInfo};
 use tokio::task::JoinHandle;
@@ -107,10 +107,26 @@ pub async fn tools(
     builtin: ToolRegistry,
     genai: &GenAi,
 ) -> Result<(ToolRegistry, McpConnections), ConfigError> {
-    let mut connections = McpConnections::default();
     if !config.builtin_over_mcp && config.servers.is_empty() && config.commands.is_empty() {
-        return Ok((builtin, connections));
+        return Ok((builtin, McpConnections::default()));
     }
+    // One trace for start-up: each server's handshake and tool listing under it.
+    let scope = genai
+        .telemetry()
+        .correlator
+        .open_scope(ScopeOptions::new(STARTUP_SCOPE).root());
+    scope.instrument(connect_all(config, builtin, genai)).await
+}
+
+/// The name of the start-up scope the MCP handshakes and tool listings run in.
+pub const STARTUP_SCOPE: &str = "connect MCP tool servers";
+
+async fn connect_all(
+    config: &McpConfig,
+    builtin: ToolRegistry,
+    genai: &GenAi,
+) -> Result<(ToolRegistry, McpConnections), ConfigError> {
+    let mut connections = McpConnections::default();
     let mcp = Mcp::new(genai);
     let mut registry = if config.builtin_over_mcp {
         let (client_io, server_io) = tokio::io::duplex(256 * 1024);
