@@ -35,7 +35,7 @@ Environment variables (flags win over them):
       serve reports, through `tracing` and `log`, to the same telemetry: in the log lines with
       the correlation id of the request that caused them, in OpenTelemetry as events of its
       spans. tracing-subscriber EnvFilter syntax, e.g. info,hyper_util=debug,reqwest=debug;
-      default info; --log-level still applies. The OpenTelemetry SDK's own targets (opentelemetry*) are
+      default info,rmcp=warn; --log-level still applies. The OpenTelemetry SDK's own targets (opentelemetry*) are
       always off, so export never reports on itself. An invalid value stops start-up.
 
 OpenTelemetry (read with --open-telemetry; OpenTelemetry SDK environment specification;
@@ -105,10 +105,10 @@ enum Command {
     /// Serve the agent HTTP API.
     ///
     /// The events of the libraries below (axum, hyper, reqwest, ...) are reported with the
-    /// engine's own: RUST_LOG selects them (EnvFilter syntax, default info) and --log-level
+    /// engine's own: RUST_LOG selects them (EnvFilter syntax, default info,rmcp=warn) and --log-level
     /// still applies; see agent-engine --help.
     #[command(after_help = ENV_HELP)]
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Serve only the local task REST API (what research_task talks to).
     TaskApi(TaskApiArgs),
     /// Drive N multi-turn sessions over HTTP and print a latency/error summary.

@@ -14,7 +14,7 @@ use agent_engine::model::{
 };
 use agent_engine::tools::ToolRegistry;
 use axum::Router;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde_json::{Value, json};
@@ -26,8 +26,7 @@ use telemetry_recorder::{Recorder, SpanStatus};
 /// A Streamable HTTP MCP endpoint answering in JSON (no SSE), written by hand so it can
 /// misbehave: `malformed` answers with a body that is not JSON-RPC, `failing` with a JSON-RPC
 /// error, `hanging` never.
-async fn fake_mcp(headers: HeaderMap, body: String) -> Response {
-    let _ = headers;
+async fn fake_mcp(body: String) -> Response {
     let message: Value = match serde_json::from_str(&body) {
         Ok(v) => v,
         Err(_) => return StatusCode::BAD_REQUEST.into_response(),

@@ -515,6 +515,14 @@ async fn a_two_tool_turn_arrives_as_one_trace_with_concurrent_tool_spans() {
     assert_eq!(units.get("gen_ai.client.operation.duration"), Some(&"s"));
     assert!(units.contains_key("agent_engine.tool.calls"));
     assert!(units.contains_key("http.client.request.duration"));
+    for mcp in [
+        "mcp.client.operation.duration",
+        "mcp.server.operation.duration",
+        "mcp.client.session.duration",
+        "mcp.server.session.duration",
+    ] {
+        assert_eq!(units.get(mcp), Some(&"s"), "{mcp}: {units:#?}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

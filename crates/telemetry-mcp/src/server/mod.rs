@@ -121,6 +121,8 @@ impl<S> TracedServer<S> {
         parts: Option<&http::request::Parts>,
         id: Option<String>,
         protocol_version: Option<String>,
+        // The parent when `_meta` names none (`notifications/initialized`: the session's
+        // `initialize`); the ambient context is then linked.
         fallback_parent: Option<Context>,
     ) -> Operation {
         let correlator = &self.mcp.telemetry().correlator;
@@ -156,16 +158,16 @@ impl<S> TracedServer<S> {
         let ambient = Some(Context::current())
             .filter(|c| !c.is_none())
             .or_else(|| parts.and_then(|p| p.extensions.get::<Context>()).cloned())
-            .or(fallback_parent)
             .unwrap_or_default();
         let remote = correlator.extract(&MetaExtractor(meta));
         let mut options = ScopeOptions::new(facts.span_name())
             .kind(SpanKind::Server)
             .attributes(&attributes);
-        options = match remote {
-            Some(remote) => options.link(&ambient, &[]).remote_parent(Some(remote)),
-            None if !ambient.is_none() => options.child_of(&ambient),
-            None => options.root(),
+        options = match (remote, fallback_parent.filter(|p| !p.is_none())) {
+            (Some(remote), _) => options.link(&ambient, &[]).remote_parent(Some(remote)),
+            (None, Some(parent)) => options.link(&ambient, &[]).child_of(&parent),
+            (None, None) if !ambient.is_none() => options.child_of(&ambient),
+            (None, None) => options.root(),
         };
         Operation::own(
             &self.mcp,
