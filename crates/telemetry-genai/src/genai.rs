@@ -8,10 +8,11 @@ use std::sync::Arc;
 use telemetry_core::{Attribute, Context, Key, LogLevel, Telemetry};
 
 use crate::attributes as a;
+use crate::bounded::bounded_json;
 use crate::config::{ConfigError, GenAiConfig, PRICES};
 use crate::metrics::Metrics;
 use crate::prices::{PriceTable, Prices};
-use crate::redact::{DefaultRedactor, Redactor};
+use crate::redact::{DefaultRedactor, Redactor, redacted_value};
 use crate::usage::Usage;
 
 /// The GenAI layer over a [`Telemetry`] bundle. Cloning is one `Arc` increment; build one at
@@ -150,6 +151,24 @@ impl GenAi {
     /// The configuration.
     pub fn config(&self) -> &GenAiConfig {
         &self.inner.config
+    }
+
+    /// `value` as a content attribute on a span carries it: redacted by this layer's
+    /// [`Redactor`], then cut to valid JSON within [`GenAiConfig::max_content_bytes`]; with
+    /// whether it was cut. `None` unless the capture mode puts content on spans
+    /// ([`CaptureMode::on_span`](crate::CaptureMode::on_span)). For instrumentation next to
+    /// this layer (MCP tool arguments and results) that must capture exactly as it does.
+    pub fn span_content<T: serde::Serialize + ?Sized>(&self, value: &T) -> Option<(String, bool)> {
+        if !self.config().capture.on_span() {
+            return None;
+        }
+        let v = redacted_value(value, self.redactor());
+        Some(bounded_json(&v, self.config().max_content_bytes))
+    }
+
+    /// Redacts `text` (an error message, say) with this layer's [`Redactor`].
+    pub fn redact_text(&self, text: &str) -> String {
+        self.redactor().redact(text).into_owned()
     }
 
     pub(crate) fn redactor(&self) -> &dyn Redactor {

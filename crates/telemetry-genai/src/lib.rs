@@ -257,6 +257,7 @@ mod secrets;
 mod span;
 mod streaming;
 mod tool;
+mod tool_slot;
 mod usage;
 
 pub use agent::{AgentBuilder, AgentSpan};
@@ -281,6 +282,7 @@ pub use redact::{
 pub use span::{Operation, OperationSpan};
 pub use streaming::StreamRecorder;
 pub use tool::{ToolBuilder, ToolSpan};
+pub use tool_slot::ToolSpanSlot;
 pub use usage::Usage;
 
 /// Well-known `gen_ai.provider.name` values (semantic conventions v1.41).

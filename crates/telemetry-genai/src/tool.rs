@@ -16,6 +16,7 @@ use crate::compat;
 use crate::genai::GenAi;
 use crate::operation::{OpCore, OperationName, span_name};
 use crate::span::{OperationSpan, sealed::Hooks};
+use crate::tool_slot::ToolSpanSlot;
 
 impl GenAi {
     /// An `execute_tool` span builder (`execute_tool {name}`, INTERNAL).
@@ -118,6 +119,10 @@ impl ToolBuilder {
             self.parent.as_ref(),
             metric_attrs,
         );
+        // Where a layer below the tool (an MCP client) leaves its attributes for this span.
+        if let Some(x) = core.scope.context().extensions() {
+            let _ = x.insert(ToolSpanSlot::default());
+        }
         let agent = self
             .agent
             .or_else(|| AgentState::running(core.scope.context()));
@@ -151,6 +156,21 @@ impl Hooks for ExecuteTool {
     const TYPE_NAME: &'static str = "ToolSpan";
 
     fn finish(&mut self, core: &mut OpCore) {
+        let below = core
+            .scope
+            .context()
+            .extension::<ToolSpanSlot>()
+            .map(ToolSpanSlot::take);
+        if let Some((attributes, error)) = below {
+            for a in attributes {
+                core.set(a.key, a.value);
+            }
+            if let Some((error_type, message)) = error {
+                if core.error_type.is_none() {
+                    core.fail(&error_type, &message);
+                }
+            }
+        }
         core.flush_truncated();
     }
 }

@@ -4,6 +4,7 @@ use std::any::Any;
 use std::collections::HashSet;
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering, fence};
 use std::time::{Instant, SystemTime};
 
 use parking_lot::{Mutex, RwLock};
@@ -29,6 +30,10 @@ struct Shared {
     /// in the same tree, not a second root. Only those kinds are kept, so other scopes pay
     /// nothing for it.
     open_outgoing: Mutex<HashSet<SpanId>>,
+    /// How many spans of other kinds are in `open_outgoing` because their context was
+    /// injected into an outgoing message (an `execute_tool` span that describes the MCP call
+    /// it makes, as the MCP conventions ask): while none is, ending a span costs no lock.
+    injected_open: AtomicUsize,
 }
 
 /// A bounded in-memory record of the most recent traces, fed by any implementation.
@@ -71,6 +76,7 @@ impl Recorder {
                 store: Mutex::new(Store::new(config)),
                 on_root_end: RwLock::new(Vec::new()),
                 open_outgoing: Mutex::new(HashSet::new()),
+                injected_open: AtomicUsize::new(0),
             }),
         }
     }
@@ -86,6 +92,7 @@ impl Recorder {
         t.correlator = SharedCorrelator::new(Arc::new(RecordingCorrelator {
             inner: telemetry.correlator.clone(),
             observer: Arc::new(Observer(self.clone())),
+            recorder: self.clone(),
         }));
         t.logger = SharedLogger::new(Arc::new(RecordingLogger {
             inner: telemetry.logger.clone(),
@@ -233,12 +240,16 @@ impl ScopeExtension for OpenSpan {
 
     fn end(&self, how: ScopeEnd) {
         let duration = self.started.elapsed();
+        let shared = &self.recorder.shared;
         if self.outgoing {
-            self.recorder
-                .shared
-                .open_outgoing
-                .lock()
-                .remove(&self.span_id);
+            shared.open_outgoing.lock().remove(&self.span_id);
+        } else {
+            // Pairs with the fence in `inject`: one of the two sees the other (the scope is
+            // marked ended before this hook runs), so no listed span outlives its scope.
+            fence(Ordering::SeqCst);
+            if shared.injected_open.load(Ordering::SeqCst) > 0 {
+                remove_injected(shared, self.span_id);
+            }
         }
         let (wall, mono) = self.recorder.shared.anchor;
         let start = wall + self.started.saturating_duration_since(mono);
@@ -264,10 +275,18 @@ impl ScopeExtension for OpenSpan {
     }
 }
 
+/// Takes an injected span off the list of possible local parents.
+fn remove_injected(shared: &Shared, span_id: SpanId) {
+    if shared.open_outgoing.lock().remove(&span_id) {
+        shared.injected_open.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 /// A correlator whose scopes are also recorded.
 struct RecordingCorrelator {
     inner: SharedCorrelator,
     observer: Arc<dyn ScopeObserver>,
+    recorder: Recorder,
 }
 
 impl ContextualCorrelator for RecordingCorrelator {
@@ -284,8 +303,21 @@ impl ContextualCorrelator for RecordingCorrelator {
     ) -> Option<telemetry_core::propagation::RemoteParent> {
         self.inner.extract(carrier)
     }
+    /// Also lists a span of another kind than CLIENT or PRODUCER whose context goes out, so
+    /// that a scope this process opens for that message is its child in the same tree.
     fn inject(&self, context: &Context, carrier: &mut dyn telemetry_core::propagation::Injector) {
         self.inner.inject(context, carrier);
+        let outgoing_kind = matches!(context.kind(), Some(SpanKind::Client | SpanKind::Producer));
+        if let (Some(span_id), false) = (context.span_id(), outgoing_kind) {
+            let shared = &self.recorder.shared;
+            if shared.open_outgoing.lock().insert(span_id) {
+                shared.injected_open.fetch_add(1, Ordering::SeqCst);
+            }
+            fence(Ordering::SeqCst);
+            if context.has_ended() {
+                remove_injected(shared, span_id);
+            }
+        }
     }
 }
 

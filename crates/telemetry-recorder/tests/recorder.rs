@@ -152,6 +152,60 @@ fn a_call_the_process_makes_to_itself_is_one_tree_with_one_root() {
 }
 
 #[test]
+fn a_span_of_another_kind_whose_context_goes_out_is_a_local_parent_while_open() {
+    use std::collections::HashMap;
+    use telemetry_core::propagation::RemoteParent;
+
+    // An `execute_tool` span that describes the MCP call it makes (INTERNAL, its context
+    // injected into the request), and the in-process server's span continuing it.
+    let recorder = Recorder::default();
+    let (t, _) = basic(&recorder);
+    let ended_roots = Arc::new(parking_lot::Mutex::new(Vec::new()));
+    let seen = ended_roots.clone();
+    recorder.on_root_end(move |trace| seen.lock().push(trace.spans.len()));
+
+    let agent = t.correlator.open_scope(ScopeOptions::new("invoke_agent a"));
+    let trace_id = agent.correlation_id().unwrap();
+    let tool = t
+        .correlator
+        .open_scope(ScopeOptions::new("execute_tool calc").child_of(agent.context()));
+    let mut meta = HashMap::new();
+    t.correlator.inject(tool.context(), &mut meta);
+    let remote = RemoteParent::extract(&meta).unwrap();
+    let server = t.correlator.open_scope(
+        ScopeOptions::new("tools/call calc")
+            .kind(SpanKind::Server)
+            .remote_parent(Some(remote.clone())),
+    );
+    drop(server);
+    assert!(
+        ended_roots.lock().is_empty(),
+        "the server span is not a root here"
+    );
+    drop(tool);
+    drop(agent);
+    assert_eq!(*ended_roots.lock(), [3]);
+    let trace = recorder.trace(trace_id).unwrap();
+    let tree = SpanTree::new(&trace);
+    assert_eq!(tree.roots.len(), 1);
+    assert_eq!(
+        tree.roots[0].children[0].children[0].span.name,
+        "tools/call calc"
+    );
+
+    // Once the tool span has ended it is no longer listed: a late message continuing it is
+    // a root again, as one from another process would be.
+    drop(
+        t.correlator.open_scope(
+            ScopeOptions::new("tools/call late")
+                .kind(SpanKind::Server)
+                .remote_parent(Some(remote)),
+        ),
+    );
+    assert_eq!(ended_roots.lock().len(), 2);
+}
+
+#[test]
 fn a_child_ending_after_its_root_joins_the_same_trace() {
     let recorder = Recorder::default();
     let (t, _) = basic(&recorder);

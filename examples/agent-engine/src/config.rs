@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use telemetry_genai::GenAiConfig;
 
+use crate::mcp::McpConfig;
 use crate::model::OpenAiConfig;
 use crate::session::SessionLimits;
 
@@ -81,6 +82,9 @@ pub struct ServerConfig {
     /// recorder ([`ServerTelemetry::with_recorder`](crate::ServerTelemetry::with_recorder)).
     /// Off by default in the library; the command line turns it on for a loopback address.
     pub trace_view: bool,
+    /// Where the agent's tools come from: the built-in ones over an in-process MCP server
+    /// (default) or called directly, plus external MCP servers.
+    pub mcp: McpConfig,
 }
 
 /// How the research tool polls the task API: bounded in count and time.
@@ -124,6 +128,7 @@ impl Default for ServerConfig {
             research: ResearchLimits::default(),
             genai: GenAiConfig::default(),
             trace_view: false,
+            mcp: McpConfig::default(),
         }
     }
 }

@@ -53,6 +53,7 @@ pub mod config;
 pub mod feedback;
 pub mod instruments;
 pub mod library_events;
+pub mod mcp;
 pub mod model;
 pub mod semconv;
 pub mod session;
@@ -177,17 +178,19 @@ pub async fn serve(
         config.research,
         t.clone(),
     )?;
-    let tools = ToolRegistry::new()
+    let builtin = ToolRegistry::new()
         .with(Arc::new(Calculator))
         .with(Arc::new(Clock))
         .with(Arc::new(ResearchTool::new(client)));
+    let genai = GenAi::builder(&t)
+        .config(config.genai.clone())
+        .with_prices(&model::scripted_prices())
+        .build();
+    let (tools, mcp_connections) = mcp::tools(&config.mcp, builtin, &genai).await?;
     let agent = Agent::new(
         model,
         tools,
-        GenAi::builder(&t)
-            .config(config.genai.clone())
-            .with_prices(&model::scripted_prices())
-            .build(),
+        genai,
         instruments.clone(),
         config.max_model_calls_per_turn,
     );
@@ -247,6 +250,7 @@ pub async fn serve(
     };
     t.logger
         .info("agent engine stopped accepting; requests drained", &[]);
+    mcp_connections.close().await;
     if let Some((stop, handle)) = task_api {
         let _ = stop.send(());
         let _ = tokio::time::timeout(Duration::from_secs(5), handle).await;
@@ -285,6 +289,7 @@ pub async fn serve_task_api(
 /// [`ServerError::Config`] naming the input and what was expected.
 pub fn validate(config: &ServerConfig) -> Result<(), ServerError> {
     config.limits.validate()?;
+    config.mcp.validate()?;
     if let ModelChoice::OpenAi(openai) = &config.model {
         OpenAiModel::new(openai.clone(), telemetry_core::Telemetry::noop())?;
     }

@@ -13,8 +13,10 @@ use tracing_subscriber::layer::SubscriberExt as _;
 /// The variable holding the filter, in `tracing-subscriber`'s `EnvFilter` syntax.
 pub const FILTER_VARIABLE: &str = "RUST_LOG";
 
-/// The filter when [`FILTER_VARIABLE`] is unset or empty.
-pub const DEFAULT_FILTER: &str = "info";
+/// The filter when [`FILTER_VARIABLE`] is unset or empty. rmcp (the MCP SDK) logs every
+/// message at INFO and wraps each session in a `serve_inner` span as long as the session:
+/// the MCP spans come from telemetry-mcp instead, so only its warnings are kept.
+pub const DEFAULT_FILTER: &str = "info,rmcp=warn";
 
 /// Directives appended to every filter: the OpenTelemetry SDK and its exporters report their
 /// own work through `tracing`, and fed back into the OpenTelemetry implementation each export

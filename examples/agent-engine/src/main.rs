@@ -36,7 +36,7 @@ Environment variables (flags win over them):
       serve reports, through `tracing` and `log`, to the same telemetry: in the log lines with
       the correlation id of the request that caused them, in OpenTelemetry as events of its
       spans. tracing-subscriber EnvFilter syntax, e.g. info,hyper_util=debug,reqwest=debug;
-      default info; --log-level still applies. The OpenTelemetry SDK's own targets (opentelemetry*) are
+      default info,rmcp=warn; --log-level still applies. The OpenTelemetry SDK's own targets (opentelemetry*) are
       always off, so export never reports on itself. An invalid value stops start-up.
 
 OpenTelemetry (read with --open-telemetry; OpenTelemetry SDK environment specification;
@@ -129,10 +129,10 @@ enum Command {
     /// Serve the agent HTTP API.
     ///
     /// The events of the libraries below (axum, hyper, reqwest, ...) are reported with the
-    /// engine's own: RUST_LOG selects them (EnvFilter syntax, default info) and --log-level
+    /// engine's own: RUST_LOG selects them (EnvFilter syntax, default info,rmcp=warn) and --log-level
     /// still applies; see agent-engine --help.
     #[command(after_help = ENV_HELP)]
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Serve only the local task REST API (what research_task talks to).
     TaskApi(TaskApiArgs),
     /// Drive N multi-turn sessions over HTTP and print a latency/error summary.
@@ -327,6 +327,37 @@ struct ServeArgs {
     limits: LimitArgs,
     #[command(flatten)]
     traces: TraceArgs,
+    #[command(flatten)]
+    mcp: McpArgs,
+}
+
+/// Where the agent's tools come from (Model Context Protocol).
+#[derive(Debug, Args)]
+struct McpArgs {
+    /// Call the built-in tools directly instead of through the in-process MCP server.
+    #[arg(long, env = "AGENT_ENGINE_NO_MCP")]
+    no_mcp: bool,
+    /// A Streamable HTTP MCP server whose tools the agent may call, e.g.
+    /// http://127.0.0.1:8931/mcp (repeatable).
+    #[arg(long = "mcp-server", value_name = "URL")]
+    mcp_servers: Vec<String>,
+    /// A command that starts an MCP server on stdio, run with sh -c (repeatable).
+    #[arg(long = "mcp-command", value_name = "CMD")]
+    mcp_commands: Vec<String>,
+    /// Seconds one MCP tool call (or connecting to a server) may take.
+    #[arg(long, env = "AGENT_ENGINE_MCP_TIMEOUT", default_value_t = 60.0)]
+    mcp_timeout: f64,
+}
+
+impl McpArgs {
+    fn config(&self) -> Result<agent_engine::mcp::McpConfig, String> {
+        Ok(agent_engine::mcp::McpConfig {
+            builtin_over_mcp: !self.no_mcp,
+            servers: self.mcp_servers.clone(),
+            commands: self.mcp_commands.clone(),
+            timeout: seconds("mcp-timeout", self.mcp_timeout)?,
+        })
+    }
 }
 
 /// Bounds of the session store and of each message (defaults from `SessionLimits`).
@@ -517,6 +548,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 limits: args.limits.limits()?,
                 genai,
                 trace_view,
+                mcp: args.mcp.config()?,
                 ..ServerConfig::default()
             };
             // The whole configuration is checked before binding: a bad one never prints

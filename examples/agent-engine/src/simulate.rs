@@ -320,35 +320,35 @@ async fn run_session(
         _ => None,
     };
     for turn in 0..turns {
-        if turn == 1 {
-            if let Some(bad) = &bad {
-                s.intended_bad_requests += 1;
-                let (request, expected) = match bad {
-                    Bad::EmptyContent => (
-                        client.post(&messages_url).json(&json!({"content": "  "})),
-                        400,
-                    ),
-                    Bad::MalformedJson => (
-                        client
-                            .post(&messages_url)
-                            .header("content-type", "application/json")
-                            .body("{\"content\": \"unterminated"),
-                        400,
-                    ),
-                    Bad::WrongType => (
-                        client.post(&messages_url).json(&json!({"content": 42})),
-                        422,
-                    ),
-                    Bad::UnknownSession => (
-                        client
-                            .post(format!("{base}/v1/sessions/does-not-exist/messages"))
-                            .json(&json!({"content": "hello"})),
-                        404,
-                    ),
-                };
-                if send(&mut s, request, expected).await.is_some() {
-                    s.bad_requests_rejected += 1;
-                }
+        if turn == 1
+            && let Some(bad) = &bad
+        {
+            s.intended_bad_requests += 1;
+            let (request, expected) = match bad {
+                Bad::EmptyContent => (
+                    client.post(&messages_url).json(&json!({"content": "  "})),
+                    400,
+                ),
+                Bad::MalformedJson => (
+                    client
+                        .post(&messages_url)
+                        .header("content-type", "application/json")
+                        .body("{\"content\": \"unterminated"),
+                    400,
+                ),
+                Bad::WrongType => (
+                    client.post(&messages_url).json(&json!({"content": 42})),
+                    422,
+                ),
+                Bad::UnknownSession => (
+                    client
+                        .post(format!("{base}/v1/sessions/does-not-exist/messages"))
+                        .json(&json!({"content": "hello"})),
+                    404,
+                ),
+            };
+            if send(&mut s, request, expected).await.is_some() {
+                s.bad_requests_rejected += 1;
             }
         }
         let content = message(&mut rng);

@@ -106,6 +106,14 @@ struct Pipeline {
 
 impl Pipeline {
     async fn start(genai: GenAiConfig) -> Self {
+        Self::start_with(ServerConfig {
+            genai,
+            ..ServerConfig::default()
+        })
+        .await
+    }
+
+    async fn start_with(config: ServerConfig) -> Self {
         let fake = FakeCollectorServer::start().await.unwrap();
         let otel = OpenTelemetry::builder("agent-engine")
             // Ignore the process environment: the test sets everything it needs in code.
@@ -118,10 +126,6 @@ impl Pipeline {
             .unwrap();
         let done = Arc::new(AtomicBool::new(false));
         let drained = drain(fake, done.clone());
-        let config = ServerConfig {
-            genai,
-            ..ServerConfig::default()
-        };
         let server = spawn_server(config, ServerTelemetry::from_otel(&otel))
             .await
             .unwrap();
@@ -377,11 +381,42 @@ async fn a_two_tool_turn_arrives_as_one_trace_with_concurrent_tool_spans() {
         "tool spans must overlap in time: {a:#?} {b:#?}"
     );
 
-    // The research tool's HTTP calls are CLIENT spans, continued by the task API's SERVER spans.
-    let research = tools
-        .iter()
-        .find(|s| s.name == "execute_tool research_task")
-        .unwrap();
+    // The built-in tools are served over MCP: each execute_tool span describes the MCP call
+    // (the MCP conventions' SHOULD: no second CLIENT span), and the in-process server's
+    // `tools/call` SERVER span is its only child, continued from the request's `_meta`.
+    let mut served_tools = HashMap::new();
+    for tool in &tools {
+        let name = attr(tool, "gen_ai.tool.name").unwrap();
+        assert_eq!(
+            attr(tool, "mcp.method.name").as_deref(),
+            Some("tools/call"),
+            "{tool:#?}"
+        );
+        assert_eq!(attr(tool, "network.transport").as_deref(), Some("pipe"));
+        assert!(attr(tool, "jsonrpc.request.id").is_some(), "{tool:#?}");
+        assert_eq!(tool.kind, "SPAN_KIND_INTERNAL");
+        let below = children(tool);
+        assert_eq!(below.len(), 1, "{below:#?}");
+        let server = below[0];
+        assert_eq!(server.kind, "SPAN_KIND_SERVER");
+        assert_eq!(server.name, format!("tools/call {name}"));
+        assert_eq!(attr(server, "gen_ai.tool.name"), Some(name.clone()));
+        assert_eq!(
+            attr(server, "jsonrpc.request.id"),
+            attr(tool, "jsonrpc.request.id")
+        );
+        served_tools.insert(name, server);
+    }
+    assert!(
+        spans
+            .iter()
+            .all(|s| s.kind != "SPAN_KIND_CLIENT" || !s.name.starts_with("tools/call")),
+        "no separate MCP CLIENT spans"
+    );
+
+    // The research tool's HTTP calls (made in the MCP server span) are CLIENT spans,
+    // continued by the task API's SERVER spans.
+    let research = served_tools["research_task"];
     let clients = children(research);
     assert!(
         clients.len() >= 2,
@@ -480,6 +515,44 @@ async fn a_two_tool_turn_arrives_as_one_trace_with_concurrent_tool_spans() {
     assert_eq!(units.get("gen_ai.client.operation.duration"), Some(&"s"));
     assert!(units.contains_key("agent_engine.tool.calls"));
     assert!(units.contains_key("http.client.request.duration"));
+    for mcp in [
+        "mcp.client.operation.duration",
+        "mcp.server.operation.duration",
+        "mcp.client.session.duration",
+        "mcp.server.session.duration",
+    ] {
+        assert_eq!(units.get(mcp), Some(&"s"), "{mcp}: {units:#?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_no_mcp_the_tools_run_directly_under_execute_tool() {
+    let mut config = ServerConfig::default();
+    config.mcp.builtin_over_mcp = false;
+    let pipeline = Pipeline::start_with(config).await;
+    let http = agent_engine::tls::client().unwrap();
+    let (_, messages) = pipeline.session(&http, "direct").await;
+    let turn = post(&http, messages, json!({"content": "calculate 6 * 7"}), None).await;
+    assert!(turn["reply"].as_str().unwrap().contains("42"), "{turn:#}");
+    let (spans, metrics) = pipeline.finish().await;
+    let trace = turn["correlation_id"].as_str().unwrap();
+    let calc = spans
+        .iter()
+        .find(|s| s.trace_id == trace && s.name == "execute_tool calculator")
+        .unwrap_or_else(|| panic!("{spans:#?}"));
+    assert_ne!(status(calc), "STATUS_CODE_ERROR");
+    assert_eq!(attr(calc, "mcp.method.name"), None);
+    assert!(
+        spans.iter().all(|s| attr(s, "mcp.method.name").is_none()),
+        "no MCP at all: {spans:#?}"
+    );
+    assert!(
+        !metrics
+            .iter()
+            .flat_map(|m| &m.metrics)
+            .any(|m| m.name.starts_with("mcp.")),
+        "no MCP metrics"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

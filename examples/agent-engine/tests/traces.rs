@@ -130,8 +130,13 @@ async fn basic_serves_the_recent_traces_as_json_and_pages() {
     let traces = list["traces"].as_array().unwrap();
     assert_eq!(
         traces.len(),
-        2,
-        "the session's creation and the turn: {list:#}"
+        3,
+        "start-up (the MCP tool server's handshake), the session's creation and the turn: {list:#}"
+    );
+    assert_eq!(
+        traces[2]["root_name"],
+        agent_engine::mcp::STARTUP_SCOPE,
+        "oldest last: {list:#}"
     );
     assert_eq!(traces[0]["trace_id"], id.as_str(), "newest first");
     assert_eq!(traces[0]["span_count"], t["span_count"]);
@@ -154,7 +159,7 @@ async fn basic_serves_the_recent_traces_as_json_and_pages() {
     );
     assert_eq!(
         count(&get(&http, format!("{base}/api/traces?status=ok")).await.1),
-        2
+        3
     );
     assert_eq!(
         count(
@@ -193,7 +198,7 @@ async fn basic_serves_the_recent_traces_as_json_and_pages() {
         assert!(!page.contains(external), "{external} in the page");
     }
     // Looking is not traced.
-    assert_eq!(count(&get(&http, format!("{base}/api/traces")).await.1), 2);
+    assert_eq!(count(&get(&http, format!("{base}/api/traces")).await.1), 3);
     server.shutdown().await.unwrap();
 }
 

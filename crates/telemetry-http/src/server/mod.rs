@@ -75,7 +75,8 @@ pub struct RequestLogAttributes(pub Vec<Attribute>);
 ///   `http.server.active_requests` (up-down counter, `{request}`; method, scheme). No ids and
 ///   no paths in metric attributes, so series stay few.
 /// - **A response header** with the correlation id ([`CORRELATION_HEADER`] by default), and
-///   [`RequestCorrelation`] in the request's extensions.
+///   [`RequestCorrelation`] and the scope's [`Context`](telemetry_core::Context) in the
+///   request's extensions (for handlers that pass the request on to other tasks).
 /// - **A log line** inside the scope when the response is ready: INFO for 1xx–3xx, WARNING
 ///   for 4xx, ERROR for 5xx, with method, path, status and `duration_s` (plus any
 ///   [`RequestLogAttributes`] the response carries); [`log_requests`](Self::log_requests)
@@ -257,6 +258,9 @@ where
             .or(remote_trace)
             .unwrap_or_else(CorrelationId::random);
         req.extensions_mut().insert(RequestCorrelation(correlation));
+        // For work the request hands on to other tasks (an MCP server's handler), which can
+        // link back to this span.
+        req.extensions_mut().insert(scope.context().clone());
         shared.active.add(1, &facts.active_attributes());
         // The inner service's synchronous part runs in the scope too.
         let inner = scope.context().in_scope(|| self.inner.call(req));
