@@ -5,8 +5,9 @@
 //!
 //! Conventions: **semantic-conventions v1.41.0**, `docs/gen-ai/mcp.md` (Development),
 //! `model/mcp/registry.yaml`, `model/mcp/spans.yaml`, `model/mcp/metrics.yaml`. MCP
-//! protocol version: whatever rmcp negotiates (its latest is `2025-11-25`; the recorded
-//! `mcp.protocol.version` is the agreed one).
+//! protocol version: **2025-11-25**, the newest with the `initialize` handshake in rmcp
+//! 3.11, which [`McpClient::connect`] performs; servers also answer the sessions of older
+//! versions and rmcp's 2026-07-28 draft. `mcp.protocol.version` records the negotiated one.
 //!
 //! ```
 //! use rmcp::model::CallToolRequestParams;
