@@ -1,22 +1,24 @@
 //! Group 7, HTTP server instrumentation: one request through an axum router with
 //! `telemetry-http`'s `HttpServerLayer` into this project's OpenTelemetry implementation,
-//! against the same router with no layer, in the same run.
+//! against the same router with no layer, and against the peer most Rust services run:
+//! `tower-http`'s `TraceLayer` with `tracing-opentelemetry` exporting through the same SDK
+//! pipeline (see [`agent_telemetry_benches::http`] for its configuration).
 //!
 //! The router is called in-process as a `tower` service (no socket, no HTTP parsing), so the
 //! ratio is the layer's own cost against the least work a request takes: route match,
 //! handler, response. The layer does what it does in production: a SERVER span with its
 //! attributes (the SDK's simple span processor in front of a discarding exporter), the
 //! duration and active-request metrics, the request's log line (a span event), and the
-//! correlation header.
+//! correlation header. The peer does less: a span with `method`, `uri` and `version`, and one
+//! event with the status and latency; no metrics, no semantic-convention attributes.
 #![allow(missing_docs)]
 
 use std::hint::black_box;
 
-use axum::Router;
-use axum::body::Body;
-use axum::routing::get;
+use agent_telemetry_benches::http::{
+    peer_subscriber, peer_trace_layer, peer_tracer_provider, request, router,
+};
 use criterion::{Criterion, criterion_group, criterion_main};
-use http::Request;
 use telemetry_http::HttpServerLayer;
 use telemetry_otel::OpenTelemetry;
 use tower_service::Service as _;
@@ -25,18 +27,6 @@ const GROUP: &str = "http";
 
 fn ours() -> OpenTelemetry {
     agent_telemetry_benches::otel_discarding()
-}
-
-fn router() -> Router {
-    Router::new().route("/v1/items/{id}", get(|| async { "item" }))
-}
-
-fn request() -> Request<Body> {
-    Request::get("/v1/items/42")
-        .header("host", "127.0.0.1:8080")
-        .header("user-agent", "bench/1.0")
-        .body(Body::empty())
-        .expect("a valid request")
 }
 
 fn requests(c: &mut Criterion) {
@@ -59,7 +49,18 @@ fn requests(c: &mut Criterion) {
             black_box(response);
         })
     });
+    let provider = peer_tracer_provider();
+    let mut peer = router().layer(peer_trace_layer());
+    tracing::subscriber::with_default(peer_subscriber(&provider), || {
+        g.bench_function("router_tower_http_trace_otel", |b| {
+            b.iter(|| {
+                let response = rt.block_on(peer.call(request())).expect("infallible");
+                black_box(response);
+            })
+        });
+    });
     g.finish();
+    let _ = provider.shutdown();
     // Dropping would print the console metrics exporter's final export into the bench output.
     std::mem::forget(otel);
 }

@@ -9,7 +9,7 @@
 //! | `otel` | OpenTelemetry scopes with attributes and an event, counters and histograms against the raw SDK and `tracing` + `tracing-opentelemetry` |
 //! | `export` | spans per second to an in-process OTLP gRPC receiver with the drop count; peak RSS with the collector down |
 //! | `server` | the agent engine's request throughput and p50/p99 latency with NoOp, Basic and OpenTelemetry |
-//! | `http` | a request through `telemetry-http`'s server layer into the OpenTelemetry implementation against the same axum router with no layer |
+//! | `http` | a request through `telemetry-http`'s server layer into the OpenTelemetry implementation against the same axum router with no layer and with `tower-http`'s `TraceLayer` + `tracing-opentelemetry` ([`http`]) |
 //! | `redact` | the GenAI layer's default redactor on a 4 KB agent message without and with secrets, against a `str::contains` scan of the same text |
 //!
 //! Criterion keeps time per operation in `<criterion home>/<group>/<case>/new/estimates.json`.
@@ -64,6 +64,8 @@
 //! // Case names become file names the way criterion makes its directory names safe.
 //! assert_eq!(agent_telemetry_benches::sanitize("p50 (µs)"), "p50___s_");
 //! ```
+
+pub mod http;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::future::Future;
@@ -152,6 +154,45 @@ pub fn otel_discarding() -> telemetry_otel::OpenTelemetry {
         .with_span_processor(opentelemetry_sdk::trace::SimpleSpanProcessor::new(Discard))
         .build()
         .expect("a valid configuration")
+}
+
+/// A coding agent's turn: prose, code, paths, ids and the words that make rules run
+/// (`key`, `token`, `auth`, `access`, `secret`, `password`), but no secret.
+const PARAGRAPH: &str = "The agent opened src/auth/session.rs and read the token refresh logic. \
+The access check calls verify_key(&cfg) before the request reaches the handler; the secret \
+store is mounted at /var/run/secrets and rotated every 24 hours. Tests in tests/auth.rs fail \
+with `expected 200, got 401` after commit 9fceb02d0ae598e95dc970b74767f19372d61af8. \
+Request 123e4567-e89b-12d3-a456-426614174000 took 35 ms; max_tokens = 4096, temperature 0.2. \
+They asked whether the password policy (12 characters, one digit) applies to API keys too.\n";
+
+/// Eight secrets of the kinds the default redactor masks (AWS, GitHub, OpenAI, a password
+/// assignment, a bearer token, Slack, a database URL, a JWT), for [`agent_message`].
+pub const SECRETS: [&str; 8] = [
+    "AKIAQYLPMN5HHHFPZAM2",
+    "ghp_R2fQxL9mZ0bV7cN4kT8sW1yH6jD3aE5uP0oI",
+    "sk-proj-Qm3vX9bL2nR7tY5wK8pZ1cF4hJ6dS0aG3eU9iO2x",
+    "password=Tr0ub4dor-3",
+    "Authorization: Bearer mF7kQ2xZ9pL4wR8tV1nB6cY3hJ0sD5gA",
+    "xoxb-202019283746-2020192837465-Qm3vX9bL2nR7tY5wK8pZ1cF4",
+    "postgres://app:Pw4kQ2xZ9pL@db.internal:5432/app",
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dBjftJeZ4CVPmB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+];
+
+/// A 4 KB coding agent's message (the paragraph above, repeated), with `secrets[i]` after the
+/// `i`th paragraph: the redaction benchmarks' input (`benches/redact.rs`, `iai/`).
+pub fn agent_message(secrets: &[&str]) -> String {
+    let mut s = String::with_capacity(4096 + 512);
+    let mut i = 0;
+    while s.len() < 4096 {
+        s.push_str(PARAGRAPH);
+        if let Some(secret) = secrets.get(i) {
+            s.push_str("Use ");
+            s.push_str(secret);
+            s.push_str(" for this.\n");
+        }
+        i += 1;
+    }
+    s
 }
 
 /// Polls a future that never waits to completion with a no-op waker.

@@ -1,15 +1,27 @@
 //! Project automation, run as `cargo xtask <command>`.
 //!
 //! - `test`: the test suite (what README's quickstart and CI run): every workspace test with
-//!   cargo-nextest (installed first with `cargo install cargo-nextest --locked` when
-//!   missing), then the doc tests (nextest does not run those).
-//! - `ci`: formatting, clippy with `-D warnings`, then `test`.
+//!   cargo-nextest, then the doc tests (nextest does not run those). It first installs what is
+//!   missing, saying so on stderr: cargo-nextest (`cargo install cargo-nextest --locked`), and
+//!   for the trace view's browser test Debian's `chromium`, `nodejs` and `npm` (`apt-get`, as
+//!   root or with passwordless `sudo -n`) and `playwright-core` (`npm ci` in
+//!   `examples/agent-engine/tests/browser`); see [`browser_deps`]. Where those cannot be
+//!   installed, that one test is skipped with a line saying why and how to run it, and the
+//!   rest run; under `CI` such a skip is an error instead.
+//! - `ci`: formatting, clippy with `-D warnings`, `package`, then `test`.
+//! - `package`: `cargo package` of every publishable library crate, nothing uploaded (see
+//!   [`package`](mod@package)).
 //! - `bench [--quick]`: the benchmark suite (`tests/benches`), then README's Performance
 //!   table (see [`bench`](mod@bench)).
+//! - `iai [--update-baselines]`: the instruction-count regression guard (see [`iai`](mod@iai)).
 //! - `load`: the long load run with the collector down (see [`load`](mod@load)).
 
 mod bench;
+mod browser_deps;
+mod external;
+mod iai;
 mod load;
+mod package;
 
 use std::process::{Command, ExitCode};
 
@@ -24,15 +36,31 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Task {
-    /// Run every test: `cargo nextest run --workspace`, then `cargo test --workspace --doc`.
+    /// Run every test: `cargo nextest run --workspace`, `cargo test --workspace --doc`, then
+    /// README's service example built and run outside the workspace, after installing what is
+    /// missing (cargo-nextest; for the browser test Debian's chromium, nodejs and npm, and
+    /// `npm ci`).
     Test,
-    /// `cargo fmt --all --check`, `cargo clippy --workspace --all-targets -- -D warnings`, then `test`.
+    /// `cargo fmt --all --check`, `cargo clippy --workspace --all-targets -- -D warnings`,
+    /// `package`, then `test`.
     Ci,
+    /// Package every publishable library crate in crates/ (`cargo package --no-verify`,
+    /// offline, nothing uploaded) and check the packages hold every file their sources include.
+    Package,
+    /// Only the last step of `test`: README's service example built and run outside the workspace.
+    Quickstart,
     /// Run the benchmark suite and rewrite README's Performance table.
     Bench {
         /// Short warm-up and measurement: a few minutes on 2 cores, indicative figures.
         #[arg(long)]
         quick: bool,
+    },
+    /// The instruction-count regression guard: the hot paths under Callgrind (tests/iai),
+    /// failing when a row grows by more than 3 % over tests/iai/baselines.json.
+    Iai {
+        /// Write this run's counts as the new baselines (a deliberate commit saying why).
+        #[arg(long)]
+        update_baselines: bool,
     },
     /// Drive the release agent engine with `simulate --open-telemetry` while every OTLP
     /// exporter points at a closed port; report RSS (start, peak, end) and the loss counts.
@@ -102,16 +130,78 @@ fn ensure_nextest() -> Result<(), String> {
     })
 }
 
-fn test() -> Result<(), String> {
-    ensure_nextest()?;
-    cargo(&["nextest", "run", "--workspace", "--no-fail-fast"])?;
-    cargo(&["test", "--workspace", "--doc"])
+/// Whether this runs under CI (`CI` set, and not to `false` or `0`), where a test must not be
+/// skipped for want of something CI should have installed.
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
 }
 
+fn test() -> Result<(), String> {
+    ensure_nextest()?;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask sits in the workspace");
+    let skip = browser_deps::prepare(root).err();
+    let mut env = Vec::new();
+    if let Some(skip) = &skip {
+        let chosen = browser_deps::skip_requested();
+        if in_ci() && !chosen {
+            return Err(format!(
+                "{skip}\nxtask: CI is set, and a CI run must not skip the browser test"
+            ));
+        }
+        eprintln!("xtask: {skip}");
+        if !chosen {
+            env.push((browser_deps::SKIP_VAR, format!("skip:{}", skip.why)));
+        }
+    }
+    let result = cargo_with_env(&["nextest", "run", "--workspace", "--no-fail-fast"], &env)
+        .and_then(|()| cargo(&["test", "--workspace", "--doc"]))
+        .and_then(|()| external::run(cargo_with_env));
+    // Again at the end, where it is not buried under the test output.
+    if let Some(skip) = &skip {
+        eprintln!("xtask: {skip}");
+    }
+    result
+}
+
+/// Variables `cargo run` sets for the xtask binary itself. Inherited by the cargo commands
+/// xtask starts, they change the build-script environment that crates such as ring watch, so
+/// every switch between plain `cargo` and `cargo xtask` would rebuild those crates and all above.
+const RUN_ENV: &[&str] = &[
+    "CARGO_BIN_NAME",
+    "CARGO_CRATE_NAME",
+    "CARGO_MANIFEST_DIR",
+    "CARGO_MANIFEST_PATH",
+    "CARGO_PKG_AUTHORS",
+    "CARGO_PKG_DESCRIPTION",
+    "CARGO_PKG_HOMEPAGE",
+    "CARGO_PKG_LICENSE",
+    "CARGO_PKG_LICENSE_FILE",
+    "CARGO_PKG_NAME",
+    "CARGO_PKG_README",
+    "CARGO_PKG_REPOSITORY",
+    "CARGO_PKG_RUST_VERSION",
+    "CARGO_PKG_VERSION",
+    "CARGO_PKG_VERSION_MAJOR",
+    "CARGO_PKG_VERSION_MINOR",
+    "CARGO_PKG_VERSION_PATCH",
+    "CARGO_PKG_VERSION_PRE",
+    "CARGO_PRIMARY_PACKAGE",
+];
+
 fn main() -> ExitCode {
+    for var in RUN_ENV {
+        // SAFETY: first thing in `main`, before xtask starts any thread, so nothing reads the
+        // environment concurrently.
+        unsafe { std::env::remove_var(var) };
+    }
     let result = match Cli::parse().command {
         Task::Test => test(),
+        Task::Package => package::run(),
+        Task::Quickstart => external::run(cargo_with_env),
         Task::Bench { quick } => bench::run(quick, cargo_with_env),
+        Task::Iai { update_baselines } => iai::run(update_baselines),
         Task::Load {
             sessions,
             turns,
@@ -143,6 +233,7 @@ fn main() -> ExitCode {
                     "warnings",
                 ])
             })
+            .and_then(|()| package::run())
             .and_then(|()| test()),
     };
     match result {

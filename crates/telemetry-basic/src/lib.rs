@@ -57,3 +57,8 @@ pub use metrics::snapshot::{
     HistogramSnapshot, InstrumentKind, MetricSnapshot, MetricsSnapshot, SeriesSnapshot, SeriesValue,
 };
 pub use telemetry::BasicTelemetry;
+
+/// The crate README's code blocks, run as doc tests so the example crates.io shows stays right.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

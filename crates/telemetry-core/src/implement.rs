@@ -33,6 +33,7 @@ pub use crate::logs::logger::EVENT_BODY_ATTRIBUTE;
 pub use crate::logs::logger::LogRecord;
 pub use crate::metrics::by_name::InstrumentsByName;
 pub use crate::metrics::handles::CounterFn;
+pub use crate::metrics::handles::F64CounterFn;
 pub use crate::metrics::handles::GaugeFn;
 pub use crate::metrics::handles::HistogramFn;
 pub use crate::metrics::handles::UpDownCounterFn;

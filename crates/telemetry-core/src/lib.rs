@@ -95,7 +95,7 @@ pub use logs::level::{LogLevel, ParseLevelError};
 pub use logs::logger::Logger;
 
 // Metrics.
-pub use metrics::handles::{Counter, Gauge, Histogram, HistogramTimer, UpDownCounter};
+pub use metrics::handles::{Counter, F64Counter, Gauge, Histogram, HistogramTimer, UpDownCounter};
 pub use metrics::instrument::{
     DEFAULT_BUCKETS, DURATION_BUCKETS_SECONDS, InstrumentDescriptor, MetricError,
 };
@@ -108,3 +108,8 @@ pub use telemetry::{Lifecycle, Telemetry, TelemetryError};
 
 #[doc(hidden)]
 pub use telemetry_macros::attrs_impl as __attrs_impl;
+
+/// The crate README's code blocks, run as doc tests so the example crates.io shows stays right.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

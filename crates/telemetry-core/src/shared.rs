@@ -31,6 +31,7 @@ use crate::ids::CorrelationId;
 use crate::logs::level::LogLevel;
 use crate::logs::logger::Logger;
 use crate::metrics::handles::Counter;
+use crate::metrics::handles::F64Counter;
 use crate::metrics::handles::Gauge;
 use crate::metrics::handles::Histogram;
 use crate::metrics::handles::UpDownCounter;
@@ -196,6 +197,7 @@ handle!(SharedMeter, Meter, NoOpMeter, "meter");
 
 methods! { SharedMeter, Meter, NoOpMeter;
     fn counter(&self, descriptor: &InstrumentDescriptor) -> Counter;
+    fn f64_counter(&self, descriptor: &InstrumentDescriptor) -> F64Counter;
     fn up_down_counter(&self, descriptor: &InstrumentDescriptor) -> UpDownCounter;
     fn histogram(&self, descriptor: &InstrumentDescriptor) -> Histogram;
     fn gauge(&self, descriptor: &InstrumentDescriptor) -> Gauge;

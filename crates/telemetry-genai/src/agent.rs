@@ -154,7 +154,7 @@ impl AgentBuilder {
         if let Some(m) = self.model {
             common.push(Attribute::new(a::GEN_AI_REQUEST_MODEL, m.into_shared()));
         }
-        common.push(Attribute::new(a::GEN_AI_AGENT_NAME, agent_name));
+        common.push(Attribute::new(a::GEN_AI_AGENT_NAME, agent_name.clone()));
         let mut metric_attrs = common.clone();
         if !latest {
             // v1.41's operation.duration does not list gen_ai.agent.name.
@@ -196,7 +196,7 @@ impl AgentBuilder {
             self.parent.as_ref(),
             metric_attrs,
         );
-        let state = AgentState::start(core.scope.context());
+        let state = AgentState::start(core.scope.context(), Some(agent_name));
         if g.config().compat_events && !self.input.is_empty() && core.events_enabled() {
             let task: Vec<String> = self
                 .input
@@ -249,6 +249,17 @@ impl Hooks for InvokeAgent {
         for u in totals.attributes(latest, !(latest && self.internal)) {
             core.set(u.key, u.value);
         }
+        let (cost, cost_incomplete) = self.state.cost();
+        if let Some(usd) = cost {
+            let mut attrs = Vec::with_capacity(2);
+            g.cost_attributes(usd, &mut attrs);
+            for x in attrs {
+                core.set(x.key, x.value);
+            }
+        }
+        if cost_incomplete {
+            core.set(a::GEN_AI_USAGE_COST_INCOMPLETE, true);
+        }
         if cfg.capture.on_span() {
             if let Some(s) = self.system.take() {
                 core.set_content(a::GEN_AI_SYSTEM_INSTRUCTIONS, &s);
@@ -282,6 +293,12 @@ impl Hooks for InvokeAgent {
             .agent_calls(inference_calls, tool_calls, &core.metric_attrs);
         if let Some(outer) = self.state.outer() {
             outer.add_usage(&totals);
+            if cost.is_some() {
+                outer.add_cost(cost);
+            }
+            if cost_incomplete {
+                outer.add_cost(None);
+            }
         }
     }
 
@@ -294,7 +311,9 @@ impl Hooks for InvokeAgent {
 /// An open `invoke_agent` span; ends with [`end`](OperationSpan::end),
 /// [`fail`](OperationSpan::fail) or drop.
 ///
-/// At the end it records the run's token totals (`gen_ai.usage.*`, tokens), finish reasons,
+/// At the end it records the run's token totals (`gen_ai.usage.*`, tokens), its cost
+/// (`agent_telemetry.gen_ai.usage.cost`, USD, the sum over the operations below it, and
+/// `agent_telemetry.gen_ai.usage.cost_incomplete` when some of them had no price), finish reasons,
 /// content (when allowed) and, in compatibility mode, `agent_telemetry.gen_ai.agent.finish`.
 pub type AgentSpan = OperationSpan<InvokeAgent>;
 
@@ -342,6 +361,21 @@ impl AgentSpan {
     /// The totals so far (tokens).
     pub fn usage(&self) -> Usage {
         self.op.state.usage()
+    }
+
+    /// Adds a cost in USD spent outside this crate's inference and embeddings spans (say, a
+    /// tool's paid API); it joins the agent's `agent_telemetry.gen_ai.usage.cost`. Negative
+    /// and non-finite values are ignored.
+    pub fn add_cost(&self, usd: f64) {
+        if usd.is_finite() && usd >= 0.0 {
+            self.op.state.add_cost(Some(usd));
+        }
+    }
+
+    /// The summed cost in USD so far of the operations below the agent: `None` while none
+    /// had a price.
+    pub fn cost(&self) -> Option<f64> {
+        self.op.state.cost().0
     }
 
     /// `gen_ai.response.finish_reasons` of the run (e.g. `stop`, `exit_command`); the first is

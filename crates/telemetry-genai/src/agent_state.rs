@@ -10,17 +10,20 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use telemetry_core::Context;
+use telemetry_core::{Context, StringValue};
 
-use crate::usage::{Usage, UsageTotals};
+use crate::usage::{CostTotal, Usage, UsageTotals};
 
 /// Shared by an agent span and the spans that report to it. Extensions values are never
 /// replaced, so everything that changes is atomic.
 #[derive(Debug, Default)]
 pub(crate) struct AgentState {
     totals: UsageTotals,
+    cost: CostTotal,
     inference_calls: AtomicU64,
     tool_calls: AtomicU64,
+    /// `gen_ai.agent.name`, for the cost metric of the operations below it.
+    name: Option<StringValue>,
     /// Set when the agent span finishes: later spans skip this agent.
     ended: AtomicBool,
     /// The nearest running agent above this one when it started. Its totals roll up there,
@@ -32,9 +35,10 @@ pub(crate) struct AgentState {
 impl AgentState {
     /// The state of the agent whose scope is `context`, stored on that scope (when it has
     /// extensions) for the spans below it to find.
-    pub(crate) fn start(context: &Context) -> Arc<Self> {
+    pub(crate) fn start(context: &Context, name: Option<StringValue>) -> Arc<Self> {
         let state = Arc::new(Self {
             outer: Self::running(context),
+            name,
             ..Self::default()
         });
         if let Some(extensions) = context.extensions() {
@@ -59,6 +63,11 @@ impl AgentState {
         self.totals.snapshot()
     }
 
+    /// The agent's name, if it has one.
+    pub(crate) fn name(&self) -> Option<&StringValue> {
+        self.name.as_ref()
+    }
+
     pub(crate) fn outer(&self) -> Option<&AgentState> {
         self.outer.as_deref()
     }
@@ -69,6 +78,18 @@ impl AgentState {
 
     pub(crate) fn usage(&self) -> Usage {
         self.totals.snapshot()
+    }
+
+    /// Adds an operation's cost: `Some(usd)`, or `None` for one that used tokens of a model
+    /// without a price (the total is then incomplete).
+    pub(crate) fn add_cost(&self, usd: Option<f64>) {
+        self.cost.add(usd);
+    }
+
+    /// The summed cost in USD (`None` until a cost is added) and whether some operation's
+    /// cost was unknown.
+    pub(crate) fn cost(&self) -> (Option<f64>, bool) {
+        self.cost.snapshot()
     }
 
     pub(crate) fn inference_started(&self) {
@@ -98,14 +119,14 @@ mod tests {
         let outer_scope = ScopeOptions::new("invoke_agent outer")
             .resolve()
             .into_scope(None);
-        let outer = AgentState::start(outer_scope.context());
+        let outer = AgentState::start(outer_scope.context(), None);
         let inner_scope = {
             let _in_outer = outer_scope.enter();
             ScopeOptions::new("invoke_agent inner")
                 .resolve()
                 .into_scope(None)
         };
-        let inner = AgentState::start(inner_scope.context());
+        let inner = AgentState::start(inner_scope.context(), None);
         assert!(Arc::ptr_eq(inner.outer.as_ref().unwrap(), &outer));
         let chat_scope = {
             let _in_inner = inner_scope.enter();

@@ -248,3 +248,33 @@ pub const CONTENT_TRUNCATED: &str = "agent_telemetry.gen_ai.content_truncated";
 /// Project name: `true` on an inference span whose stream the consumer dropped before the end
 /// (not an error, so no `error.type`).
 pub const CANCELLED: &str = "agent_telemetry.gen_ai.cancelled";
+
+// ---- cost and evaluations ----
+
+/// Project name: the operation's cost in USD (double), from its usage and the price table
+/// (`gen_ai.usage.*` tokens × the model's per-token prices); on `invoke_agent`, the sum over
+/// the operations below it. Absent when the model has no price: never a made-up 0.
+pub const GEN_AI_USAGE_COST: &str = "agent_telemetry.gen_ai.usage.cost";
+/// Project name: `true` on an `invoke_agent` span whose cost leaves out operations below it
+/// whose model had no price.
+pub const GEN_AI_USAGE_COST_INCOMPLETE: &str = "agent_telemetry.gen_ai.usage.cost_incomplete";
+/// Project event, WARN, once per model name without a price: the body says which model and
+/// how to price it; attributes `gen_ai.provider.name` and `gen_ai.request.model` (the name as
+/// reported). Emitted outside any span, so that it does not become an event of the
+/// application's span.
+pub const EVENT_PRICE_MISSING: &str = "agent_telemetry.gen_ai.price.missing";
+/// Project metric: a counter of cost in USD (double) by provider, model and agent name.
+pub const METRIC_CLIENT_COST: &str = "agent_telemetry.gen_ai.client.cost";
+
+/// v1.41 event (`model/gen-ai/events.yaml`, `event.gen_ai.evaluation.result`): the result of
+/// evaluating a GenAI operation, parented to the judged span.
+pub const EVENT_EVALUATION_RESULT: &str = "gen_ai.evaluation.result";
+/// `gen_ai.evaluation.name` (string, required): the evaluation metric, e.g. `Relevance`.
+pub const GEN_AI_EVALUATION_NAME: &str = "gen_ai.evaluation.name";
+/// `gen_ai.evaluation.score.value` (double): the score.
+pub const GEN_AI_EVALUATION_SCORE_VALUE: &str = "gen_ai.evaluation.score.value";
+/// `gen_ai.evaluation.score.label` (string): a low-cardinality reading of the score, e.g.
+/// `pass`, `relevant`.
+pub const GEN_AI_EVALUATION_SCORE_LABEL: &str = "gen_ai.evaluation.score.label";
+/// `gen_ai.evaluation.explanation` (string): the evaluator's free-form reasoning.
+pub const GEN_AI_EVALUATION_EXPLANATION: &str = "gen_ai.evaluation.explanation";

@@ -1,7 +1,11 @@
 //! Configuration: content capture mode, conventions version, compatibility events and the
 //! content size limit, from code or from the environment.
 
+use std::borrow::Cow;
 use std::fmt;
+use std::path::PathBuf;
+
+use crate::prices::PriceTable;
 
 /// Where opt-in content (messages, system instructions, tool definitions, tool arguments and
 /// results) is recorded. Default [`NoContent`](Self::NoContent).
@@ -89,6 +93,15 @@ pub const TOOL_DEFINITION_DETAILS: &str = "AGENT_TELEMETRY_GENAI_TOOL_DEFINITION
 /// Project variable: the maximum size in bytes of one content attribute.
 pub const MAX_CONTENT_BYTES: &str = "AGENT_TELEMETRY_GENAI_MAX_CONTENT_BYTES";
 
+/// Project variable: a JSON file of prices in the format of LiteLLM's
+/// `model_prices_and_context_window.json` ([`PriceTable`](crate::PriceTable)) whose entries
+/// take precedence over the bundled table.
+pub const PRICES: &str = "AGENT_TELEMETRY_GENAI_PRICES";
+/// Project variable: a second attribute name to put each span's cost under, besides
+/// [`GEN_AI_USAGE_COST`](crate::attributes::GEN_AI_USAGE_COST), for backends that read another
+/// name (Langfuse reads `gen_ai.usage.cost`).
+pub const COST_ALIAS: &str = "AGENT_TELEMETRY_GENAI_COST_ALIAS";
+
 /// The default content size limit: 32 KiB per attribute (a JSON string), small enough for
 /// every OTLP backend's attribute limit, large enough for a typical prompt.
 pub const DEFAULT_MAX_CONTENT_BYTES: usize = 32 * 1024;
@@ -100,15 +113,15 @@ pub const MIN_MAX_CONTENT_BYTES: usize = 256;
 pub struct ConfigError {
     variable: &'static str,
     value: String,
-    expected: &'static str,
+    expected: Cow<'static, str>,
 }
 
 impl ConfigError {
-    fn new(variable: &'static str, value: &str, expected: &'static str) -> Self {
+    fn new(variable: &'static str, value: &str, expected: impl Into<Cow<'static, str>>) -> Self {
         Self {
             variable,
             value: value.to_owned(),
-            expected,
+            expected: expected.into(),
         }
     }
 
@@ -163,6 +176,12 @@ pub struct GenAiConfig {
     /// RECOMMENDED to populate non-required properties by default", semantic-conventions
     /// v1.41.0, `model/gen-ai/registry.yaml`).
     pub full_tool_definitions: bool,
+    /// A price file whose entries win over the bundled table ([`PRICES`]); read when the
+    /// [`GenAi`](crate::GenAi) is built. Builder prices
+    /// ([`with_prices`](crate::GenAiBuilder::with_prices)) come below it.
+    pub prices_file: Option<PathBuf>,
+    /// A second attribute name for each span's cost ([`COST_ALIAS`]); `None` by default.
+    pub cost_alias: Option<String>,
 }
 
 impl Default for GenAiConfig {
@@ -173,6 +192,8 @@ impl Default for GenAiConfig {
             compat_events: false,
             max_content_bytes: DEFAULT_MAX_CONTENT_BYTES,
             full_tool_definitions: false,
+            prices_file: None,
+            cost_alias: None,
         }
     }
 }
@@ -187,12 +208,13 @@ impl GenAiConfig {
     }
 
     /// Reads [`CAPTURE_MESSAGE_CONTENT`], [`SEMCONV_STABILITY_OPT_IN`], [`COMPAT_EVENTS`],
-    /// [`TOOL_DEFINITION_DETAILS`] and [`MAX_CONTENT_BYTES`] from `env`; unset or empty
-    /// variables keep the defaults.
+    /// [`TOOL_DEFINITION_DETAILS`], [`MAX_CONTENT_BYTES`], [`PRICES`] and [`COST_ALIAS`] from
+    /// `env`; unset or empty variables keep the defaults.
     ///
     /// # Errors
     /// [`ConfigError`] for the first invalid value, naming the variable, the value and the
-    /// accepted values. An invalid [`CAPTURE_MESSAGE_CONTENT`] is refused too, on purpose:
+    /// accepted values; for [`PRICES`], a file that cannot be read or parsed (the message
+    /// names the entry and field at fault). An invalid [`CAPTURE_MESSAGE_CONTENT`] is refused too, on purpose:
     /// the variable is not part of the semantic conventions, and the Python
     /// `opentelemetry-util-genai` warns and falls back to no content instead; refusing makes a
     /// misspelt value visible at start-up rather than silently capturing nothing.
@@ -234,6 +256,22 @@ impl GenAiConfig {
                     )
                 })?;
         }
+        if let Some(v) = get(PRICES) {
+            PriceTable::from_file(v.trim())
+                .map_err(|e| ConfigError::new(PRICES, &v, format!("a readable price file: {e}")))?;
+            c.prices_file = Some(PathBuf::from(v.trim()));
+        }
+        if let Some(v) = get(COST_ALIAS) {
+            let name = v.trim();
+            if name.chars().any(char::is_whitespace) {
+                return Err(ConfigError::new(
+                    COST_ALIAS,
+                    &v,
+                    "an attribute name without spaces, e.g. gen_ai.usage.cost",
+                ));
+            }
+            c.cost_alias = Some(name.to_owned());
+        }
         Ok(c)
     }
 
@@ -265,6 +303,18 @@ impl GenAiConfig {
     /// raised to it.
     pub fn with_max_content_bytes(mut self, bytes: usize) -> Self {
         self.max_content_bytes = bytes.max(MIN_MAX_CONTENT_BYTES);
+        self
+    }
+
+    /// Reads prices from `path` when the [`GenAi`](crate::GenAi) is built ([`PRICES`]).
+    pub fn with_prices_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.prices_file = Some(path.into());
+        self
+    }
+
+    /// Also records each span's cost under `name` ([`COST_ALIAS`]), e.g. `gen_ai.usage.cost`.
+    pub fn with_cost_alias(mut self, name: impl Into<String>) -> Self {
+        self.cost_alias = Some(name.into());
         self
     }
 

@@ -4,11 +4,14 @@
 //! {gen_ai.request.model}`, kind CLIENT; `gen_ai.embeddings.dimension.count`,
 //! `gen_ai.request.encoding_formats`, `gen_ai.usage.input_tokens` recommended.
 
+use std::sync::Arc;
+
 use telemetry_core::{Attribute, SpanKind, StringValue};
 
+use crate::agent_state::AgentState;
 use crate::attributes as a;
 use crate::genai::GenAi;
-use crate::operation::{OpCore, OperationName, server_attributes, span_name};
+use crate::operation::{OpCore, OperationName, attribute_str, server_attributes, span_name};
 use crate::span::{OperationSpan, sealed::Hooks};
 use crate::usage::Usage;
 
@@ -82,9 +85,12 @@ impl EmbeddingsBuilder {
             None,
             metric_attrs,
         );
+        // Its cost counts toward the running agent above it, if any.
+        let agent = AgentState::running(core.scope.context());
         let embeddings = Embeddings {
             usage: Usage::default(),
             response_model: None,
+            agent,
         };
         OperationSpan::new(core, embeddings)
     }
@@ -94,14 +100,34 @@ impl EmbeddingsBuilder {
 pub struct Embeddings {
     usage: Usage,
     response_model: Option<StringValue>,
+    agent: Option<Arc<AgentState>>,
 }
 
 impl Hooks for Embeddings {
     const TYPE_NAME: &'static str = "EmbeddingsSpan";
 
     fn finish(&mut self, core: &mut OpCore) {
+        let g = core.genai.clone();
         if let Some(n) = self.usage.input_tokens {
             core.set(a::GEN_AI_USAGE_INPUT_TOKENS, n);
+        }
+        // Priced by the model that answered, else the one requested.
+        let cost = match (
+            attribute_str(&core.metric_attrs, a::GEN_AI_PROVIDER_NAME),
+            self.response_model
+                .as_ref()
+                .map(StringValue::as_str)
+                .or_else(|| attribute_str(&core.metric_attrs, a::GEN_AI_REQUEST_MODEL)),
+        ) {
+            (Some(p), Some(m)) => g.cost(p, m, &self.usage),
+            _ => None,
+        };
+        if let Some(usd) = cost {
+            let mut attrs = Vec::with_capacity(2);
+            g.cost_attributes(usd, &mut attrs);
+            for x in attrs {
+                core.set(x.key, x.value);
+            }
         }
         if let Some(m) = &self.response_model {
             core.set(a::GEN_AI_RESPONSE_MODEL, m.clone());
@@ -109,11 +135,18 @@ impl Hooks for Embeddings {
                 .push(Attribute::new(a::GEN_AI_RESPONSE_MODEL, m.clone()));
         }
         let error = core.error_type.clone();
-        core.genai.metrics().embeddings_tokens(
+        g.metrics().embeddings_tokens(
             self.usage.input_tokens,
             &mut core.metric_attrs,
             error.as_deref(),
         );
+        let agent_name = self.agent.as_ref().and_then(|x| x.name());
+        if let Some(usd) = cost {
+            g.metrics().cost(usd, &mut core.metric_attrs, agent_name);
+        }
+        if let (Some(agent), Some(_)) = (&self.agent, self.usage.input_tokens) {
+            agent.add_cost(cost);
+        }
     }
 }
 

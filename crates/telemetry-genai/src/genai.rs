@@ -5,12 +5,15 @@
 use std::fmt;
 use std::sync::Arc;
 
-use telemetry_core::Telemetry;
+use telemetry_core::{Attribute, Context, Key, LogLevel, Telemetry};
 
+use crate::attributes as a;
 use crate::bounded::bounded_json;
-use crate::config::{ConfigError, GenAiConfig};
+use crate::config::{ConfigError, GenAiConfig, PRICES};
 use crate::metrics::Metrics;
+use crate::prices::{PriceTable, Prices};
 use crate::redact::{DefaultRedactor, Redactor, redacted_value};
+use crate::usage::Usage;
 
 /// The GenAI layer over a [`Telemetry`] bundle. Cloning is one `Arc` increment; build one at
 /// start-up and share it.
@@ -32,6 +35,8 @@ struct Inner {
     config: GenAiConfig,
     redactor: Arc<dyn Redactor>,
     metrics: Metrics,
+    prices: Prices,
+    cost_alias: Option<Key>,
 }
 
 impl fmt::Debug for GenAi {
@@ -47,6 +52,7 @@ pub struct GenAiBuilder {
     telemetry: Telemetry,
     config: GenAiConfig,
     redactor: Arc<dyn Redactor>,
+    prices: PriceTable,
 }
 
 impl fmt::Debug for GenAiBuilder {
@@ -72,15 +78,42 @@ impl GenAiBuilder {
         self
     }
 
-    /// Creates the metric instruments and returns the layer.
+    /// Prices that win over the bundled table (LiteLLM's format: [`PriceTable`]); the
+    /// configuration's [`prices_file`](GenAiConfig::prices_file) wins over these. Calls add
+    /// up, later entries replacing earlier ones of the same name.
+    pub fn with_prices(mut self, prices: &PriceTable) -> Self {
+        self.prices.extend(prices);
+        self
+    }
+
+    /// Creates the metric instruments, reads the configuration's price file and returns the
+    /// layer. A price file that cannot be read now (it was checked by
+    /// [`GenAiConfig::from_env`]) is left out with a warning on stderr: telemetry does not
+    /// stop the application.
     pub fn build(self) -> GenAi {
         let metrics = Metrics::new(&self.telemetry.meter, self.config.latest());
+        let mut prices = self.prices;
+        if let Some(path) = &self.config.prices_file {
+            match PriceTable::from_file(path) {
+                Ok(file) => prices.extend(&file),
+                Err(e) => eprintln!("agent-telemetry: {PRICES}: {e}; using the other prices"),
+            }
+        }
+        let cost_alias = self
+            .config
+            .cost_alias
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty() && *n != a::GEN_AI_USAGE_COST)
+            .map(|n| Key::from(n.to_owned()));
         GenAi {
             inner: Arc::new(Inner {
                 telemetry: self.telemetry,
                 config: self.config,
                 redactor: self.redactor,
                 metrics,
+                prices: Prices::new(prices),
+                cost_alias,
             }),
         }
     }
@@ -93,6 +126,7 @@ impl GenAi {
             telemetry: telemetry.clone(),
             config: GenAiConfig::default(),
             redactor: Arc::new(DefaultRedactor),
+            prices: PriceTable::new(),
         }
     }
 
@@ -143,5 +177,58 @@ impl GenAi {
 
     pub(crate) fn metrics(&self) -> &Metrics {
         &self.inner.metrics
+    }
+
+    /// How many operations with token usage got no cost because their model had no price
+    /// (each such model name is also warned about once, through the logger).
+    pub fn unpriced_operations(&self) -> u64 {
+        self.inner.prices.unpriced()
+    }
+
+    /// The cost in USD of `usage` on `model` from `provider`; `None` when nothing was used or
+    /// the model has no price (warned about once per name).
+    // Not inlined: one call per span, and it stays a symbol of its own for instruction
+    // profiles of the span's cost.
+    #[inline(never)]
+    pub(crate) fn cost(&self, provider: &str, model: &str, usage: &Usage) -> Option<f64> {
+        if usage.input_tokens.is_none() && usage.output_tokens.is_none() {
+            return None;
+        }
+        let price = self
+            .inner
+            .prices
+            .price(provider, model, || self.warn_unpriced(provider, model))?;
+        price.cost(usage)
+    }
+
+    /// The cost attributes: [`GEN_AI_USAGE_COST`](a::GEN_AI_USAGE_COST) and the alias, if any.
+    pub(crate) fn cost_attributes(&self, usd: f64, out: &mut Vec<Attribute>) {
+        out.push(Attribute::new(a::GEN_AI_USAGE_COST, usd));
+        if let Some(alias) = &self.inner.cost_alias {
+            out.push(Attribute::new(alias.clone(), usd));
+        }
+    }
+
+    #[cold]
+    fn warn_unpriced(&self, provider: &str, model: &str) {
+        let logger = &self.inner.telemetry.logger;
+        if !logger.enabled(LogLevel::Warning) {
+            return;
+        }
+        let body = format!(
+            "no price for GenAI model {model:?} (provider {provider:?}): its operations get no \
+             cost; add it with {PRICES} or GenAiBuilder::with_prices (warned once per model)"
+        );
+        // Outside any span: the warning is about the configuration, not the operation.
+        let _outside = Context::none().attach();
+        logger.log_event(
+            LogLevel::Warning,
+            a::EVENT_PRICE_MISSING,
+            Some(&body),
+            &[
+                Attribute::new(a::GEN_AI_PROVIDER_NAME, provider.to_owned()),
+                Attribute::new(a::GEN_AI_REQUEST_MODEL, model.to_owned()),
+            ],
+        );
     }
 }

@@ -44,10 +44,10 @@
 //!
 //! | builder | span name | kind | set at start | set at end |
 //! | --- | --- | --- | --- | --- |
-//! | [`GenAi::chat`] / [`text_completion`](GenAi::text_completion) / [`generate_content`](GenAi::generate_content) | `chat gpt-4o` | CLIENT (INTERNAL: [`in_process`](InferenceBuilder::in_process)) | operation, provider, request model, `server.*`, request parameters, `gen_ai.request.stream` ([`streaming`](InferenceBuilder::streaming)), conversation id (inherited from the agent by [`AgentSpan::chat`]) | response id and model, finish reasons, time to first chunk, usage, `error.type`, then content |
-//! | [`GenAi::invoke_agent`] | `invoke_agent planner` | INTERNAL (CLIENT: [`remote`](AgentBuilder::remote)) | operation, provider (required), request model, agent name/id/version/description, conversation id | token totals of its inference spans, finish reasons, content |
+//! | [`GenAi::chat`] / [`text_completion`](GenAi::text_completion) / [`generate_content`](GenAi::generate_content) | `chat gpt-4o` | CLIENT (INTERNAL: [`in_process`](InferenceBuilder::in_process)) | operation, provider, request model, `server.*`, request parameters, `gen_ai.request.stream` ([`streaming`](InferenceBuilder::streaming)), conversation id (inherited from the agent by [`AgentSpan::chat`]) | response id and model, finish reasons, time to first chunk, usage, cost, `error.type`, then content |
+//! | [`GenAi::invoke_agent`] | `invoke_agent planner` | INTERNAL (CLIENT: [`remote`](AgentBuilder::remote)) | operation, provider (required), request model, agent name/id/version/description, conversation id | token totals of its inference spans, the cost of the operations below it, finish reasons, content |
 //! | [`GenAi::create_agent`] | `create_agent planner` | CLIENT | operation, provider, agent name, request model | agent id |
-//! | [`GenAi::embeddings`] | `embeddings text-embedding-3-small` | CLIENT | operation, provider, request model, dimensions, encoding formats | input tokens, response model |
+//! | [`GenAi::embeddings`] | `embeddings text-embedding-3-small` | CLIENT | operation, provider, request model, dimensions, encoding formats | input tokens, cost, response model |
 //! | [`GenAi::execute_tool`] | `execute_tool get_weather` | INTERNAL | operation, tool name/type/call id/description, arguments (content) | result (content) |
 //!
 //! Every span is an [`OperationSpan`] (the span types are aliases of it) and ends on
@@ -125,6 +125,48 @@
 //! );
 //! ```
 //!
+//! # Cost
+//!
+//! Every inference and embeddings span with token usage carries its cost in USD,
+//! [`agent_telemetry.gen_ai.usage.cost`](attributes::GEN_AI_USAGE_COST) (double), computed
+//! from `gen_ai.usage.*` and the model's per-token prices: cache-read and cache-creation input
+//! tokens and reasoning output tokens at their own rates when the price has them, the rest at
+//! the plain input and output rates ([`ModelPrice::cost`]). `invoke_agent` carries the sum over
+//! the operations below it, across tasks and threads as for token totals (with
+//! `agent_telemetry.gen_ai.usage.cost_incomplete` = `true` if some of them had no price), and
+//! [`AgentSpan::add_cost`] adds costs spent elsewhere. The counter
+//! [`agent_telemetry.gen_ai.client.cost`](attributes::METRIC_CLIENT_COST) (USD) adds them up
+//! by operation, provider, request and response model, server and agent name.
+//!
+//! Prices come from LiteLLM's `model_prices_and_context_window.json` (MIT; version
+//! [`PriceTable::bundled_version`], licence in `prices/LICENSE-litellm`), bundled as its chat,
+//! completion, responses and embedding entries priced per token;
+//! `prices/regenerate.py <litellm version>` refreshes it from LiteLLM's PyPI wheel. Your own
+//! prices, in the same format, win over it: [`GenAiBuilder::with_prices`], and above those the
+//! file named by [`PRICES`] (`AGENT_TELEMETRY_GENAI_PRICES`). A model is found by the name the
+//! provider reported (the response model, else the request model) as the table lists it, with
+//! the provider's LiteLLM prefix (`azure/gpt-4o` for `azure.ai.openai`), without a provider
+//! prefix (`openai/gpt-4o` → `gpt-4o`) and without a release date or version
+//! (`gpt-4o-2099-01-01` → `gpt-4o`, `claude-3-5-sonnet@20240620`, `…-v1:0`); your entries win
+//! under every name. The answer is kept per provider and model, so a span pays one hash
+//! look-up. A model without a price gets no cost attribute (never a made-up 0); each such
+//! model name is warned about once, as the WARN event
+//! [`agent_telemetry.gen_ai.price.missing`](attributes::EVENT_PRICE_MISSING) outside any span,
+//! and [`GenAi::unpriced_operations`] counts the operations. [`COST_ALIAS`]
+//! (`AGENT_TELEMETRY_GENAI_COST_ALIAS=gen_ai.usage.cost`, or [`GenAiConfig::with_cost_alias`])
+//! also writes the cost under a name a backend reads (Langfuse reads `gen_ai.usage.cost`).
+//!
+//! # Evaluations
+//!
+//! [`GenAi::evaluation`] records `gen_ai.evaluation.result` (semantic-conventions v1.41.0,
+//! `docs/gen-ai/gen-ai-events.md`, `model/gen-ai/events.yaml`) on the span it judges, given
+//! that span's [`Context`](telemetry_core::Context), also long after it ended: an INFO event
+//! with `gen_ai.evaluation.name`, `gen_ai.evaluation.score.value` (double),
+//! `gen_ai.evaluation.score.label`, `gen_ai.evaluation.explanation` (redacted, bounded),
+//! `gen_ai.response.id` and `error.type`. With `telemetry-otel` it is a log record with
+//! `EventName` `gen_ai.evaluation.result` and the judged span's trace id and span id; Basic
+//! prints it in that span's context; `telemetry-recorder` attaches it to the span.
+//!
 //! # Compatibility mode
 //!
 //! [`GenAiConfig::compat_events`] (`AGENT_TELEMETRY_GENAI_COMPAT_EVENTS=true`) adds
@@ -164,6 +206,7 @@
 //! | spans | `chat`/`text_completion`/`generate_content`, `embeddings`, `create_agent` (CLIENT), `invoke_agent` (INTERNAL or CLIENT), `execute_tool` (INTERNAL); names, kinds, required and recommended attributes as in the Spans table; types as the registry says (`gen_ai.request.top_k` double, `gen_ai.request.stream` boolean, `gen_ai.response.time_to_first_chunk` double seconds, counts int) | `model/gen-ai/spans.yaml`, `registry.yaml` |
 //! | events | `gen_ai.client.inference.operation.details` (INFO, opt-in: the inference span's attributes plus structured content), `gen_ai.client.operation.exception` (WARN, `exception.type`, `exception.message`, on every failed client operation) | `model/gen-ai/events.yaml` |
 //! | metrics | `gen_ai.client.token.usage` (`{token}`), `gen_ai.client.operation.duration`, `gen_ai.client.operation.time_to_first_chunk`, `gen_ai.client.operation.time_per_output_chunk` (`s`), with the spec's buckets and required `gen_ai.operation.name`, `gen_ai.provider.name` | `model/gen-ai/metrics.yaml` |
+//! | evaluations | `gen_ai.evaluation.result` (INFO): `gen_ai.evaluation.name` (required), `gen_ai.evaluation.score.value` (double), `gen_ai.evaluation.score.label`, `gen_ai.evaluation.explanation`, `gen_ai.response.id`, `error.type`; the judged span's trace id and span id | `model/gen-ai/events.yaml`, `docs/gen-ai/gen-ai-events.md` |
 //! | content | `gen_ai.input.messages`, `gen_ai.output.messages` (`finish_reason` always present), `gen_ai.system_instructions`, `gen_ai.tool.definitions` in the parts schemas | `docs/gen-ai/gen-ai-*.json` |
 //!
 //! Deliberate deviations, each with its reason:
@@ -180,6 +223,7 @@
 //! | [`OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`](CAPTURE_MESSAGE_CONTENT) with an invalid value stops [`GenAiConfig::from_env`] with an error | The variable is not part of the conventions. The Python `opentelemetry-util-genai` warns and falls back to no content; refusing makes a misspelt value visible at start-up instead of silently capturing nothing. |
 //! | Compatibility mode emits the deprecated `gen_ai.{system,user,assistant,tool}.message` and `gen_ai.choice` events plus this project's own `agent_telemetry.gen_ai.*` events and attributes | For dashboards built before v1.37; off by default, and every name the conventions do not define is under the project namespace (see [`compat`]). |
 //! | Project attributes `agent_telemetry.gen_ai.content_truncated` and `agent_telemetry.gen_ai.cancelled` | What the conventions have no name for (content cut to the size limit; a stream the consumer dropped), under the project namespace. |
+//! | Project attributes `agent_telemetry.gen_ai.usage.cost` (double, USD; on inference, embeddings and `invoke_agent` spans) and `agent_telemetry.gen_ai.usage.cost_incomplete` (boolean), counter `agent_telemetry.gen_ai.client.cost` (USD), WARN event `agent_telemetry.gen_ai.price.missing` | The conventions define no cost; an opt-in alias ([`COST_ALIAS`]) writes the cost under a backend's own name too. |
 //! | `execute_tool` records no metric in v1.41 | v1.41 defines none for tools (*latest* adds `gen_ai.execute_tool.duration`). |
 //!
 //! # Metrics
@@ -201,11 +245,13 @@ pub mod compat;
 mod config;
 mod create_agent;
 mod embeddings;
+mod evaluation;
 mod genai;
 mod inference;
 mod message;
 pub mod metrics;
 mod operation;
+mod prices;
 mod redact;
 mod secrets;
 mod span;
@@ -217,16 +263,19 @@ mod usage;
 pub use agent::{AgentBuilder, AgentSpan};
 pub use bounded::{TRUNCATION_MARKER, bounded_json};
 pub use config::{
-    CAPTURE_MESSAGE_CONTENT, COMPAT_EVENTS, CaptureMode, ConfigError, DEFAULT_MAX_CONTENT_BYTES,
-    GEN_AI_LATEST_EXPERIMENTAL, GenAiConfig, MAX_CONTENT_BYTES, MIN_MAX_CONTENT_BYTES,
-    SEMCONV_STABILITY_OPT_IN, SemconvVersion, TOOL_DEFINITION_DETAILS,
+    CAPTURE_MESSAGE_CONTENT, COMPAT_EVENTS, COST_ALIAS, CaptureMode, ConfigError,
+    DEFAULT_MAX_CONTENT_BYTES, GEN_AI_LATEST_EXPERIMENTAL, GenAiConfig, MAX_CONTENT_BYTES,
+    MIN_MAX_CONTENT_BYTES, PRICES, SEMCONV_STABILITY_OPT_IN, SemconvVersion,
+    TOOL_DEFINITION_DETAILS,
 };
 pub use create_agent::{CreateAgentBuilder, CreateAgentSpan};
 pub use embeddings::{EmbeddingsBuilder, EmbeddingsSpan};
+pub use evaluation::{EvaluationBuilder, EvaluationError};
 pub use genai::{GenAi, GenAiBuilder};
 pub use inference::{InferenceBuilder, InferenceSpan};
 pub use message::{Message, Part, Role, ToolDefinition, finish_reason};
 pub use operation::OperationName;
+pub use prices::{ModelPrice, PriceError, PriceTable};
 pub use redact::{
     Chain, DefaultRedactor, MASK_PREFIX, NoRedaction, Redactor, RedactorExt, is_sensitive_key, mask,
 };
@@ -286,3 +335,8 @@ const _: () = {
     send::<CreateAgentSpan>();
     send_sync::<GenAi>();
 };
+
+/// The crate README's code blocks, run as doc tests so the example crates.io shows stays right.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

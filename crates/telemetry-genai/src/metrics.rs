@@ -27,7 +27,9 @@
 
 use std::time::Duration;
 
-use telemetry_core::{Attribute, Counter, Histogram, InstrumentDescriptor, Meter};
+use telemetry_core::{
+    Attribute, Counter, F64Counter, Histogram, InstrumentDescriptor, Meter, StringValue,
+};
 
 use crate::attributes as a;
 use crate::usage::Usage;
@@ -69,7 +71,14 @@ fn counter(meter: &dyn Meter, name: &'static str, description: &'static str) -> 
         .unwrap_or_default()
 }
 
-pub(crate) enum Metrics {
+pub(crate) struct Metrics {
+    versioned: Versioned,
+    /// Project metric, both versions: cost in USD.
+    cost: F64Counter,
+}
+
+/// The instruments whose names depend on the conventions version.
+pub(crate) enum Versioned {
     V1_41 {
         token_usage: Histogram,
         duration: Histogram,
@@ -111,6 +120,45 @@ pub(crate) enum DurationKind {
 
 impl Metrics {
     pub(crate) fn new(meter: &dyn Meter, latest: bool) -> Self {
+        let cost = InstrumentDescriptor::new(a::METRIC_CLIENT_COST)
+            .map(|d| {
+                meter.f64_counter(&d.with_unit("USD").with_description(
+                    "Cost of GenAI operations in USD, from their token usage and the price table.",
+                ))
+            })
+            .unwrap_or_default();
+        Self {
+            versioned: Versioned::new(meter, latest),
+            cost,
+        }
+    }
+
+    /// Adds an operation's cost in USD. `attrs` are its metric attributes (operation,
+    /// provider, request and response model, server); the agent's name, if any, is pushed onto
+    /// them and popped again.
+    pub(crate) fn cost(&self, usd: f64, attrs: &mut Vec<Attribute>, agent: Option<&StringValue>) {
+        match agent {
+            Some(name) => {
+                attrs.push(Attribute::new(a::GEN_AI_AGENT_NAME, name.clone()));
+                self.cost.add(usd, attrs);
+                attrs.pop();
+            }
+            None => self.cost.add(usd, attrs),
+        }
+    }
+}
+
+// The version-specific recording methods are `Versioned`'s; callers reach them through the
+// `Metrics` they hold.
+impl std::ops::Deref for Metrics {
+    type Target = Versioned;
+    fn deref(&self) -> &Versioned {
+        &self.versioned
+    }
+}
+
+impl Versioned {
+    fn new(meter: &dyn Meter, latest: bool) -> Self {
         let secs = |name, desc| histogram(meter, name, "s", desc, DURATION_BUCKETS);
         if !latest {
             return Self::V1_41 {

@@ -282,3 +282,14 @@ fn structured_value(v: serde_json::Value) -> AttributeValue {
         ),
     }
 }
+
+/// The string value of `key` in `attrs`.
+pub(crate) fn attribute_str<'a>(attrs: &'a [Attribute], key: &str) -> Option<&'a str> {
+    attrs
+        .iter()
+        .find(|x| x.key == key)
+        .and_then(|x| match &x.value {
+            AttributeValue::String(s) => Some(s.as_str()),
+            _ => None,
+        })
+}

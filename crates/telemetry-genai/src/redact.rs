@@ -174,7 +174,7 @@ pub fn is_sensitive_key(key: &str) -> bool {
 ///
 /// | id | masks |
 /// | --- | --- |
-/// | `secret-assignment` | the value assigned to a key whose name ends in `password`, `passwd`, `passphrase`, `pwd`, `secret`, `token`, `api_key`/`apikey`, `access_key`, `account_key`, `private_key`, `client_secret`, `credential(s)`, `session_key`, `auth_key`, `signing_key` with `=`, `:`, `=>` or `:=` (env, YAML, JSON, header, query string, code); a quoted value up to its closing quote, an unquoted one up to white space or one of ``"'`,;&<>(){}[]``; type names and literals (`String`, `false`, `null`) are kept |
+/// | `secret-assignment` | the value assigned to a key whose name ends in `password`, `passwd`, `passphrase`, `pwd`, `secret`, `token`, `api_key`/`apikey`, `access_key`, `account_key`, `private_key`, `client_secret`, `credential(s)`, `session_key`, `auth_key`, `signing_key` with `=`, `:`, `=>` or `:=` (env, YAML, JSON, header, query string, code); a quoted value up to its closing quote, an unquoted one up to white space, a quote or the end of the text (through `&`, `;`, `#`: a URL's next query parameter is masked with it); type names and literals (`String`, `false`, `null`) are kept |
 /// | `authorization` | the credentials of an `Authorization`/`Proxy-Authorization` header or key, keeping the scheme (`Bearer`, `Basic`, …) |
 /// | `bearer-token` | the token after `Bearer ` (8+ characters with a digit or symbol) |
 /// | `url-credentials` | the password in `scheme://user:password@host` |
@@ -186,7 +186,9 @@ pub fn is_sensitive_key(key: &str) -> bool {
 ///
 /// Gitleaks rules keep their `secretGroup` (only the secret is masked, not the key name
 /// before it), entropy thresholds and allowlists, and end a secret at sentence punctuation
-/// too. Placeholders (`${VAR}`, `true`, `xxxx`) are never masked. Overlapping secrets merge
+/// too; where the secret is a value assigned to a key (`generic-api-key`, the vendor
+/// `key = value` rules, `authorization`), an unquoted one is masked to the end of its token,
+/// as above. Placeholders (`${VAR}`, `true`, `xxxx`) are never masked. Overlapping secrets merge
 /// into one mask. In JSON values, everything under a [sensitive key](is_sensitive_key) is
 /// masked too.
 ///

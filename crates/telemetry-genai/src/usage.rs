@@ -1,6 +1,6 @@
 //! Token usage of one operation, and totals over an agent run.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use telemetry_core::Attribute;
 
@@ -162,6 +162,51 @@ impl UsageTotals {
             cache_creation_input_tokens: g(3),
             reasoning_output_tokens: g(4),
         }
+    }
+}
+
+/// A lock-free running sum of costs in USD: the `f64` bits in an atomic, `UNSET` until the
+/// first cost (no sum of finite non-negative costs has those bits), plus whether an
+/// operation's cost was unknown.
+#[derive(Debug)]
+pub(crate) struct CostTotal {
+    usd: AtomicU64,
+    incomplete: AtomicBool,
+}
+
+impl Default for CostTotal {
+    fn default() -> Self {
+        Self {
+            usd: AtomicU64::new(UNSET),
+            incomplete: AtomicBool::new(false),
+        }
+    }
+}
+
+impl CostTotal {
+    pub(crate) fn add(&self, usd: Option<f64>) {
+        let Some(usd) = usd.filter(|u| u.is_finite() && *u >= 0.0) else {
+            self.incomplete.store(true, Ordering::Relaxed);
+            return;
+        };
+        let _ = self
+            .usd
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |cur| {
+                let sum = if cur == UNSET {
+                    usd
+                } else {
+                    f64::from_bits(cur) + usd
+                };
+                Some(sum.to_bits())
+            });
+    }
+
+    pub(crate) fn snapshot(&self) -> (Option<f64>, bool) {
+        let v = self.usd.load(Ordering::Acquire);
+        (
+            (v != UNSET).then(|| f64::from_bits(v)),
+            self.incomplete.load(Ordering::Relaxed),
+        )
     }
 }
 

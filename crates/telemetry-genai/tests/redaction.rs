@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::corpus::{self, Gen, one_mask_between, sentence};
+use common::corpus::{self, Gen, one_mask_between, one_mask_then_part_of, sentence};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use telemetry_genai::{DefaultRedactor, MASK_PREFIX, Redactor};
@@ -14,30 +14,68 @@ fn the_corpus_has_at_least_50_secrets() {
     assert!(corpus::cases().len() >= 50);
 }
 
+/// `text` redacted three ways: as it is, inside a JSON document written as text (the
+/// document must stay valid JSON with its other members unchanged), and as a JSON value (tool
+/// arguments). Each with the form's name; an error names what broke.
+fn redacted_forms(text: &str) -> Result<[(&'static str, String); 3], String> {
+    let r = DefaultRedactor;
+    let doc = json!({"service": "billing", "note": text, "n": 7}).to_string();
+    let out = r.redact(&doc);
+    let v: Value = serde_json::from_str(&out).map_err(|e| format!("(JSON text) {e}: {out}"))?;
+    if v["service"] != "billing" || v["n"] != 7 {
+        return Err(format!("(JSON text) other members changed: {out}"));
+    }
+    let mut args = json!({"query": text, "limit": 5});
+    r.redact_json(&mut args);
+    Ok([
+        ("text", r.redact(text).into_owned()),
+        ("JSON text", v["note"].as_str().unwrap_or("").to_owned()),
+        (
+            "JSON value",
+            args["query"].as_str().unwrap_or("").to_owned(),
+        ),
+    ])
+}
+
 #[test]
 fn every_corpus_secret_is_masked_and_the_text_around_it_kept() {
-    let r = DefaultRedactor;
     let mut failures = Vec::new();
     for c in corpus::cases() {
         let (text, prefix, suffix) = sentence(&c);
-        let out = r.redact(&text);
-        if !one_mask_between(&out, &prefix, &suffix) {
-            failures.push(format!("{}: {out}", c.name));
-        }
-        // The same inside a JSON document written as text.
-        let doc = json!({"service": "billing", "note": text, "n": 7}).to_string();
-        let out = r.redact(&doc);
-        match serde_json::from_str::<Value>(&out) {
-            Ok(v) if one_mask_between(v["note"].as_str().unwrap_or(""), &prefix, &suffix) => {
-                assert_eq!(v["service"], "billing");
+        match redacted_forms(&text) {
+            Ok(forms) => {
+                for (form, out) in forms {
+                    if !one_mask_between(&out, &prefix, &suffix) {
+                        failures.push(format!("{} ({form}): {out}", c.name));
+                    }
+                }
             }
-            _ => failures.push(format!("{} (JSON text): {out}", c.name)),
+            Err(e) => failures.push(format!("{} {e}", c.name)),
         }
-        // And as a JSON value (tool arguments).
-        let mut v = json!({"query": text, "limit": 5});
-        r.redact_json(&mut v);
-        if !one_mask_between(v["query"].as_str().unwrap_or(""), &prefix, &suffix) {
-            failures.push(format!("{} (JSON value): {v}", c.name));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The mask of an unquoted assigned value may take what follows it up to white space (a URL's
+/// next query parameter), never leave a piece of the secret.
+#[test]
+fn an_unquoted_assigned_secret_is_masked_to_the_end_of_its_token() {
+    let mut failures = Vec::new();
+    for c in corpus::over_masked() {
+        let (text, prefix, suffix) = sentence(&c);
+        let context = format!("{prefix}{suffix}");
+        match redacted_forms(&text) {
+            Ok(forms) => {
+                for (form, out) in forms {
+                    if !one_mask_then_part_of(&out, &prefix, &suffix) {
+                        failures.push(format!("{} ({form}): {out}", c.name));
+                    }
+                    if let Some(w) = corpus::leaks(&out, &c.secret, &context) {
+                        failures.push(format!("{} ({form}) leaks {w:?}: {out}", c.name));
+                    }
+                }
+            }
+            Err(e) => failures.push(format!("{} {e}", c.name)),
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

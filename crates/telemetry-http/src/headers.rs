@@ -98,7 +98,7 @@ impl HeaderCapture {
     }
 
     /// Appends an attribute for each listed header present in `headers`.
-    pub fn record(&self, headers: &HeaderMap, into: &mut Vec<Attribute>) {
+    pub fn record(&self, headers: &HeaderMap, into: &mut impl Extend<Attribute>) {
         for (name, key) in self.0.iter() {
             let values: Vec<_> = headers
                 .get_all(name)
@@ -106,10 +106,10 @@ impl HeaderCapture {
                 .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned().into())
                 .collect();
             if !values.is_empty() {
-                into.push(Attribute::new(
+                into.extend([Attribute::new(
                     key.clone(),
                     AttributeValue::StringArray(values),
-                ));
+                )]);
             }
         }
     }

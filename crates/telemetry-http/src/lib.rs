@@ -59,3 +59,8 @@ pub use server::{
     HttpServerService, RequestCorrelation, RequestLogAttributes, ResponseFuture,
 };
 pub use url::{SENSITIVE_QUERY_KEYS, redact_query, redact_url};
+
+/// The crate README's code blocks, run as doc tests so the example crates.io shows stays right.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -10,10 +10,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
-use common::{client, otel, received, serve};
+use common::{SERVICE, client, serve};
 use reqwest_middleware::{ClientBuilder, ClientWithMiddleware, Middleware, Next};
 use telemetry_core::{Attribute, Telemetry};
 use telemetry_http::{ClientSpanAttributes, HttpClientMiddleware, HttpServerLayer, UrlTemplate};
+use telemetry_testkit::otel::{pipeline, received};
 
 fn traced_client(t: Telemetry) -> ClientWithMiddleware {
     ClientBuilder::new(client())
@@ -23,7 +24,7 @@ fn traced_client(t: Telemetry) -> ClientWithMiddleware {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_call_from_a_handler_to_a_second_server_is_one_trace_server_client_server() {
-    let (otel, receiver) = otel().await;
+    let (otel, receiver) = pipeline(SERVICE).await;
     let t = otel.telemetry();
     let callee = Router::new()
         .route("/v1/tasks/{id}", get(|| async { "done" }))
@@ -127,7 +128,7 @@ impl Middleware for RetryOnce {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_retry_attempt_is_a_span_with_its_resend_count_and_errors_fail_the_span() {
-    let (otel, receiver) = otel().await;
+    let (otel, receiver) = pipeline(SERVICE).await;
     let t = otel.telemetry();
     let calls = Arc::new(AtomicUsize::new(0));
     let counter = calls.clone();

@@ -9,8 +9,9 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
-use common::{client, is_cancelled, otel, received, serve};
+use common::{SERVICE, client, is_cancelled, serve};
 use telemetry_http::{HttpServerLayer, RequestCorrelation};
+use telemetry_testkit::otel::{WAIT, pipeline, received};
 use tokio::io::AsyncWriteExt as _;
 
 fn app(layer: HttpServerLayer) -> Router {
@@ -36,7 +37,7 @@ fn app(layer: HttpServerLayer) -> Router {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_spans_are_named_and_attributed_by_the_http_conventions() {
-    let (otel, receiver) = otel().await;
+    let (otel, receiver) = pipeline(SERVICE).await;
     let layer = HttpServerLayer::new(otel.telemetry())
         .capture_request_headers(["x-request-id", "authorization", "cookie"])
         .capture_response_headers(["content-type"]);
@@ -208,7 +209,7 @@ async fn server_spans_are_named_and_attributed_by_the_http_conventions() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_incoming_traceparent_is_continued_and_answered_in_the_correlation_header() {
-    let (otel, receiver) = otel().await;
+    let (otel, receiver) = pipeline(SERVICE).await;
     let (addr, _server) = serve(app(HttpServerLayer::new(otel.telemetry()))).await;
     let trace = "4bf92f3577b34da6a3ce929d0e0e4736";
     let r = client()
@@ -227,7 +228,7 @@ async fn an_incoming_traceparent_is_continued_and_answered_in_the_correlation_he
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_disconnects_before_the_response_ends_the_span_as_cancelled() {
-    let (otel, receiver) = otel().await;
+    let (otel, receiver) = pipeline(SERVICE).await;
     let (dropped_tx, dropped_rx) = tokio::sync::oneshot::channel::<()>();
     let dropped_tx = std::sync::Arc::new(std::sync::Mutex::new(Some(dropped_tx)));
     struct OnDrop(Option<tokio::sync::oneshot::Sender<()>>);
@@ -259,7 +260,7 @@ async fn a_client_that_disconnects_before_the_response_ends_the_span_as_cancelle
         .unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
     drop(stream);
-    tokio::time::timeout(common::WAIT, dropped_rx)
+    tokio::time::timeout(WAIT, dropped_rx)
         .await
         .expect("the server drops the handler when the client goes away")
         .unwrap();

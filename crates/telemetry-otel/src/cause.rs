@@ -1,6 +1,21 @@
 //! What a failed export's error text means for the person reading the warning: "connection
 //! refused", "HTTP 401", "TLS: unknown CA", …, with what to check, followed by the exporter's
-//! own text.
+//! own text; and which answers say that the backend does not accept a signal at all.
+
+/// The answer that means "this backend does not take this signal" over gRPC: the service is
+/// not registered, as on a traces-only server.
+pub(crate) const GRPC_REFUSAL: &str = "gRPC UNIMPLEMENTED";
+
+/// The HTTP answers that mean "this backend does not take this signal": 404 (no such path),
+/// 405 (method not allowed on it) and 415 (its content type not accepted).
+pub(crate) fn http_refusal(status: u16) -> Option<&'static str> {
+    match status {
+        404 => Some("HTTP 404 Not Found"),
+        405 => Some("HTTP 405 Method Not Allowed"),
+        415 => Some("HTTP 415 Unsupported Media Type"),
+        _ => None,
+    }
+}
 
 /// A short cause for an export error's text (the exporter's message plus, for HTTP, the
 /// transport error's source chain), then the text itself in brackets.
@@ -58,7 +73,17 @@ fn http_status(detail: &str) -> Option<u16> {
 
 #[cfg(test)]
 mod tests {
-    use super::describe;
+    use super::{describe, http_refusal};
+
+    #[test]
+    fn refusals_are_told_from_failures() {
+        assert_eq!(http_refusal(404), Some("HTTP 404 Not Found"));
+        assert_eq!(http_refusal(405), Some("HTTP 405 Method Not Allowed"));
+        assert_eq!(http_refusal(415), Some("HTTP 415 Unsupported Media Type"));
+        for status in [400, 401, 403, 413, 429, 500, 501, 503] {
+            assert_eq!(http_refusal(status), None, "{status}");
+        }
+    }
 
     #[test]
     fn causes_are_named() {

@@ -204,12 +204,15 @@ async fn a_black_hole_collector_keeps_calls_fast_memory_bounded_and_shutdown_on_
 async fn a_slow_collector_blocks_nothing_and_drops_are_counted() {
     let receiver = mock::receiver().await;
     let slow = SlowProxy::start(receiver.addr(), Duration::from_secs(2)).await;
+    // The export queue behind the slow collector is bounded in bytes: a few batches, so that
+    // it fills and drops (oldest first), and what it holds at shutdown is delivered in time.
     let otel = traces_only(
         "slow",
         format!("http://{}", slow.addr()),
         &[
             ("OTEL_BSP_MAX_QUEUE_SIZE", "256"),
             ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "128"),
+            ("AGENT_TELEMETRY_EXPORT_QUEUE_BYTES", "64KiB"),
         ],
     );
     let mut next = 0;
@@ -297,15 +300,23 @@ async fn losses_are_exported_as_sdk_self_observability_metrics() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap()
     };
-    let otel = builder("self-metrics", &[("OTEL_LOGS_EXPORTER", "none")])
-        .with_endpoint(format!("http://{}", receiver.addr()))
-        .with_self_observability(true)
-        .with_signal_endpoint(
-            telemetry_otel::Signal::Traces,
-            format!("http://{closed}/v1/traces"),
-        )
-        .build()
-        .unwrap();
+    // A short retry window, so that the failing batch is given up on (and counted as lost)
+    // within the test.
+    let otel = builder(
+        "self-metrics",
+        &[
+            ("OTEL_LOGS_EXPORTER", "none"),
+            ("AGENT_TELEMETRY_EXPORT_RETRY_WINDOW", "1s"),
+        ],
+    )
+    .with_endpoint(format!("http://{}", receiver.addr()))
+    .with_self_observability(true)
+    .with_signal_endpoint(
+        telemetry_otel::Signal::Traces,
+        format!("http://{closed}/v1/traces"),
+    )
+    .build()
+    .unwrap();
     emit(&otel, "lost", &mut 0, 50);
     // Wait for the failed export to be counted, so that the final collection reports it.
     while otel.export_failures().traces.failed_items < 50 {

@@ -72,7 +72,9 @@ async fn dropped_traces_stay_dropped_and_kept_ones_arrive_whole() {
         let (root_flag, child_flag) = (flag(root.context()), flag(child.context()));
         assert_eq!(root_flag, child_flag, "a child follows its parent");
         let trace_id = root.correlation_id().unwrap().to_string();
-        traces.insert(trace_id, (i, root_flag == "01"));
+        // Bit 0 sampled; bit 1, random-trace-id, is set on every trace started here.
+        assert_eq!(u8::from_str_radix(&root_flag, 16).unwrap() & 0x02, 0x02);
+        traces.insert(trace_id, (i, root_flag == "03"));
         drop(child);
         drop(root);
     }
@@ -141,7 +143,8 @@ async fn always_off_sends_no_span_yet_scopes_keep_ids_and_attributes() {
         assert_eq!(child.correlation_id(), root.correlation_id());
         let mut headers = HashMap::new();
         otel.inject(child.context(), &mut headers);
-        assert!(headers["traceparent"].ends_with("-00"), "{headers:?}");
+        // Not sampled; random-trace-id (W3C Trace Context Level 2) set.
+        assert!(headers["traceparent"].ends_with("-02"), "{headers:?}");
     }
     otel.shutdown(WAIT).await.unwrap();
     let received = server.with_collector(mock::received).await;

@@ -53,7 +53,9 @@ pub fn kind_name(kind: SpanKind) -> &'static str {
 }
 
 /// `{"trace_id", "root_name", "complete", "start_time", "duration_s", "status" ("ok" |
-/// "error"), "span_count", "input_tokens", "output_tokens", "total_tokens"}`.
+/// "error"), "span_count", "input_tokens", "output_tokens", "total_tokens", "cost_usd" (a
+/// number, or `null` when no span has a cost), "evaluations" (how many
+/// `gen_ai.evaluation.result` events the spans carry)}`.
 pub fn summary_json(s: &TraceSummary) -> Value {
     json!({
         "trace_id": s.trace_id.to_string(),
@@ -66,6 +68,8 @@ pub fn summary_json(s: &TraceSummary) -> Value {
         "input_tokens": s.input_tokens,
         "output_tokens": s.output_tokens,
         "total_tokens": s.input_tokens + s.output_tokens,
+        "cost_usd": s.cost_usd,
+        "evaluations": s.evaluations,
     })
 }
 
@@ -106,6 +110,27 @@ fn span_json(s: &RecordedSpan, depth: usize, trace_start: SystemTime) -> Value {
         },
         "attributes": attributes_json(&s.attributes),
         "events": s.events.iter().map(|e| event_json(e, trace_start)).collect::<Vec<_>>(),
+        "cost_usd": s.cost(),
+        "evaluations": s.evaluations().map(evaluation_json).collect::<Vec<_>>(),
+    })
+}
+
+/// One `gen_ai.evaluation.result` event's attributes under short names: `{"name", "score",
+/// "label", "explanation", "error_type"}`, absent ones `null`.
+fn evaluation_json(e: &RecordedEvent) -> Value {
+    let get = |k: &str| {
+        e.attributes
+            .iter()
+            .rev()
+            .find(|a| a.key == k)
+            .map(|a| value(&a.value))
+    };
+    json!({
+        "name": get("gen_ai.evaluation.name"),
+        "score": get("gen_ai.evaluation.score.value"),
+        "label": get("gen_ai.evaluation.score.label"),
+        "explanation": get("gen_ai.evaluation.explanation"),
+        "error_type": get("error.type"),
     })
 }
 
@@ -113,7 +138,9 @@ fn span_json(s: &RecordedSpan, depth: usize, trace_start: SystemTime) -> Value {
 /// siblings by start), each `{"span_id", "parent_span_id", "depth", "name", "kind",
 /// "start_time", "start_offset_s", "duration_s", "status" ("unset" | "error"), "error_type",
 /// "status_message", "ended" ("completed" | "cancelled" | "panicked"), "attributes",
-/// "events": [{"time", "offset_s", "level", "message", "attributes"}]}`.
+/// "events": [{"time", "offset_s", "level", "message", "attributes"}], "cost_usd" (the span's
+/// `agent_telemetry.gen_ai.usage.cost`, or `null`), "evaluations": [{"name", "score", "label",
+/// "explanation", "error_type"}]}`.
 pub fn trace_json(trace: &RecordedTrace) -> Value {
     let mut v = summary_json(&trace.summary());
     let start = trace.start().unwrap_or(SystemTime::UNIX_EPOCH);

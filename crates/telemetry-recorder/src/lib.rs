@@ -43,8 +43,18 @@ mod recorder;
 mod store;
 mod tree;
 
-pub use model::{RecordedEvent, RecordedSpan, RecordedTrace, SpanStatus, TraceSummary};
+pub use model::{
+    COST_ATTRIBUTE, EVALUATION_EVENT, RecordedEvent, RecordedSpan, RecordedTrace, SpanStatus,
+    TraceSummary,
+};
 pub use print::{TRACE_TREE_ENV, TreePrinter, trace_tree_from_env};
 pub use recorder::Recorder;
 pub use store::{DEFAULT_MAX_BYTES, DEFAULT_MAX_TRACES, RecorderConfig, RecorderStats};
-pub use tree::{SpanNode, SpanTree, TreeStyle, format_duration, genai_summary, render_tree};
+pub use tree::{
+    SpanNode, SpanTree, TreeStyle, format_duration, format_usd, genai_summary, render_tree,
+};
+
+/// The crate README's code blocks, run as doc tests so the example crates.io shows stays right.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -45,6 +45,12 @@ pub struct RecordedEvent {
     pub attributes: Vec<Attribute>,
 }
 
+/// The span attribute holding an operation's cost in USD (telemetry-genai's
+/// `agent_telemetry.gen_ai.usage.cost`).
+pub const COST_ATTRIBUTE: &str = "agent_telemetry.gen_ai.usage.cost";
+/// The name of the evaluation event (semantic-conventions v1.41.0, `gen_ai.evaluation.result`).
+pub const EVALUATION_EVENT: &str = "gen_ai.evaluation.result";
+
 /// A finished scope: a span.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RecordedSpan {
@@ -113,6 +119,34 @@ impl RecordedSpan {
             get("gen_ai.usage.input_tokens"),
             get("gen_ai.usage.output_tokens"),
         )
+    }
+
+    /// The cost in USD this span itself reports (`agent_telemetry.gen_ai.usage.cost`), not
+    /// counting `invoke_agent` spans, whose cost is the sum of the operations below them.
+    pub fn own_cost(&self) -> Option<f64> {
+        if self
+            .attribute("gen_ai.operation.name")
+            .and_then(AttributeValue::as_str)
+            .is_some_and(|op| op == "invoke_agent")
+        {
+            return None;
+        }
+        self.cost()
+    }
+
+    /// The `agent_telemetry.gen_ai.usage.cost` attribute (USD), if set.
+    pub fn cost(&self) -> Option<f64> {
+        match self.attribute(COST_ATTRIBUTE)? {
+            AttributeValue::F64(v) => Some(*v),
+            AttributeValue::I64(v) => Some(*v as f64),
+            _ => None,
+        }
+    }
+
+    /// The `gen_ai.evaluation.result` events recorded on this span (semantic-conventions
+    /// v1.41.0, `model/gen-ai/events.yaml`), in the order they were recorded.
+    pub fn evaluations(&self) -> impl Iterator<Item = &RecordedEvent> {
+        self.events.iter().filter(|e| e.message == EVALUATION_EVENT)
     }
 
     /// Approximate heap and inline bytes, for the recorder's byte bound.
@@ -213,6 +247,11 @@ pub(crate) fn summarize(trace_id: CorrelationId, spans: &[RecordedSpan]) -> Trac
         .iter()
         .map(RecordedSpan::own_tokens)
         .fold((0, 0), |(a, b), (c, d)| (a + c, b + d));
+    let cost = spans
+        .iter()
+        .filter_map(RecordedSpan::own_cost)
+        .fold(None, |sum: Option<f64>, c| Some(sum.unwrap_or(0.0) + c));
+    let evaluations = spans.iter().map(|s| s.evaluations().count()).sum();
     TraceSummary {
         trace_id,
         root_name: first.map(|s| s.name.to_string()).unwrap_or_default(),
@@ -226,11 +265,13 @@ pub(crate) fn summarize(trace_id: CorrelationId, spans: &[RecordedSpan]) -> Trac
         span_count: spans.len(),
         input_tokens: input,
         output_tokens: output,
+        cost_usd: cost,
+        evaluations,
     }
 }
 
 /// One line of the list of recent traces.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TraceSummary {
     /// The trace id.
     pub trace_id: CorrelationId,
@@ -250,4 +291,9 @@ pub struct TraceSummary {
     pub input_tokens: u64,
     /// `gen_ai.usage.output_tokens` summed likewise.
     pub output_tokens: u64,
+    /// `agent_telemetry.gen_ai.usage.cost` (USD) summed over operations (not `invoke_agent`
+    /// roll-ups); `None` when no span has a cost.
+    pub cost_usd: Option<f64>,
+    /// `gen_ai.evaluation.result` events recorded on the trace's spans.
+    pub evaluations: usize,
 }

@@ -2,7 +2,7 @@
 
 use std::io::{IsTerminal, Write};
 
-use crate::Recorder;
+use crate::recorder::Recorder;
 use crate::tree::{TreeStyle, render_tree};
 
 /// The environment variable that turns the terminal tree on: `1`, `true`, `yes` or `on`

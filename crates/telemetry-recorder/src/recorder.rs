@@ -167,8 +167,9 @@ impl Recorder {
         }
     }
 
-    /// Records a log call made in span `span_id` of trace `trace_id` while it is open; it
-    /// becomes one of the span's events when the span ends.
+    /// Records a log call made in span `span_id` of trace `trace_id`: it becomes one of the
+    /// span's events when the span ends, or at once if it has ended (as for an evaluation
+    /// recorded after the operation it judges).
     pub fn record_event(&self, trace_id: CorrelationId, span_id: SpanId, event: RecordedEvent) {
         self.shared.store.lock().event(trace_id, span_id, event);
     }

@@ -171,7 +171,8 @@ impl Store {
         self.bytes += bytes;
     }
 
-    /// Adds an event logged in the open span `span_id`.
+    /// Adds an event logged in span `span_id`: to the span if it has ended (an evaluation
+    /// recorded later, say), else kept until it ends.
     pub(crate) fn event(&mut self, trace_id: CorrelationId, span_id: SpanId, event: RecordedEvent) {
         let bytes = event.approx_bytes();
         if !self.make_room(trace_id, bytes) {
@@ -179,8 +180,11 @@ impl Store {
         }
         let entry = self.traces.get_mut(&trace_id).expect("made room");
         entry.bytes += bytes;
-        entry.pending_events.push((span_id, event));
         self.bytes += bytes;
+        match entry.spans.iter_mut().rev().find(|s| s.span_id == span_id) {
+            Some(span) => span.events.push(event),
+            None => entry.pending_events.push((span_id, event)),
+        }
     }
 
     pub(crate) fn trace(&self, id: CorrelationId) -> Option<RecordedTrace> {

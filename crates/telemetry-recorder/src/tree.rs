@@ -117,7 +117,7 @@ const KEY_ATTRIBUTES: &[(&str, &str)] = &[
     ("error.type", "error.type"),
 ];
 
-/// The short GenAI summary of a span: model, tokens in → out, finish reasons.
+/// The short GenAI summary of a span: model, tokens in → out, cost, finish reasons.
 pub fn genai_summary(span: &RecordedSpan) -> Vec<String> {
     let mut out = Vec::new();
     let model = span
@@ -138,6 +138,9 @@ pub fn genai_summary(span: &RecordedSpan) -> Vec<String> {
             o.map_or("?".into(), |v| v.to_string())
         )),
     }
+    if let Some(c) = span.cost() {
+        out.push(format!("cost={}", format_usd(c)));
+    }
     if let Some(f) = span.attribute("gen_ai.response.finish_reasons") {
         let f = match f {
             AttributeValue::StringArray(v) => {
@@ -148,6 +151,26 @@ pub fn genai_summary(span: &RecordedSpan) -> Vec<String> {
         out.push(format!("finish={f}"));
     }
     out
+}
+
+/// A cost in USD the way the tree and trace views show it: `$0.0123`, `$1.50`, with four
+/// significant digits below a cent (`$0.0000375`).
+pub fn format_usd(usd: f64) -> String {
+    if usd == 0.0 || !usd.is_finite() {
+        return format!("${usd}");
+    }
+    let decimals = if usd >= 0.01 {
+        4
+    } else {
+        (-usd.log10().floor()) as usize + 3
+    };
+    let s = format!("${usd:.decimals$}");
+    let trimmed = s.trim_end_matches('0');
+    // Keep cents whole: `$1.50`, not `$1.5`.
+    match trimmed.split_once('.') {
+        Some((_, frac)) if frac.len() < 2 => format!("{trimmed}{}", "0".repeat(2 - frac.len())),
+        _ => trimmed.to_owned(),
+    }
 }
 
 /// A duration the way the tree shows it: `850µs`, `12.3ms`, `1.25s`.
@@ -301,5 +324,20 @@ fn level_colour(level: telemetry_core::LogLevel) -> &'static str {
         L::Info => "32",
         L::Warning => "33",
         L::Error | L::Critical => "31",
+    }
+}
+
+#[cfg(test)]
+mod usd_tests {
+    #[test]
+    fn costs_show_four_significant_digits_below_a_cent_and_whole_cents_above() {
+        use super::format_usd as f;
+        assert_eq!(f(1.5), "$1.50");
+        assert_eq!(f(0.0123), "$0.0123");
+        assert_eq!(f(0.01), "$0.01");
+        assert_eq!(f(3.75e-5), "$0.0000375");
+        assert_eq!(f(0.0075), "$0.0075");
+        assert_eq!(f(0.0), "$0");
+        assert_eq!(f(12.0), "$12.00");
     }
 }

@@ -393,3 +393,69 @@ async fn async_scopes_and_concurrent_tool_calls_nest_under_their_agent() {
     // Both ran at once: each started before the other ended.
     assert!(kids[0].span.start < kids[1].span.end() && kids[1].span.start < kids[0].span.end());
 }
+
+#[test]
+fn cost_and_a_late_evaluation_show_on_the_span_in_the_tree_and_json() {
+    use telemetry_genai::{GenAi, GenAiConfig, Usage, provider};
+    let recorder = Recorder::default();
+    let (t, _log) = basic(&recorder);
+    let genai = GenAi::new(&t, GenAiConfig::default());
+    let agent = genai.invoke_agent(provider::OPENAI, "helper").start();
+    let mut chat = agent.chat(provider::OPENAI, "gpt-4o").start();
+    chat.usage(Usage::new(1000, 100));
+    chat.end();
+    let judged = agent.context().clone();
+    let trace_id = judged.correlation_id().unwrap();
+    agent.end();
+    // After the whole trace has ended: the recorder attaches it to the span it judges.
+    genai
+        .evaluation("user_feedback")
+        .score(1.0)
+        .label("thumbs_up")
+        .record(&judged)
+        .unwrap();
+    let trace = recorder.trace(trace_id).unwrap();
+    assert!(
+        trace.pending_events.is_empty(),
+        "{:?}",
+        trace.pending_events
+    );
+    let agent_span = trace
+        .spans
+        .iter()
+        .find(|s| s.name == "invoke_agent helper")
+        .unwrap();
+    assert_eq!(agent_span.evaluations().count(), 1);
+    // gpt-4o: $2.50 per million input tokens, $10 per million output tokens (the bundled
+    // LiteLLM table).
+    let tree = render_tree(
+        &trace,
+        TreeStyle {
+            color: false,
+            mask_timings: true,
+        },
+    );
+    assert!(
+        tree.contains("chat gpt-4o CLIENT … ok model=gpt-4o tokens=1000→100 cost=$0.0035"),
+        "{tree}"
+    );
+    assert!(
+        tree.contains("gen_ai.evaluation.score.label=thumbs_up"),
+        "{tree}"
+    );
+    let summary = trace.summary();
+    assert_eq!(summary.cost_usd, Some(0.0035));
+    assert_eq!(summary.evaluations, 1);
+    let j = json::trace_json(&trace);
+    assert_eq!(j["cost_usd"], 0.0035);
+    let agent_json = j["spans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "invoke_agent helper")
+        .unwrap();
+    assert_eq!(agent_json["cost_usd"], 0.0035);
+    assert_eq!(agent_json["evaluations"][0]["name"], "user_feedback");
+    assert_eq!(agent_json["evaluations"][0]["score"], 1.0);
+    assert_eq!(agent_json["evaluations"][0]["label"], "thumbs_up");
+}

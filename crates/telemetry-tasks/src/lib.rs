@@ -106,3 +106,8 @@ pub use limit::{LimitError, WAIT_DURATION_ATTRIBUTE, run_after_wait};
 pub use stream::{InstrumentedStream, StreamScopeExt, StreamWithContext};
 #[cfg(feature = "tokio")]
 pub use task::{JoinSetExt, spawn, spawn_blocking, spawn_local, spawn_local_on, spawn_on};
+
+/// The crate README's code blocks, run as doc tests so the example crates.io shows stays right.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -24,7 +24,10 @@
 //! - `tls` (feature `tls`): a test CA with server and client certificates, and a
 //!   TLS-terminating proxy that puts any plain receiver behind `https://`.
 //! - `faults` (feature `faults`): a receiver that stops and restarts on the same port, a
-//!   black-hole listener that never answers, and a proxy that answers late.
+//!   black-hole listener that never answers, a proxy that answers late, and one that answers
+//!   chosen OTLP/HTTP paths with a chosen status (404 for a signal a backend does not take).
+//! - `otel` (feature `otel`): the OpenTelemetry implementation exporting to a [`mock`]
+//!   receiver, configured in code only, and what arrived once it shut down.
 //! - [`received`]: the model ([`RSpan`], [`RLog`], [`RPoint`]) and look-ups such as
 //!   [`Received::span_named`] and [`Received::logs_of`].
 //! - [`tree`]: [`assert_tree`] (exact parent links by name, one trace id) and
@@ -39,6 +42,8 @@ pub mod fake;
 #[cfg(feature = "faults")]
 pub mod faults;
 pub mod mock;
+#[cfg(feature = "otel")]
+pub mod otel;
 pub mod received;
 #[cfg(feature = "tls")]
 pub mod tls;

@@ -94,9 +94,12 @@ impl Message {
         self.0.extend_from_slice(s.as_bytes());
     }
 
-    /// The text. Only whole `str`s are ever pushed, so it is always valid UTF-8.
+    /// The text. Read once per event: validating it again cost more than a tenth of the
+    /// layer's own work on an event.
     pub(crate) fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.0).unwrap_or_default()
+        // SAFETY: the buffer is private and `push`, its only writer, appends whole `str`s, so
+        // it always holds valid UTF-8.
+        unsafe { std::str::from_utf8_unchecked(&self.0) }
     }
 }
 

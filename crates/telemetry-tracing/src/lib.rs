@@ -105,3 +105,8 @@ pub fn tracing_telemetry(level: LogLevel) -> Telemetry {
         Arc::new(NoOpMeter),
     )
 }
+
+/// The crate README's code blocks, run as doc tests so the example crates.io shows stays right.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

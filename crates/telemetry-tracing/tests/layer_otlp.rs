@@ -3,13 +3,14 @@
 
 mod common;
 
-use common::{otel, received, subscriber};
+use common::{SERVICE, subscriber};
 use telemetry_core::CorrelatorExt as _;
 use telemetry_testkit::assert_tree;
+use telemetry_testkit::otel::{pipeline, received};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_info_event_inside_a_scope_arrives_as_an_event_on_its_span_with_level_and_fields() {
-    let (otel, server) = otel().await;
+    let (otel, server) = pipeline(SERVICE).await;
     let t = otel.telemetry();
     let (cid, line) = tracing::subscriber::with_default(subscriber(t.clone()), || {
         let request = t.correlator.enter_scope("request", &[]);
@@ -53,7 +54,7 @@ async fn an_info_event_inside_a_scope_arrives_as_an_event_on_its_span_with_level
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tracing_span_inside_a_scope_is_its_child_and_a_scope_inside_it_is_the_spans_child() {
-    let (otel, server) = otel().await;
+    let (otel, server) = pipeline(SERVICE).await;
     let t = otel.telemetry();
     let cid = tracing::subscriber::with_default(subscriber(t.clone()), || {
         let request = t.correlator.enter_scope("request", &[]);
@@ -100,7 +101,7 @@ async fn a_tracing_span_inside_a_scope_is_its_child_and_a_scope_inside_it_is_the
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn otel_kind_status_code_name_and_error_fields_map_to_kind_and_status() {
-    let (otel, server) = otel().await;
+    let (otel, server) = pipeline(SERVICE).await;
     let t = otel.telemetry();
     let cid = tracing::subscriber::with_default(subscriber(t.clone()), || {
         let root = tracing::info_span!("root", otel.kind = "server", otel.name = "GET /v1/items");
@@ -178,7 +179,7 @@ async fn otel_kind_status_code_name_and_error_fields_map_to_kind_and_status() {
 async fn a_log_warn_inside_a_scope_arrives_with_level_warn_and_its_target() {
     // The `log` logger is process-wide; this is the only test of this binary that logs.
     telemetry_tracing::init_log_bridge(log::LevelFilter::Info).expect("no other log logger");
-    let (otel, server) = otel().await;
+    let (otel, server) = pipeline(SERVICE).await;
     let t = otel.telemetry();
     tracing::subscriber::with_default(subscriber(t.clone()), || {
         let _request = t.correlator.enter_scope("request", &[]);

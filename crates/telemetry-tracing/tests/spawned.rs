@@ -5,14 +5,15 @@
 
 mod common;
 
-use common::{otel, received, subscriber};
+use common::{SERVICE, subscriber};
 use telemetry_core::CorrelatorExt as _;
 use telemetry_testkit::assert_tree;
+use telemetry_testkit::otel::{pipeline, received};
 use tracing::Instrument as _;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_future_instrumented_with_a_span_and_spawned_on_another_worker_keeps_its_parent() {
-    let (otel, server) = otel().await;
+    let (otel, server) = pipeline(SERVICE).await;
     let t = otel.telemetry();
     tracing::subscriber::set_global_default(subscriber(t.clone())).expect("first subscriber");
     let test_thread = std::thread::current().id();

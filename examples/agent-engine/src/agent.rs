@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use futures::FutureExt;
 use serde_json::Value;
-use telemetry_core::{Attribute, SharedLogger, StringValue};
+use telemetry_core::{Attribute, Context, SharedLogger, StringValue};
 use telemetry_genai::attributes::{
     ERROR_TYPE, GEN_AI_AGENT_NAME, GEN_AI_RESPONSE_FINISH_REASONS, GEN_AI_TOOL_NAME,
     GEN_AI_USAGE_INPUT_TOKENS, GEN_AI_USAGE_OUTPUT_TOKENS,
@@ -43,6 +43,11 @@ pub struct TurnOutcome {
     pub new_messages: Vec<ChatMessage>,
     /// How many model calls the turn made.
     pub model_calls: usize,
+    /// The turn's cost in USD (`agent_telemetry.gen_ai.usage.cost` of its `invoke_agent`
+    /// span); `None` when the model has no price.
+    pub cost_usd: Option<f64>,
+    /// The turn's `invoke_agent` span, ended: what user feedback is recorded on.
+    pub span: Context,
 }
 
 /// Why a turn failed.
@@ -179,16 +184,26 @@ impl Agent {
                 ),
             }
         }
-        match &result {
-            Ok(outcome) => {
+        match result {
+            Ok(mut outcome) => {
                 span.output_messages(vec![
                     Message::assistant(outcome.reply.clone()).with_finish_reason("stop"),
                 ]);
+                outcome.cost_usd = span.cost();
+                outcome.span = span.context().clone();
                 span.end();
+                Ok(outcome)
             }
-            Err(e) => span.fail(&e.error_type(), &e.to_string()),
+            Err(e) => {
+                span.fail(&e.error_type(), &e.to_string());
+                Err(e)
+            }
         }
-        result
+    }
+
+    /// The GenAI layer the agent records through (for evaluations of its turns).
+    pub fn genai(&self) -> &GenAi {
+        &self.genai
     }
 
     async fn turn_loop(
@@ -230,6 +245,9 @@ impl Agent {
                     tool_calls: records,
                     new_messages: messages.split_off(first_new),
                     model_calls: call,
+                    // Set by `run_turn` once the span has the totals.
+                    cost_usd: None,
+                    span: Context::none(),
                 });
             }
             messages.push(ChatMessage::Assistant {

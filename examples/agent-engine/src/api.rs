@@ -3,8 +3,9 @@
 //! | route | answer |
 //! | --- | --- |
 //! | `POST /v1/sessions` `{"agent": "<optional name>"}` | `201 {"id", "agent"}` |
-//! | `POST /v1/sessions/{id}/messages` `{"content": "..."}` | `200 {"reply", "correlation_id", "usage", "tool_calls"}` |
+//! | `POST /v1/sessions/{id}/messages` `{"content": "..."}` | `200 {"reply", "correlation_id", "usage", "tool_calls"}`; `usage.cost_usd` is the turn's cost in USD, `null` without a price |
 //! | `GET /v1/sessions/{id}` | the session's messages and tool calls |
+//! | `POST /v1/feedback` `{"correlation_id", "name", "score", "label", "explanation"}` | `202`: an evaluation of that turn (see [`feedback`](crate::feedback)) |
 //! | `GET /healthz` | `{"status": "ok"}` |
 //! | `GET /metrics` | Prometheus text (Basic telemetry only; 404 otherwise) |
 //!
@@ -39,6 +40,7 @@ use crate::agent::{Agent, AgentError};
 use crate::api_error::{
     ApiError, MAX_BODY_BYTES, json_kind, json_object, known_fields, panic_as_json, quote,
 };
+use crate::feedback::{RecentTurns, post_feedback};
 use crate::model::ModelError;
 use crate::session::SessionStore;
 
@@ -61,6 +63,8 @@ pub struct AppState {
     pub prometheus: Option<PrometheusRender>,
     /// The agent name of sessions created without one.
     pub default_agent: String,
+    /// Recent turns' `invoke_agent` span contexts, for `POST /v1/feedback`.
+    pub turns: Arc<RecentTurns>,
 }
 
 /// The API router with request tracing (`telemetry_http::HttpServerLayer`: a SERVER span per
@@ -73,6 +77,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/sessions", post(create_session))
         .route("/v1/sessions/{id}", get(get_session))
         .route("/v1/sessions/{id}/messages", post(post_message))
+        .route("/v1/feedback", post(post_feedback))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .fallback(|| async {
@@ -281,12 +286,17 @@ async fn post_message(
         dropped_now + session.trim(limits.max_history_turns, limits.max_history_bytes, 1);
     let dropped_turns = session.dropped_turns;
     drop(session);
+    let correlation_id = correlation.0.to_string();
+    state
+        .turns
+        .remember(correlation_id.clone(), outcome.span.clone());
     Ok(Json(json!({
         "reply": outcome.reply,
-        "correlation_id": correlation.0.to_string(),
+        "correlation_id": correlation_id,
         "usage": {
             "input_tokens": outcome.usage.input_tokens,
             "output_tokens": outcome.usage.output_tokens,
+            "cost_usd": outcome.cost_usd,
         },
         "tool_calls": outcome.tool_calls.iter().map(|c| json!({
             "id": c.id,

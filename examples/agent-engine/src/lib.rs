@@ -53,6 +53,7 @@ pub mod agent;
 pub mod api;
 pub mod api_error;
 pub mod config;
+pub mod feedback;
 pub mod instruments;
 pub mod library_events;
 pub mod mcp;
@@ -83,6 +84,7 @@ pub use telemetry_setup::ServerTelemetry;
 
 use crate::agent::Agent;
 use crate::api::AppState;
+use crate::feedback::RecentTurns;
 use crate::instruments::Instruments;
 use crate::model::{ChatModel, OpenAiModel, ScriptedModel};
 use crate::session::SessionStore;
@@ -183,7 +185,10 @@ pub async fn serve(
         .with(Arc::new(Calculator))
         .with(Arc::new(Clock))
         .with(Arc::new(ResearchTool::new(client)));
-    let genai = GenAi::new(&t, config.genai.clone());
+    let genai = GenAi::builder(&t)
+        .config(config.genai.clone())
+        .with_prices(&model::scripted_prices())
+        .build();
     let (tools, mcp_connections) = mcp::tools(&config.mcp, builtin, &genai).await?;
     let agent = Agent::new(
         model,
@@ -198,11 +203,15 @@ pub async fn serve(
         telemetry: t.clone(),
         prometheus: telemetry.prometheus.clone(),
         default_agent: config.default_agent.clone(),
+        turns: Arc::new(RecentTurns::default()),
     };
     let mut router = api::router(state);
     if let Some(recorder) = telemetry.recorder.as_ref().filter(|_| config.trace_view) {
         // Merged after the API's layers: looking at traces is not itself traced.
-        router = router.merge(traces::router(recorder.clone()));
+        router = router.merge(traces::router_with(
+            recorder.clone(),
+            telemetry.sampled_view(),
+        ));
     }
 
     let addr = listener.local_addr()?;

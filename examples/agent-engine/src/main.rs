@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use agent_engine::model::OpenAiConfig;
 use agent_engine::simulate::{self, SimulateConfig};
+use agent_engine::telemetry_setup::TailOptions;
 use agent_engine::{ModelChoice, ServerConfig, ServerTelemetry};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use telemetry_basic::LogFormat;
@@ -58,7 +59,22 @@ OpenTelemetry (read with --open-telemetry; OpenTelemetry SDK environment specifi
       MAX_EXPORT_BATCH_SIZE (512), EXPORT_TIMEOUT (30000 ms)
   OTEL_SPAN_{ATTRIBUTE,EVENT,LINK}_COUNT_LIMIT (128)
   AGENT_TELEMETRY_SELF_OBSERVABILITY (true here): export what telemetry lost as metrics
+  AGENT_TELEMETRY_EXPORT_QUEUE_BYTES (64MiB per signal), AGENT_TELEMETRY_EXPORT_RETRY_WINDOW
+      (5m): how much and how long export keeps what the collector did not take yet
+  AGENT_TELEMETRY_SPOOL_DIR (none; --telemetry-spool wins), AGENT_TELEMETRY_SPOOL_MAX_BYTES
+      (256MiB per signal): keep undelivered batches on disk for the next start
       (otel.sdk.span.started, otel.sdk.exporter.span.exported{error.type=export_failed}, ...)
+
+Tail sampling (with --open-telemetry; OTEL_TRACES_SAMPLER=agent_tail, or --tail-sampling P):
+  OTEL_TRACES_SAMPLER_ARG (1.0): the share of traces kept when no rule keeps them; every
+      trace with an error is kept, and one a caller sampled
+  AGENT_TELEMETRY_TAIL_LATENCY_MS, _TOKENS, _COST (none): keep slower, bigger, dearer traces
+  AGENT_TELEMETRY_TAIL_KEEP (none): key=value,... keep traces with a matching span attribute
+  AGENT_TELEMETRY_TAIL_RATE_LIMIT (none): kept traces per second at most, errors first
+  AGENT_TELEMETRY_TAIL_MAX_TRACES (10000), _MAX_BYTES (67108864), _DECISION_TIMEOUT_MS
+      (30000): what is held while traces are open; past them traces are decided early
+  The --tail-* flags of the same names win over these. Metrics are not sampled; the trace
+  view and tree then show only kept traces, and say so.
 
 HTTP instrumentation (both implementations):
   OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS (GET,HEAD,POST,PUT,DELETE,CONNECT,OPTIONS,TRACE,PATCH,QUERY)
@@ -80,7 +96,13 @@ GenAI content capture:
   AGENT_TELEMETRY_GENAI_MAX_CONTENT_BYTES
       largest content attribute in bytes (default 32768, at least 256); longer content is
       cut, keeping valid JSON.
-  The four GenAI variables above apply to serve and to simulate's in-process server, with
+  AGENT_TELEMETRY_GENAI_PRICES
+      a JSON price file in LiteLLM's model_prices_and_context_window.json format whose
+      entries win over the bundled LiteLLM table (and over the scripted model's own price,
+      gpt-4o-mini's); each reply's usage.cost_usd and the GenAI spans carry the cost in USD.
+  AGENT_TELEMETRY_GENAI_COST_ALIAS
+      a second attribute name for each span's cost, e.g. gen_ai.usage.cost (Langfuse).
+  The GenAI variables above apply to serve and to simulate's in-process server, with
   Basic and OpenTelemetry alike; an invalid value stops start-up with an error naming it.
 
 Examples:
@@ -100,6 +122,8 @@ struct Cli {
     command: Command,
 }
 
+// Parsed once at start-up: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the agent HTTP API.
@@ -122,12 +146,131 @@ struct TelemetryArgs {
     /// at GET /metrics.
     #[arg(long)]
     open_telemetry: bool,
+    /// With --open-telemetry: keep every batch on disk in DIR until the collector has it, so
+    /// that a collector outage, a restart or a crash (SIGKILL) loses nothing handed to the
+    /// exporter; the next start on DIR delivers what is left (wins over
+    /// AGENT_TELEMETRY_SPOOL_DIR).
+    #[arg(long, value_name = "DIR")]
+    telemetry_spool: Option<std::path::PathBuf>,
     /// Log line format of Basic telemetry: text or json.
     #[arg(long, env = "AGENT_ENGINE_LOG_FORMAT", default_value = "text")]
     log_format: LogFormat,
     /// Minimum log level: trace, debug, info, warning, error or critical.
     #[arg(long, env = "AGENT_ENGINE_LOG_LEVEL", default_value = "info")]
     log_level: LogLevel,
+    #[command(flatten)]
+    tail: TailArgs,
+}
+
+/// In-process tail sampling of traces (with --open-telemetry). Each flag mirrors an
+/// AGENT_TELEMETRY_TAIL_* variable (see --help) and wins over it.
+#[derive(Debug, Default, Args)]
+struct TailArgs {
+    /// Tail sampling on: hold each trace until it ends, keep it whole when it has an error
+    /// or matches a --tail-* rule, else keep it with probability P (0 to 1), decided from the
+    /// trace id so every process agrees (as OTEL_TRACES_SAMPLER=agent_tail with
+    /// OTEL_TRACES_SAMPLER_ARG=P).
+    #[arg(long, value_name = "P")]
+    tail_sampling: Option<f64>,
+    /// Keep traces longer than this many milliseconds (AGENT_TELEMETRY_TAIL_LATENCY_MS).
+    #[arg(long, value_name = "MS")]
+    tail_latency_ms: Option<u64>,
+    /// Keep traces using at least this many GenAI tokens, input + output
+    /// (AGENT_TELEMETRY_TAIL_TOKENS).
+    #[arg(long, value_name = "TOKENS", value_parser = clap::value_parser!(u64).range(1..))]
+    tail_tokens: Option<u64>,
+    /// Keep traces whose gen_ai.usage.cost adds up to at least this (AGENT_TELEMETRY_TAIL_COST).
+    #[arg(long, value_name = "COST")]
+    tail_cost: Option<f64>,
+    /// Keep traces with a span whose attribute KEY equals VALUE; repeatable
+    /// (AGENT_TELEMETRY_TAIL_KEEP).
+    #[arg(long, value_name = "KEY=VALUE")]
+    tail_keep: Vec<String>,
+    /// At most this many kept traces per second, errors first (AGENT_TELEMETRY_TAIL_RATE_LIMIT).
+    #[arg(long, value_name = "PER_SECOND")]
+    tail_rate_limit: Option<f64>,
+    /// Traces held at once at most (AGENT_TELEMETRY_TAIL_MAX_TRACES, default 10000).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    tail_max_traces: Option<u64>,
+    /// Estimated bytes of held spans at most (AGENT_TELEMETRY_TAIL_MAX_BYTES, default 64 MiB).
+    #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..))]
+    tail_max_bytes: Option<u64>,
+    /// Milliseconds a trace is held at most before it is decided on what arrived
+    /// (AGENT_TELEMETRY_TAIL_DECISION_TIMEOUT_MS, default 30000).
+    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
+    tail_decision_timeout_ms: Option<u64>,
+}
+
+impl TailArgs {
+    /// The options the flags give, checked; `None` when no --tail-* flag is set.
+    fn options(&self, open_telemetry: bool) -> Result<Option<TailOptions>, String> {
+        let any = self.tail_sampling.is_some()
+            || self.tail_latency_ms.is_some()
+            || self.tail_tokens.is_some()
+            || self.tail_cost.is_some()
+            || !self.tail_keep.is_empty()
+            || self.tail_rate_limit.is_some()
+            || self.tail_max_traces.is_some()
+            || self.tail_max_bytes.is_some()
+            || self.tail_decision_timeout_ms.is_some();
+        if !any {
+            return Ok(None);
+        }
+        if !open_telemetry {
+            return Err(
+                "the --tail-* flags need --open-telemetry (Basic telemetry does not \
+                        sample traces)"
+                    .to_owned(),
+            );
+        }
+        let positive = |flag: &str, v: f64| {
+            if v.is_finite() && v > 0.0 {
+                Ok(v)
+            } else {
+                Err(format!("invalid --{flag} {v}: expected a positive number"))
+            }
+        };
+        if let Some(p) = self.tail_sampling.filter(|p| !(0.0..=1.0).contains(p)) {
+            return Err(format!(
+                "invalid --tail-sampling {p}: expected a probability between 0 and 1, e.g. 0.1"
+            ));
+        }
+        let mut rules = telemetry_otel::TailSampling::new();
+        if let Some(ms) = self.tail_latency_ms {
+            rules = rules.keep_slower_than(Duration::from_millis(ms));
+        }
+        if let Some(t) = self.tail_tokens {
+            rules = rules.keep_tokens_over(t);
+        }
+        if let Some(c) = self.tail_cost {
+            rules = rules.keep_cost_over(positive("tail-cost", c)?);
+        }
+        for rule in &self.tail_keep {
+            let Some((k, v)) = rule.split_once('=').filter(|(k, _)| !k.trim().is_empty()) else {
+                return Err(format!(
+                    "invalid --tail-keep {rule:?}: expected KEY=VALUE, e.g. gen_ai.agent.name=planner"
+                ));
+            };
+            rules = rules.keep_attribute(k.trim(), v.trim());
+        }
+        if let Some(r) = self.tail_rate_limit {
+            rules = rules.rate_limit(positive("tail-rate-limit", r)?);
+        }
+        let size = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        if let Some(n) = self.tail_max_traces {
+            rules = rules.max_traces(size(n));
+        }
+        if let Some(n) = self.tail_max_bytes {
+            rules = rules.max_bytes(size(n));
+        }
+        if let Some(ms) = self.tail_decision_timeout_ms {
+            rules = rules.decision_timeout(Duration::from_millis(ms));
+        }
+        Ok(Some(TailOptions {
+            probability: self.tail_sampling,
+            rules,
+        }))
+    }
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -308,6 +451,8 @@ struct SimulateArgs {
     /// Use the OpenTelemetry implementation for the in-process server (see serve --help).
     #[arg(long)]
     open_telemetry: bool,
+    #[command(flatten)]
+    tail: TailArgs,
     /// Log level of the in-process server's Basic telemetry (the intended bad requests log
     /// warnings, so the default keeps the progress bar readable).
     #[arg(long, default_value = "error")]
@@ -327,10 +472,26 @@ fn telemetry(
     open_telemetry: bool,
     format: LogFormat,
     level: LogLevel,
+    spool: Option<&std::path::Path>,
+    tail: &TailArgs,
 ) -> Result<ServerTelemetry, String> {
+    if spool.is_some() && !open_telemetry {
+        return Err("--telemetry-spool needs --open-telemetry".to_owned());
+    }
+    let tail = tail.options(open_telemetry)?;
     if open_telemetry {
-        agent_engine::telemetry_setup::open_telemetry("agent-engine", level)
-            .map_err(|e| e.to_string())
+        let rules_only = tail.as_ref().is_some_and(|t| t.probability.is_none());
+        let t =
+            agent_engine::telemetry_setup::open_telemetry_with("agent-engine", level, spool, tail)
+                .map_err(|e| e.to_string())?;
+        if rules_only && t.otel.as_ref().is_some_and(|o| o.tail_sampling().is_none()) {
+            return Err(
+                "the --tail-* rules apply to tail sampling: add --tail-sampling P (or \
+                        set OTEL_TRACES_SAMPLER=agent_tail), with a traces exporter"
+                    .to_owned(),
+            );
+        }
+        Ok(t)
     } else {
         Ok(ServerTelemetry::basic(format, level))
     }
@@ -352,6 +513,8 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 args.telemetry.open_telemetry,
                 args.telemetry.log_format,
                 args.telemetry.log_level,
+                args.telemetry.telemetry_spool.as_deref(),
+                &args.telemetry.tail,
             )?;
             let trace_view = !args.traces.no_trace_view && args.addr.ip().is_loopback();
             let trace_tree = args.traces.trace_tree || telemetry_recorder::trace_tree_from_env();
@@ -413,6 +576,8 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 args.telemetry.open_telemetry,
                 args.telemetry.log_format,
                 args.telemetry.log_level,
+                args.telemetry.telemetry_spool.as_deref(),
+                &args.telemetry.tail,
             )?;
             let listener = TcpListener::bind(args.addr)
                 .await
@@ -452,7 +617,13 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                         },
                         ..defaults
                     };
-                    let t = telemetry(args.open_telemetry, LogFormat::Text, args.log_level)?;
+                    let t = telemetry(
+                        args.open_telemetry,
+                        LogFormat::Text,
+                        args.log_level,
+                        None,
+                        &args.tail,
+                    )?;
                     let server = agent_engine::spawn_server(server_config, t.clone())
                         .await
                         .map_err(|e| e.to_string())?;
@@ -542,6 +713,56 @@ mod tests {
             "{e}"
         );
         assert!(agent_engine::library_events::filter("", "RUST_LOG").is_ok());
+    }
+
+    #[test]
+    fn tail_flags_mirror_the_variables_and_bad_values_name_the_flag() {
+        let serve = |args: &[&str]| {
+            let mut argv = vec!["agent-engine", "serve"];
+            argv.extend_from_slice(args);
+            match Cli::try_parse_from(argv).unwrap().command {
+                Command::Serve(s) => s.telemetry.tail,
+                _ => unreachable!(),
+            }
+        };
+        let tail = serve(&[
+            "--tail-sampling",
+            "0.1",
+            "--tail-latency-ms",
+            "20000",
+            "--tail-keep",
+            "gen_ai.agent.name=planner",
+            "--tail-rate-limit",
+            "50",
+        ]);
+        let o = tail.options(true).unwrap().unwrap();
+        assert_eq!(o.probability, Some(0.1));
+        assert_eq!(
+            o.rules,
+            telemetry_otel::TailSampling::new()
+                .keep_slower_than(Duration::from_secs(20))
+                .keep_attribute("gen_ai.agent.name", "planner")
+                .rate_limit(50.0)
+        );
+        assert!(serve(&[]).options(true).unwrap().is_none());
+        let e = serve(&["--tail-sampling", "0.1"])
+            .options(false)
+            .unwrap_err();
+        assert!(e.contains("--open-telemetry"), "{e}");
+        for (args, flag) in [
+            (&["--tail-sampling", "1.5"][..], "--tail-sampling"),
+            (&["--tail-keep", "planner"][..], "--tail-keep"),
+            (&["--tail-cost=-1"][..], "--tail-cost"),
+            (&["--tail-rate-limit", "0"][..], "--tail-rate-limit"),
+        ] {
+            let e = serve(args).options(true).unwrap_err();
+            assert!(e.contains(flag), "{e}");
+        }
+        assert!(Cli::try_parse_from(["agent-engine", "serve", "--tail-max-traces", "0"]).is_err());
+        let help = Cli::command().render_long_help().to_string();
+        for needle in ["AGENT_TELEMETRY_TAIL_KEEP", "agent_tail", "--tail-* flags"] {
+            assert!(help.contains(needle), "{needle} missing from:\n{help}");
+        }
     }
 
     #[test]

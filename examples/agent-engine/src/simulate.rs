@@ -58,6 +58,10 @@ pub struct SimulationSummary {
     pub input_tokens: u64,
     /// Sum of `usage.output_tokens`.
     pub output_tokens: u64,
+    /// Sum of `usage.cost_usd` over the replies that had one.
+    pub cost_usd: f64,
+    /// Replies that had a `usage.cost_usd`.
+    pub priced_replies: usize,
     /// Latency of every request, in completion order.
     pub latencies: Vec<Duration>,
     /// Wall-clock time of the whole run.
@@ -87,6 +91,8 @@ impl SimulationSummary {
         self.tool_errors += other.tool_errors;
         self.input_tokens += other.input_tokens;
         self.output_tokens += other.output_tokens;
+        self.cost_usd += other.cost_usd;
+        self.priced_replies += other.priced_replies;
         self.latencies.extend(other.latencies);
         for f in other.failures {
             if self.failures.len() < 10 {
@@ -120,6 +126,14 @@ impl fmt::Display for SimulationSummary {
             ("latency p99", ms(self.percentile(0.99))),
             ("input tokens", self.input_tokens.to_string()),
             ("output tokens", self.output_tokens.to_string()),
+            (
+                "cost",
+                if self.priced_replies == 0 {
+                    "n/a (no price for the model)".to_owned()
+                } else {
+                    format!("${:.6} USD", self.cost_usd)
+                },
+            ),
             ("elapsed", format!("{:.2} s", self.elapsed.as_secs_f64())),
             ("throughput", format!("{rps:.1} req/s")),
         ];
@@ -349,6 +363,10 @@ async fn run_session(
         {
             s.input_tokens += body["usage"]["input_tokens"].as_u64().unwrap_or(0);
             s.output_tokens += body["usage"]["output_tokens"].as_u64().unwrap_or(0);
+            if let Some(usd) = body["usage"]["cost_usd"].as_f64() {
+                s.cost_usd += usd;
+                s.priced_replies += 1;
+            }
             if let Some(calls) = body["tool_calls"].as_array() {
                 s.tool_calls += calls.len();
                 s.tool_errors += calls.iter().filter(|c| !c["error"].is_null()).count();

@@ -381,6 +381,22 @@ async fn basic_telemetry_serves_prometheus_metrics_without_ids() {
     ] {
         assert!(text.contains(expected), "{expected} missing from:\n{text}");
     }
+    // The cost counter (USD) by provider, model and agent: the sum of the turns' costs.
+    let cost_line = text
+        .lines()
+        .find(|l| l.starts_with("agent_telemetry_gen_ai_client_cost_USD_total{"))
+        .unwrap_or_else(|| panic!("no cost counter in:\n{text}"));
+    assert!(
+        cost_line.contains("gen_ai_agent_name=")
+            && cost_line.contains("gen_ai_request_model=\"scripted-1\""),
+        "{cost_line}"
+    );
+    let total: f64 = cost_line.rsplit(' ').next().unwrap().parse().unwrap();
+    let first_turn = body["usage"]["cost_usd"].as_f64().unwrap();
+    assert!(
+        total > first_turn && first_turn > 0.0,
+        "{total} after a first turn of {first_turn}"
+    );
     let correlation = body["correlation_id"].as_str().unwrap();
     assert!(
         !text.contains(&id) && !text.contains(correlation),
@@ -411,6 +427,21 @@ async fn simulate_drives_sessions_without_unexpected_errors() {
     assert_eq!(summary.requests, 40 * 5 + summary.intended_bad_requests);
     assert!(summary.tool_calls > 40 && summary.input_tokens > 0);
     assert!(summary.to_string().contains("latency p99"));
+    // Every reply is priced (the scripted model at gpt-4o-mini's rates), and the summary adds
+    // them up.
+    assert_eq!(summary.priced_replies, 40 * 3);
+    let want = summary.input_tokens as f64 * 0.15e-6 + summary.output_tokens as f64 * 0.6e-6;
+    assert!(
+        (summary.cost_usd - want).abs() < 1e-12,
+        "{} != {want}",
+        summary.cost_usd
+    );
+    assert!(
+        summary
+            .to_string()
+            .contains(&format!("${:.6} USD", summary.cost_usd)),
+        "{summary}"
+    );
     api.server.shutdown().await.unwrap();
 }
 

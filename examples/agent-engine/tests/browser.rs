@@ -2,29 +2,40 @@
 //! Chromium driven by `playwright-core`) against this crate's `agent-engine` binary, and
 //! keeps its screenshot at `target/tmp/trace-view.png`.
 //!
-//! Needs `node`, `/usr/bin/chromium` (or `CHROMIUM`) and `npm ci` run in `tests/browser`;
-//! `.ci/run` installs all three. Missing, the test fails saying what to install; set
-//! `AGENT_ENGINE_BROWSER_TEST=skip` to skip it on a machine without a browser.
+//! Needs `node` (Node.js 20+), `/usr/bin/chromium` (or `CHROMIUM`) and `npm ci` run in
+//! `tests/browser`; `cargo xtask test` installs all three where it can, and where it cannot it
+//! skips this test by setting `AGENT_ENGINE_BROWSER_TEST=skip:<why>`. Run by hand without them,
+//! the test fails saying what to install; `AGENT_ENGINE_BROWSER_TEST=skip` skips it. A skip
+//! prints one `skipped: …` line, which `.config/nextest.toml` shows even when the test passes.
 
 use std::path::Path;
 use std::process::Command;
 
 #[test]
 fn the_trace_view_shows_a_two_tool_turn_in_headless_chromium() {
-    if std::env::var("AGENT_ENGINE_BROWSER_TEST").is_ok_and(|v| v == "skip") {
-        eprintln!("skipped: AGENT_ENGINE_BROWSER_TEST=skip");
-        return;
+    match std::env::var("AGENT_ENGINE_BROWSER_TEST").as_deref() {
+        Ok("skip") => {
+            eprintln!("skipped: AGENT_ENGINE_BROWSER_TEST=skip");
+            return;
+        }
+        Ok(value) if value.starts_with("skip:") => {
+            eprintln!("skipped: {}", &value["skip:".len()..]);
+            return;
+        }
+        _ => {}
     }
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     assert!(
         Path::new(&chromium).exists(),
-        "{chromium} is missing: install Debian's chromium (apt-get install -y chromium), set \
-         CHROMIUM, or set AGENT_ENGINE_BROWSER_TEST=skip"
+        "{chromium} is missing: run `cargo xtask test`, which installs Debian's chromium as root \
+         or with passwordless sudo, or install it yourself (`sudo apt-get install -y chromium`), \
+         or set CHROMIUM to a Chromium binary, or set AGENT_ENGINE_BROWSER_TEST=skip"
     );
     assert!(
         dir.join("node_modules/playwright-core").exists(),
-        "playwright-core is missing: run `npm ci` in {}",
+        "playwright-core is missing: run `npm ci` in {} (`cargo xtask test` does), or set \
+         AGENT_ENGINE_BROWSER_TEST=skip",
         dir.display()
     );
     let screenshot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("trace-view.png");
@@ -36,7 +47,9 @@ fn the_trace_view_shows_a_two_tool_turn_in_headless_chromium() {
         .env("SCREENSHOT", &screenshot)
         .env("CHROMIUM", &chromium)
         .output()
-        .expect("node runs (install Node.js 18 or newer)");
+        .expect(
+            "node runs (install Node.js 20 or newer: `cargo xtask test` installs Debian's nodejs)",
+        );
     assert!(
         out.status.success(),
         "trace_view.mjs failed ({}):\n{}\n{}",

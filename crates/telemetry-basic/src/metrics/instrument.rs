@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 use parking_lot::{Mutex, RwLock};
-use telemetry_core::implement::{CounterFn, GaugeFn, HistogramFn, UpDownCounterFn};
+use telemetry_core::implement::{CounterFn, F64CounterFn, GaugeFn, HistogramFn, UpDownCounterFn};
 use telemetry_core::{Attribute, AttributeSet, InstrumentDescriptor};
 
 use crate::metrics::snapshot::{
@@ -51,6 +51,8 @@ pub(crate) trait Aggregation: Send + Sync + 'static {
 }
 
 pub(crate) struct CounterAgg(AtomicU64);
+/// The `f64` bits of the sum.
+pub(crate) struct F64CounterAgg(AtomicU64);
 pub(crate) struct UpDownAgg(AtomicI64);
 pub(crate) struct GaugeAgg(AtomicU64);
 pub(crate) struct HistogramAgg(Mutex<HistogramState>);
@@ -70,6 +72,16 @@ impl Aggregation for CounterAgg {
     }
     fn value(&self, _: &()) -> SeriesValue {
         SeriesValue::Counter(self.0.load(Ordering::Relaxed))
+    }
+}
+
+impl Aggregation for F64CounterAgg {
+    type Config = ();
+    fn new(_: &()) -> Self {
+        Self(AtomicU64::new(0f64.to_bits()))
+    }
+    fn value(&self, _: &()) -> SeriesValue {
+        SeriesValue::F64Counter(f64::from_bits(self.0.load(Ordering::Relaxed)))
     }
 }
 
@@ -247,6 +259,18 @@ impl CounterFn for Instrument<CounterAgg> {
     fn add(&self, value: u64, attributes: &[Attribute]) {
         self.with_series(attributes, |a| {
             a.0.fetch_add(value, Ordering::Relaxed);
+        });
+    }
+}
+
+impl F64CounterFn for Instrument<F64CounterAgg> {
+    #[inline]
+    fn add(&self, value: f64, attributes: &[Attribute]) {
+        self.with_series(attributes, |a| {
+            let _ =
+                a.0.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |bits| {
+                    Some((f64::from_bits(bits) + value).to_bits())
+                });
         });
     }
 }

@@ -6,11 +6,13 @@ use std::time::Duration;
 
 use telemetry_core::implement::InstrumentsByName;
 use telemetry_core::{
-    Attribute, Counter, DEFAULT_BUCKETS, DURATION_BUCKETS_SECONDS, Gauge, Histogram,
+    Attribute, Counter, DEFAULT_BUCKETS, DURATION_BUCKETS_SECONDS, F64Counter, Gauge, Histogram,
     InstrumentDescriptor, Meter, UpDownCounter,
 };
 
-use crate::metrics::instrument::{CounterAgg, GaugeAgg, HistogramAgg, Info, Registry, UpDownAgg};
+use crate::metrics::instrument::{
+    CounterAgg, F64CounterAgg, GaugeAgg, HistogramAgg, Info, Registry, UpDownAgg,
+};
 use crate::metrics::snapshot::{InstrumentKind, MetricsSnapshot};
 
 /// The default number of distinct attribute sets per instrument, as in the OpenTelemetry
@@ -27,7 +29,8 @@ pub const DEFAULT_CARDINALITY_LIMIT: usize = 2000;
 ///   and a repeated key keeps its last value. Past the cardinality limit (default
 ///   [`DEFAULT_CARDINALITY_LIMIT`] series per instrument) measurements go to one overflow
 ///   series with the attribute `otel.metric.overflow = true` instead of being lost.
-/// - Counters sum `u64`, up-down counters sum `i64` (both wrap on overflow), histograms keep
+/// - Counters sum `u64` (or `f64`: [`Meter::f64_counter`]), up-down counters sum `i64` (both
+///   integer sums wrap on overflow), histograms keep
 ///   count, sum, min, max and explicit-bucket counts (bucket `i` counts values `v` with
 ///   `boundaries[i-1] < v <= boundaries[i]`, as OpenTelemetry defines them), gauges keep the
 ///   last value. Histogram boundaries come from the descriptor, else
@@ -55,6 +58,7 @@ pub const DEFAULT_CARDINALITY_LIMIT: usize = 2000;
 /// ```
 pub struct BasicMeter {
     counters: Registry<CounterAgg>,
+    f64_counters: Registry<F64CounterAgg>,
     up_down_counters: Registry<UpDownAgg>,
     histograms: Registry<HistogramAgg>,
     gauges: Registry<GaugeAgg>,
@@ -73,6 +77,7 @@ impl BasicMeter {
     pub fn with_cardinality_limit(limit: usize) -> Self {
         Self {
             counters: Registry::default(),
+            f64_counters: Registry::default(),
             up_down_counters: Registry::default(),
             histograms: Registry::default(),
             gauges: Registry::default(),
@@ -86,6 +91,7 @@ impl BasicMeter {
     pub fn snapshot(&self) -> MetricsSnapshot {
         let mut metrics = Vec::new();
         self.counters.collect(&mut metrics);
+        self.f64_counters.collect(&mut metrics);
         self.up_down_counters.collect(&mut metrics);
         self.histograms.collect(&mut metrics);
         self.gauges.collect(&mut metrics);
@@ -110,6 +116,7 @@ impl fmt::Debug for BasicMeter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BasicMeter")
             .field("counters", &self.counters.len())
+            .field("f64_counters", &self.f64_counters.len())
             .field("up_down_counters", &self.up_down_counters.len())
             .field("histograms", &self.histograms.len())
             .field("gauges", &self.gauges.len())
@@ -123,6 +130,14 @@ impl Meter for BasicMeter {
         let info = Info::from_descriptor(d, InstrumentKind::Counter);
         Counter::new(
             self.counters
+                .get_or_create(info, self.cardinality_limit, || ()),
+        )
+    }
+
+    fn f64_counter(&self, d: &InstrumentDescriptor) -> F64Counter {
+        let info = Info::from_descriptor(d, InstrumentKind::Counter);
+        F64Counter::new(
+            self.f64_counters
                 .get_or_create(info, self.cardinality_limit, || ()),
         )
     }

@@ -89,6 +89,9 @@ fn render_family(out: &mut String, name: &str, metric: &MetricSnapshot) {
             SeriesValue::UpDownCounter(v) => {
                 let _ = writeln!(out, "{name}{} {v}", label_set(&labels, None));
             }
+            SeriesValue::F64Counter(v) => {
+                let _ = writeln!(out, "{name}{} {}", label_set(&labels, None), float(*v));
+            }
             SeriesValue::Gauge(v) => {
                 let _ = writeln!(out, "{name}{} {}", label_set(&labels, None), float(*v));
             }

@@ -8,7 +8,7 @@ use telemetry_core::{Attribute, AttributeSet};
 /// The kind of an instrument (OpenTelemetry Metrics API, *Instrument*).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum InstrumentKind {
-    /// Monotonic sum of `u64`.
+    /// Monotonic sum of `u64`, or of `f64` ([`SeriesValue::F64Counter`]).
     Counter,
     /// Non-monotonic sum of `i64`.
     UpDownCounter,
@@ -65,6 +65,8 @@ pub struct SeriesSnapshot {
 pub enum SeriesValue {
     /// A counter's sum.
     Counter(u64),
+    /// An `f64` counter's sum.
+    F64Counter(f64),
     /// An up-down counter's sum.
     UpDownCounter(i64),
     /// A histogram's distribution.
@@ -130,6 +132,19 @@ impl MetricsSnapshot {
             SeriesValue::Counter(v) => Some(v),
             _ => None,
         }
+    }
+
+    /// The sum of `f64` counter `name` for exactly this attribute set.
+    pub fn f64_counter(&self, name: &str, attributes: &[Attribute]) -> Option<f64> {
+        self.metrics
+            .iter()
+            .filter(|m| m.name == name && m.kind == InstrumentKind::Counter)
+            .flat_map(|m| &m.series)
+            .find(|s| s.attributes.matches(attributes))
+            .and_then(|s| match s.value {
+                SeriesValue::F64Counter(v) => Some(v),
+                _ => None,
+            })
     }
 
     /// The sum of up-down counter `name` for exactly this attribute set.

@@ -1,4 +1,4 @@
-//! Instrument handles ([`Counter`], [`UpDownCounter`], [`Histogram`], [`Gauge`]), the traits
+//! Instrument handles ([`Counter`], [`F64Counter`], [`UpDownCounter`], [`Histogram`], [`Gauge`]), the traits
 //! an implementation puts behind them, and the `add!` / `record!` macros.
 
 use std::fmt;
@@ -11,6 +11,12 @@ use crate::attributes::attribute::Attribute;
 pub trait CounterFn: Send + Sync {
     /// Adds `value`.
     fn add(&self, value: u64, attributes: &[Attribute]);
+}
+
+/// The implementation behind an [`F64Counter`]. Values reaching it are finite and `>= 0`.
+pub trait F64CounterFn: Send + Sync {
+    /// Adds `value`.
+    fn add(&self, value: f64, attributes: &[Attribute]);
 }
 
 /// The implementation behind an [`UpDownCounter`].
@@ -72,6 +78,12 @@ handle!(
     CounterFn
 );
 handle!(
+    /// A monotonic counter handle with fractional values (`f64`), for amounts such as a cost
+    /// in USD (OpenTelemetry Metrics API, *Counter*, which allows floating-point values).
+    F64Counter,
+    F64CounterFn
+);
+handle!(
     /// An up-down counter handle (values are `i64`).
     UpDownCounter,
     UpDownCounterFn
@@ -93,6 +105,21 @@ impl Counter {
     pub fn add(&self, value: u64, attributes: &[Attribute]) {
         if let Some(inner) = &self.0 {
             inner.add(value, attributes);
+        }
+    }
+}
+
+impl F64Counter {
+    /// Adds `value`; a negative, NaN or infinite value is dropped (a counter only grows) and
+    /// non-finite ones are counted ([`diagnostics`](crate::diagnostics)).
+    #[inline]
+    pub fn add(&self, value: f64, attributes: &[Attribute]) {
+        if let Some(inner) = &self.0 {
+            if !value.is_finite() {
+                crate::diagnostics::drop_non_finite("f64 counter", value);
+            } else if value >= 0.0 {
+                inner.add(value, attributes);
+            }
         }
     }
 }

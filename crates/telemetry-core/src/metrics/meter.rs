@@ -13,6 +13,8 @@ use crate::attributes::attribute::Attribute;
 
 use crate::metrics::handles::Counter;
 
+use crate::metrics::handles::F64Counter;
+
 use crate::metrics::handles::Gauge;
 
 use crate::metrics::handles::Histogram;
@@ -33,6 +35,12 @@ use crate::metrics::handles::UpDownCounter;
 pub trait Meter: Send + Sync {
     /// A monotonic counter handle.
     fn counter(&self, descriptor: &InstrumentDescriptor) -> Counter;
+    /// A monotonic counter handle with `f64` values (a cost in USD, say). Provided: NoOp, so
+    /// implementations written before it still compile; Basic and OpenTelemetry record.
+    fn f64_counter(&self, descriptor: &InstrumentDescriptor) -> F64Counter {
+        let _ = descriptor;
+        F64Counter::noop()
+    }
     /// An up-down counter handle.
     fn up_down_counter(&self, descriptor: &InstrumentDescriptor) -> UpDownCounter;
     /// A histogram handle; a descriptor without boundaries gets [`DEFAULT_BUCKETS`](crate::DEFAULT_BUCKETS) unless

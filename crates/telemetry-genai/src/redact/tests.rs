@@ -21,9 +21,28 @@ fn default_redactor_masks_secrets_and_keeps_the_text_around_them() {
             "{\"Authorization\": \"Bearer abc.def\", \"next\": 1}",
             "{\"Authorization\": \"Bearer [REDACTED:authorization]\", \"next\": 1}",
         ),
+        // An unquoted value runs to white space, a quote or the end: a URL's next parameter
+        // goes with it rather than a password's tail staying in clear.
         (
-            "GET /x?api_key=12345&q=1",
-            "GET /x?api_key=[REDACTED:secret-assignment]&q=1",
+            "GET /x?api_key=12345&q=1 HTTP/1.1",
+            "GET /x?api_key=[REDACTED:secret-assignment] HTTP/1.1",
+        ),
+        (
+            "login with password=Tr0ub4dor&3horse now",
+            "login with password=[REDACTED:secret-assignment] now",
+        ),
+        ("secret=ab;cd#ef", "secret=[REDACTED:secret-assignment]"),
+        (
+            "{\"cmd\": \"login password=a&b;c\\\\d\\n\", \"token\": \"q9\"}",
+            "{\"cmd\": \"login password=[REDACTED:secret-assignment]\\n\", \"token\": \"[REDACTED:secret-assignment]\"}",
+        ),
+        (
+            "{\"note\": \"{\\\"secret\\\": \\\"p&q\\\"}\"}",
+            "{\"note\": \"{\\\"secret\\\": \\\"[REDACTED:secret-assignment]\\\"}\"}",
+        ),
+        (
+            "Authorization: Token abc;def,ghi next",
+            "Authorization: Token [REDACTED:authorization] next",
         ),
         (
             "x-api-key: secretvalue\r\nHost: a",
@@ -31,7 +50,7 @@ fn default_redactor_masks_secrets_and_keeps_the_text_around_them() {
         ),
         (
             "password = hunter2, ok",
-            "password = [REDACTED:secret-assignment], ok",
+            "password = [REDACTED:secret-assignment] ok",
         ),
         (
             "Authorization: Bearer abcdefgh12345678 then other text",
@@ -56,6 +75,10 @@ fn default_redactor_masks_secrets_and_keeps_the_text_around_them() {
         "Bearer short",
         "naïve ünïcode sk-",
         "let token: String = read();",
+        "fn f(token: Option<String>, key: &str) {}",
+        "def f(password: str) -> bool:",
+        "def g(secret: Dict[str,str]) -> None:",
+        "f(secret: false, token: null);",
         "secret: false",
         "password: ${DB_PASSWORD}",
         "max_tokens = 512",

@@ -71,10 +71,31 @@ fn not_scheme(s: &[u8], _group: usize) -> bool {
     .any(|w| s.eq_ignore_ascii_case(w.as_bytes()))
 }
 
-/// Unquoted assignment values that are code, not secrets: type names (`token: String`),
-/// literals (`secret: false`).
+/// Unquoted assignment values that are code, not secrets: type names (`token: String`,
+/// `secret: Option<String>`, `key: Dict[str, str]`), literals (`secret: false`). The value
+/// runs to white space, so the code's punctuation after it (`str)`, `false,`) is left out of
+/// the test.
 fn not_code(s: &[u8]) -> bool {
-    let type_name = s[0].is_ascii_uppercase() && s.iter().all(|c| c.is_ascii_alphabetic());
+    // A `]` closes a type's `[` (`Dict[str]`) or the code around (`f(x=[Secret])`).
+    let opens = s.iter().filter(|c| **c == b'[').count();
+    let mut closes = s.iter().filter(|c| **c == b']').count();
+    let mut s = s;
+    while let Some((&last, rest)) = s.split_last() {
+        if last == b']' && closes > opens {
+            closes -= 1;
+        } else if !matches!(last, b')' | b'}' | b',' | b';' | b'.' | b':') {
+            break;
+        }
+        s = rest;
+    }
+    let (name, args) = s.split_at(
+        s.iter()
+            .position(|c| matches!(c, b'<' | b'['))
+            .unwrap_or(s.len()),
+    );
+    let type_name = name.first().is_some_and(u8::is_ascii_uppercase)
+        && name.iter().all(u8::is_ascii_alphabetic)
+        && (args.is_empty() || type_arguments(args));
     let literal = [
         &b"true"[..],
         b"false",
@@ -90,6 +111,30 @@ fn not_code(s: &[u8]) -> bool {
     .iter()
     .any(|l| s.eq_ignore_ascii_case(l));
     !(type_name || literal)
+}
+
+/// Whether `s` is a closed list of type arguments, `<…>` or `[…]` (`<String>`, `<u8>`,
+/// `[str]`), without white space: a password that merely holds `<` or `[` is not one unless it
+/// ends in the matching bracket, with the brackets balanced.
+fn type_arguments(s: &[u8]) -> bool {
+    let close = match s.first() {
+        Some(b'<') => b'>',
+        Some(b'[') => b']',
+        _ => return false,
+    };
+    let mut depth = 0i32;
+    for c in s {
+        match c {
+            b'<' | b'[' => depth += 1,
+            b'>' | b']' => depth -= 1,
+            c if c.is_ascii_alphanumeric() || matches!(c, b'_' | b',' | b'&' | b'\'' | b':') => {}
+            _ => return false,
+        }
+        if depth < 0 {
+            return false;
+        }
+    }
+    depth == 0 && s.last() == Some(&close)
 }
 
 fn rule(id: &str, pattern: String, keywords: &[&str]) -> Rule {
@@ -146,7 +191,8 @@ pub(crate) fn rules() -> Vec<Rule> {
     ));
 
     // `Authorization: Bearer x`, `Proxy-Authorization: Basic x`, JSON and env forms: the
-    // credentials, keeping the scheme.
+    // credentials, keeping the scheme. The regex stops at `,` and `;` so that the scheme test
+    // sees `Bearer` in `Authorization: Bearer, …`; the mask runs to the end of the token.
     let mut r = rule(
         "authorization",
         r#"(?i)authorization["']?[ \t]*[:=][ \t]*["']?(?:(?:bearer|basic|token|digest|negotiate|apikey|sso-key|dsn)[ \t]+)?([^\s"'\x60,;\[][^\s"'\x60,;]*)"#
@@ -154,6 +200,7 @@ pub(crate) fn rules() -> Vec<Rule> {
         &["authorization"],
     );
     r.check = not_scheme;
+    r.assigned = true;
     out.push(r);
 
     let mut r = rule(
@@ -166,21 +213,28 @@ pub(crate) fn rules() -> Vec<Rule> {
 
     // `name = value`, `name: value`, `"name": "value"`, `name => value`, `name := value` for a
     // secret-named key: the value only. A quoted value ends at its closing quote (JSON escapes
-    // allowed); an unquoted one at white space or one of `"'\x60,;&<>(){}[]`.
-    // One regex, four forms: double-quoted, escaped-quoted (JSON text inside a JSON string,
-    // `{\"secret\": \"x\"}`), single-quoted, unquoted (group 4, where type names and
-    // literals are kept). The match starts at the keyword: only the value is masked, so the
-    // rest of the key name (`db_` in `db_password`) need not be part of it.
+    // allowed); an unquoted one runs to white space, a quote or the end of the text, through
+    // `&`, `;`, `#` and brackets (a password may hold them; over-masking a URL's next query
+    // parameter is the price). It must not start with one of `,;&<>(){}[]=:\` (an empty
+    // value, then the next parameter or code).
+    // One regex, four forms after the operator: double-quoted, escaped-quoted (JSON text
+    // inside a JSON string, `{\"secret\": \"x\"}`), single-quoted, unquoted (group 4, where
+    // type names and literals are kept). The unquoted group stops at a backslash, where
+    // [`value_end`](crate::secrets::rule::value_end) (the rule is `assigned`) tells an escaped
+    // quote or newline from a backslash in the value. The match starts at the keyword: only
+    // the value is masked, so the rest of the key name (`db_` in `db_password`) need not be
+    // part of it.
     let key = format!("(?i){SECRET_KEY_NAMES}");
-    let op = r#"["']?[ \t]*(?:=>|:=|=|:)[ \t]*"#;
+    let op = r#"(?:\\?["'])?[ \t]*(?:=>|:=|=|:)[ \t]*"#;
     let mut r = rule(
         "secret-assignment",
         format!(
-            r#"{key}(?:{op}"((?:[^"\\\n]|\\.){{1,1024}})"|\\"[ \t]*:[ \t]*\\"((?:[^"\\\n]|\\[^"\n]){{1,1024}}?)\\"|{op}'([^'\n]{{1,1024}})'|{op}(\$\{{[^}}\s]{{0,256}}\}}|[^\s"'\x60,;&<>(){{}}\[\]=:][^\s"'\x60,;&<>(){{}}\[\]]{{0,1023}}))"#
+            r#"{key}{op}(?:"((?:[^"\\\n]|\\.){{1,1024}})"|\\"((?:[^"\\\n]|\\[^"\n]){{1,1024}}?)\\"|'([^'\n]{{1,1024}})'|([^\s"'\x60,;&<>(){{}}\[\]=:\\][^\s"'\x60\\]*))"#
         ),
         SECRET_KEY_KEYWORDS,
     );
     r.generic = true;
+    r.assigned = true;
     r.check = |s, group| group != 4 || not_code(s);
     out.push(r);
     out

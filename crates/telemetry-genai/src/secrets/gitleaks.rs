@@ -2,11 +2,16 @@
 //! released, `LICENSE`, and `rules.json`, generated from the TOML by `gitleaks/generate.py`
 //! (the fields used here; rules that apply only to file paths dropped).
 //!
-//! Two adjustments, made here when the rules load, not in the data:
+//! Three adjustments, made here when the rules load, not in the data:
 //! - gitleaks ends most rules with `(?:[\x60'"\s;]|\\[nr]|$)` (a secret ends at a quote,
 //!   space, `;`, an escaped newline or the end), written for source files. In prose a key is
-//!   often followed by `.`, `,`, `:`, `!`, `?`, `&` (a query string) or a closing bracket, so
-//!   those end it too.
+//!   often followed by `.`, `,`, `:`, `!`, `?`, `&` (a query string), `#` (a URL fragment) or
+//!   a closing bracket, so those end it too.
+//! - The rules of gitleaks' `key = value` form (the assignment operators
+//!   `(?:=|>|:{1,3}=|\|\||:|=>|\?=|,)` before the secret group, `generic-api-key` and the
+//!   vendor `…-secret`/`…-key` rules) are marked as assigned: their mask runs on to the end of
+//!   the value's token ([`value_end`](crate::secrets::rule::value_end)), so a value the regex
+//!   ended early, at `&` or `;`, leaves no tail in clear.
 //! - Rule allowlists are applied, except those of `aws-access-token` (keys ending in
 //!   `EXAMPLE`) and `gcp-api-key` (keys published in documentation): masking a documented
 //!   example costs nothing in telemetry, and a real key in that form must not leak.
@@ -21,7 +26,9 @@ const RULES_JSON: &str = include_str!("gitleaks/rules.json");
 pub(crate) const VERSION: &str = "gitleaks v8.30.1";
 
 const TERMINATOR: &str = r#"(?:[\x60'"\s;]|\\[nr]|$)"#;
-const PROSE_TERMINATOR: &str = r#"(?:[\x60'"\s;.,:!?&)\]}>]|\\[nr]|$)"#;
+const PROSE_TERMINATOR: &str = r#"(?:[\x60'"\s;.,:!?&#)\]}>]|\\[nr]|$)"#;
+/// The assignment operators of gitleaks' `key = value` rules.
+const ASSIGNMENT: &str = r"(?:=|>|:{1,3}=|\|\||:|=>|\?=|,)";
 const KEEP_EXAMPLES: &[&str] = &["aws-access-token", "gcp-api-key"];
 
 #[derive(Deserialize)]
@@ -88,6 +95,7 @@ fn rule(d: RuleData) -> Rule {
     let keep_examples = KEEP_EXAMPLES.contains(&d.id.as_str());
     let mut r = Rule::new(d.id, d.regex.replace(TERMINATOR, PROSE_TERMINATOR));
     r.generic = r.id.starts_with("generic");
+    r.assigned = d.regex.contains(ASSIGNMENT);
     r.secret_group = d.secret_group;
     r.entropy = d.entropy;
     r.keywords = d.keywords.iter().map(|k| k.to_ascii_lowercase()).collect();
@@ -123,5 +131,8 @@ mod tests {
         assert!(include_str!("gitleaks/gitleaks.toml").contains("[[rules]]"));
         assert!(include_str!("gitleaks/LICENSE").starts_with("MIT License"));
         assert!(!data.allowlist.regexes.is_empty());
+        let assigned = data.rules.iter().filter(|r| r.regex.contains(ASSIGNMENT));
+        assert!(assigned.clone().any(|r| r.id == "generic-api-key"));
+        assert!(assigned.count() >= 90);
     }
 }

@@ -16,7 +16,7 @@ use std::sync::LazyLock;
 use aho_corasick::{AhoCorasick, MatchKind};
 use regex::bytes::Regex;
 
-use rule::{Rule, compile, shannon_entropy};
+use rule::{Rule, compile, shannon_entropy, value_end};
 
 use extra::NEAR_WINDOW;
 pub(crate) use gitleaks::VERSION;
@@ -189,9 +189,16 @@ impl Scanner {
                     continue;
                 }
             }
+            // The checks above judge what the regex matched; the mask of an assigned value
+            // runs on to the end of its token, so no tail of it is left in clear.
+            let end = if rule.assigned {
+                value_end(b, secret.end())
+            } else {
+                secret.end()
+            };
             let f = Finding {
                 start: secret.start(),
-                end: secret.end(),
+                end,
                 rule: &rule.id,
             };
             found.push((f, rule.generic));

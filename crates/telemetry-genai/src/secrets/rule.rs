@@ -110,6 +110,30 @@ pub(crate) fn shannon_entropy(s: &[u8]) -> f64 {
         .sum()
 }
 
+/// Where an assigned value that the regex ended at `from` really ends: at the next white
+/// space, quote (`"`, `'`, `` ` ``), escaped quote or escaped white space (`\"`, `\n`, `\r`,
+/// `\t`: JSON or source text inside a string), or the end of the text; never inside the token
+/// at `&`, `;`, `#`, `,` or a bracket, which a password may hold. A URL's next query parameter
+/// is masked with it: over-masking is safe, a secret's tail left in clear is not. `\\` (an
+/// escaped backslash) belongs to the value. Returns `from` when a quote follows (a quoted
+/// value's regex already ends at its closing quote).
+pub(crate) fn value_end(b: &[u8], from: usize) -> usize {
+    let mut i = from;
+    while i < b.len() {
+        match b[i] {
+            b'"' | b'\'' | b'`' => break,
+            b'\\' => match b.get(i + 1) {
+                Some(b'"' | b'\'' | b'`' | b'n' | b'r' | b't') => break,
+                Some(_) => i += 2,
+                None => i += 1,
+            },
+            c if c.is_ascii_whitespace() => break,
+            _ => i += 1,
+        }
+    }
+    i.min(b.len())
+}
+
 /// What an allowlist regex is tested against (gitleaks `regexTarget`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) enum Target {
@@ -200,6 +224,9 @@ pub(crate) struct Rule {
     pub(crate) allowlists: Vec<AllowlistSource>,
     /// Generic (context or entropy) rules yield to format rules when both match one span.
     pub(crate) generic: bool,
+    /// The secret is the value assigned to a key (`name=value`, `name: value`, a header): it
+    /// is masked to the end of its token ([`value_end`]), wherever the regex stopped.
+    pub(crate) assigned: bool,
     /// An extra test on the secret and the number of the group holding it (own rules: e.g.
     /// "has a digit").
     pub(crate) check: fn(&[u8], usize) -> bool,
@@ -216,6 +243,7 @@ impl Rule {
             keywords: Vec::new(),
             allowlists: Vec::new(),
             generic: false,
+            assigned: false,
             check: |_, _| true,
             compiled: OnceLock::new(),
         }
@@ -272,6 +300,21 @@ mod tests {
         assert_eq!(shannon_entropy(b"aaaa"), 0.0);
         assert!((shannon_entropy(b"abab") - 1.0).abs() < 1e-9);
         assert!((shannon_entropy(b"0123456789abcdef") - 4.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn an_assigned_value_ends_only_at_white_space_a_quote_or_the_end() {
+        fn end(t: &str, from: usize) -> &str {
+            &t[..value_end(t.as_bytes(), from)]
+        }
+        assert_eq!(end("pw=Tr0ub4dor&3horse", 12), "pw=Tr0ub4dor&3horse");
+        assert_eq!(end("s=ab;cd#ef, (x) ok", 4), "s=ab;cd#ef,");
+        assert_eq!(end(r"t=abc&next=1#top\nnext", 5), "t=abc&next=1#top");
+        assert_eq!(end(r#"{\"t\": \"p=a&b\"}"#, 12), r#"{\"t\": \"p=a&b"#);
+        assert_eq!(end(r"p=a\\b&c'd", 3), r"p=a\\b&c");
+        assert_eq!(end("p=\"quoted\"", 9), "p=\"quoted");
+        assert_eq!(end("p=a\\", 3), "p=a\\");
+        assert_eq!(end("p=ä&ö\tx", 2), "p=ä&ö");
     }
 
     #[test]

@@ -71,3 +71,45 @@ fn masks_never_split_a_character() {
         assert!(text.is_char_boundary(f.start) && text.is_char_boundary(f.end));
     }
 }
+
+/// A gitleaks `key = value` rule ends its regex at `&`; its mask runs on to the end of the
+/// token (`creds` is a keyword of `generic-api-key` only).
+#[test]
+fn gitleaks_assignment_rules_mask_to_the_end_of_the_token() {
+    assert_eq!(
+        ids("db_creds=Zx9Qw3Er7Ty1&Ui5Op;2As#x ok"),
+        [("Zx9Qw3Er7Ty1&Ui5Op;2As#x", "generic-api-key")]
+    );
+    assert_eq!(
+        ids("export db_creds=Zx9Qw3Er7Ty1, ok"),
+        [("Zx9Qw3Er7Ty1,", "generic-api-key")]
+    );
+    // A format rule that is no assignment still ends where its format does.
+    assert_eq!(
+        ids("use dapi0123456789abcdef0123456789abcdef#frag"),
+        [(
+            "dapi0123456789abcdef0123456789abcdef",
+            "databricks-api-token"
+        )]
+    );
+}
+
+/// The global allowlist keeps the literals `true`, `false` and `null` as whole values only:
+/// a secret that starts with `true`, holds `false` or ends in `null` is still a secret.
+#[test]
+fn allowlisted_literals_are_whole_values_only() {
+    assert_eq!(
+        ids("db_creds=falsepositive99Zx9Qw3 ok"),
+        [("falsepositive99Zx9Qw3", "generic-api-key")]
+    );
+    assert_eq!(
+        ids("db_creds=trueZx9Qw3Er7Ty1 ok"),
+        [("trueZx9Qw3Er7Ty1", "generic-api-key")]
+    );
+    assert_eq!(
+        ids("db_creds=Zx9Qw3Er7Ty1null ok"),
+        [("Zx9Qw3Er7Ty1null", "generic-api-key")]
+    );
+    assert!(ids("db_creds=false ok").is_empty());
+    assert!(ids("db_creds=NULL ok").is_empty());
+}

@@ -95,7 +95,9 @@ pub fn cases() -> Vec<Case> {
         c("pem rsa private key", "key file:\n", pem(&mut g, "RSA PRIVATE KEY"), "\n"),
         c("pem openssh private key", "", pem(&mut g, "OPENSSH PRIVATE KEY"), ""),
         c("azure ad client secret", "client_secret=", "bP88Q~rcBcYjzzOhg1Hnn76Wm3jGgakZiZ.8vMgR".into(), ""),
-        c("azure storage account key", "DefaultEndpointsProtocol=https;AccountName=prodstore;AccountKey=", format!("{}==", g.pick(B64, 86)), ";EndpointSuffix=core.windows.net"),
+        // An assigned value runs to white space (what follows `;` or `&` would be masked too,
+        // see `over_masked`): the key stands last in these two.
+        c("azure storage account key", "DefaultEndpointsProtocol=https;AccountName=prodstore;EndpointSuffix=core.windows.net;AccountKey=", format!("{}==", g.pick(B64, 86)), ""),
         c("openai project key", "", "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".into(), ""),
         c("openai legacy key", "", format!("sk-{}T3BlbkFJ{}", g.pick(ALNUM, 20), g.pick(ALNUM, 20)), ""),
         c("openai project key without marker", "", format!("sk-proj-{}", g.pick(URLSAFE, 48)), ""),
@@ -122,11 +124,14 @@ pub fn cases() -> Vec<Case> {
         c("twilio api key", "", format!("SK{}", g.pick(HEX, 32)), ""),
         c("sendgrid key", "", format!("SG.{}.{}", g.pick(URLSAFE, 22), g.pick(URLSAFE, 43)), ""),
         c("jwt", "", jwt(&mut g), ""),
-        c("jwt in a query string", "https://api.example.com/v1/me?access_token=", jwt(&mut g), "&page=2"),
+        c("jwt in a query string", "https://api.example.com/v1/me?page=2&access_token=", jwt(&mut g), ""),
         c("bearer header", "Authorization: Bearer ", g.pick(URLSAFE, 40), ""),
         c("basic header", "Proxy-Authorization: Basic ", format!("{}=", g.pick(B64, 31)), ""),
         c("url with password", "postgres://app:", format!("Pw{}", g.pick(ALNUM, 14)), "@db.example.com:5432/app"),
         c("password assignment", "password=", "hunter2!".into(), ""),
+        c("password with & assigned unquoted", "password=", "Tr0ub4dor&3horse".into(), ""),
+        c("secret with ; and # assigned unquoted", "secret=", "ab;cd#ef".into(), ""),
+        c("api key with & ; # in a query string", "GET /v1/items?page=2&api_key=", format!("{}&{};{}#{}", g.pick(ALNUM, 6), g.pick(ALNUM, 5), g.pick(ALNUM, 4), g.pick(ALNUM, 3)), ""),
         c("json secret", r#"{"secret": ""#, "Tr0ub4dor&3-horse".into(), r#""}"#),
         c("yaml api key", "api_key: ", g.pick(ALNUM, 24), ""),
         c("env database password", "DATABASE_PASSWORD=", format!("pg-{}", g.pick(ALNUM, 12)), ""),
@@ -148,17 +153,97 @@ pub fn cases() -> Vec<Case> {
     ]
 }
 
-/// A run of 8 or more characters of `secret` that `haystack` holds, leaving out runs the
-/// known non-secret text (`context`) holds too (`https://` of a webhook URL secret).
+/// Secrets whose mask may run on past them: unquoted assigned values, which end only at
+/// white space, a quote or the end of the text, with what follows them up to there (a URL's
+/// next query parameter). `after` may be masked in part or whole; the secret never.
+pub fn over_masked() -> Vec<Case> {
+    let c = |name, before, secret: &str, after| Case {
+        name,
+        before,
+        secret: secret.to_owned(),
+        after,
+    };
+    vec![
+        c(
+            "token before another query parameter",
+            "GET https://api.example.com/v1/items?token=",
+            "abc",
+            "&next=1",
+        ),
+        c(
+            "password before a fragment",
+            "https://example.com/login?password=",
+            "Tr0ub4dor&3horse",
+            "#top",
+        ),
+        c(
+            "secret before more assignments",
+            "secret=",
+            "ab;cd#ef",
+            ";region=eu",
+        ),
+        c(
+            "jwt before another query parameter",
+            "https://api.example.com/v1/me?access_token=",
+            &jwt(&mut Gen::new(7)),
+            "&page=2",
+        ),
+        c(
+            "account key before the endpoint suffix",
+            "DefaultEndpointsProtocol=https;AccountName=prodstore;AccountKey=",
+            &format!("{}==", Gen::new(8).pick(B64, 86)),
+            ";EndpointSuffix=core.windows.net",
+        ),
+        c(
+            "authorization before a parameter",
+            "Authorization: Token ",
+            "abc;def",
+            ",realm=x",
+        ),
+    ]
+}
+
+/// A piece of `secret` that `haystack` holds: a run of 8 or more characters, leaving out
+/// runs the known non-secret text (`context`) holds too (`https://` of a webhook URL secret),
+/// or (for any length) a head or tail of it next to a mask, as a mask that ended or started
+/// inside it leaves (`[REDACTED:x]3horse`).
 pub fn leaks(haystack: &str, secret: &str, context: &str) -> Option<String> {
     let chars: Vec<char> = secret.chars().collect();
     if chars.len() < 8 {
-        return haystack.contains(secret).then(|| secret.to_owned());
-    }
-    chars
+        if haystack.contains(secret) {
+            return Some(secret.to_owned());
+        }
+    } else if let Some(w) = chars
         .windows(8)
         .map(|w| w.iter().collect::<String>())
         .find(|w| haystack.contains(w.as_str()) && !context.contains(w.as_str()))
+    {
+        return Some(w);
+    }
+    let mut rest = haystack;
+    while let Some(i) = rest.find("[REDACTED:") {
+        let (before, mask) = rest.split_at(i);
+        let Some(end) = mask.find(']') else { break };
+        let after = &mask[end + 1..];
+        for (k, _) in secret.char_indices().skip(1) {
+            if after.starts_with(&secret[k..]) {
+                return Some(secret[k..].to_owned());
+            }
+            if before.ends_with(&secret[..k]) {
+                return Some(secret[..k].to_owned());
+            }
+        }
+        rest = after;
+    }
+    None
+}
+
+/// Whether `redacted` is `prefix`, one mask `[REDACTED:<rule-id>]`, then the end of `suffix`
+/// (all of it, part or nothing): the mask covers the secret and perhaps what follows it.
+pub fn one_mask_then_part_of(redacted: &str, prefix: &str, suffix: &str) -> bool {
+    (0..=suffix.len())
+        .filter(|k| suffix.is_char_boundary(*k))
+        .any(|k| one_mask_between(redacted, prefix, &suffix[k..]))
 }
 
 /// Whether `redacted` is `prefix`, one mask `[REDACTED:<rule-id>]`, then `suffix`.

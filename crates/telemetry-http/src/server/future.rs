@@ -10,6 +10,7 @@ use std::task::{Context as TaskContext, Poll};
 use std::time::Instant;
 
 use http::{HeaderValue, Response, StatusCode};
+use smallvec::SmallVec;
 use telemetry_core::{Attribute, CorrelationId, LogLevel, Scope, ScopeEnd};
 
 use super::request::RequestFacts;
@@ -226,7 +227,7 @@ impl InFlight {
             LogLevel::Warning => "request rejected",
             _ => "request failed",
         };
-        let mut attributes = Vec::with_capacity(4 + extra.len());
+        let mut attributes: SmallVec<[Attribute; 6]> = SmallVec::with_capacity(4 + extra.len());
         attributes.push(Attribute::new(
             crate::semconv::HTTP_REQUEST_METHOD,
             self.facts.method.clone(),

@@ -4,6 +4,7 @@
 
 mod future;
 mod request;
+mod span_name;
 
 use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
@@ -21,7 +22,7 @@ pub use future::{HandlerPanicked, ResponseFuture};
 pub use request::HttpRoute;
 
 use crate::headers::{HeaderCapture, HeaderExtractor};
-use crate::method::{KnownMethods, span_name_method};
+use crate::method::KnownMethods;
 use crate::semconv::{
     HTTP_DURATION_BUCKETS, HTTP_REQUEST_HEADER_PREFIX, HTTP_RESPONSE_HEADER_PREFIX,
     METRIC_HTTP_SERVER_ACTIVE_REQUESTS, METRIC_HTTP_SERVER_REQUEST_DURATION,
@@ -244,11 +245,7 @@ where
             .correlator
             .extract(&HeaderExtractor(req.headers()));
         let remote_trace = remote.as_ref().map(|r| r.trace_id);
-        let method = span_name_method(&facts.method);
-        let name = match &facts.route {
-            Some(route) => format!("{method} {route}"),
-            None => method.to_owned(),
-        };
+        let name = span_name::span_name(&facts.method, facts.route.as_ref());
         let attributes = facts.span_attributes(&req, shared);
         let scope = shared.telemetry.correlator.open_scope(
             ScopeOptions::new(name)

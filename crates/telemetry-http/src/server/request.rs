@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
 
 use http::{HeaderMap, Request, Version, header};
+use smallvec::SmallVec;
 use telemetry_core::Attribute;
 
 use super::Shared;
@@ -24,10 +25,13 @@ pub struct HttpRoute(pub Arc<str>);
 /// The router's route templates as shared strings, so every request's span, metric and log
 /// attributes share one copy of `http.route`. A route template is one of a router's few
 /// patterns (never a raw path), so a short list scan finds it.
+/// Only axum's `MatchedPath` is interned, so without the `axum` feature nothing reads it.
 #[derive(Clone, Default)]
+#[cfg_attr(not(feature = "axum"), allow(dead_code))]
 pub(crate) struct RouteNames(Arc<RwLock<Vec<Arc<str>>>>);
 
 impl RouteNames {
+    #[cfg_attr(not(feature = "axum"), allow(dead_code))]
     fn get(&self, route: &str) -> Arc<str> {
         let find = |routes: &[Arc<str>]| routes.iter().find(|r| ***r == *route).cloned();
         let known = find(&self.0.read().unwrap_or_else(|p| p.into_inner()));
@@ -66,9 +70,13 @@ impl RequestFacts {
         }
     }
 
-    /// The span's attributes at its start.
-    pub(crate) fn span_attributes<B>(&self, req: &Request<B>, shared: &Shared) -> Vec<Attribute> {
-        let mut a = Vec::with_capacity(12);
+    /// The span's attributes at its start (on the stack: the scope keeps its own copy).
+    pub(crate) fn span_attributes<B>(
+        &self,
+        req: &Request<B>,
+        shared: &Shared,
+    ) -> SmallVec<[Attribute; 12]> {
+        let mut a = SmallVec::new();
         a.push(Attribute::new(HTTP_REQUEST_METHOD, self.method.clone()));
         if let Some(original) = &self.method_original {
             a.push(Attribute::new(
@@ -116,9 +124,10 @@ impl RequestFacts {
         ]
     }
 
-    /// `http.server.request.duration`'s attributes before the outcome is known.
-    pub(crate) fn metric_attributes(&self) -> Vec<Attribute> {
-        let mut a = Vec::with_capacity(6);
+    /// `http.server.request.duration`'s attributes before the outcome is known, with room for
+    /// the status code and `error.type`.
+    pub(crate) fn metric_attributes(&self) -> SmallVec<[Attribute; 6]> {
+        let mut a = SmallVec::new();
         a.push(Attribute::new(HTTP_REQUEST_METHOD, self.method.clone()));
         a.push(Attribute::new(URL_SCHEME, self.scheme));
         if let Some(route) = &self.route {

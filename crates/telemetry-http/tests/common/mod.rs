@@ -1,31 +1,17 @@
-//! Shared by the OTLP tests: the OpenTelemetry implementation exporting to an in-process
-//! receiver (mock-collector, HTTP/protobuf on 127.0.0.1:0), axum servers on 127.0.0.1:0, and
-//! a plain HTTP client.
+//! Shared by the OTLP tests (the OpenTelemetry pipeline and its receiver are
+//! `telemetry_testkit::otel`'s): axum servers on 127.0.0.1:0, a plain HTTP client, and a
+//! look-up on received spans.
 #![allow(dead_code, unreachable_pub)]
 
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use axum::Router;
-use mock_collector::ServerHandle;
-use telemetry_core::Lifecycle as _;
-use telemetry_otel::OpenTelemetry;
-use telemetry_testkit::{RSpan, Received, env_source, mock};
+use telemetry_testkit::RSpan;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-pub const WAIT: Duration = Duration::from_secs(10);
-
-/// A receiver and an OpenTelemetry implementation exporting every signal to it.
-pub async fn otel() -> (OpenTelemetry, ServerHandle) {
-    let server = mock::receiver().await;
-    let otel = OpenTelemetry::builder("telemetry-http-test")
-        .with_env_source(env_source(&[]))
-        .with_endpoint(format!("http://{}", server.addr()))
-        .build()
-        .expect("a valid configuration");
-    (otel, server)
-}
+/// The service name of the tests' pipelines.
+pub const SERVICE: &str = "telemetry-http-test";
 
 /// Serves `app` on 127.0.0.1 with an ephemeral port, with the peer address available to the
 /// layer (`ConnectInfo`).
@@ -53,19 +39,6 @@ pub fn client() -> reqwest::Client {
         .no_proxy()
         .build()
         .expect("a reqwest client")
-}
-
-/// Shuts `otel` down (exporting everything) and reads what `server` got once it holds at
-/// least `spans` spans.
-pub async fn received(otel: OpenTelemetry, server: ServerHandle, spans: usize) -> Received {
-    otel.shutdown(WAIT).await.expect("shutdown");
-    server
-        .wait_for_spans(spans, WAIT)
-        .await
-        .expect("spans arrive");
-    let got = server.with_collector(mock::received).await;
-    server.shutdown().await.expect("receiver stops");
-    got
 }
 
 /// Whether the span was ended as cancelled (the core's `ScopeEnd::Cancelled`).

@@ -4,6 +4,7 @@
 
 pub(crate) mod batch;
 pub(crate) mod detect;
+pub(crate) mod durable;
 pub(crate) mod env;
 pub(crate) mod error;
 pub(crate) mod exporter;
@@ -13,4 +14,5 @@ pub(crate) mod propagators;
 pub(crate) mod resolved;
 pub(crate) mod resource;
 pub(crate) mod sampler;
+pub(crate) mod tail;
 pub(crate) mod tls;

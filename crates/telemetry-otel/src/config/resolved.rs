@@ -11,11 +11,13 @@ use std::time::Duration;
 use telemetry_core::{Attribute, LogLevel};
 
 use crate::config::batch::BatchSettings;
+use crate::config::durable::DurableSettings;
 use crate::config::exporter::ExporterKind;
 use crate::config::limits::SpanLimitSettings;
 use crate::config::otlp::{OtlpSettings, TemporalityPref};
 use crate::config::propagators::Propagators;
 use crate::config::sampler::SamplerConfig;
+use crate::config::tail::TailSettings;
 
 /// The resolved configuration. `exporters` and `otlp` are indexed by `Signal::index` (traces,
 /// metrics, logs).
@@ -31,10 +33,14 @@ pub(crate) struct Resolved {
     pub(crate) metric_interval: Duration,
     pub(crate) temporality: TemporalityPref,
     pub(crate) sampler: SamplerConfig,
+    /// The `agent_tail` rules and bounds, when that is the sampler.
+    pub(crate) tail: Option<TailSettings>,
     pub(crate) span_limits: SpanLimitSettings,
     pub(crate) propagators: Propagators,
     pub(crate) level: Option<LogLevel>,
     pub(crate) drop_timeout: Duration,
     /// Whether the pipeline's own counts are exported as metrics (`self_metrics`).
     pub(crate) self_observability: bool,
+    /// The OTLP exporters' queue bound, retry window and spool (`durable`).
+    pub(crate) durable: DurableSettings,
 }

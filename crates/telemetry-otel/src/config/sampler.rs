@@ -3,9 +3,14 @@
 //!
 //! Source: OpenTelemetry specification, *SDK Environment Variables*, *General SDK
 //! Configuration* (default `parentbased_always_on`; the argument of the ratio samplers is a
-//! probability, default 1.0).
+//! probability, default 1.0). `agent_tail` is this crate's own value (the variable's list is
+//! open: "xray" and others are third-party values), for in-process tail sampling; its
+//! argument is the probability for traces no rule keeps.
 
-use opentelemetry_sdk::trace::Sampler;
+use opentelemetry_sdk::trace::{Sampler, ShouldSample};
+
+use crate::sampling::head::AgentTailHead;
+use crate::sampling::probability::Threshold;
 
 use crate::config::env::Env;
 use crate::config::error::ConfigError;
@@ -25,6 +30,12 @@ pub enum SamplerConfig {
     ParentBasedAlwaysOff,
     /// `parentbased_traceidratio` with the root ratio in `[0, 1]`.
     ParentBasedTraceIdRatio(f64),
+    /// `agent_tail`: in-process tail sampling. Every span is recorded and held until its trace
+    /// ends; then the whole trace is kept (errors, slow or expensive traces, attribute rules,
+    /// a caller that sampled it) or else kept with this probability in `[0, 1]`, decided from
+    /// the trace id by consistent probability sampling so that every process agrees. Rules
+    /// and bounds: [`TailSampling`](crate::TailSampling).
+    AgentTail(f64),
 }
 
 impl SamplerConfig {
@@ -54,9 +65,22 @@ impl SamplerConfig {
         self == SamplerConfig::AlwaysOff
     }
 
-    /// The SDK sampler.
-    pub(crate) fn sdk(self) -> Sampler {
+    /// The probability of `agent_tail`, `None` for the other samplers.
+    pub(crate) fn tail_probability(self) -> Option<f64> {
         match self {
+            SamplerConfig::AgentTail(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// The SDK sampler.
+    pub(crate) fn sdk(self) -> Box<dyn ShouldSample> {
+        Box::new(match self {
+            SamplerConfig::AgentTail(p) => {
+                return Box::new(AgentTailHead {
+                    threshold: Threshold::from_probability(p),
+                });
+            }
             SamplerConfig::AlwaysOn => Sampler::AlwaysOn,
             SamplerConfig::AlwaysOff => Sampler::AlwaysOff,
             SamplerConfig::TraceIdRatio(r) => Sampler::TraceIdRatioBased(r),
@@ -67,12 +91,12 @@ impl SamplerConfig {
             SamplerConfig::ParentBasedTraceIdRatio(r) => {
                 Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(r)))
             }
-        }
+        })
     }
 }
 
 const SAMPLERS: &str = "one of always_on, always_off, traceidratio, parentbased_always_on, \
-                        parentbased_always_off, parentbased_traceidratio";
+                        parentbased_always_off, parentbased_traceidratio, agent_tail";
 
 /// `OTEL_TRACES_SAMPLER_ARG`, if set: a probability in `[0, 1]`.
 fn sampler_arg(env: &Env<'_>) -> Result<Option<f64>, ConfigError> {
@@ -101,13 +125,16 @@ fn parse_sampler(env: &Env<'_>, ratio: f64) -> Result<SamplerConfig, ConfigError
         "parentbased_always_on" => SamplerConfig::ParentBasedAlwaysOn,
         "parentbased_always_off" => SamplerConfig::ParentBasedAlwaysOff,
         "parentbased_traceidratio" => SamplerConfig::ParentBasedTraceIdRatio(ratio),
+        "agent_tail" => SamplerConfig::AgentTail(ratio),
         _ => return Err(ConfigError::new("OTEL_TRACES_SAMPLER", v, SAMPLERS)),
     })
 }
 
 fn validate_sampler(s: SamplerConfig) -> Result<SamplerConfig, ConfigError> {
     match s {
-        SamplerConfig::TraceIdRatio(r) | SamplerConfig::ParentBasedTraceIdRatio(r)
+        SamplerConfig::TraceIdRatio(r)
+        | SamplerConfig::ParentBasedTraceIdRatio(r)
+        | SamplerConfig::AgentTail(r)
             if !(0.0..=1.0).contains(&r) =>
         {
             Err(ConfigError::new(

@@ -11,11 +11,11 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use opentelemetry_otlp::tonic_types::transport::{Certificate, ClientTlsConfig, Identity};
 use rustls::RootCertStore;
 use rustls::crypto::CryptoProvider;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+use tonic::transport::{Certificate, ClientTlsConfig, Identity};
 
 use crate::config::error::ConfigError;
 

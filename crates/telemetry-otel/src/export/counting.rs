@@ -1,10 +1,15 @@
-//! Exporter and processor wrappers that count what passes through them into [`Stats`]: an
-//! `Err` from `export` (collector down, HTTP 4xx/5xx, timeout) is a failed export of that many
-//! items.
+//! Exporter and processor wrappers that count what passes through them into [`Stats`]: the
+//! console exporter and span exporters given in code, whose every `Err` from `export` is a
+//! failed export of that many items. (The OTLP exporters count their own outcomes, see
+//! `durable`.)
+//!
+//! [`Target::refused`] is set once an OTLP backend answered that it does not accept the
+//! signal; the log processor in front then stops queueing records for it, and the wrapper
+//! drops batches without calling the exporter. The check on each export is one atomic load.
 
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use opentelemetry::InstrumentationScope;
@@ -16,33 +21,43 @@ use opentelemetry_sdk::metrics::data::ResourceMetrics;
 use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 
-use crate::export::http_client::LastTransportError;
 use crate::failures::Stats;
 use crate::signal::Signal;
 
-/// Where a counted exporter sends, for its failure warnings.
+/// Where a counted exporter sends, for its failure warnings, and whether its backend refused
+/// the signal.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Target {
     /// The endpoint URL, or `stdout` for the console exporter.
     pub(crate) endpoint: Arc<str>,
-    /// Where the HTTP client records its transport errors (HTTP exporters only).
-    pub(crate) transport: Option<Arc<LastTransportError>>,
+    /// Set once the backend answered that it does not accept the signal; shared with the log
+    /// processor in front of the exporter, which then stops queueing records for it.
+    pub(crate) refused: Arc<AtomicBool>,
 }
 
 impl Target {
     pub(crate) fn new(endpoint: &str) -> Self {
         Self {
             endpoint: endpoint.into(),
-            transport: None,
+            ..Self::default()
         }
     }
 
-    fn report(&self, stats: &Stats, signal: Signal, items: usize, r: &OTelSdkResult) {
-        let transport = match r {
-            Err(_) => self.transport.as_ref().and_then(|t| t.take()),
-            Ok(()) => None,
-        };
-        stats.export_result(signal, &self.endpoint, items, r, transport);
+    #[inline]
+    fn is_refused(&self) -> bool {
+        self.refused.load(Ordering::Relaxed)
+    }
+
+    /// Counts an export's result: every error is a failure.
+    fn report(
+        &self,
+        stats: &Stats,
+        signal: Signal,
+        items: usize,
+        r: OTelSdkResult,
+    ) -> OTelSdkResult {
+        stats.export_result(signal, &self.endpoint, items, &r, None);
+        r
     }
 }
 
@@ -59,18 +74,33 @@ impl<E: fmt::Debug> fmt::Debug for Counting<E> {
     }
 }
 
+impl<E> Counting<E> {
+    /// Awaits the inner export and counts its result; `None` (the backend refused the signal
+    /// earlier) counts the items as refused without sending them.
+    async fn counted(
+        &self,
+        signal: Signal,
+        items: usize,
+        export: Option<impl std::future::Future<Output = OTelSdkResult>>,
+    ) -> OTelSdkResult {
+        match export {
+            Some(fut) => self.target.report(&self.stats, signal, items, fut.await),
+            None => {
+                self.stats.refused_items(signal, items);
+                Ok(())
+            }
+        }
+    }
+}
+
 impl<E: SpanExporter> SpanExporter for Counting<E> {
     fn export(
         &self,
         batch: Vec<SpanData>,
     ) -> impl std::future::Future<Output = OTelSdkResult> + Send {
         let n = batch.len();
-        let fut = self.inner.export(batch);
-        async move {
-            let r = fut.await;
-            self.target.report(&self.stats, Signal::Traces, n, &r);
-            r
-        }
+        let fut = (!self.target.is_refused()).then(|| self.inner.export(batch));
+        self.counted(Signal::Traces, n, fut)
     }
     fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
         self.inner.shutdown_with_timeout(timeout)
@@ -89,12 +119,8 @@ impl<E: LogExporter> LogExporter for Counting<E> {
         batch: LogBatch<'_>,
     ) -> impl std::future::Future<Output = OTelSdkResult> + Send {
         let n = batch.iter().count();
-        let fut = self.inner.export(batch);
-        async move {
-            let r = fut.await;
-            self.target.report(&self.stats, Signal::Logs, n, &r);
-            r
-        }
+        let fut = (!self.target.is_refused()).then(|| self.inner.export(batch));
+        self.counted(Signal::Logs, n, fut)
     }
     fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
         self.inner.shutdown_with_timeout(timeout)
@@ -109,12 +135,8 @@ impl<E: PushMetricExporter> PushMetricExporter for Counting<E> {
         &self,
         metrics: &ResourceMetrics,
     ) -> impl std::future::Future<Output = OTelSdkResult> + Send {
-        let fut = self.inner.export(metrics);
-        async move {
-            let r = fut.await;
-            self.target.report(&self.stats, Signal::Metrics, 1, &r);
-            r
-        }
+        let fut = (!self.target.is_refused()).then(|| self.inner.export(metrics));
+        self.counted(Signal::Metrics, 1, fut)
     }
     fn force_flush(&self) -> OTelSdkResult {
         self.inner.force_flush()
@@ -128,20 +150,25 @@ impl<E: PushMetricExporter> PushMetricExporter for Counting<E> {
 }
 
 /// Counts log records handed to the pipeline, so that what never reached an exporter (queue
-/// full) can be computed: submitted − exported − failed. (Spans are counted when they start,
-/// in `Stats::span_started`.)
+/// full) can be computed: submitted − exported − failed − refused. (Spans are counted when
+/// they start, in `Stats::span_started`.) Once the exporter's backend has refused logs, records
+/// are counted as refused here instead of being queued for an exporter that sends nothing.
 #[derive(Debug)]
 pub(crate) struct CountingLogProcessor<P> {
     pub(crate) inner: P,
     pub(crate) stats: Arc<Stats>,
+    /// The exporter's [`Target::refused`].
+    pub(crate) refused: Arc<AtomicBool>,
 }
 
 impl<P: LogProcessor> LogProcessor for CountingLogProcessor<P> {
     fn emit(&self, data: &mut SdkLogRecord, instrumentation: &InstrumentationScope) {
-        self.stats
-            .signal(Signal::Logs)
-            .submitted
-            .fetch_add(1, Ordering::Relaxed);
+        let st = self.stats.signal(Signal::Logs);
+        st.submitted.fetch_add(1, Ordering::Relaxed);
+        if self.refused.load(Ordering::Relaxed) {
+            st.refused_items.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
         self.inner.emit(data, instrumentation);
     }
     fn force_flush(&self) -> OTelSdkResult {

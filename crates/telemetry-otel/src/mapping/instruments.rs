@@ -27,7 +27,9 @@ use opentelemetry::metrics::{
     UpDownCounter,
 };
 use parking_lot::RwLock;
-use telemetry_core::implement::{CounterFn, FxHasher, GaugeFn, HistogramFn, UpDownCounterFn};
+use telemetry_core::implement::{
+    CounterFn, F64CounterFn, FxHasher, GaugeFn, HistogramFn, UpDownCounterFn,
+};
 use telemetry_core::{Attribute, AttributeSet, DURATION_BUCKETS_SECONDS, InstrumentDescriptor};
 
 use crate::mapping::convert;
@@ -59,6 +61,7 @@ impl<T: Clone> Cache<T> {
 pub(crate) struct Instruments {
     meter: Meter,
     counters: Cache<Arc<OtelCounter>>,
+    f64_counters: Cache<Arc<OtelF64Counter>>,
     up_down: Cache<Arc<OtelUpDownCounter>>,
     histograms: Cache<Arc<OtelHistogram>>,
     gauges: Cache<Arc<OtelGauge>>,
@@ -99,6 +102,7 @@ impl Instruments {
         Self {
             meter,
             counters: Cache::new(),
+            f64_counters: Cache::new(),
             up_down: Cache::new(),
             histograms: Cache::new(),
             gauges: Cache::new(),
@@ -110,6 +114,18 @@ impl Instruments {
             Arc::new(OtelCounter::new(
                 self.meter
                     .u64_counter(d.name().to_owned())
+                    .with_unit(d.unit().to_owned())
+                    .with_description(d.description().to_owned())
+                    .build(),
+            ))
+        })
+    }
+
+    pub(crate) fn f64_counter(&self, d: &InstrumentDescriptor) -> Arc<OtelF64Counter> {
+        self.f64_counters.get_or_create(d.name(), || {
+            Arc::new(OtelF64Counter::new(
+                self.meter
+                    .f64_counter(d.name().to_owned())
                     .with_unit(d.unit().to_owned())
                     .with_description(d.description().to_owned())
                     .build(),
@@ -255,6 +271,7 @@ pub(crate) struct Otel<I, B> {
 }
 
 pub(crate) type OtelCounter = Otel<Counter<u64>, BoundCounter<u64>>;
+pub(crate) type OtelF64Counter = Otel<Counter<f64>, BoundCounter<f64>>;
 pub(crate) type OtelUpDownCounter = Otel<UpDownCounter<i64>, BoundUpDownCounter<i64>>;
 pub(crate) type OtelHistogram = Otel<Histogram<f64>, BoundHistogram<f64>>;
 pub(crate) type OtelGauge = Otel<Gauge<f64>, BoundGauge<f64>>;
@@ -289,6 +306,7 @@ macro_rules! otel_instrument {
 }
 
 otel_instrument!(CounterFn, add, u64, Counter<u64>, BoundCounter<u64>);
+otel_instrument!(F64CounterFn, add, f64, Counter<f64>, BoundCounter<f64>);
 otel_instrument!(
     UpDownCounterFn,
     add,

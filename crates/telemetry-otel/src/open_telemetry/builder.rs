@@ -13,6 +13,7 @@ use std::time::Duration;
 use telemetry_core::{Attribute, LogLevel};
 
 use crate::config::batch::{self, BatchSettings};
+use crate::config::durable::DurableOverrides;
 use crate::config::env::{Env, EnvSource};
 use crate::config::error::ConfigError;
 use crate::config::exporter::{self, ExporterKind};
@@ -22,6 +23,7 @@ use crate::config::propagators::Propagators;
 use crate::config::resolved::Resolved;
 use crate::config::resource;
 use crate::config::sampler::SamplerConfig;
+use crate::config::tail::TailSampling;
 use crate::export::pipeline::ExtraSpanProcessor;
 use crate::open_telemetry::OpenTelemetry;
 use crate::signal::Signal;
@@ -53,11 +55,13 @@ pub struct OpenTelemetryBuilder {
     bsp_schedule_delay: Option<Duration>,
     blrp_schedule_delay: Option<Duration>,
     sampler: Option<SamplerConfig>,
+    tail: TailSampling,
     propagators: Option<Propagators>,
     span_event_limit: Option<u32>,
     level: Option<Option<LogLevel>>,
     drop_timeout: Duration,
     self_observability: Option<bool>,
+    durable: DurableOverrides,
     extra_span_processors: Vec<ExtraSpanProcessor>,
 }
 
@@ -88,11 +92,13 @@ impl OpenTelemetryBuilder {
             bsp_schedule_delay: None,
             blrp_schedule_delay: None,
             sampler: None,
+            tail: TailSampling::new(),
             propagators: None,
             span_event_limit: None,
             level: None,
             drop_timeout: Duration::from_secs(5),
             self_observability: None,
+            durable: DurableOverrides::default(),
             extra_span_processors: Vec::new(),
         }
     }
@@ -289,6 +295,29 @@ impl OpenTelemetryBuilder {
         self
     }
 
+    /// The rules and bounds of `agent_tail` sampling (see [`TailSampling`]); each setting
+    /// given here overrides its `AGENT_TELEMETRY_TAIL_*` variable. They apply when the sampler
+    /// is `agent_tail` (`OTEL_TRACES_SAMPLER=agent_tail`, or
+    /// [`with_sampler`](Self::with_sampler)`(SamplerConfig::AgentTail(p))`); otherwise they
+    /// are still validated.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use telemetry_otel::{OpenTelemetry, SamplerConfig, TailSampling};
+    /// # let env = |k: &str| k.ends_with("_EXPORTER").then(|| "none".to_owned());
+    /// let otel = OpenTelemetry::builder("my-agent")
+    ///     # .with_env_source(env)
+    ///     .with_sampler(SamplerConfig::AgentTail(0.1))
+    ///     .with_tail_sampling(TailSampling::new().keep_slower_than(Duration::from_secs(30)))
+    ///     .build()?;
+    /// # drop(otel);
+    /// # Ok::<(), telemetry_otel::ConfigError>(())
+    /// ```
+    pub fn with_tail_sampling(mut self, tail: TailSampling) -> Self {
+        self.tail = tail;
+        self
+    }
+
     /// The propagators, overriding `OTEL_PROPAGATORS`.
     pub fn with_propagators(mut self, propagators: Propagators) -> Self {
         self.propagators = Some(propagators);
@@ -324,6 +353,44 @@ impl OpenTelemetryBuilder {
         self
     }
 
+    /// The byte bound of each signal's OTLP export queue, overriding
+    /// `AGENT_TELEMETRY_EXPORT_QUEUE_BYTES` (default 64 MiB). While the collector is away,
+    /// encoded batches wait there; past the bound the oldest are dropped (and counted in
+    /// [`DroppedItems::queue_full`](crate::DroppedItems::queue_full)), or, with a spool, kept
+    /// on disk only. See the [crate](crate#delivery-through-outages) docs. Zero is refused.
+    pub fn with_export_queue_bytes(mut self, bytes: u64) -> Self {
+        self.durable.queue_bytes = Some(bytes);
+        self
+    }
+
+    /// How long a batch that keeps failing with a retryable outcome is retried before it is
+    /// dropped (or, with a spool, kept on disk), overriding
+    /// `AGENT_TELEMETRY_EXPORT_RETRY_WINDOW` (default 5 minutes, as the OpenTelemetry
+    /// Collector's `retry_on_failure.max_elapsed_time`).
+    pub fn with_export_retry_window(mut self, window: Duration) -> Self {
+        self.durable.retry_window = Some(window);
+        self
+    }
+
+    /// Keeps undeliverable OTLP batches on disk in `dir`, overriding
+    /// `AGENT_TELEMETRY_SPOOL_DIR` (default: no spool): every batch is written there when the
+    /// SDK hands it to the exporter and deleted once delivered, and a process that starts on
+    /// the same directory delivers what it finds, oldest first. The directory is created if
+    /// missing; see the [crate](crate#delivery-through-outages) docs for the crash bound, the
+    /// lock and what happens on a full or read-only disk.
+    pub fn with_spool_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.durable.spool_dir = Some(dir.into());
+        self
+    }
+
+    /// The byte bound of each signal's spool, overriding `AGENT_TELEMETRY_SPOOL_MAX_BYTES`
+    /// (default 256 MiB); past it the oldest files are deleted and counted in
+    /// [`DroppedItems::spool_full`](crate::DroppedItems::spool_full). Zero is refused.
+    pub fn with_spool_max_bytes(mut self, bytes: u64) -> Self {
+        self.durable.spool_max_bytes = Some(bytes);
+        self
+    }
+
     /// Validates everything and starts the pipeline.
     ///
     /// # Errors
@@ -349,12 +416,24 @@ impl OpenTelemetryBuilder {
             otlp.push(self.otlp.resolve(&env, signal)?);
         }
         let otlp: [OtlpSettings; 3] = otlp.try_into().expect("three signals");
-        let bsp = BatchSettings::resolve(&env, "BSP", self.bsp_schedule_delay, 5000)?;
+        let durable = self.durable.resolve(&env)?;
+        // With a spool, what a crash can lose is what the batch processors still hold: at
+        // most one schedule delay's worth, so a spool caps the spans' default at 1 s.
+        let bsp_default = if durable.spool_dir.is_some() {
+            1000
+        } else {
+            5000
+        };
+        let bsp = BatchSettings::resolve(&env, "BSP", self.bsp_schedule_delay, bsp_default)?;
         let blrp = BatchSettings::resolve(&env, "BLRP", self.blrp_schedule_delay, 1000)?;
         batch::validate_export_timeouts(&env)?;
         let metric_interval = batch::metric_interval(self.metric_interval, &env)?;
         let temporality = TemporalityPref::from_env(&env)?;
         let sampler = SamplerConfig::resolve(self.sampler, &env)?;
+        let tail = self
+            .tail
+            .resolve(&env, sampler.tail_probability().unwrap_or(1.0))?;
+        let tail = sampler.tail_probability().map(|_| tail);
         let span_limits = SpanLimitSettings::resolve(self.span_event_limit, &env)?;
         let propagators = Propagators::resolve(self.propagators, &env)?;
         let self_observability = match self.self_observability {
@@ -372,11 +451,13 @@ impl OpenTelemetryBuilder {
             metric_interval,
             temporality,
             sampler,
+            tail,
             span_limits,
             propagators,
             level: self.level.unwrap_or(Some(LogLevel::Info)),
             drop_timeout: self.drop_timeout,
             self_observability,
+            durable,
         })
     }
 }
@@ -398,8 +479,10 @@ impl OpenTelemetry {
     }
 
     /// A builder for configuration in code; the environment still applies where code is
-    /// silent.
+    /// silent. Makes `ring` rustls' process default if none is installed
+    /// ([`ensure_crypto_provider`](crate::ensure_crypto_provider)).
     pub fn builder(default_service_name: &str) -> OpenTelemetryBuilder {
+        crate::crypto::ensure_crypto_provider();
         OpenTelemetryBuilder::new(default_service_name)
     }
 }

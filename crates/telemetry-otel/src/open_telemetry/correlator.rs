@@ -9,16 +9,52 @@ use std::borrow::Cow;
 use opentelemetry::baggage::{BaggageExt as _, KeyValueMetadata};
 use opentelemetry::trace::{Link, SpanBuilder, SpanContext, TraceFlags, TraceState, Tracer as _};
 use telemetry_core::propagation::{
-    BAGGAGE, Baggage, Extractor, Injector, RemoteParent, TRACEPARENT, TRACESTATE,
-    format_traceparent_with_flags,
+    BAGGAGE, Baggage, Extractor, FLAG_RANDOM_TRACE_ID, Injector, RemoteParent, TRACEPARENT,
+    TRACESTATE, format_traceparent_with_flags,
 };
 use telemetry_core::{
     Context, ContextualCorrelator, NoOpCorrelator, Scope, ScopeOptions, SpanLink,
 };
 
+use crate::export::tail::TailHandle;
 use crate::mapping::span::{OtelScope, parent_context};
 use crate::mapping::{convert, ids, intern};
 use crate::open_telemetry::OpenTelemetry;
+use crate::sampling::probability::{OT, Threshold, sub_key};
+
+/// The `sampled` flag a call made now carries under `agent_tail`. The tail decision comes
+/// when the trace ends, after the call; what is known now is sent: the caller sampled it, the
+/// probability rule keeps it (the span's `ot` entry has a threshold, set at start from the
+/// trace id), or a rule already matched on a span that ended. A callee that follows its
+/// parent then keeps exactly the traces the probability rule keeps here, plus those.
+fn tail_sampled(
+    scope: &OtelScope,
+    remote: Option<&RemoteParent>,
+    tail: &TailHandle,
+    trace_id: u128,
+) -> bool {
+    remote.is_some_and(|r| r.sampled)
+        || scope
+            .span_context
+            .trace_state()
+            .get(OT)
+            .and_then(|ot| sub_key(ot, "th"))
+            .is_some_and(|th| Threshold::decode(th).is_some())
+        || tail.certain(trace_id)
+}
+
+/// The received `tracestate` (or none) with its `ot` member replaced by the span's: the
+/// threshold `agent_tail` set at start, or none.
+fn with_ot(
+    received: Option<&telemetry_core::propagation::TraceState>,
+    scope: &OtelScope,
+) -> Option<telemetry_core::propagation::TraceState> {
+    let base = received.cloned().unwrap_or_default();
+    match scope.span_context.trace_state().get(OT) {
+        Some(ot) => Some(base.with(OT, ot).unwrap_or_else(|_| base.clone())),
+        None => Some(base.without(OT)),
+    }
+}
 
 impl OpenTelemetry {
     /// An OpenTelemetry `Context` whose active span is `scope`'s span, to start raw SDK spans
@@ -230,12 +266,21 @@ impl ContextualCorrelator for OpenTelemetry {
             // parent must drop what this process dropped.
             let ids = context.correlation_id().zip(context.span_id());
             let remote = context.remote_parent();
-            let traceparent = match (context.extension::<OtelScope>(), ids) {
+            let scope = context.extension::<OtelScope>();
+            let traceparent = match (scope, ids) {
                 (Some(scope), Some((trace_id, span_id))) => {
-                    let sampled = scope.span_context.is_sampled();
+                    let sampled = match &self.inner.tail {
+                        Some(tail) => tail_sampled(scope, remote, tail, trace_id.to_int()),
+                        None => scope.span_context.is_sampled(),
+                    };
                     // The caller's random-trace-id flag stays with its trace id (W3C Trace
-                    // Context Level 2 §3.2.2.5).
-                    let flags = remote.map_or(u8::from(sampled), |r| r.outgoing_flags(sampled));
+                    // Context Level 2 §3.2.2.5); a trace started here has a random id (the
+                    // core's, or one given to `root_with_id`, presumed random as
+                    // OpenTelemetry specification v1.60.0 *Trace SDK* §Presumption of TraceID
+                    // randomness does), so it gets the flag (§Random trace flag).
+                    let flags = remote.map_or(u8::from(sampled) | FLAG_RANDOM_TRACE_ID, |r| {
+                        r.outgoing_flags(sampled)
+                    });
                     Some(format_traceparent_with_flags(trace_id, span_id, flags))
                 }
                 _ => context.traceparent(),
@@ -244,8 +289,14 @@ impl ContextualCorrelator for OpenTelemetry {
                 return;
             };
             carrier.set(TRACEPARENT, traceparent);
-            // The validated, combined list, never the raw header (§3.3, §3.5).
-            if let Some(state) = remote.and_then(|r| r.trace_state.as_ref()) {
+            // The validated, combined list, never the raw header (§3.3, §3.5); under
+            // `agent_tail` with this process's `ot` entry (its threshold) in it.
+            let received = remote.and_then(|r| r.trace_state.as_ref());
+            let state = match (scope, &self.inner.tail) {
+                (Some(scope), Some(_)) => with_ot(received, scope),
+                _ => received.cloned(),
+            };
+            if let Some(state) = state.filter(|s| !s.is_empty()) {
                 carrier.set(TRACESTATE, state.as_str().to_owned());
             }
         }

@@ -6,14 +6,16 @@
 //! it or deadlock. So every such call runs on a thread of its own, and the caller waits for it
 //! at most the given timeout, without blocking its executor.
 
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use opentelemetry_sdk::logs::SdkLoggerProvider;
 use opentelemetry_sdk::metrics::SdkMeterProvider;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use telemetry_core::{Lifecycle, TelemetryError};
 
+use crate::export::durable::delivery::{Delivery, Mark};
 use crate::export::pipeline::Providers;
 use crate::open_telemetry::{Inner, OpenTelemetry};
 use crate::signal::Signal;
@@ -79,27 +81,31 @@ impl Lifecycle for OpenTelemetry {
     ///
     /// # Errors
     /// [`TelemetryError`] when a signal failed to flush or the timeout passed. Export failures
-    /// the SDK reports as success are in [`OpenTelemetry::export_failures`].
+    /// the SDK reports as success are in [`OpenTelemetry::export_failures`]. A signal the
+    /// backend does not accept (gRPC `UNIMPLEMENTED`, HTTP 404/405/415) is not an error: see
+    /// [`SignalFailures::refused_by_backend`](crate::SignalFailures::refused_by_backend).
     async fn force_flush(&self, timeout: Duration) -> Result<(), TelemetryError> {
-        let handles = self
-            .inner
-            .providers
-            .lock()
-            .as_ref()
-            .map(|p| (p.tracer.clone(), p.logger.clone(), p.meter.clone()));
-        let Some((t, l, m)) = handles else {
+        let handles = self.inner.providers.lock().as_ref().map(|p| {
+            let d = p.deliveries.clone();
+            (p.tracer.clone(), p.logger.clone(), p.meter.clone(), d)
+        });
+        let Some((t, l, m, d)) = handles else {
             return Ok(());
         };
-        off_thread("flush", timeout, move || force_flush(t, l, m))
-            .await
-            .map_err(|e| self.explain(e))
+        let deadline = delivery_deadline(timeout);
+        off_thread("flush", timeout + Duration::from_millis(100), move || {
+            force_flush(t, l, m, d, deadline)
+        })
+        .await
+        .map_err(|e| self.explain(e))
     }
 
     /// Flushes and shuts every signal down, waiting at most `timeout`; later calls return
     /// `Ok(())` at once. Scopes opened afterwards still carry ids but export nothing.
     ///
     /// # Errors
-    /// [`TelemetryError`] when a signal failed to shut down or the timeout passed.
+    /// [`TelemetryError`] when a signal failed to shut down or the timeout passed; not for a
+    /// signal the backend does not accept (see `force_flush`).
     async fn shutdown(&self, timeout: Duration) -> Result<(), TelemetryError> {
         if self.inner.shut_down.swap(true, Ordering::AcqRel) {
             return Ok(());
@@ -138,12 +144,16 @@ impl Providers {
     /// Shuts every provider down in parallel, each bounded by `timeout`, then stops the gRPC
     /// runtime. Runs on a dedicated thread (it blocks).
     fn shutdown(self, timeout: Duration) -> Result<(), String> {
+        let deadline = delivery_deadline(timeout);
         let Providers {
             tracer,
             logger,
             meter,
+            deliveries,
             runtime,
         } = self;
+        // Taken before the providers hand over their last batches, so that those count.
+        let marks: Vec<Mark> = deliveries.iter().map(|d| d.mark()).collect();
         let mut errors = Vec::new();
         std::thread::scope(|s| {
             let t = tracer
@@ -166,6 +176,10 @@ impl Providers {
             }
         });
         drop((tracer, logger, meter));
+        // Then deliver what the exporters queued, until the deadline.
+        errors.extend(in_parallel(&deliveries, |d, i| {
+            d.shutdown(marks[i], deadline)
+        }));
         if let Some(rt) = runtime {
             rt.shutdown_timeout(Duration::from_millis(100));
         }
@@ -177,12 +191,44 @@ impl Providers {
     }
 }
 
-/// Flushes every provider in parallel. Runs on a dedicated thread (it blocks).
+/// When the delivery queues stop waiting, for a flush or shutdown given `timeout`: a little
+/// before it, so that their own report (what is still queued, and why) is what the caller gets.
+fn delivery_deadline(timeout: Duration) -> Instant {
+    Instant::now() + timeout - (timeout / 20).min(Duration::from_millis(250))
+}
+
+/// Runs `f` on every delivery queue at once; the errors.
+fn in_parallel(
+    deliveries: &[Arc<Delivery>],
+    f: impl Fn(&Delivery, usize) -> Result<(), String> + Sync,
+) -> Vec<String> {
+    let f = &f;
+    std::thread::scope(|s| {
+        let handles: Vec<_> = deliveries
+            .iter()
+            .enumerate()
+            .map(|(i, d)| s.spawn(move || f(d, i)))
+            .collect();
+        handles
+            .into_iter()
+            .filter_map(|h| match h.join() {
+                Ok(r) => r.err(),
+                Err(_) => Some("delivery panicked".to_owned()),
+            })
+            .collect()
+    })
+}
+
+/// Flushes every provider in parallel, then waits for the OTLP delivery queues to empty, until
+/// `deadline`. Runs on a dedicated thread (it blocks).
 fn force_flush(
     tracer: Option<SdkTracerProvider>,
     logger: Option<SdkLoggerProvider>,
     meter: Option<SdkMeterProvider>,
+    deliveries: Vec<Arc<Delivery>>,
+    deadline: Instant,
 ) -> Result<(), String> {
+    let marks: Vec<Mark> = deliveries.iter().map(|d| d.mark()).collect();
     let mut errors = Vec::new();
     std::thread::scope(|s| {
         let t = tracer.as_ref().map(|p| s.spawn(move || p.force_flush()));
@@ -198,6 +244,7 @@ fn force_flush(
             }
         }
     });
+    errors.extend(in_parallel(&deliveries, |d, i| d.flush(marks[i], deadline)));
     if errors.is_empty() {
         Ok(())
     } else {

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use telemetry_core::{
-    Attribute, Counter, Gauge, Histogram, InstrumentDescriptor, Meter, UpDownCounter,
+    Attribute, Counter, F64Counter, Gauge, Histogram, InstrumentDescriptor, Meter, UpDownCounter,
 };
 
 use crate::open_telemetry::OpenTelemetry;
@@ -19,6 +19,13 @@ impl Meter for OpenTelemetry {
         match &self.inner.instruments {
             Some(i) => Counter::new(i.counter(descriptor)),
             None => Counter::noop(),
+        }
+    }
+
+    fn f64_counter(&self, descriptor: &InstrumentDescriptor) -> F64Counter {
+        match &self.inner.instruments {
+            Some(i) => F64Counter::new(i.f64_counter(descriptor)),
+            None => F64Counter::noop(),
         }
     }
 

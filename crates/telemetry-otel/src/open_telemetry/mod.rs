@@ -20,12 +20,15 @@ use opentelemetry_sdk::logs::SdkLogger;
 use opentelemetry_sdk::trace::SdkTracer;
 use parking_lot::Mutex;
 use telemetry_core::implement::{InstrumentsByName, LevelFilter};
-use telemetry_core::{Attribute, Telemetry};
+use telemetry_core::{Attribute, CorrelationId, Telemetry};
 
 use crate::config::error::ConfigError;
 use crate::config::propagators::Propagators;
 use crate::config::resolved::Resolved;
+use crate::drops::Backlog;
 use crate::export::pipeline::{self, ExtraSpanProcessor, Providers};
+use crate::export::tail::TailHandle;
+use crate::export::tail::counts::TailSamplingCounts;
 use crate::failures::{ExportFailures, Stats};
 use crate::mapping::instruments::Instruments;
 use crate::signal::Signal;
@@ -63,6 +66,8 @@ pub(crate) struct Inner {
     pub(crate) drops_all: bool,
     /// The resource every signal is exported with, sorted by key.
     pub(crate) resource: Vec<Attribute>,
+    /// The tail sampler's decisions, under `agent_tail`.
+    pub(crate) tail: Option<TailHandle>,
 }
 
 impl fmt::Debug for OpenTelemetry {
@@ -103,6 +108,7 @@ impl OpenTelemetry {
             drops_all: cfg.sampler.drops_all(),
             follows_parent: cfg.sampler.follows_parent(),
             resource: cfg.resource.clone(),
+            tail: None,
         };
         if cfg.disabled {
             inner.shut_down.store(true, Ordering::Relaxed);
@@ -113,7 +119,7 @@ impl OpenTelemetry {
         inner.level.set(cfg.level);
         let build_cfg = cfg.clone();
         let build_stats = stats.clone();
-        let providers = std::thread::Builder::new()
+        let (providers, tail) = std::thread::Builder::new()
             .name("telemetry-otel-build".to_owned())
             .spawn(move || pipeline::build(&build_cfg, &build_stats, extras))
             .map_err(|e| {
@@ -142,10 +148,14 @@ impl OpenTelemetry {
             .logger
             .as_ref()
             .map(|p| p.logger_with_scope(scope.clone()));
+        inner.tail = tail;
         inner.instruments = providers.meter.as_ref().map(|p| {
             let meter = p.meter_with_scope(scope);
             if cfg.self_observability {
                 crate::export::self_metrics::register(&meter, &stats);
+                if let Some(tail) = &inner.tail {
+                    crate::export::tail::metrics::register(&meter, tail);
+                }
             }
             Instruments::new(meter)
         });
@@ -173,9 +183,17 @@ impl OpenTelemetry {
 
     /// Why the latest export of `signal` failed, as the warning on stderr said it: the signal,
     /// the endpoint and the cause ("connection refused", "HTTP 401", "TLS: unknown CA", …,
-    /// followed by the exporter's own text in brackets). `None` if no export failed.
+    /// followed by the exporter's own text in brackets), or that the backend does not accept
+    /// the signal, with the variable that turns it off. `None` if no export failed.
     pub fn last_export_error(&self, signal: Signal) -> Option<String> {
         self.inner.stats.signal(signal).last_error.lock().clone()
+    }
+
+    /// What waits for delivery on `signal` now: bytes queued in memory, bytes in the spool,
+    /// and the age of the oldest batch not yet delivered. All zero for a signal without an
+    /// OTLP exporter. See the [crate](crate#delivery-through-outages) docs.
+    pub fn export_backlog(&self, signal: Signal) -> Backlog {
+        self.inner.stats.signal(signal).backlog()
     }
 
     /// The resource every span, log record and metric of this pipeline is exported with, as
@@ -185,6 +203,22 @@ impl OpenTelemetry {
     /// exported then).
     pub fn resource_attributes(&self) -> &[Attribute] {
         &self.inner.resource
+    }
+
+    /// What the `agent_tail` sampler decided so far (kept and dropped traces by reason, early
+    /// decisions, spans held now); `None` under any other sampler or without a traces
+    /// exporter.
+    pub fn tail_sampling(&self) -> Option<TailSamplingCounts> {
+        self.inner.tail.as_ref().map(|t| t.stats().snapshot())
+    }
+
+    /// The `agent_tail` decision for a trace (its correlation id): `Some(true)` kept,
+    /// `Some(false)` dropped, `None` when not decided yet, forgotten (the latest
+    /// 8 × `max_traces` decisions are remembered) or not under `agent_tail`. A trace is
+    /// decided when its local root has ended and no span of it is still open here, so a
+    /// trace view reading this right after the root ends shows only kept traces.
+    pub fn tail_decision(&self, trace: CorrelationId) -> Option<bool> {
+        self.inner.tail.as_ref()?.decision(trace.to_int())
     }
 
     /// Whether `OTEL_SDK_DISABLED` (or the builder) switched everything off.

@@ -10,7 +10,7 @@ use std::fmt;
 use telemetry_core::StringValue;
 
 pub use openai::{OpenAiConfig, OpenAiModel};
-pub use scripted::{SCRIPTED_MODEL_NAME, ScriptedModel};
+pub use scripted::{SCRIPTED_MODEL_NAME, ScriptedModel, scripted_prices};
 
 /// One message of a conversation, in the shape chat-completion APIs use.
 #[derive(Clone, Debug, PartialEq)]

@@ -7,9 +7,20 @@ use super::{
 };
 use crate::semconv::PROVIDER_SCRIPTED;
 use telemetry_core::StringValue;
+use telemetry_genai::{ModelPrice, PriceTable};
 
 /// The scripted model's name (`gen_ai.request.model` and `gen_ai.response.model`).
 pub const SCRIPTED_MODEL_NAME: &str = "scripted-1";
+
+/// The scripted model's price, so that the offline engine shows costs as a real model
+/// would: gpt-4o-mini's rates ($0.15 per million input tokens, $0.60 per million output
+/// tokens). A price file in `AGENT_TELEMETRY_GENAI_PRICES` with a `scripted-1` entry replaces
+/// it.
+pub fn scripted_prices() -> PriceTable {
+    let mut t = PriceTable::new();
+    t.insert(SCRIPTED_MODEL_NAME, ModelPrice::per_token(0.15e-6, 0.60e-6));
+    t
+}
 
 /// A deterministic model that needs no network.
 ///

@@ -3,10 +3,13 @@
 //!
 //! | route | answer |
 //! | --- | --- |
-//! | `GET /traces?status=ok\|error&min_duration=250ms` | HTML: recent traces, newest first (root name, start, duration, status, spans, tokens) |
-//! | `GET /traces/{trace_id}` | HTML: the trace as a waterfall; click a span for its attributes and events |
+//! | `GET /traces?status=ok\|error&min_duration=250ms` | HTML: recent traces, newest first (root name, start, duration, status, spans, tokens, cost, scores) |
+//! | `GET /traces/{trace_id}` | HTML: the trace as a waterfall (each span's cost and evaluation scores at a glance); click a span for its attributes, evaluations and events |
 //! | `GET /api/traces?status=&min_duration=` | `200 {"traces": [summary…], "stats": {…}}` |
 //! | `GET /api/traces/{trace_id}` | `200` the trace (see [`telemetry_recorder::json::trace_json`]) |
+//!
+//! Under tail sampling ([`router_with`] given a [`SampledView`]) only traces the sampler kept
+//! are listed and shown, and both the list page and `/api/traces` (`"sampling"`) say so.
 //!
 //! The pages are self-contained (inline CSS and JavaScript, no fonts, scripts or styles from
 //! elsewhere), so they work offline. `serve` mounts these routes when the telemetry has a
@@ -17,6 +20,7 @@
 
 mod pages;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -31,14 +35,49 @@ use telemetry_recorder::{Recorder, TraceSummary, json as trace_json};
 
 use crate::api_error::ApiError;
 
-/// The trace view's routes over `recorder`.
+/// The trace view's routes over `recorder`, every recorded trace shown.
 pub fn router(recorder: Recorder) -> Router {
+    router_with(recorder, None)
+}
+
+/// What the view shows under tail sampling: only traces `kept` says were kept, with `note`
+/// saying so.
+#[derive(Clone)]
+pub struct SampledView {
+    /// One line for the reader, e.g. "tail sampling on: only kept traces are shown …".
+    pub note: String,
+    /// Whether the sampler kept a trace (`false` also for one not decided yet).
+    pub kept: Arc<dyn Fn(CorrelationId) -> bool + Send + Sync>,
+}
+
+impl std::fmt::Debug for SampledView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SampledView")
+            .field("note", &self.note)
+            .finish()
+    }
+}
+
+#[derive(Clone)]
+struct View {
+    recorder: Recorder,
+    sampled: Option<SampledView>,
+}
+
+impl View {
+    fn shown(&self, id: CorrelationId) -> bool {
+        self.sampled.as_ref().is_none_or(|s| (s.kept)(id))
+    }
+}
+
+/// The trace view's routes over `recorder`; with `sampled`, only kept traces.
+pub fn router_with(recorder: Recorder, sampled: Option<SampledView>) -> Router {
     Router::new()
         .route("/traces", get(list_page))
         .route("/traces/{trace_id}", get(trace_page))
         .route("/api/traces", get(list_json))
         .route("/api/traces/{trace_id}", get(trace_json_route))
-        .with_state(recorder)
+        .with_state(View { recorder, sampled })
 }
 
 /// The list's filters, from the query string.
@@ -79,11 +118,12 @@ impl Filter {
     }
 }
 
-fn filtered(recorder: &Recorder, f: &Parsed) -> Vec<TraceSummary> {
-    recorder
+fn filtered(view: &View, f: &Parsed) -> Vec<TraceSummary> {
+    view.recorder
         .summaries()
         .into_iter()
         .filter(|s| f.error.is_none_or(|e| s.error == e) && s.duration >= f.min)
+        .filter(|s| view.shown(s.trace_id))
         .collect()
 }
 
@@ -91,8 +131,15 @@ fn trace_id(raw: &str) -> Result<CorrelationId, ApiError> {
     CorrelationId::parse(raw).map_err(|e| ApiError::bad_request(format!("invalid trace id: {e}")))
 }
 
-fn find(recorder: &Recorder, raw: &str) -> Result<telemetry_recorder::RecordedTrace, ApiError> {
-    recorder.trace(trace_id(raw)?).ok_or_else(|| {
+fn find(view: &View, raw: &str) -> Result<telemetry_recorder::RecordedTrace, ApiError> {
+    let id = trace_id(raw)?;
+    if !view.shown(id) {
+        return Err(ApiError::not_found(format!(
+            "trace {raw} was not kept by tail sampling (or is not decided yet): only kept \
+             traces are shown"
+        )));
+    }
+    view.recorder.trace(id).ok_or_else(|| {
         ApiError::not_found(format!(
             "no trace {raw} held: it was never recorded here or was evicted (see /api/traces)"
         ))
@@ -100,17 +147,22 @@ fn find(recorder: &Recorder, raw: &str) -> Result<telemetry_recorder::RecordedTr
 }
 
 async fn list_json(
-    State(recorder): State<Recorder>,
+    State(view): State<View>,
     Query(filter): Query<Filter>,
 ) -> Result<Response, ApiError> {
     let parsed = filter.parse()?;
-    let traces: Vec<Value> = filtered(&recorder, &parsed)
+    let traces: Vec<Value> = filtered(&view, &parsed)
         .iter()
         .map(trace_json::summary_json)
         .collect();
-    let stats = recorder.stats();
+    let stats = view.recorder.stats();
+    let sampling = match &view.sampled {
+        Some(s) => json!({ "kept_only": true, "note": s.note }),
+        None => json!({ "kept_only": false }),
+    };
     Ok(axum::Json(json!({
         "traces": traces,
+        "sampling": sampling,
         "stats": {
             "traces": stats.traces,
             "bytes": stats.bytes,
@@ -122,24 +174,25 @@ async fn list_json(
 }
 
 async fn trace_json_route(
-    State(recorder): State<Recorder>,
+    State(view): State<View>,
     Path(raw): Path<String>,
 ) -> Result<Response, ApiError> {
-    Ok(axum::Json(trace_json::trace_json(&find(&recorder, &raw)?)).into_response())
+    Ok(axum::Json(trace_json::trace_json(&find(&view, &raw)?)).into_response())
 }
 
-async fn list_page(State(recorder): State<Recorder>, Query(filter): Query<Filter>) -> Response {
+async fn list_page(State(view): State<View>, Query(filter): Query<Filter>) -> Response {
+    let note = view.sampled.as_ref().map(|s| s.note.as_str());
     match filter.parse() {
         Ok(parsed) => {
-            let traces = filtered(&recorder, &parsed);
+            let traces = filtered(&view, &parsed);
             html(
                 StatusCode::OK,
-                pages::list(&traces, &filter_values(&filter), None),
+                pages::list(&traces, &filter_values(&filter), None, note),
             )
         }
         Err(e) => html(
             StatusCode::BAD_REQUEST,
-            pages::list(&[], &filter_values(&filter), Some(&e.message)),
+            pages::list(&[], &filter_values(&filter), Some(&e.message), note),
         ),
     }
 }
@@ -151,8 +204,8 @@ fn filter_values(f: &Filter) -> (String, String) {
     )
 }
 
-async fn trace_page(State(recorder): State<Recorder>, Path(raw): Path<String>) -> Response {
-    match find(&recorder, &raw) {
+async fn trace_page(State(view): State<View>, Path(raw): Path<String>) -> Response {
+    match find(&view, &raw) {
         Ok(trace) => html(
             StatusCode::OK,
             pages::waterfall(&trace_json::trace_json(&trace)),

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use serde_json::Value;
-use telemetry_recorder::{TraceSummary, format_duration};
+use telemetry_recorder::{TraceSummary, format_duration, format_usd};
 
 /// Escapes text for HTML element content and quoted attribute values.
 pub(crate) fn escape(s: &str) -> String {
@@ -58,8 +58,16 @@ pub(crate) fn list(
     traces: &[TraceSummary],
     filter: &(String, String),
     error: Option<&str>,
+    sampling_note: Option<&str>,
 ) -> String {
     let mut body = String::new();
+    if let Some(note) = sampling_note {
+        let _ = write!(
+            body,
+            "<p class=\"mut\" id=\"sampling\">{}</p>",
+            escape(note)
+        );
+    }
     let sel = |v: &str| if filter.0 == v { " selected" } else { "" };
     let _ = write!(
         body,
@@ -79,7 +87,8 @@ pub(crate) fn list(
     }
     body.push_str(
         "<table id=\"traces\"><thead><tr><th>root</th><th>start (UTC)</th><th class=\"num\">duration</th>\
-         <th>status</th><th class=\"num\">spans</th><th class=\"num\">tokens (in → out)</th><th>trace id</th></tr></thead><tbody>",
+         <th>status</th><th class=\"num\">spans</th><th class=\"num\">tokens (in → out)</th><th class=\"num\">cost</th>\
+         <th class=\"num\">scores</th><th>trace id</th></tr></thead><tbody>",
     );
     for t in traces {
         let id = t.trace_id.to_string();
@@ -99,11 +108,18 @@ pub(crate) fn list(
                 t.output_tokens
             )
         };
+        let cost = t.cost_usd.map_or_else(|| String::from("–"), format_usd);
+        let scores = if t.evaluations == 0 {
+            String::from("–")
+        } else {
+            t.evaluations.to_string()
+        };
         let _ = write!(
             body,
             "<tr class=\"trace\" data-trace-id=\"{id}\" onclick=\"location.href='/traces/{id}'\">\
              <td><a class=\"trace-link\" href=\"/traces/{id}\">{}</a>{}</td><td>{}</td><td class=\"num\">{}</td>\
-             <td class=\"{class}\">{status}</td><td class=\"num\">{}</td><td class=\"num\">{tokens}</td><td><code>{id}</code></td></tr>",
+             <td class=\"{class}\">{status}</td><td class=\"num\">{}</td><td class=\"num\">{tokens}</td>\
+             <td class=\"num cost\">{cost}</td><td class=\"num scores\">{scores}</td><td><code>{id}</code></td></tr>",
             escape(&t.root_name),
             if t.complete {
                 ""
@@ -116,7 +132,7 @@ pub(crate) fn list(
         );
     }
     if traces.is_empty() && error.is_none() {
-        body.push_str("<tr><td colspan=\"7\" class=\"mut\">no traces recorded yet: send a message to the agent</td></tr>");
+        body.push_str("<tr><td colspan=\"9\" class=\"mut\">no traces recorded yet: send a message to the agent</td></tr>");
     }
     body.push_str("</tbody></table>");
     shell("Recent traces", &body)
@@ -141,6 +157,7 @@ const WATERFALL_STYLE: &str = r#"
 #detail{margin-top:12px;border:1px solid var(--line);border-radius:4px;padding:10px;display:none}
 #detail h2{font-size:14px;margin:0 0 6px}#detail table td{white-space:normal;word-break:break-word;vertical-align:top}
 #detail td.k{color:var(--mut);width:30%;white-space:nowrap}
+.score{display:inline-block;margin-left:6px;padding:0 5px;border-radius:8px;background:#fef3c7;color:#92400e;font-size:11px}
 .legend span{display:inline-block;margin-right:12px}.legend i{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:4px;vertical-align:-1px}
 "#;
 
@@ -151,11 +168,16 @@ var spans=T.spans, total=Math.max(T.duration_s,1e-9);
 function esc(s){return String(s).replace(/[&<>"']/g,function(c){return {'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'}[c];});}
 function fmt(s){var us=s*1e6;if(us<1000)return us.toFixed(0)+'µs';if(us<1e6)return (us/1e3).toFixed(1)+'ms';return (us/1e6).toFixed(2)+'s';}
 function val(v){return typeof v==='object'?JSON.stringify(v):String(v);}
-function glance(a){var g=[];var m=a['gen_ai.response.model']||a['gen_ai.request.model'];
+function usd(c){if(c===null||c===undefined)return '';if(c===0)return '$0';
+ var t=c.toFixed(Math.min(c>=0.01?4:Math.floor(-Math.log10(c))+3,20)).replace(/0+$/,''),f=t.split('.')[1]||'';
+ if(f.length<2)t=(t.indexOf('.')<0?t+'.':t)+'00'.slice(f.length);return '$'+t;}
+function score(e){return esc(e.name)+' '+(e.score===null?'':esc(val(e.score)))+(e.label?' ('+esc(e.label)+')':'');}
+function glance(s){var a=s.attributes,g=[];var m=a['gen_ai.response.model']||a['gen_ai.request.model'];
  if(a['gen_ai.operation.name'])g.push(a['gen_ai.operation.name']);if(m)g.push(m);
  if(a['gen_ai.tool.name'])g.push('tool '+a['gen_ai.tool.name']);
  var i=a['gen_ai.usage.input_tokens'],o=a['gen_ai.usage.output_tokens'];
  if(i!==undefined||o!==undefined)g.push((i===undefined?'?':i)+'→'+(o===undefined?'?':o)+' tok');
+ if(s.cost_usd!==null&&s.cost_usd!==undefined)g.push(usd(s.cost_usd));
  var f=a['gen_ai.response.finish_reasons'];if(f)g.push(val(f));
  if(a['http.response.status_code']!==undefined)g.push('HTTP '+a['http.response.status_code']);
  return g.join(' · ');}
@@ -168,7 +190,9 @@ for(var n=0;n<spans.length;n++){var s=spans[n],a=s.attributes,op=a['gen_ai.opera
  var cls='bar k-'+s.kind+(op?' op-'+esc(op):'')+(s.status==='error'?' error':'');
  html.push('<div class="row" data-index="'+n+'" data-span-id="'+s.span_id+'" data-name="'+esc(s.name)+'" data-kind="'+s.kind+'">',
   '<div class="label" style="padding-left:'+(8+s.depth*16)+'px" title="'+esc(s.name)+'"><span class="nm">'+esc(s.name)+'</span>',
-  (s.kind!=='INTERNAL'?'<span class="gi">'+s.kind+'</span>':''),'<span class="gi">'+esc(glance(a))+'</span></div>',
+  (s.kind!=='INTERNAL'?'<span class="gi">'+s.kind+'</span>':''),
+  s.evaluations.map(function(e){return '<span class="score" title="gen_ai.evaluation.result">'+score(e)+'</span>';}).join(''),
+  '<span class="gi">'+esc(glance(s))+'</span></div>',
   '<div class="lane"><div class="'+cls+'" data-span-id="'+s.span_id+'" title="'+esc(s.name)+' '+fmt(s.duration_s)+'" style="left:'+left.toFixed(4)+'%;width:'+width.toFixed(4)+'%"><span class="dur">'+fmt(s.duration_s)+'</span></div></div></div>');}
 var wf=document.getElementById('wf');wf.innerHTML=html.join('');
 var detail=document.getElementById('detail'),sel=null;
@@ -177,6 +201,9 @@ function show(n){var s=spans[n];if(sel)sel.classList.remove('selected');sel=wf.q
  h.push('<table id="attributes"><tbody><tr><td class="k">span id</td><td><code>'+s.span_id+'</code></td></tr><tr><td class="k">parent span id</td><td><code>'+(s.parent_span_id||'–')+'</code></td></tr><tr><td class="k">start</td><td>'+esc(s.start_time)+' (+'+fmt(s.start_offset_s)+')</td></tr>');
  Object.keys(s.attributes).sort().forEach(function(k){h.push('<tr class="attr"><td class="k">'+esc(k)+'</td><td>'+esc(val(s.attributes[k]))+'</td></tr>');});
  h.push('</tbody></table>');
+ if(s.evaluations.length){h.push('<h2>evaluations</h2><table id="evaluations"><tbody>');
+  s.evaluations.forEach(function(e){h.push('<tr><td class="k">'+esc(e.name)+'</td><td>score '+esc(e.score===null?'–':val(e.score))+(e.label?' · '+esc(e.label):'')+(e.explanation?' · '+esc(e.explanation):'')+(e.error_type?' · error '+esc(e.error_type):'')+'</td></tr>');});
+  h.push('</tbody></table>');}
  if(s.events.length){h.push('<h2>events</h2><table id="events"><tbody>');
   s.events.forEach(function(e){var at=Object.keys(e.attributes).map(function(k){return esc(k)+'='+esc(val(e.attributes[k]));}).join(' ');
    h.push('<tr><td class="k">+'+fmt(e.offset_s)+' '+e.level+'</td><td>'+esc(e.message)+' <span class="mut">'+at+'</span></td></tr>');});
@@ -191,9 +218,18 @@ pub(crate) fn waterfall(trace: &Value) -> String {
     let data = trace.to_string().replace("</", "<\\/");
     let status = trace["status"].as_str().unwrap_or("ok");
     let tokens = trace["total_tokens"].as_u64().unwrap_or(0);
+    let cost = trace["cost_usd"]
+        .as_f64()
+        .map(|c| format!(" · <span id=\"trace-cost\">{}</span>", format_usd(c)))
+        .unwrap_or_default();
+    let scores = match trace["evaluations"].as_u64().unwrap_or(0) {
+        0 => String::new(),
+        1 => " · 1 score".to_owned(),
+        n => format!(" · {n} scores"),
+    };
     let body = format!(
         "<div id=\"summary\"><b>{}</b><span class=\"mut\">trace <code>{}</code> · {} · {} spans · \
-         <span class=\"st-{status}\">{status}</span>{}</span></div>\
+         <span class=\"st-{status}\">{status}</span>{}{cost}{scores}</span></div>\
          <div class=\"legend mut\"><span><i style=\"background:var(--srv)\"></i>SERVER</span>\
          <span><i style=\"background:var(--cli)\"></i>CLIENT</span><span><i style=\"background:var(--agent)\"></i>invoke_agent</span>\
          <span><i style=\"background:var(--chat)\"></i>chat</span><span><i style=\"background:var(--tool)\"></i>execute_tool</span>\

@@ -1,7 +1,8 @@
 // The trace view in a real headless Chromium (Debian's, driven by playwright-core): start the
 // engine on an ephemeral port, send a two-tool message, open /traces, click the trace, check
 // the waterfall (SERVER, invoke_agent, chat and two overlapping execute_tool bars with their
-// names), click a span and see its attributes, save a screenshot.
+// names), click a span and see its attributes; post user feedback on the turn and see its cost
+// and score in the list and on the waterfall; save a screenshot.
 //
 // Environment: ENGINE_BIN (the agent-engine binary, required), SCREENSHOT (PNG path, default
 // trace-view.png), CHROMIUM (default /usr/bin/chromium). Exits non-zero with the reason on
@@ -24,7 +25,8 @@ function check(ok, what) {
 
 /** Starts `agent-engine serve` on 127.0.0.1:0 and resolves with its base URL. */
 function startEngine() {
-  const child = spawn(bin, ['serve', '--addr', '127.0.0.1:0', '--log-level', 'error'], {
+  // INFO: user feedback is recorded as an INFO event.
+  const child = spawn(bin, ['serve', '--addr', '127.0.0.1:0', '--log-level', 'info'], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, RUST_LOG: 'error' },
   });
@@ -63,6 +65,20 @@ try {
   });
   check(turn.tool_calls.length === 2, `two tool calls, got ${JSON.stringify(turn.tool_calls)}`);
   const traceId = turn.correlation_id;
+  // The scripted model's price: $0.15 per million input tokens, $0.60 per million output.
+  const wantCost = turn.usage.input_tokens * 0.15e-6 + turn.usage.output_tokens * 0.6e-6;
+  check(typeof turn.usage.cost_usd === 'number' && Math.abs(turn.usage.cost_usd - wantCost) < 1e-12,
+    `the turn's cost ${turn.usage.cost_usd}, expected ${wantCost}`);
+  const fb = await postJson(`${base}/v1/feedback`, {
+    correlation_id: traceId, name: 'user_feedback', score: 1, label: 'thumbs_up',
+    explanation: 'Both answers were right',
+  });
+  check(fb.status === 'accepted' && /^[0-9a-f]{16}$/.test(fb.span_id), `feedback: ${JSON.stringify(fb)}`);
+  const shownCost = (c) => {
+    // The pages' format: four decimals from a cent up, else four significant digits.
+    const digits = c >= 0.01 ? 4 : Math.floor(-Math.log10(c)) + 3;
+    return '$' + c.toFixed(digits).replace(/0+$/, '');
+  };
 
   // A persistent context on a fresh profile directory: Chromium's --user-data-dir.
   browser = await chromium.launchPersistentContext(profile, {
@@ -84,6 +100,10 @@ try {
   const row = page.locator(`tr.trace[data-trace-id="${traceId}"]`);
   await row.waitFor();
   check((await row.innerText()).includes('POST /v1/sessions/{id}/messages'), 'the turn is listed');
+  const listedCost = (await row.locator('td.cost').innerText()).trim();
+  check(listedCost === shownCost(turn.usage.cost_usd),
+    `the list shows the turn's cost ${shownCost(turn.usage.cost_usd)}, got ${listedCost}`);
+  check((await row.locator('td.scores').innerText()).trim() === '1', 'the list counts one score');
   await row.locator('a.trace-link').click();
   await page.waitForURL(`**/traces/${traceId}`);
   await page.locator('#wf .row').first().waitFor();
@@ -117,6 +137,19 @@ try {
   const [a, b] = tools;
   check(a.left < b.right && b.left < a.right,
     `the execute_tool bars overlap: ${JSON.stringify(tools)}`);
+
+  check((await page.locator('#trace-cost').innerText()) === shownCost(turn.usage.cost_usd),
+    'the trace summary shows the cost');
+  const agentRow = page.locator('#wf .row[data-name^="invoke_agent"]');
+  check((await agentRow.locator('.label').innerText()).includes(shownCost(turn.usage.cost_usd)),
+    'the turn\'s cost at a glance on invoke_agent');
+  const badge = await agentRow.locator('.score').innerText();
+  check(badge.includes('user_feedback') && badge.includes('1') && badge.includes('thumbs_up'),
+    `the score on invoke_agent: ${badge}`);
+  await agentRow.click();
+  const evaluations = await page.locator('#detail #evaluations').innerText();
+  check(evaluations.includes('user_feedback') && evaluations.includes('thumbs_up')
+    && evaluations.includes('Both answers were right'), `the evaluation in the detail: ${evaluations}`);
 
   // Click a span: its attributes appear.
   await page.locator('#wf .row[data-name="execute_tool calculator"]').click();

@@ -14,6 +14,13 @@ import tomllib
 HERE = pathlib.Path(__file__).parent
 VERSION = "v8.30.1"
 
+# Corrections applied to the upstream global allowlist, each a regex whose intent its
+# neighbours make plain but whose text says otherwise. `(?i)^true|false|null$` parses as
+# `^true` OR `false` OR `null$`, so it allowed any secret that merely starts with "true",
+# holds "false" anywhere or ends in "null" (`password=falsepositive99` went unmasked); the
+# intent is the three literals as the whole value.
+ALLOWLIST_FIXES = {"(?i)^true|false|null$": "(?i)^(?:true|false|null)$"}
+
 
 def allowlist(a):
     out = {}
@@ -42,7 +49,10 @@ def main():
     out = {
         "source": f"gitleaks {VERSION} config/gitleaks.toml (MIT, see LICENSE)",
         "skipped_path_rules": skipped,
-        "allowlist": {"regexes": g.get("regexes", []), "stopwords": g.get("stopwords", [])},
+        "allowlist": {
+            "regexes": [ALLOWLIST_FIXES.get(x, x) for x in g.get("regexes", [])],
+            "stopwords": g.get("stopwords", []),
+        },
         "rules": rules,
     }
     (HERE / "rules.json").write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n")

@@ -1,0 +1,376 @@
+//! What the trace view's browser test (`examples/agent-engine/tests/browser.rs`) needs, installed
+//! before `cargo xtask test` runs it:
+//!
+//! - Chromium at `/usr/bin/chromium` (or wherever `CHROMIUM` points), Node.js (`node`) and npm:
+//!   the missing ones come from Debian (`chromium`, `nodejs`, `npm`) through `apt-get update` and
+//!   `apt-get install -y`, as root or with passwordless `sudo -n`;
+//! - `playwright-core` in the test's `node_modules`, at the version `package-lock.json` pins:
+//!   `npm ci --no-audit --no-fund` in the test's folder when it is missing or another version.
+//!
+//! Where that cannot happen (no apt-get, neither root nor passwordless sudo, a failed install, no
+//! network), [`prepare`] says why and how to get the test running; the caller then skips that one
+//! test by handing it `AGENT_ENGINE_BROWSER_TEST=skip:<why>`.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// The variable the browser test reads: `skip` or `skip:<why>` skips it, saying so.
+pub(crate) const SKIP_VAR: &str = "AGENT_ENGINE_BROWSER_TEST";
+
+/// The test's npm project, relative to the workspace root.
+const TEST_DIR: &str = "examples/agent-engine/tests/browser";
+
+/// The Chromium the test drives unless `CHROMIUM` names another.
+const DEFAULT_CHROMIUM: &str = "/usr/bin/chromium";
+
+/// Why the browser test cannot run here, and what would make it run.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Skip {
+    /// The missing piece and why it could not be installed.
+    pub(crate) why: String,
+    /// What the user can do, ending with running the tests again.
+    pub(crate) how: String,
+}
+
+impl fmt::Display for Skip {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "skipping the browser test (examples/agent-engine/tests/browser.rs): {}; to run it, {}",
+            self.why, self.how
+        )
+    }
+}
+
+/// Whether the user skips the browser test themselves (`AGENT_ENGINE_BROWSER_TEST=skip` or
+/// `skip:<why>`).
+pub(crate) fn skip_requested() -> bool {
+    std::env::var(SKIP_VAR).is_ok_and(|v| v == "skip" || v.starts_with("skip:"))
+}
+
+/// Installs what the browser test lacks, saying on stderr what and why; `Err` when the test
+/// cannot run here. `root` is the workspace root.
+pub(crate) fn prepare(root: &Path) -> Result<(), Skip> {
+    if skip_requested() {
+        return Err(Skip {
+            why: format!(
+                "{SKIP_VAR}={} is set",
+                std::env::var(SKIP_VAR).unwrap_or_default()
+            ),
+            how: format!("unset {SKIP_VAR}"),
+        });
+    }
+    let chromium = match std::env::var_os("CHROMIUM") {
+        Some(path) if !Path::new(&path).exists() => {
+            return Err(Skip {
+                why: format!("CHROMIUM={} does not exist", Path::new(&path).display()),
+                how: format!(
+                    "point CHROMIUM at a Chromium binary, or unset it to use Debian's \
+                     {DEFAULT_CHROMIUM} (installed here when missing)"
+                ),
+            });
+        }
+        Some(_) => true,
+        None => Path::new(DEFAULT_CHROMIUM).exists(),
+    };
+    let missing = missing_packages(chromium, on_path("node"), on_path("npm"));
+    if !missing.is_empty() {
+        apt_install(&missing)?;
+    }
+    npm_ci(&root.join(TEST_DIR))
+}
+
+/// The Debian packages to install, given which pieces are present.
+fn missing_packages(chromium: bool, node: bool, npm: bool) -> Vec<&'static str> {
+    [(chromium, "chromium"), (node, "nodejs"), (npm, "npm")]
+        .into_iter()
+        .filter(|(present, _)| !present)
+        .map(|(_, package)| package)
+        .collect()
+}
+
+/// How this process may run apt-get.
+#[derive(Debug, PartialEq, Eq)]
+enum Privilege {
+    Root,
+    Sudo,
+}
+
+/// Whether and how packages can be installed, given the facts about this machine.
+fn installer(apt_get: bool, root: bool, sudo: bool, packages: &str) -> Result<Privilege, Skip> {
+    if !apt_get {
+        return Err(Skip {
+            why: format!("{packages} missing and no apt-get here to install them"),
+            how: format!(
+                "install Chromium (set CHROMIUM to its binary unless it is {DEFAULT_CHROMIUM}) \
+                 and Node.js 20 or newer with npm, then run `cargo xtask test` again"
+            ),
+        });
+    }
+    if root {
+        Ok(Privilege::Root)
+    } else if sudo {
+        Ok(Privilege::Sudo)
+    } else {
+        Err(Skip {
+            why: format!(
+                "{packages} missing, and installing needs root (this is not root, and \
+                 `sudo -n` is absent or asks for a password)"
+            ),
+            how: retry(packages),
+        })
+    }
+}
+
+/// What to run by hand after a failed install of `packages`.
+fn retry(packages: &str) -> String {
+    format!(
+        "install them as root (`apt-get update && apt-get install -y {packages}`, or the same \
+         through sudo), then run `cargo xtask test` again"
+    )
+}
+
+fn apt_install(missing: &[&str]) -> Result<(), Skip> {
+    let packages = missing.join(" ");
+    let privilege = installer(on_path("apt-get"), is_root(), sudo_works(), &packages)?;
+    eprintln!(
+        "xtask: the browser test needs Debian's {packages} (missing); installing with \
+         `apt-get update` and `apt-get install -y {packages}`"
+    );
+    let apt = |args: &[&str]| -> Result<(), Skip> {
+        let mut command = match privilege {
+            Privilege::Root => Command::new("apt-get"),
+            Privilege::Sudo => {
+                let mut sudo = Command::new("sudo");
+                // sudo resets the environment; `env` carries the one variable apt needs.
+                sudo.args(["-n", "env", "DEBIAN_FRONTEND=noninteractive", "apt-get"]);
+                sudo
+            }
+        };
+        // No prompts (tzdata and the like) on an unattended machine.
+        command.env("DEBIAN_FRONTEND", "noninteractive").args(args);
+        let shown = format!("apt-get {}", args.join(" "));
+        match command.status() {
+            Ok(status) if status.success() => Ok(()),
+            Ok(status) => Err(Skip {
+                why: format!("`{shown}` failed ({status}; is the Debian mirror reachable?)"),
+                how: retry(&packages),
+            }),
+            Err(e) => Err(Skip {
+                why: format!("could not start `{shown}`: {e}"),
+                how: retry(&packages),
+            }),
+        }
+    };
+    apt(&["update"])?;
+    let mut install = vec!["install", "-y"];
+    install.extend_from_slice(missing);
+    apt(&install)?;
+    // A package can install without providing the path or command the test uses.
+    let still = missing_packages(
+        std::env::var_os("CHROMIUM").is_some() || Path::new(DEFAULT_CHROMIUM).exists(),
+        on_path("node"),
+        on_path("npm"),
+    );
+    if still.is_empty() {
+        Ok(())
+    } else {
+        Err(Skip {
+            why: format!(
+                "{} still missing after `apt-get install -y {packages}`",
+                still.join(" ")
+            ),
+            how: format!(
+                "install Chromium (set CHROMIUM to its binary unless it is {DEFAULT_CHROMIUM}) \
+                 and Node.js 20 or newer with npm, then run `cargo xtask test` again"
+            ),
+        })
+    }
+}
+
+/// Whether `node_modules` holds the pinned playwright-core: `Ok(())`, or why `npm ci` is due.
+fn playwright_state(dir: &Path) -> Result<(), String> {
+    let version = |path: PathBuf, pointer: &str| -> Option<String> {
+        let text = std::fs::read_to_string(path).ok()?;
+        let json: serde_json::Value = serde_json::from_str(&text).ok()?;
+        json.pointer(pointer)?.as_str().map(str::to_owned)
+    };
+    let locked = version(
+        dir.join("package-lock.json"),
+        "/packages/node_modules~1playwright-core/version",
+    );
+    let installed = version(
+        dir.join("node_modules/playwright-core/package.json"),
+        "/version",
+    );
+    match (installed, locked) {
+        (None, _) => Err("node_modules/playwright-core is missing".into()),
+        (Some(installed), Some(locked)) if installed != locked => Err(format!(
+            "node_modules holds playwright-core {installed}, package-lock.json pins {locked}"
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn npm_ci(dir: &Path) -> Result<(), Skip> {
+    let Err(why) = playwright_state(dir) else {
+        return Ok(());
+    };
+    let how = format!("run `npm ci` in {TEST_DIR}, then `cargo xtask test` again");
+    eprintln!(
+        "xtask: the browser test needs playwright-core ({why}); running `npm ci --no-audit --no-fund` in {TEST_DIR}"
+    );
+    match Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(dir)
+        .status()
+    {
+        Ok(status) if status.success() => playwright_state(dir).map_err(|why| Skip {
+            why: format!("after `npm ci`, {why}"),
+            how,
+        }),
+        Ok(status) => Err(Skip {
+            why: format!(
+                "`npm ci` in {TEST_DIR} failed ({status}; is the npm registry reachable?)"
+            ),
+            how,
+        }),
+        Err(e) => Err(Skip {
+            why: format!("could not start `npm ci`: {e}"),
+            how,
+        }),
+    }
+}
+
+/// Whether an executable `name` is on `PATH`.
+fn on_path(name: &str) -> bool {
+    let Some(path) = std::env::var_os("PATH") else {
+        return false;
+    };
+    std::env::split_paths(&path).any(|dir| is_executable(&dir.join(name)))
+}
+
+#[cfg(unix)]
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(not(unix))]
+fn is_executable(path: &Path) -> bool {
+    path.is_file()
+}
+
+/// Whether this process runs as root (`id -u` prints 0).
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .stderr(Stdio::null())
+        .output()
+        .is_ok_and(|out| out.status.success() && out.stdout.trim_ascii() == b"0")
+}
+
+/// Whether `sudo -n` runs a command without asking for a password.
+fn sudo_works() -> bool {
+    on_path("sudo")
+        && Command::new("sudo")
+            .args(["-n", "true"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_absent_pieces_are_installed() {
+        assert_eq!(missing_packages(true, true, true), Vec::<&str>::new());
+        assert_eq!(missing_packages(false, true, true), ["chromium"]);
+        assert_eq!(
+            missing_packages(false, false, false),
+            ["chromium", "nodejs", "npm"]
+        );
+        assert_eq!(missing_packages(true, true, false), ["npm"]);
+    }
+
+    #[test]
+    fn installing_needs_apt_get_and_root_or_passwordless_sudo() {
+        assert_eq!(
+            installer(true, true, false, "chromium"),
+            Ok(Privilege::Root)
+        );
+        assert_eq!(
+            installer(true, false, true, "chromium"),
+            Ok(Privilege::Sudo)
+        );
+        let no_root = installer(true, false, false, "chromium").unwrap_err();
+        assert!(no_root.why.contains("needs root"), "{no_root}");
+        assert!(
+            no_root.how.contains("apt-get install -y chromium"),
+            "{no_root}"
+        );
+        let no_apt = installer(false, true, true, "chromium nodejs").unwrap_err();
+        assert!(no_apt.why.contains("no apt-get"), "{no_apt}");
+        assert!(
+            no_apt.why.starts_with("chromium nodejs missing"),
+            "{no_apt}"
+        );
+    }
+
+    #[test]
+    fn the_skip_line_names_the_test_the_reason_and_the_remedy() {
+        let skip = Skip {
+            why: "chromium missing".into(),
+            how: "install it".into(),
+        };
+        assert_eq!(
+            skip.to_string(),
+            "skipping the browser test (examples/agent-engine/tests/browser.rs): chromium \
+             missing; to run it, install it"
+        );
+    }
+
+    #[test]
+    fn npm_ci_is_due_when_playwright_core_is_missing_or_not_the_pinned_version() {
+        let dir = std::env::temp_dir().join(format!("xtask-browser-deps-{}", std::process::id()));
+        let module = dir.join("node_modules/playwright-core");
+        std::fs::create_dir_all(&module).unwrap();
+        std::fs::write(
+            dir.join("package-lock.json"),
+            r#"{"packages":{"node_modules/playwright-core":{"version":"1.65.1"}}}"#,
+        )
+        .unwrap();
+        let missing = playwright_state(&dir).unwrap_err();
+        assert!(missing.contains("missing"), "{missing}");
+        std::fs::write(module.join("package.json"), r#"{"version":"1.60.0"}"#).unwrap();
+        let stale = playwright_state(&dir).unwrap_err();
+        assert!(
+            stale.contains("1.60.0") && stale.contains("1.65.1"),
+            "{stale}"
+        );
+        std::fs::write(module.join("package.json"), r#"{"version":"1.65.1"}"#).unwrap();
+        assert_eq!(playwright_state(&dir), Ok(()));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_real_lockfile_pins_playwright_core() {
+        // The pointer above must keep matching the lockfile's layout (lockfileVersion 3).
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join(TEST_DIR);
+        let text = std::fs::read_to_string(dir.join("package-lock.json")).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert!(
+            json.pointer("/packages/node_modules~1playwright-core/version")
+                .and_then(serde_json::Value::as_str)
+                .is_some(),
+            "package-lock.json pins playwright-core"
+        );
+    }
+}
