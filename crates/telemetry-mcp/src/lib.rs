@@ -5,8 +5,9 @@
 //!
 //! Conventions: **semantic-conventions v1.41.0**, `docs/gen-ai/mcp.md` (Development),
 //! `model/mcp/registry.yaml`, `model/mcp/spans.yaml`, `model/mcp/metrics.yaml`. MCP
-//! protocol version: whatever rmcp negotiates (its latest is `2025-11-25`; the recorded
-//! `mcp.protocol.version` is the agreed one).
+//! protocol version: **2025-11-25**, the newest with the `initialize` handshake in rmcp
+//! 3.11, which [`McpClient::connect`] performs; servers also answer the sessions of older
+//! versions and rmcp's 2026-07-28 draft. `mcp.protocol.version` records the negotiated one.
 //!
 //! ```
 //! use rmcp::model::CallToolRequestParams;
@@ -70,9 +71,11 @@
 //! `Peer::send_request_with_option` (which hands back the JSON-RPC id) and reads the typed
 //! answer: `isError`, a JSON-RPC error with its code, rmcp's timeout. The cost is that
 //! requests rmcp sends by itself are not traced one by one: the handshake is one
-//! `initialize` span around [`McpClient::connect`] (its `_meta` carries no trace context,
-//! since rmcp builds it), and rmcp's own pings and cancellations have no spans. Calls made
-//! through the raw `Peer` are not traced either.
+//! `initialize` CLIENT span around [`McpClient::connect`] (rmcp builds that request from the
+//! client handler's info, so the handler is wrapped to put the span's context in its
+//! `_meta`; the server's `initialize` and `notifications/initialized` spans follow it, one
+//! trace), and rmcp's own pings and cancellations have no client spans. Calls made through
+//! the raw `Peer` are not traced either.
 //!
 //! **The server wraps the handler.** [`TracedServer`] is itself an rmcp `ServerHandler`
 //! that delegates each method to the user's: rmcp calls it in the task that runs the
@@ -127,7 +130,7 @@
 //! | `error.type` | cond. required | JSON-RPC code, `tool_error`, or [`error_type`]'s values | JSON-RPC code returned by the handler, `tool_error` |
 //! | `gen_ai.tool.name` | cond. required | `tools/call` | `tools/call` |
 //! | `gen_ai.prompt.name` | cond. required | `prompts/get` | `prompts/get` |
-//! | `jsonrpc.request.id` | cond. required | requests (not `initialize`: rmcp sends it) | requests |
+//! | `jsonrpc.request.id` | cond. required | requests (not `initialize`: rmcp numbers it internally) | requests |
 //! | `mcp.resource.uri` | cond. required | `resources/read`, `resources/subscribe`, `resources/unsubscribe` | the same |
 //! | `rpc.response.status_code` | cond. required | the JSON-RPC error code | the JSON-RPC error code |
 //! | `gen_ai.operation.name` | recommended | `execute_tool` on `tools/call` | `execute_tool` on `tools/call` |

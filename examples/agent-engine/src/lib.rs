@@ -28,12 +28,15 @@
 //!   concurrently, each span a child of `invoke_agent`.
 //! - [`model`]: the offline [`model::ScriptedModel`] and an OpenAI-compatible client.
 //! - [`tools`]: `calculator` (evalexpr), `clock`, `research_task` (a traced task API client).
+//! - [`mcp`]: the tools over the Model Context Protocol (`telemetry-mcp` over `rmcp`): served
+//!   by an in-process MCP server and called through an MCP client by default, plus external
+//!   servers (`--mcp-server`, `--mcp-command`); `--no-mcp` calls the built-in tools directly.
 //! - [`task_api`]: the local task REST API `research_task` talks to when no
 //!   `--task-api-url` is given.
 //! - [`simulate`]: the load simulator.
 //! - [`telemetry_setup`]: Basic, OpenTelemetry or NoOp telemetry.
 //! - [`library_events`]: the `tracing` and `log` events of axum, hyper, reqwest and the other
-//!   libraries below, filtered by `RUST_LOG` (default `info`), reported to the same telemetry
+//!   libraries below, filtered by `RUST_LOG` (default `info,rmcp=warn`), reported to the same telemetry
 //!   with the correlation id of the request that caused them (installed by `serve`).
 //! - [`traces`]: the local trace view (`/traces`, `/api/traces`) over a span recorder.
 //! - [`tls`]: the HTTP clients' TLS (rustls on `ring`; `AGENT_ENGINE_CA_CERTIFICATE`).

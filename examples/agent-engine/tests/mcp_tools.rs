@@ -131,7 +131,8 @@ impl ChatModel for ThreeTools {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_misbehaving_mcp_server_gives_each_tool_call_an_error_and_the_turn_ends() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    // No process-wide TLS provider installed, as in the binary: the engine's MCP clients
+    // bring their own.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let server = tokio::spawn(async move {
@@ -225,4 +226,67 @@ async fn a_misbehaving_mcp_server_gives_each_tool_call_an_error_and_the_turn_end
             ))
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_mcp_settings_and_servers_that_cannot_be_reached_are_errors_naming_them() {
+    let invalid = |c: McpConfig| c.validate().unwrap_err().to_string();
+    let e = invalid(McpConfig {
+        servers: vec!["ftp://host/mcp".into()],
+        ..McpConfig::default()
+    });
+    assert!(
+        e.contains("--mcp-server") && e.contains("ftp://host/mcp"),
+        "{e}"
+    );
+    let e = invalid(McpConfig {
+        commands: vec!["  ".into()],
+        ..McpConfig::default()
+    });
+    assert!(e.contains("--mcp-command"), "{e}");
+    let e = invalid(McpConfig {
+        timeout: Duration::ZERO,
+        ..McpConfig::default()
+    });
+    assert!(e.contains("--mcp-timeout"), "{e}");
+
+    let genai = GenAi::new(&telemetry_core::Telemetry::noop(), GenAiConfig::default());
+    let connect = |c: McpConfig| {
+        let genai = genai.clone();
+        async move {
+            match tools(&c, ToolRegistry::new(), &genai).await {
+                Ok(_) => panic!("connected to {c:?}"),
+                Err(e) => e.to_string(),
+            }
+        }
+    };
+    // A stdio server that exits at once.
+    let e = connect(McpConfig {
+        builtin_over_mcp: false,
+        commands: vec!["exit 3".into()],
+        timeout: Duration::from_secs(5),
+        ..McpConfig::default()
+    })
+    .await;
+    assert!(
+        e.contains("cannot connect to MCP command \"exit 3\""),
+        "{e}"
+    );
+    // Nothing listens on the port.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let url = format!("http://{closed}/mcp");
+    let e = connect(McpConfig {
+        builtin_over_mcp: false,
+        servers: vec![url.clone()],
+        timeout: Duration::from_secs(5),
+        ..McpConfig::default()
+    })
+    .await;
+    assert!(
+        e.contains(&format!("cannot connect to MCP server {url}")),
+        "{e}"
+    );
 }

@@ -77,7 +77,7 @@ fn spans_named<'a>(trace: &'a Value, prefix: &str) -> Vec<&'a Value> {
 }
 
 /// The two-tool turn's shape: SERVER root → invoke_agent → chat, two concurrent
-/// execute_tool, chat.
+/// execute_tool (each with the MCP server's `tools/call` span under it), chat.
 fn assert_two_tool_turn(t: &Value) {
     let root = &t["spans"][0];
     assert_eq!(root["kind"], "SERVER", "{t:#}");
@@ -92,6 +92,13 @@ fn assert_two_tool_turn(t: &Value) {
     for tool in &tools {
         assert_eq!(tool["parent_span_id"], agent[0]["span_id"]);
         assert_eq!(tool["depth"], 2);
+        // The tool is served over MCP in-process: the server's span sits under the tool.
+        let name = tool["attributes"]["gen_ai.tool.name"].as_str().unwrap();
+        let served = spans_named(t, &format!("tools/call {name}"));
+        assert_eq!(served.len(), 1, "{t:#}");
+        assert_eq!(served[0]["kind"], "SERVER");
+        assert_eq!(served[0]["parent_span_id"], tool["span_id"]);
+        assert_eq!(served[0]["depth"], 3);
     }
     let names: Vec<&str> = tools
         .iter()

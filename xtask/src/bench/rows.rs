@@ -590,4 +590,15 @@ pub(super) const ROWS: &[Row] = &[
         Some(("the same router, no layer", C("http", "router_no_layer"))),
         Target::None,
     ),
+    // 8. MCP instrumentation (telemetry-mcp).
+    row(
+        "mcp",
+        "`tools/call` through `McpClient` and `TracedServer` into this OpenTelemetry (rmcp, in-process duplex, both ends)",
+        C("mcp", "tools_call_traced_otel"),
+        Some((
+            "the same call between the bare rmcp client and server",
+            C("mcp", "tools_call_plain"),
+        )),
+        Target::None,
+    ),
 ];

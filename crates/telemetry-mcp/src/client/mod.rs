@@ -54,6 +54,7 @@ use handler::InitializingHandler;
 pub struct McpClient {
     session: Arc<Session>,
     timeout: Option<Duration>,
+    session_id: Option<StringValue>,
 }
 
 impl std::fmt::Debug for McpClient {
@@ -71,7 +72,6 @@ struct Session {
     mcp: Mcp,
     peer: Peer<RoleClient>,
     transport: TransportInfo,
-    session_id: Option<StringValue>,
     started: Instant,
     /// The running rmcp service when [`McpClient::connect`] made it: owned here so the
     /// connection lives as long as the client; `None` once closed.
@@ -137,12 +137,12 @@ impl McpClient {
                 mcp: mcp.clone(),
                 peer,
                 transport,
-                session_id: None,
                 started,
                 running: Mutex::new(running),
                 ended: Default::default(),
             }),
             timeout: None,
+            session_id: None,
         }
     }
 
@@ -227,9 +227,7 @@ impl McpClient {
     /// Records `mcp.session.id` on every span (the Streamable HTTP `Mcp-Session-Id`, when the
     /// caller knows it: rmcp's client transport does not hand it out).
     pub fn with_session_id(mut self, id: impl Into<StringValue>) -> Self {
-        if let Some(s) = Arc::get_mut(&mut self.session) {
-            s.session_id = Some(id.into().into_shared());
-        }
+        self.session_id = Some(id.into().into_shared());
         self
     }
 
@@ -332,7 +330,7 @@ impl McpClient {
         }
         facts.push_span_only(&mut attributes);
         s.transport.push_attributes(&mut attributes, true);
-        if let Some(id) = &s.session_id {
+        if let Some(id) = &self.session_id {
             attributes.push(Attribute::new(MCP_SESSION_ID, id.clone()));
         }
         if facts.is_tool_call() && s.mcp.merge_tool_spans() {

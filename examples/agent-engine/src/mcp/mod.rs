@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rmcp::ServiceExt;
+use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
 use telemetry_core::{Attribute, ScopeOptions};
 use telemetry_genai::GenAi;
@@ -158,7 +159,20 @@ async fn connect_all(
         let info = TransportInfo::streamable_http(url)
             .map_err(|e| ConfigError::new(format!("invalid --mcp-server: {e}")))?;
         let what = format!("MCP server {url}");
-        let transport = StreamableHttpClientTransport::from_uri(url.clone());
+        // The engine's TLS (rmcp's default client would need a process-wide crypto
+        // provider); no pooled idle connections and no redirects, as rmcp's default client
+        // (it follows only same-origin 307/308, which it keeps to itself).
+        let http = crate::tls::client_builder()?
+            .pool_max_idle_per_host(0)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| {
+                ConfigError::new(format!("cannot build the HTTP client for {what}: {e}"))
+            })?;
+        let transport = StreamableHttpClientTransport::with_client(
+            http,
+            StreamableHttpClientTransportConfig::with_uri(url.clone()),
+        );
         let client = connect(config, &what, McpClient::connect(&mcp, (), transport, info)).await?;
         add_tools(&mut registry, &client, config, &what, genai).await?;
         connections.clients.push(client);
