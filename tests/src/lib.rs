@@ -21,8 +21,9 @@
 //! Run it with `cargo xtask bench` (about 15 minutes on 2 cores) or `cargo xtask bench --quick`
 //! (about 5); one group with `cargo bench -p agent-telemetry-benches --bench otel`.
 //! Wall-clock figures move with machine load (the table records the load average at the start);
-//! for tuning, count instructions instead: `valgrind --tool=callgrind <bench binary> --bench
-//! --profile-time 2 '^otel/scope$'` and divide by the call count of a per-iteration function.
+//! for tuning, count instructions instead: `cargo xtask iai` (the `tests/iai` package) runs the
+//! hot paths under Callgrind and leaves each row's profile under
+//! `<target>/gungraun/agent-telemetry-iai/` for `callgrind_annotate`.
 //!
 //! # Reading the targets
 //!

@@ -5,8 +5,9 @@
 //!
 //! `cargo xtask iai` runs this and compares each row with `tests/iai/baselines.json`. Rows in
 //! the `peers` group are what users would run instead (the raw OpenTelemetry SDK,
-//! `tracing-opentelemetry`, `tower-http`'s `TraceLayer`): they give the ratios in the same
-//! metric and are reported, not gated.
+//! `tracing-opentelemetry`, `tower-http`'s `TraceLayer`) or the floor under a row (the
+//! `tracing` registry with no layer, the router with no layer): they give the ratios in the
+//! same metric and are reported, not gated.
 //!
 //! Nothing measured may depend on chance: ids come from seeded-per-thread generators whose
 //! instruction count does not depend on the seed, and no row's hash map grows while measured.
@@ -369,11 +370,38 @@ fn tower_http_trace_otel((f, n): (Http<Router>, usize)) -> Http<Router> {
     repeat(f, n, http_op)
 }
 
+/// The floor under the tracing rows: `tracing-subscriber`'s registry with no layer.
+fn setup_tracing_registry(n: usize) -> (Tracing, usize) {
+    (
+        tracing_fixture(tracing_subscriber::registry(), Box::new(())),
+        n,
+    )
+}
+
+#[library_benchmark]
+#[bench::x1000(args = (1000), setup = setup_tracing_registry)]
+fn tracing_registry_span_2_fields_1_event((f, n): (Tracing, usize)) -> Tracing {
+    repeat(f, n, tracing_span_op)
+}
+
+/// The floor under the HTTP rows: the same router with no layer.
+fn setup_router(n: usize) -> (Http<Router>, usize) {
+    (http_fixture(router(), Box::new(())), n)
+}
+
+#[library_benchmark]
+#[bench::x100(args = (100), setup = setup_router)]
+fn router_no_layer((f, n): (Http<Router>, usize)) -> Http<Router> {
+    repeat(f, n, http_op)
+}
+
 library_benchmark_group!(
     name = peers;
     benchmarks = raw_sdk_attached_span_2_attributes_1_event,
         tracing_otel_span_2_fields_1_event,
-        tower_http_trace_otel
+        tracing_registry_span_2_fields_1_event,
+        tower_http_trace_otel,
+        router_no_layer
 );
 
 main!(

@@ -94,7 +94,9 @@ impl RequestFacts {
             a.push(Attribute::new(HTTP_ROUTE, route.clone()));
         }
         if let Some((host, port)) = server_address(req) {
-            a.push(Attribute::new(SERVER_ADDRESS, host));
+            // Shared text: the scope's copy and the SDK's then share this one allocation
+            // (an owned `String` is copied into shared text by the scope, and then dropped).
+            a.push(Attribute::new(SERVER_ADDRESS, Arc::<str>::from(host)));
             if let Some(port) = port {
                 a.push(Attribute::new(SERVER_PORT, i64::from(port)));
             }
@@ -107,7 +109,7 @@ impl RequestFacts {
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
         {
-            a.push(Attribute::new(USER_AGENT_ORIGINAL, ua.to_owned()));
+            a.push(Attribute::new(USER_AGENT_ORIGINAL, Arc::<str>::from(ua)));
         }
         if let Some(v) = self.protocol_version {
             a.push(Attribute::new(NETWORK_PROTOCOL_VERSION, v));
@@ -165,7 +167,7 @@ fn protocol_version(v: Version) -> Option<&'static str> {
 
 /// `server.address` and `server.port` from the `Host` header (HTTP/1.1) or the URI's
 /// authority (HTTP/2 `:authority`).
-fn server_address<B>(req: &Request<B>) -> Option<(String, Option<u16>)> {
+fn server_address<B>(req: &Request<B>) -> Option<(&str, Option<u16>)> {
     let authority = req
         .headers()
         .get(header::HOST)
@@ -175,7 +177,7 @@ fn server_address<B>(req: &Request<B>) -> Option<(String, Option<u16>)> {
 }
 
 /// `host`, `host:port`, `[v6]` or `[v6]:port`; `None` for anything else.
-fn split_host_port(s: &str) -> Option<(String, Option<u16>)> {
+fn split_host_port(s: &str) -> Option<(&str, Option<u16>)> {
     let s = s.trim();
     if let Some(rest) = s.strip_prefix('[') {
         let (host, after) = rest.split_once(']')?;
@@ -184,15 +186,13 @@ fn split_host_port(s: &str) -> Option<(String, Option<u16>)> {
             None if after.is_empty() => None,
             None => return None,
         };
-        return Some((host.to_owned(), port));
+        return Some((host, port));
     }
     match s.rsplit_once(':') {
-        Some((host, port)) if !host.contains(':') => {
-            Some((host.to_owned(), Some(port.parse().ok()?)))
-        }
+        Some((host, port)) if !host.contains(':') => Some((host, Some(port.parse().ok()?))),
         Some(_) => None,
         None if s.is_empty() => None,
-        None => Some((s.to_owned(), None)),
+        None => Some((s, None)),
     }
 }
 
@@ -216,7 +216,7 @@ fn forwarded_for(headers: &HeaderMap) -> Option<String> {
         .map(|v| {
             let v = v.trim_matches('"');
             match split_host_port(v) {
-                Some((host, _)) => host,
+                Some((host, _)) => host.to_owned(),
                 None => v.to_owned(),
             }
         });
@@ -249,19 +249,13 @@ mod tests {
 
     #[test]
     fn host_and_port_are_split_for_names_v4_and_v6() {
-        assert_eq!(
-            split_host_port("example.com"),
-            Some(("example.com".into(), None))
-        );
+        assert_eq!(split_host_port("example.com"), Some(("example.com", None)));
         assert_eq!(
             split_host_port("127.0.0.1:8080"),
-            Some(("127.0.0.1".into(), Some(8080)))
+            Some(("127.0.0.1", Some(8080)))
         );
-        assert_eq!(
-            split_host_port("[::1]:443"),
-            Some(("::1".into(), Some(443)))
-        );
-        assert_eq!(split_host_port("[::1]"), Some(("::1".into(), None)));
+        assert_eq!(split_host_port("[::1]:443"), Some(("::1", Some(443))));
+        assert_eq!(split_host_port("[::1]"), Some(("::1", None)));
         assert_eq!(split_host_port("host:notaport"), None);
         assert_eq!(split_host_port(""), None);
     }
