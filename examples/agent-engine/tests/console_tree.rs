@@ -168,10 +168,13 @@ async fn a_research_turn_prints_as_one_tree_with_self_calls_nested() {
     let stdout = printed.join().unwrap();
 
     let lines = parse(&stdout);
+    // At start-up the engine connects its tools' MCP server: a trace of its own, printed
+    // before any request.
     let tops: Vec<&str> = lines
         .iter()
         .filter(|l| l.depth == 0)
         .map(|l| l.text.as_str())
+        .filter(|t| !t.starts_with("connect MCP tool servers "))
         .collect();
     // One tree per request: the session's and the turn's; no fragment, no marker.
     assert_eq!(tops.len(), 2, "top-level lines: {tops:#?}\n{stdout}");
@@ -214,7 +217,12 @@ async fn a_research_turn_prints_as_one_tree_with_self_calls_nested() {
         let (client_name, client_kind) = name_and_kind(&lines[client].text);
         assert_eq!(client_kind, Some("CLIENT"), "{:?}", lines[client]);
         assert_eq!(client_name, server_name);
-        let tool = lines[client].parent.expect("the CLIENT span has a parent");
+        // The research tool runs behind the engine's in-process MCP server: the CLIENT spans
+        // sit under its `tools/call` SERVER span, which sits under the tool's span.
+        let mut tool = lines[client].parent.expect("the CLIENT span has a parent");
+        if lines[tool].text.starts_with("tools/call research_task SERVER ") {
+            tool = lines[tool].parent.expect("the MCP server span has a parent");
+        }
         assert!(
             lines[tool].text.starts_with("execute_tool research_task "),
             "{:?}",
