@@ -220,8 +220,13 @@ async fn a_research_turn_prints_as_one_tree_with_self_calls_nested() {
         // The research tool runs behind the engine's in-process MCP server: the CLIENT spans
         // sit under its `tools/call` SERVER span, which sits under the tool's span.
         let mut tool = lines[client].parent.expect("the CLIENT span has a parent");
-        if lines[tool].text.starts_with("tools/call research_task SERVER ") {
-            tool = lines[tool].parent.expect("the MCP server span has a parent");
+        if lines[tool]
+            .text
+            .starts_with("tools/call research_task SERVER ")
+        {
+            tool = lines[tool]
+                .parent
+                .expect("the MCP server span has a parent");
         }
         assert!(
             lines[tool].text.starts_with("execute_tool research_task "),
