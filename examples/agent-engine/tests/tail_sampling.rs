@@ -310,13 +310,15 @@ async fn a_thousand_turns_keep_every_failure_whole_and_a_tenth_of_the_rest() {
     );
 
     // The counts agree, and nothing kept was lost.
-    // Every trace that arrived was kept, each for one reason. A failing turn the probability
-    // rule also selects may be counted under another reason: the engine calls its tools through
-    // its in-process MCP server, whose SERVER span continues the `sampled` flag the caller
-    // sent in `params._meta`, and a sampled remote parent is the first rule.
-    assert_eq!(
-        counts.kept_error + counts.kept_remote_sampled + counts.kept_probability,
-        (failing_arrived.len() + healthy_arrived.len()) as u64,
+    // Every turn that arrived was kept, each for one reason (other traces, such as the
+    // start-up connection to the tools' MCP server and session creation, are decided too). A
+    // failing turn the probability rule also selects may be counted under another reason: the
+    // engine calls its tools through its in-process MCP server, whose SERVER span continues the
+    // `sampled` flag the caller sent in `params._meta`, and a sampled remote parent is the
+    // first rule.
+    assert!(
+        counts.kept_error + counts.kept_remote_sampled + counts.kept_probability
+            >= (failing_arrived.len() + healthy_arrived.len()) as u64,
         "{counts:?}"
     );
     assert!(counts.kept_error <= failing.len() as u64, "{counts:?}");
