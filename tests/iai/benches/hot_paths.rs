@@ -10,7 +10,7 @@
 //! same metric and are reported, not gated.
 //!
 //! Nothing measured may depend on chance: ids come from seeded-per-thread generators whose
-//! instruction count does not depend on the seed, and no row's hash map grows while measured.
+//! instruction count does not depend on the random seed, and no row's hash map grows while measured.
 #![allow(missing_docs)]
 
 use std::hint::black_box;
