@@ -168,13 +168,11 @@ async fn a_research_turn_prints_as_one_tree_with_self_calls_nested() {
     let stdout = printed.join().unwrap();
 
     let lines = parse(&stdout);
-    // At start-up the engine connects its tools' MCP server: a trace of its own, printed
-    // before any request.
+    // The start-up trace (the built-in MCP tool server's handshake) comes first.
     let tops: Vec<&str> = lines
         .iter()
-        .filter(|l| l.depth == 0)
+        .filter(|l| l.depth == 0 && !l.text.starts_with(agent_engine::mcp::STARTUP_SCOPE))
         .map(|l| l.text.as_str())
-        .filter(|t| !t.starts_with("connect MCP tool servers "))
         .collect();
     // One tree per request: the session's and the turn's; no fragment, no marker.
     assert_eq!(tops.len(), 2, "top-level lines: {tops:#?}\n{stdout}");
@@ -188,7 +186,7 @@ async fn a_research_turn_prints_as_one_tree_with_self_calls_nested() {
     );
 
     // The turn's tree: the task API's SERVER spans sit under the CLIENT spans that called
-    // them, which sit under the research tool's span.
+    // them, which sit under the MCP server's span of the research tool, under the tool's.
     let turn_root = lines
         .iter()
         .position(|l| l.depth == 0 && l.text == tops[1])
@@ -217,17 +215,18 @@ async fn a_research_turn_prints_as_one_tree_with_self_calls_nested() {
         let (client_name, client_kind) = name_and_kind(&lines[client].text);
         assert_eq!(client_kind, Some("CLIENT"), "{:?}", lines[client]);
         assert_eq!(client_name, server_name);
-        // The research tool runs behind the engine's in-process MCP server: the CLIENT spans
-        // sit under its `tools/call` SERVER span, which sits under the tool's span.
-        let mut tool = lines[client].parent.expect("the CLIENT span has a parent");
-        if lines[tool]
-            .text
-            .starts_with("tools/call research_task SERVER ")
-        {
-            tool = lines[tool]
-                .parent
-                .expect("the MCP server span has a parent");
-        }
+        // The tool runs in the in-process MCP server's span, under the tool's span.
+        let served = lines[client].parent.expect("the CLIENT span has a parent");
+        assert!(
+            lines[served]
+                .text
+                .starts_with("tools/call research_task SERVER "),
+            "{:?}",
+            lines[served]
+        );
+        let tool = lines[served]
+            .parent
+            .expect("the MCP server span has a parent");
         assert!(
             lines[tool].text.starts_with("execute_tool research_task "),
             "{:?}",

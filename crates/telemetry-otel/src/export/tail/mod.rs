@@ -6,7 +6,9 @@
 //!   no span of the trace started here is still open; spans are counted open from
 //!   `on_start`. A span of an already decided trace (a detached task ending late) follows the
 //!   decision, remembered for the latest `8 × max_traces` traces.
-//! - **Decision**, first match: the caller sampled it (never dropped, no rate limit), an
+//! - **Decision**, first match: the caller sampled it (the caller whose request brought the
+//!   trace here, not this process's own spans continued in-process; never dropped, no rate
+//!   limit), an
 //!   error, the latency, token and cost thresholds, an attribute rule, then the consistent
 //!   probability rule on the trace id ([`probability`](crate::sampling::probability)); a kept
 //!   trace other than the caller's then needs a token of the rate limit.
@@ -337,8 +339,14 @@ impl SpanProcessor for TailProcessor {
                 core.stats.held_traces.fetch_add(1, Ordering::Relaxed);
             }
             if let Some(held) = state.held.get_mut(&trace_id) {
+                // Only the caller that brought the trace here decides "the caller sampled
+                // it": a later span continuing a remote parent while the trace already has
+                // spans open here is a call this process made to itself (an in-process MCP
+                // server, a local HTTP API), whose parent carries this process's own flag.
+                if held.open == 0 && !held.root_ended {
+                    held.remote_sampled |= remote_sampled;
+                }
                 held.open += 1;
-                held.remote_sampled |= remote_sampled;
             }
         }
         core.forward(out);
