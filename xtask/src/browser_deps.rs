@@ -76,7 +76,7 @@ pub(crate) fn prepare(root: &Path) -> Result<(), Skip> {
     };
     let missing = missing_packages(chromium, on_path("node"), on_path("npm"));
     if !missing.is_empty() {
-        apt_install(&missing)?;
+        apt_install("the browser test", &missing)?;
     }
     npm_ci(&root.join(TEST_DIR))
 }
@@ -131,11 +131,12 @@ fn retry(packages: &str) -> String {
     )
 }
 
-fn apt_install(missing: &[&str]) -> Result<(), Skip> {
+/// Installs Debian `missing` packages for `what` (as root or through `sudo -n`), saying so.
+pub(crate) fn apt_install(what: &str, missing: &[&str]) -> Result<(), Skip> {
     let packages = missing.join(" ");
     let privilege = installer(on_path("apt-get"), is_root(), sudo_works(), &packages)?;
     eprintln!(
-        "xtask: the browser test needs Debian's {packages} (missing); installing with \
+        "xtask: {what} needs Debian's {packages} (missing); installing with \
          `apt-get update` and `apt-get install -y {packages}`"
     );
     let apt = |args: &[&str]| -> Result<(), Skip> {

@@ -107,21 +107,26 @@ pub(crate) fn run(update: bool) -> Result<(), String> {
     }
 }
 
+/// Installs Valgrind (Debian package `valgrind`) when it is missing, as `cargo xtask test`
+/// installs the browser test's packages.
 fn ensure_valgrind() -> Result<(), String> {
-    let ok = Command::new("valgrind")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if ok {
+    let ok = || {
+        Command::new("valgrind")
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if ok() {
+        return Ok(());
+    }
+    crate::browser_deps::apt_install("the instruction-count guard", &["valgrind"])
+        .map_err(|skip| format!("valgrind is not installed and could not be: {}", skip.why))?;
+    if ok() {
         Ok(())
     } else {
-        Err(
-            "valgrind is not installed: `apt-get install -y valgrind` (Debian), then run \
-             `cargo xtask iai` again"
-                .into(),
-        )
+        Err("valgrind was installed but does not run (`valgrind --version` failed)".into())
     }
 }
 

@@ -37,9 +37,9 @@ struct Cli {
 #[derive(Subcommand)]
 enum Task {
     /// Run every test: `cargo nextest run --workspace`, `cargo test --workspace --doc`, then
-    /// README's service example built and run outside the workspace, after installing what is
-    /// missing (cargo-nextest; for the browser test Debian's chromium, nodejs and npm, and
-    /// `npm ci`).
+    /// README's service example built and run outside the workspace, then the instruction-count
+    /// guard (`iai`), after installing what is missing (cargo-nextest; for the browser test
+    /// Debian's chromium, nodejs and npm, and `npm ci`; Valgrind and gungraun-runner).
     Test,
     /// `cargo fmt --all --check`, `cargo clippy --workspace --all-targets -- -D warnings`,
     /// `package`, then `test`.
@@ -157,7 +157,9 @@ fn test() -> Result<(), String> {
     }
     let result = cargo_with_env(&["nextest", "run", "--workspace", "--no-fail-fast"], &env)
         .and_then(|()| cargo(&["test", "--workspace", "--doc"]))
-        .and_then(|()| external::run(cargo_with_env));
+        .and_then(|()| external::run(cargo_with_env))
+        // The instruction-count guard: it installs Valgrind and gungraun-runner when missing.
+        .and_then(|()| iai::run(false));
     // Again at the end, where it is not buried under the test output.
     if let Some(skip) = &skip {
         eprintln!("xtask: {skip}");
