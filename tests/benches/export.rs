@@ -19,6 +19,13 @@
 //!
 //! Drops are [`ExportFailures`](telemetry_otel::ExportFailures)' `not_exported` after
 //! shutdown, cross-checked against the receiver's count.
+//!
+//! **Reference, in the same run.** Full-speed throughput and the emit rate with the collector
+//! down are measured twice: with this project's OTLP delivery (retry window, byte-bounded
+//! queue) and with the SDK's own OTLP/gRPC exporter (`opentelemetry-otlp` 0.33.1) given to the
+//! same bundle (`with_span_exporter`: the same batch span processor and settings). The first ÷
+//! the second is what durable delivery costs where it could cost: encoding and sending, and
+//! the hand-off while nothing is delivered.
 #![allow(missing_docs)]
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -74,20 +81,55 @@ impl TraceService for CountingReceiver {
     }
 }
 
-fn pipeline(rt: &tokio::runtime::Runtime, endpoint: String) -> OpenTelemetry {
+/// Which OTLP exporter the pipeline sends with.
+#[derive(Clone, Copy, PartialEq)]
+enum Exporter {
+    /// This project's delivery (`OTEL_TRACES_EXPORTER=otlp`).
+    Durable,
+    /// The SDK's `opentelemetry-otlp` span exporter (tonic), the reference.
+    SdkOtlp,
+}
+
+impl Exporter {
+    /// The suffix of this exporter's case names.
+    fn suffix(self) -> &'static str {
+        match self {
+            Self::Durable => "",
+            Self::SdkOtlp => "_sdk_otlp",
+        }
+    }
+}
+
+fn pipeline(rt: &tokio::runtime::Runtime, endpoint: String, exporter: Exporter) -> OpenTelemetry {
     // Built inside the runtime like an application would; the pipeline owns its own gRPC
-    // runtime either way.
+    // runtime either way (tonic's connection tasks for the SDK exporter run on `rt`).
     let _entered = rt.enter();
-    OpenTelemetry::builder("bench-export")
+    let timeout = Duration::from_secs(2);
+    let builder = OpenTelemetry::builder("bench-export")
         .with_env_source(|_| None)
-        .with_exporters(Signal::Traces, &[ExporterKind::Otlp])
         .with_exporters(Signal::Logs, &[])
-        .with_exporters(Signal::Metrics, &[])
-        .with_protocol(Protocol::Grpc)
-        .with_endpoint(endpoint)
-        .with_timeout(Duration::from_secs(2))
-        .build()
-        .expect("a valid configuration")
+        .with_exporters(Signal::Metrics, &[]);
+    match exporter {
+        Exporter::Durable => builder
+            .with_exporters(Signal::Traces, &[ExporterKind::Otlp])
+            .with_protocol(Protocol::Grpc)
+            .with_endpoint(endpoint)
+            .with_timeout(timeout),
+        Exporter::SdkOtlp => {
+            use opentelemetry_otlp::WithExportConfig as _;
+            let e = opentelemetry_otlp::SpanExporter::builder()
+                .with_tonic()
+                .with_endpoint(endpoint)
+                .with_timeout(timeout)
+                .build()
+                .expect("the SDK's OTLP exporter builds");
+            builder
+                .with_exporters(Signal::Traces, &[])
+                .with_span_exporter(e)
+        }
+    }
+    .build()
+    .expect("a valid configuration")
 }
 
 fn emit(otel: &OpenTelemetry) {
@@ -109,6 +151,7 @@ fn throughput(
     rt: &tokio::runtime::Runtime,
     spans: u64,
     paced_per_ms: Option<u64>,
+    exporter: Exporter,
 ) -> (f64, u64, Duration) {
     let receiver = CountingReceiver::default();
     let received = receiver.0.clone();
@@ -126,7 +169,7 @@ fn throughput(
                 tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true)),
             ),
     );
-    let otel = pipeline(rt, format!("http://{addr}"));
+    let otel = pipeline(rt, format!("http://{addr}"), exporter);
     // Warm the connection up so connecting is not part of the figure.
     emit(&otel);
     rt.block_on(otel.force_flush(Duration::from_secs(10)))
@@ -161,14 +204,23 @@ fn throughput(
     (got as f64 / elapsed.as_secs_f64(), spans - got, longest)
 }
 
-fn rss_collector_down(rt: &tokio::runtime::Runtime, spans: u64) {
+fn rss_collector_down(rt: &tokio::runtime::Runtime, spans: u64, exporter: Exporter) {
     // A port that refuses connections: bound, then closed.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a loopback port")
         .port();
-    let otel = pipeline(rt, format!("http://127.0.0.1:{port}"));
+    let otel = pipeline(rt, format!("http://127.0.0.1:{port}"), exporter);
     emit(&otel);
+    if exporter == Exporter::SdkOtlp {
+        // The reference gives only the emit rate.
+        let start = Instant::now();
+        (0..spans).for_each(|_| emit(&otel));
+        let rate = spans as f64 / start.elapsed().as_secs_f64();
+        record(GROUP, "collector_down_emit_rate_sdk_otlp", rate, "spans/s");
+        finish(rt, &otel);
+        return;
+    }
     let Some((before, _)) = rss() else {
         eprintln!("export bench: no /proc/self/status, skipping peak RSS");
         return;
@@ -212,15 +264,24 @@ fn main() {
         .build()
         .expect("a tokio runtime");
     // Peak RSS first, in a process that has not yet run anything else.
-    rss_collector_down(&rt, 1_000_000);
+    rss_collector_down(&rt, 1_000_000, Exporter::Durable);
+    rss_collector_down(&rt, 1_000_000, Exporter::SdkOtlp);
 
     let n = if quick() { 200_000 } else { 1_000_000 };
-    let (rate, dropped, _) = throughput(&rt, n, None);
-    record(GROUP, "throughput_max", rate, "spans/s");
-    record(GROUP, "throughput_max_drops", dropped as f64, "spans");
+    for exporter in [Exporter::Durable, Exporter::SdkOtlp] {
+        let (rate, dropped, _) = throughput(&rt, n, None, exporter);
+        let suffix = exporter.suffix();
+        record(GROUP, &format!("throughput_max{suffix}"), rate, "spans/s");
+        record(
+            GROUP,
+            &format!("throughput_max_drops{suffix}"),
+            dropped as f64,
+            "spans",
+        );
+    }
 
     let n = if quick() { 100_000 } else { 300_000 };
-    let (rate, dropped, longest_gap) = throughput(&rt, n, Some(100));
+    let (rate, dropped, longest_gap) = throughput(&rt, n, Some(100), Exporter::Durable);
     record(GROUP, "throughput_paced_100k", rate, "spans/s");
     record(
         GROUP,

@@ -21,6 +21,8 @@
 //! `cargo install gungraun-runner --version <the library's> --locked` when it is missing or
 //! of another version than the `gungraun` library in Cargo.lock.
 
+mod table;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -82,7 +84,7 @@ pub(crate) fn run(update: bool) -> Result<(), String> {
             path.display()
         );
         print_table(&rows, &BTreeMap::new());
-        return Ok(());
+        return write_readme(&root, &read_baselines(&path)?);
     }
     let baselines = read_baselines(&path)?;
     print_table(&rows, &baselines);
@@ -105,6 +107,27 @@ pub(crate) fn run(update: bool) -> Result<(), String> {
             rows.iter().filter(|r| r.gated()).count()
         ))
     }
+}
+
+/// Rewrites README's instruction-count table from `baselines`.
+fn write_readme(root: &Path, baselines: &Baselines) -> Result<(), String> {
+    let path = root.join("README.md");
+    let readme = std::fs::read_to_string(&path)
+        .map_err(|e| format!("could not read {}: {e}", path.display()))?;
+    let spliced = table::splice(&readme, &table::render(baselines)?).ok_or_else(|| {
+        format!(
+            "{} lacks the `<!-- iai:start -->` and `<!-- iai:end -->` markers for the \
+             instruction-count table",
+            path.display()
+        )
+    })?;
+    std::fs::write(&path, spliced)
+        .map_err(|e| format!("could not write {}: {e}", path.display()))?;
+    eprintln!(
+        "xtask: wrote the instruction-count table to {}",
+        path.display()
+    );
+    Ok(())
 }
 
 /// Installs Valgrind (Debian package `valgrind`) when it is missing, as `cargo xtask test`

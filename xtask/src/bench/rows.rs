@@ -22,6 +22,9 @@ pub(super) enum Target {
     Min(f64),
     /// value / reference at most this.
     MaxRatio(f64),
+    /// value / reference at least this (a rate that may fall at most so far below the
+    /// reference's).
+    MinRatio(f64),
     /// reference / value at least this ("N× faster").
     MinSpeedup(f64),
 }
@@ -68,6 +71,11 @@ const FASTRACE_SPAN: Option<(&str, Source)> =
 const METRICS_HANDLE: Option<(&str, Source)> = Some((
     "`metrics` counter handle",
     C("basic", "metrics_counter_handle"),
+));
+
+const SDK_OTLP_THROUGHPUT: Option<(&str, Source)> = Some((
+    "the SDK's `opentelemetry-otlp` gRPC exporter, same pipeline and receiver",
+    X("export", "throughput_max_sdk_otlp"),
 ));
 
 /// The table: what each case is compared against and the target it must meet.
@@ -406,6 +414,13 @@ pub(super) const ROWS: &[Row] = &[
     ),
     row(
         "export",
+        "OTLP gRPC throughput, full speed, against the SDK's own exporter (spans/s)",
+        X("export", "throughput_max"),
+        SDK_OTLP_THROUGHPUT,
+        Target::MinRatio(0.95),
+    ),
+    row(
+        "export",
         "dropped at full speed (the 2048 queue overflows while the app emits faster than export)",
         X("export", "throughput_max_drops"),
         None,
@@ -443,8 +458,11 @@ pub(super) const ROWS: &[Row] = &[
         "export",
         "emit rate with the collector down (spans/s)",
         X("export", "collector_down_emit_rate"),
-        None,
-        Target::None,
+        Some((
+            "the same with the SDK's `opentelemetry-otlp` exporter",
+            X("export", "collector_down_emit_rate_sdk_otlp"),
+        )),
+        Target::MinRatio(0.95),
     ),
     // 5. Server overhead.
     row(

@@ -50,6 +50,7 @@ fn fmt_target(t: Target, unit: &str) -> String {
         Target::Max(v) => format!("≤ {v} {unit}"),
         Target::Min(v) => format!("≥ {} {unit}", group_thousands(v as i64)),
         Target::MaxRatio(r) => format!("≤ {r:.2}×"),
+        Target::MinRatio(r) => format!("≥ {r:.2}×"),
         Target::MinSpeedup(s) => format!("≥ {s}× faster"),
     }
 }
@@ -62,6 +63,7 @@ fn met(t: Target, value: f64, reference: Option<f64>) -> Option<bool> {
         Target::Max(v) => Some(value <= v),
         Target::Min(v) => Some(value >= v),
         Target::MaxRatio(r) => reference.map(|re| value / re <= r),
+        Target::MinRatio(r) => reference.map(|re| value / re >= r),
         Target::MinSpeedup(s) => reference.map(|re| re / value >= s),
     }
 }
@@ -251,6 +253,8 @@ mod tests {
         assert_eq!(met(Target::MinSpeedup(3.0), 100.0, Some(300.0)), Some(true));
         assert_eq!(met(Target::Min(100_000.0), 99_999.0, None), Some(false));
         assert_eq!(met(Target::MaxRatio(1.1), 1.0, None), None);
+        assert_eq!(met(Target::MinRatio(0.95), 95.0, Some(100.0)), Some(true));
+        assert_eq!(met(Target::MinRatio(0.95), 94.0, Some(100.0)), Some(false));
         assert_eq!(group_thousands(1_234_567), "1,234,567");
     }
 }
