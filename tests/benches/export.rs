@@ -145,14 +145,24 @@ fn finish(rt: &tokio::runtime::Runtime, otel: &OpenTelemetry) -> u64 {
     otel.export_failures().traces.not_exported
 }
 
-/// Returns spans received per second, spans dropped and the longest gap between two export
-/// requests while spans were flowing.
+/// What [`throughput`] measured.
+struct Throughput {
+    /// Spans the receiver got, per second from the first span to the end of the final flush.
+    received_per_s: f64,
+    /// Spans the application thread emitted per second (the emitting loop alone).
+    emitted_per_s: f64,
+    /// Spans emitted and not received.
+    dropped: u64,
+    /// The longest gap between two export requests while spans were flowing.
+    longest_gap: Duration,
+}
+
 fn throughput(
     rt: &tokio::runtime::Runtime,
     spans: u64,
     paced_per_ms: Option<u64>,
     exporter: Exporter,
-) -> (f64, u64, Duration) {
+) -> Throughput {
     let receiver = CountingReceiver::default();
     let received = receiver.0.clone();
     let gaps = receiver.1.clone();
@@ -193,6 +203,7 @@ fn throughput(
             }
         }
     }
+    let emitting = start.elapsed();
     let dropped = finish(rt, &otel);
     let elapsed = start.elapsed();
     let got = received.load(Ordering::Relaxed) - before;
@@ -201,7 +212,12 @@ fn throughput(
     }
     server.abort();
     let longest = gaps.lock().unwrap_or_else(|p| p.into_inner()).longest;
-    (got as f64 / elapsed.as_secs_f64(), spans - got, longest)
+    Throughput {
+        received_per_s: got as f64 / elapsed.as_secs_f64(),
+        emitted_per_s: spans as f64 / emitting.as_secs_f64(),
+        dropped: spans - got,
+        longest_gap: longest,
+    }
 }
 
 fn rss_collector_down(rt: &tokio::runtime::Runtime, spans: u64, exporter: Exporter) {
@@ -269,19 +285,35 @@ fn main() {
 
     let n = if quick() { 200_000 } else { 1_000_000 };
     for exporter in [Exporter::Durable, Exporter::SdkOtlp] {
-        let (rate, dropped, _) = throughput(&rt, n, None, exporter);
+        let t = throughput(&rt, n, None, exporter);
         let suffix = exporter.suffix();
-        record(GROUP, &format!("throughput_max{suffix}"), rate, "spans/s");
+        record(
+            GROUP,
+            &format!("throughput_max{suffix}"),
+            t.received_per_s,
+            "spans/s",
+        );
         record(
             GROUP,
             &format!("throughput_max_drops{suffix}"),
-            dropped as f64,
+            t.dropped as f64,
             "spans",
+        );
+        record(
+            GROUP,
+            &format!("collector_up_emit_rate{suffix}"),
+            t.emitted_per_s,
+            "spans/s",
         );
     }
 
     let n = if quick() { 100_000 } else { 300_000 };
-    let (rate, dropped, longest_gap) = throughput(&rt, n, Some(100), Exporter::Durable);
+    let Throughput {
+        received_per_s: rate,
+        dropped,
+        longest_gap,
+        ..
+    } = throughput(&rt, n, Some(100), Exporter::Durable);
     record(GROUP, "throughput_paced_100k", rate, "spans/s");
     record(
         GROUP,
