@@ -6,18 +6,18 @@
 //! turns more. Every span and log record of the fifteen turns arrives, each trace whole, and
 //! the last cumulative `http.server.request.duration` point counts all fifteen turns, without
 //! an engine restart: the engine's exporter retries what the collector did not take, and its
-//! exit line counts what rode the outage out as "delivered late". The engine is only
-//! ever given the collector's address, so what the receiver holds came through the collector,
-//! whose own log shows that it started twice.
+//! exit line counts what rode the outage out as "delivered late". The engine is only ever
+//! given the collector's address, so what the receiver holds came through the collector, whose
+//! own log shows that it started twice.
 //!
 //! What rotel (0.0.1-alpha10 binary in that package) does on SIGTERM, found by experiment: it
 //! stops its receivers, flushes the batch it holds to its exporter (a 10 s `--batch-timeout`
 //! batch arrived at once), and exits 0. When its exporter's endpoint is down at that moment, it
 //! retries for about 3 s, then logs `Exporters did not exit on channel close, cancelling` and
 //! `timed out waiting for requests to finish`, exits 0 all the same, and what it held is lost.
-//! It has no disk queue: durability across a collector restart is the sender's retry.
-//! `--log-file` and `--pid-file` are only used with `--daemon`; in the foreground it logs to
-//! stdout, which this test keeps in a file.
+//! `start --help` offers no disk queue: across a restart of this collector, the data rides on
+//! the sender's retry. `--log-file` and `--pid-file` are only used with `--daemon`; in the
+//! foreground it logs to stdout, which this test keeps in a file.
 //!
 //! The binary comes from `ROTEL_AGENT` (its path), which `cargo xtask test` sets after
 //! installing the package in a venv under the target directory. Without it the test prints
@@ -118,12 +118,13 @@ impl Rotel {
         std::fs::read_to_string(self.dir.path().join("rotel.log")).unwrap_or_default()
     }
 
-    /// Starts a collector process and waits until both its ports accept connections; a
-    /// process that exits first (the port still held by the previous one) is started again.
+    /// Starts a collector process batching for `batch_timeout` (e.g. `2s`) and waits until
+    /// both its ports accept connections; a process that exits first (the port still held by
+    /// the previous one) is started again.
     ///
     /// # Panics
     /// When no process is serving within 60 s, with the collector's log.
-    fn start(&mut self) {
+    fn start(&mut self, batch_timeout: &str) {
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
             let log = File::options()
@@ -138,9 +139,7 @@ impl Rotel {
                 .arg("--otlp-http-endpoint")
                 .arg(self.http.to_string())
                 .args(["--exporter", "otlp", "--otlp-exporter-protocol", "http"])
-                // Long enough that what the engine hands over just before the SIGTERM is
-                // still in the collector's batch then (the default is 200 ms).
-                .args(["--batch-timeout", "2s"])
+                .args(["--batch-timeout", batch_timeout])
                 .arg("--otlp-exporter-endpoint")
                 .arg(format!("http://{}", self.receiver))
                 // Only read with --daemon, but never the shared defaults in /tmp.
@@ -269,7 +268,9 @@ async fn a_collector_restart_mid_run_loses_nothing_through_a_real_rotel_collecto
     let mut rotel = Rotel::new(binary, receiver.addr());
     // The collector's start and stop wait on a worker thread of their own, leaving the
     // receiver's tasks the runtime.
-    tokio::task::block_in_place(|| rotel.start());
+    // The first collector batches for 2 s, so that what the engine hands over just before the
+    // SIGTERM is still in its batch then; the second one for rotel's default 200 ms.
+    tokio::task::block_in_place(|| rotel.start("2s"));
 
     let mut env = otlp_env(
         &format!("http://{}", rotel.grpc),
@@ -302,7 +303,7 @@ async fn a_collector_restart_mid_run_loses_nothing_through_a_real_rotel_collecto
     let during = engine.turns(5).await;
     let rest = Duration::from_millis(2500).saturating_sub(down.elapsed());
     tokio::time::sleep(rest).await;
-    tokio::task::block_in_place(|| rotel.start());
+    tokio::task::block_in_place(|| rotel.start("200ms"));
     let outage = down.elapsed();
     let arrived_in = wait_whole(
         &receiver,
