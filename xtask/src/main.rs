@@ -5,9 +5,11 @@
 //!   missing, saying so on stderr: cargo-nextest (`cargo install cargo-nextest --locked`), and
 //!   for the trace view's browser test Debian's `chromium`, `nodejs` and `npm` (`apt-get`, as
 //!   root or with passwordless `sudo -n`) and `playwright-core` (`npm ci` in
-//!   `examples/agent-engine/tests/browser`); see [`browser_deps`]. Where those cannot be
-//!   installed, that one test is skipped with a line saying why and how to run it, and the
-//!   rest run; under `CI` such a skip is an error instead.
+//!   `examples/agent-engine/tests/browser`); see [`browser_deps`]; and for the real-collector
+//!   test the `rotel-agent` collector (`pip install rotel==0.0.1a15` in a venv under the target
+//!   directory); see [`collector_deps`]. Where those cannot be installed, that one test is
+//!   skipped with a line saying why and how to run it, and the rest run; under `CI` such a
+//!   skip is an error instead.
 //! - `ci`: formatting, clippy with `-D warnings`, `package`, then `test`.
 //! - `package`: `cargo package` of every publishable library crate, nothing uploaded (see
 //!   [`package`](mod@package)).
@@ -18,6 +20,7 @@
 
 mod bench;
 mod browser_deps;
+mod collector_deps;
 mod external;
 mod iai;
 mod load;
@@ -39,7 +42,8 @@ enum Task {
     /// Run every test: `cargo nextest run --workspace`, `cargo test --workspace --doc`, then
     /// README's service example built and run outside the workspace, then the instruction-count
     /// guard (`iai`), after installing what is missing (cargo-nextest; for the browser test
-    /// Debian's chromium, nodejs and npm, and `npm ci`; Valgrind and gungraun-runner).
+    /// Debian's chromium, nodejs and npm, and `npm ci`; for the real-collector test PyPI's
+    /// rotel in a venv; Valgrind and gungraun-runner).
     Test,
     /// `cargo fmt --all --check`, `cargo clippy --workspace --all-targets -- -D warnings`,
     /// `package`, then `test`.
@@ -141,9 +145,9 @@ fn test() -> Result<(), String> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("xtask sits in the workspace");
-    let skip = browser_deps::prepare(root).err();
+    let mut skips = Vec::new();
     let mut env = Vec::new();
-    if let Some(skip) = &skip {
+    if let Err(skip) = browser_deps::prepare(root) {
         let chosen = browser_deps::skip_requested();
         if in_ci() && !chosen {
             return Err(format!(
@@ -154,6 +158,23 @@ fn test() -> Result<(), String> {
         if !chosen {
             env.push((browser_deps::SKIP_VAR, format!("skip:{}", skip.why)));
         }
+        skips.push(skip.to_string());
+    }
+    match collector_deps::prepare(&collector_deps::target_dir(root)) {
+        Ok(binary) => env.push((collector_deps::BINARY_VAR, binary.display().to_string())),
+        Err(skip) => {
+            let chosen = collector_deps::skip_requested();
+            if in_ci() && !chosen {
+                return Err(format!(
+                    "{skip}\nxtask: CI is set, and a CI run must not skip the real-collector test"
+                ));
+            }
+            eprintln!("xtask: {skip}");
+            if !chosen {
+                env.push((collector_deps::BINARY_VAR, format!("skip:{}", skip.why)));
+            }
+            skips.push(skip.to_string());
+        }
     }
     let result = cargo_with_env(&["nextest", "run", "--workspace", "--no-fail-fast"], &env)
         .and_then(|()| cargo(&["test", "--workspace", "--doc"]))
@@ -161,7 +182,7 @@ fn test() -> Result<(), String> {
         // The instruction-count guard: it installs Valgrind and gungraun-runner when missing.
         .and_then(|()| iai::run(false));
     // Again at the end, where it is not buried under the test output.
-    if let Some(skip) = &skip {
+    for skip in &skips {
         eprintln!("xtask: {skip}");
     }
     result

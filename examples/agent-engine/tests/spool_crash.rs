@@ -9,127 +9,22 @@
 //! before the exporter returns, so what a kill can lose is what ended in the last second.
 #![cfg(unix)]
 
-use std::io::{BufRead, BufReader};
+mod common;
+
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use common::engine::{Engine, otlp_env};
 use telemetry_testkit::faults::RestartableReceiver;
 
-struct Engine {
-    child: Child,
-    addr: String,
-    lines: mpsc::Receiver<String>,
-    seen: Vec<String>,
-}
-
 fn start_engine(spool: &Path, receiver: std::net::SocketAddr) -> Engine {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr = format!("127.0.0.1:{port}");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_agent-engine"))
-        .args([
-            "serve",
-            "--open-telemetry",
-            "--addr",
-            &addr,
-            "--telemetry-spool",
-        ])
-        .arg(spool)
-        .env("OTEL_EXPORTER_OTLP_ENDPOINT", format!("http://{receiver}"))
-        .env("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
-        .env("OTEL_TRACES_EXPORTER", "otlp")
-        .env("OTEL_LOGS_EXPORTER", "otlp")
-        .env("OTEL_METRICS_EXPORTER", "none")
-        .env("OTEL_EXPORTER_OTLP_TIMEOUT", "1000")
-        .env("OTEL_SERVICE_NAME", "agent-engine-spool")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the built agent-engine");
-    let stderr = child.stderr.take().unwrap();
-    let (tx, lines) = mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let mut engine = Engine {
-        child,
-        addr,
-        lines,
-        seen: Vec::new(),
-    };
-    loop {
-        let line = engine
-            .lines
-            .recv_timeout(Duration::from_secs(60))
-            .unwrap_or_else(|_| panic!("no 'listening' line; stderr: {:?}", engine.seen));
-        let ready = line.contains("agent-engine listening");
-        engine.seen.push(line);
-        if ready {
-            return engine;
-        }
-    }
-}
-
-impl Engine {
-    fn stderr(&mut self) -> &[String] {
-        self.seen.extend(self.lines.try_iter());
-        &self.seen
-    }
-
-    /// One session and `turns` messages; the correlation ids (trace ids) of the turns.
-    async fn turns(&self, turns: usize) -> Vec<String> {
-        let http = agent_engine::tls::client().unwrap();
-        let base = format!("http://{}", self.addr);
-        let r = http
-            .post(format!("{base}/v1/sessions"))
-            .json(&json!({ "agent": "planner" }))
-            .send()
-            .await
-            .unwrap();
-        let id = r.json::<Value>().await.unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let mut traces = Vec::new();
-        for i in 0..turns {
-            let r = http
-                .post(format!("{base}/v1/sessions/{id}/messages"))
-                .json(&json!({ "content": format!("what is {i} * 7?") }))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), 200);
-            traces.push(r.headers()["x-correlation-id"].to_str().unwrap().to_owned());
-        }
-        traces
-    }
-
-    /// SIGTERM, and the exit line.
-    fn stop(mut self) -> Vec<String> {
-        // The engine installs its SIGTERM handler when it starts serving, just after the
-        // "listening" line: give it that moment.
-        std::thread::sleep(Duration::from_millis(500));
-        let kill = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(kill.success());
-        let status = self.child.wait().unwrap();
-        // The reader thread ends with the pipe: collect everything.
-        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(5)) {
-            self.seen.push(line);
-        }
-        assert_eq!(status.code(), Some(0), "{status:?}: {:?}", self.seen);
-        self.stderr().to_vec()
-    }
+    let env = otlp_env(
+        &format!("http://{receiver}"),
+        "http/protobuf",
+        "agent-engine-spool",
+    );
+    Engine::start([Path::new("--telemetry-spool"), spool], &env)
 }
 
 fn spool_files(dir: &Path) -> Vec<std::path::PathBuf> {
