@@ -5,8 +5,10 @@
 //! [`prepare`] creates a venv at `<target dir>/rotel-venv` (`python3 -m venv`) and runs
 //! `pip install rotel==0.0.1a15` in it unless that version is installed already, then hands
 //! the binary's path to the test as `ROTEL_AGENT`. A `ROTEL_AGENT` already set to a binary is
-//! used as it is. Where the install cannot happen (no `python3`, no venv module, no network),
-//! it says why and how to get the test running; the caller then skips that one test by handing
+//! used as it is. A `python3 -m venv` that fails is answered by installing Debian's `python3`,
+//! `python3-venv` and `python3-pip` (as the browser test's packages are), then tried once more.
+//! Where the install cannot happen (no `python3`, no venv module, no network), it says why and
+//! how to get the test running; the caller then skips that one test by handing
 //! it `ROTEL_AGENT=skip:<why>`.
 
 use std::fmt;
@@ -95,15 +97,33 @@ pub(crate) fn prepare(target: &Path) -> Result<PathBuf, Skip> {
              `python3 -m venv {}`",
             venv.display()
         );
-        run(Command::new("python3").args(["-m", "venv"]).arg(&venv)).map_err(|e| {
-            // A half-made venv (Debian without python3-venv leaves one without pip) would
-            // be taken as made next time.
-            let _ = std::fs::remove_dir_all(&venv);
-            Skip {
-                why: format!("`python3 -m venv` failed ({e})"),
+        let make_venv = || {
+            run(Command::new("python3").args(["-m", "venv"]).arg(&venv)).inspect_err(|_| {
+                // A half-made venv (Debian without python3-venv leaves one without pip)
+                // would be taken as made next time.
+                let _ = std::fs::remove_dir_all(&venv);
+            })
+        };
+        if let Err(first) = make_venv() {
+            // Debian splits the venv module (and pip) out of python3: install them the way
+            // the browser test's packages are, then try once more.
+            crate::browser_deps::apt_install(
+                "the real-collector test",
+                &["python3", "python3-venv", "python3-pip"],
+            )
+            .map_err(|skip| Skip {
+                why: format!(
+                    "`python3 -m venv` failed ({first}) and Debian's python3-venv could not \
+                     be installed: {}",
+                    skip.why
+                ),
                 how: how.clone(),
-            }
-        })?;
+            })?;
+            make_venv().map_err(|e| Skip {
+                why: format!("`python3 -m venv` failed ({e}), also after installing python3-venv"),
+                how: how.clone(),
+            })?;
+        }
     }
     let requirement = format!("{PACKAGE}=={VERSION}");
     eprintln!(
