@@ -374,27 +374,52 @@ pub async fn spawn_test_server(telemetry: ServerTelemetry) -> Result<RunningServ
     spawn_server(ServerConfig::default(), telemetry).await
 }
 
-/// Completes on the first SIGINT (Ctrl-C) or, on Unix, SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            // No signal handler: never complete rather than shut down at once.
-            std::future::pending::<()>().await;
-        }
-    };
+/// A future that completes on the first SIGINT (Ctrl-C) or, on Unix, SIGTERM.
+///
+/// The handlers are installed when this is called, not when the future is first polled: call
+/// it before announcing that the server listens, so that a SIGTERM sent as soon as the
+/// announcement is seen (by an orchestrator, a test, a rolling restart) already shuts down
+/// gracefully, draining requests and flushing telemetry, instead of killing the process.
+/// Must be called inside a tokio runtime. Where a handler cannot be installed, that signal
+/// never completes the future (the process keeps serving rather than stopping at once).
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let interrupt = signal(SignalKind::interrupt()).ok();
+        let terminate = signal(SignalKind::terminate()).ok();
+        async move {
+            let wait = |s: Option<tokio::signal::unix::Signal>| async move {
+                match s {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = wait(interrupt) => {}
+                () = wait(terminate) => {}
             }
-            Err(_) => std::future::pending::<()>().await,
         }
-    };
+    }
     #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
+    {
+        // `ctrl_c` installs its handler when first polled; polled once here, it is in place
+        // before this returns.
+        let mut ctrl_c = Box::pin(tokio::signal::ctrl_c());
+        let waker = std::task::Waker::noop();
+        let first = ctrl_c
+            .as_mut()
+            .poll(&mut std::task::Context::from_waker(waker));
+        async move {
+            let installed = match first {
+                std::task::Poll::Ready(result) => result.is_ok(),
+                std::task::Poll::Pending => ctrl_c.await.is_ok(),
+            };
+            if !installed {
+                std::future::pending::<()>().await;
+            }
+        }
     }
 }

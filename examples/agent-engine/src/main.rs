@@ -560,13 +560,14 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 .map_err(|e| format!("cannot listen on --addr {}: {e}", args.addr))?;
             // The bound address: with port 0 the system picked one.
             let bound = listener.local_addr().unwrap_or(args.addr);
+            // Before "listening": a SIGTERM sent as soon as that line is seen shuts down
+            // gracefully (drain, telemetry flush).
+            let shutdown = agent_engine::shutdown_signal();
             eprintln!("agent-engine listening on http://{bound}");
             if trace_view {
                 eprintln!("agent-engine trace view on http://{bound}/traces");
             }
-            let result =
-                agent_engine::serve(config, t.clone(), listener, agent_engine::shutdown_signal())
-                    .await;
+            let result = agent_engine::serve(config, t.clone(), listener, shutdown).await;
             flush(&t, flush_timeout).await;
             result.map_err(|e| e.to_string())?;
             Ok(ExitCode::SUCCESS)
@@ -582,10 +583,9 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             let listener = TcpListener::bind(args.addr)
                 .await
                 .map_err(|e| format!("cannot listen on --addr {}: {e}", args.addr))?;
+            let shutdown = agent_engine::shutdown_signal();
             eprintln!("task API listening on http://{}", args.addr);
-            let result =
-                agent_engine::serve_task_api(t.clone(), listener, agent_engine::shutdown_signal())
-                    .await;
+            let result = agent_engine::serve_task_api(t.clone(), listener, shutdown).await;
             flush(&t, Duration::from_secs(5)).await;
             result.map_err(|e| e.to_string())?;
             Ok(ExitCode::SUCCESS)

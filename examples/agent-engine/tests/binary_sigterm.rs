@@ -4,6 +4,8 @@
 //! nothing is counted as lost, and the process exits 0 within its drain and flush timeouts.
 #![cfg(unix)]
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
@@ -175,4 +177,26 @@ async fn sigterm_flushes_every_span_of_every_request_and_exits_zero() {
         6
     );
     receiver.shutdown().await.unwrap();
+}
+
+/// A SIGTERM sent the moment the "listening" line appears (as an orchestrator or a rolling
+/// restart may) is a graceful shutdown, not a kill: the handler is installed before that line,
+/// so the engine drains, flushes its telemetry, prints its exit line and exits 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_right_after_listening_is_a_graceful_shutdown() {
+    let receiver = mock::receiver().await;
+    let env = common::engine::otlp_env(
+        &format!("http://{}", receiver.addr()),
+        "http/protobuf",
+        "agent-engine-early-sigterm",
+    );
+    for _ in 0..5 {
+        // `stop` sends SIGTERM at once and asserts exit code 0 (a process killed by the
+        // signal has no code).
+        let stderr = common::engine::Engine::start(std::iter::empty::<&str>(), &env).stop();
+        assert!(
+            stderr.iter().any(|l| l.contains("telemetry lost")),
+            "no exit line: {stderr:?}"
+        );
+    }
 }

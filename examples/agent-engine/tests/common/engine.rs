@@ -132,9 +132,7 @@ impl Engine {
     /// # Panics
     /// When the engine does not exit 0.
     pub(crate) fn stop(mut self) -> Vec<String> {
-        // The engine installs its SIGTERM handler when it starts serving, just after the
-        // "listening" line: give it that moment.
-        std::thread::sleep(Duration::from_millis(500));
+        // No pause needed: the engine installs its SIGTERM handler before its "listening" line.
         let kill = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()
