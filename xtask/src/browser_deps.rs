@@ -11,7 +11,7 @@
 //! network), [`prepare`] says why and how to get the test running; the caller then skips that one
 //! test by handing it `AGENT_ENGINE_BROWSER_TEST=skip:<why>`.
 
-use std::fmt;
+use crate::skip::{Installing, Skip};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -24,24 +24,11 @@ const TEST_DIR: &str = "examples/agent-engine/tests/browser";
 /// The Chromium the test drives unless `CHROMIUM` names another.
 const DEFAULT_CHROMIUM: &str = "/usr/bin/chromium";
 
-/// Why the browser test cannot run here, and what would make it run.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) struct Skip {
-    /// The missing piece and why it could not be installed.
-    pub(crate) why: String,
-    /// What the user can do, ending with running the tests again.
-    pub(crate) how: String,
-}
-
-impl fmt::Display for Skip {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "skipping the browser test (examples/agent-engine/tests/browser.rs): {}; to run it, {}",
-            self.why, self.how
-        )
-    }
-}
+/// This test, for `cargo xtask test`: its skip line and its variable.
+pub(crate) const TEST: Installing = Installing {
+    test: "the browser test (examples/agent-engine/tests/browser.rs)",
+    var: SKIP_VAR,
+};
 
 /// Whether the user skips the browser test themselves (`AGENT_ENGINE_BROWSER_TEST=skip` or
 /// `skip:<why>`).
@@ -310,29 +297,16 @@ mod tests {
             Ok(Privilege::Sudo)
         );
         let no_root = installer(true, false, false, "chromium").unwrap_err();
-        assert!(no_root.why.contains("needs root"), "{no_root}");
+        assert!(no_root.why.contains("needs root"), "{no_root:?}");
         assert!(
             no_root.how.contains("apt-get install -y chromium"),
-            "{no_root}"
+            "{no_root:?}"
         );
         let no_apt = installer(false, true, true, "chromium nodejs").unwrap_err();
-        assert!(no_apt.why.contains("no apt-get"), "{no_apt}");
+        assert!(no_apt.why.contains("no apt-get"), "{no_apt:?}");
         assert!(
             no_apt.why.starts_with("chromium nodejs missing"),
-            "{no_apt}"
-        );
-    }
-
-    #[test]
-    fn the_skip_line_names_the_test_the_reason_and_the_remedy() {
-        let skip = Skip {
-            why: "chromium missing".into(),
-            how: "install it".into(),
-        };
-        assert_eq!(
-            skip.to_string(),
-            "skipping the browser test (examples/agent-engine/tests/browser.rs): chromium \
-             missing; to run it, install it"
+            "{no_apt:?}"
         );
     }
 

@@ -11,7 +11,7 @@
 //! how to get the test running; the caller then skips that one test by handing
 //! it `ROTEL_AGENT=skip:<why>`.
 
-use std::fmt;
+use crate::skip::{Installing, Skip};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -26,25 +26,11 @@ const VERSION: &str = "0.0.1a15";
 /// The venv, relative to the target directory.
 const VENV: &str = "rotel-venv";
 
-/// Why the real-collector test cannot run here, and what would make it run.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) struct Skip {
-    /// The missing piece and why it could not be installed.
-    pub(crate) why: String,
-    /// What the user can do, ending with running the tests again.
-    pub(crate) how: String,
-}
-
-impl fmt::Display for Skip {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "skipping the real-collector test (examples/agent-engine/tests/real_collector.rs): \
-             {}; to run it, {}",
-            self.why, self.how
-        )
-    }
-}
+/// This test, for `cargo xtask test`: its skip line and its variable.
+pub(crate) const TEST: Installing = Installing {
+    test: "the real-collector test (examples/agent-engine/tests/real_collector.rs)",
+    var: BINARY_VAR,
+};
 
 /// Whether the user skips the test themselves (`ROTEL_AGENT=skip` or `skip:<why>`).
 pub(crate) fn skip_requested() -> bool {
@@ -215,18 +201,5 @@ mod tests {
         std::fs::create_dir_all(venv.join("lib/python3.9/site-packages")).unwrap();
         assert_eq!(installed(&venv), Some(site.join("rotel/rotel-agent")));
         std::fs::remove_dir_all(&venv).unwrap();
-    }
-
-    #[test]
-    fn the_skip_line_names_the_test_the_reason_and_the_remedy() {
-        let skip = Skip {
-            why: "`python3 -m venv` failed".into(),
-            how: "install python3-venv".into(),
-        };
-        assert_eq!(
-            skip.to_string(),
-            "skipping the real-collector test (examples/agent-engine/tests/real_collector.rs): \
-             `python3 -m venv` failed; to run it, install python3-venv"
-        );
     }
 }

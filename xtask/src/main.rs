@@ -25,6 +25,7 @@ mod external;
 mod iai;
 mod load;
 mod package;
+mod skip;
 
 use std::process::{Command, ExitCode};
 
@@ -149,31 +150,13 @@ fn test() -> Result<(), String> {
     let mut env = Vec::new();
     if let Err(skip) = browser_deps::prepare(root) {
         let chosen = browser_deps::skip_requested();
-        if in_ci() && !chosen {
-            return Err(format!(
-                "{skip}\nxtask: CI is set, and a CI run must not skip the browser test"
-            ));
-        }
-        eprintln!("xtask: {skip}");
-        if !chosen {
-            env.push((browser_deps::SKIP_VAR, format!("skip:{}", skip.why)));
-        }
-        skips.push(skip.to_string());
+        browser_deps::TEST.skip(&skip, chosen, in_ci(), &mut env, &mut skips)?;
     }
     match collector_deps::prepare(&collector_deps::target_dir(root)) {
         Ok(binary) => env.push((collector_deps::BINARY_VAR, binary.display().to_string())),
         Err(skip) => {
             let chosen = collector_deps::skip_requested();
-            if in_ci() && !chosen {
-                return Err(format!(
-                    "{skip}\nxtask: CI is set, and a CI run must not skip the real-collector test"
-                ));
-            }
-            eprintln!("xtask: {skip}");
-            if !chosen {
-                env.push((collector_deps::BINARY_VAR, format!("skip:{}", skip.why)));
-            }
-            skips.push(skip.to_string());
+            collector_deps::TEST.skip(&skip, chosen, in_ci(), &mut env, &mut skips)?;
         }
     }
     let result = cargo_with_env(&["nextest", "run", "--workspace", "--no-fail-fast"], &env)
