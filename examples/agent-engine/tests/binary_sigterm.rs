@@ -6,69 +6,30 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
-
 use serde_json::{Value, json};
 use telemetry_testkit::{assert_no_orphans, mock};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_flushes_every_span_of_every_request_and_exits_zero() {
     let receiver = mock::receiver().await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr = format!("127.0.0.1:{port}");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_agent-engine"))
-        .args([
-            "serve",
-            "--open-telemetry",
-            "--addr",
-            &addr,
-            "--drain-timeout",
-            "10",
-        ])
-        .env(
-            "OTEL_EXPORTER_OTLP_ENDPOINT",
-            format!("http://{}", receiver.addr()),
-        )
-        .env("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
-        .env("OTEL_TRACES_EXPORTER", "otlp")
-        .env("OTEL_LOGS_EXPORTER", "otlp")
-        .env("OTEL_METRICS_EXPORTER", "otlp")
-        .env("OTEL_BSP_SCHEDULE_DELAY", "60000")
-        .env("OTEL_BLRP_SCHEDULE_DELAY", "60000")
-        .env("OTEL_METRIC_EXPORT_INTERVAL", "60000")
-        .env("OTEL_SERVICE_NAME", "agent-engine-sigterm")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the built agent-engine");
-    let stderr = child.stderr.take().unwrap();
-    let (tx, lines) = mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let mut seen = Vec::new();
-    loop {
-        let line = lines
-            .recv_timeout(Duration::from_secs(60))
-            .unwrap_or_else(|_| panic!("no 'listening' line; stderr so far: {seen:?}"));
-        let ready = line.contains("agent-engine listening");
-        seen.push(line);
-        if ready {
-            break;
-        }
+    let mut env = common::engine::otlp_env(
+        &format!("http://{}", receiver.addr()),
+        "http/protobuf",
+        "agent-engine-sigterm",
+    );
+    // Metrics too, and every batch held a minute: what arrives came through the shutdown flush.
+    for (k, v) in [
+        ("OTEL_METRICS_EXPORTER", "otlp"),
+        ("OTEL_EXPORTER_OTLP_TIMEOUT", "10000"),
+        ("OTEL_BSP_SCHEDULE_DELAY", "60000"),
+        ("OTEL_BLRP_SCHEDULE_DELAY", "60000"),
+        ("OTEL_METRIC_EXPORT_INTERVAL", "60000"),
+    ] {
+        env.push((k.to_owned(), v.to_owned()));
     }
-
+    let engine = common::engine::Engine::start(["--drain-timeout", "10"], &env);
     let http = agent_engine::tls::client().unwrap();
-    let base = format!("http://{addr}");
+    let base = format!("http://{}", engine.addr);
     let mut traces = Vec::new();
     let mut record = |r: &reqwest::Response| {
         traces.push(r.headers()["x-correlation-id"].to_str().unwrap().to_owned());
@@ -115,26 +76,9 @@ async fn sigterm_flushes_every_span_of_every_request_and_exits_zero() {
     record(&r);
 
     // SIGTERM, then wait: drain (10 s) + telemetry flush (5 s) bound it.
-    let kill = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(kill.success());
-    let t = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if t.elapsed() > Duration::from_secs(60) {
-            child.kill().unwrap();
-            panic!("still running 60 s after SIGTERM");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let took = t.elapsed();
-    let rest: Vec<String> = lines.try_iter().collect();
-    eprintln!("exited {status} {took:?} after SIGTERM; stderr tail: {rest:?}");
-    assert_eq!(status.code(), Some(0), "stderr: {seen:?} {rest:?}");
+    let stopped = engine.stop_timed();
+    let (rest, took) = (stopped.stderr, stopped.after);
+    eprintln!("exited 0 {took:?} after SIGTERM; stderr tail: {rest:?}");
     assert!(
         rest.iter()
             .any(|l| l.contains("telemetry lost: spans 0 in 0 failed exports + 0 not exported")),

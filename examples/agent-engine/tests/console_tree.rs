@@ -5,10 +5,9 @@
 //! many batches; the process is stopped with SIGTERM and its whole stdout is read after exit.
 #![cfg(unix)]
 
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+mod common;
+
+use std::process::Stdio;
 
 use serde_json::{Value, json};
 
@@ -82,49 +81,21 @@ fn name_and_kind(text: &str) -> (String, Option<&'static str>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_research_turn_prints_as_one_tree_with_self_calls_nested() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr = format!("127.0.0.1:{port}");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_agent-engine"))
-        .args(["serve", "--open-telemetry", "--addr", &addr])
-        .env("OTEL_TRACES_EXPORTER", "console")
-        .env("OTEL_METRICS_EXPORTER", "none")
-        .env("OTEL_LOGS_EXPORTER", "none")
-        .env("OTEL_BSP_SCHEDULE_DELAY", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the built agent-engine");
-    let mut stdout = child.stdout.take().unwrap();
-    let printed = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = stdout.read_to_string(&mut s);
-        s
+    let env: Vec<(String, String)> = [
+        ("OTEL_TRACES_EXPORTER", "console"),
+        ("OTEL_METRICS_EXPORTER", "none"),
+        ("OTEL_LOGS_EXPORTER", "none"),
+        ("OTEL_BSP_SCHEDULE_DELAY", "1"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    // The console exporter prints to stdout: kept whole.
+    let engine = common::engine::Engine::start_with(std::iter::empty::<&str>(), &env, |c| {
+        c.stdout(Stdio::piped());
     });
-    let stderr = child.stderr.take().unwrap();
-    let (tx, lines) = mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let mut seen = Vec::new();
-    loop {
-        let line = lines
-            .recv_timeout(Duration::from_secs(60))
-            .unwrap_or_else(|_| panic!("no 'listening' line; stderr so far: {seen:?}"));
-        let ready = line.contains("agent-engine listening");
-        seen.push(line);
-        if ready {
-            break;
-        }
-    }
-
     let http = agent_engine::tls::client().unwrap();
-    let base = format!("http://{addr}");
+    let base = format!("http://{}", engine.addr);
     let session = http
         .post(format!("{base}/v1/sessions"))
         .json(&json!({ "agent": "demo" }))
@@ -148,24 +119,7 @@ async fn a_research_turn_prints_as_one_tree_with_self_calls_nested() {
         "the research tool ran: {reply}"
     );
 
-    let kill = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(kill.success());
-    let t = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if t.elapsed() > Duration::from_secs(60) {
-            child.kill().unwrap();
-            panic!("still running 60 s after SIGTERM");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    assert_eq!(status.code(), Some(0));
-    let stdout = printed.join().unwrap();
+    let stdout = engine.stop_timed().stdout;
 
     let lines = parse(&stdout);
     // The start-up trace (the built-in MCP tool server's handshake) comes first.

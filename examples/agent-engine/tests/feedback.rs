@@ -6,10 +6,7 @@
 //! its reply and its spans.
 #![cfg(unix)]
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+mod common;
 
 use serde_json::{Value, json};
 use telemetry_testkit::mock;
@@ -17,49 +14,19 @@ use telemetry_testkit::mock;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn feedback_on_a_turn_becomes_one_evaluation_record_on_its_invoke_agent_span() {
     let receiver = mock::receiver().await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr = format!("127.0.0.1:{port}");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_agent-engine"))
-        .args(["serve", "--open-telemetry", "--addr", &addr])
-        .env(
-            "OTEL_EXPORTER_OTLP_ENDPOINT",
-            format!("http://{}", receiver.addr()),
-        )
-        .env("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
-        .env("OTEL_TRACES_EXPORTER", "otlp")
-        .env("OTEL_LOGS_EXPORTER", "otlp")
-        .env("OTEL_METRICS_EXPORTER", "none")
-        .env("OTEL_SERVICE_NAME", "agent-engine-feedback")
-        .env_remove("AGENT_TELEMETRY_GENAI_PRICES")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the built agent-engine");
-    let stderr = child.stderr.take().unwrap();
-    let (tx, lines) = mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
+    let mut env = common::engine::otlp_env(
+        &format!("http://{}", receiver.addr()),
+        "http/protobuf",
+        "agent-engine-feedback",
+    );
+    // The default export timeout, as the engine runs by default.
+    env.push(("OTEL_EXPORTER_OTLP_TIMEOUT".to_owned(), "10000".to_owned()));
+    // The built-in price table, whatever the environment running the tests says.
+    let engine = common::engine::Engine::start_with(std::iter::empty::<&str>(), &env, |c| {
+        c.env_remove("AGENT_TELEMETRY_GENAI_PRICES");
     });
-    let mut seen = Vec::new();
-    loop {
-        let line = lines
-            .recv_timeout(Duration::from_secs(60))
-            .unwrap_or_else(|_| panic!("no 'listening' line; stderr so far: {seen:?}"));
-        let ready = line.contains("agent-engine listening");
-        seen.push(line);
-        if ready {
-            break;
-        }
-    }
-
     let http = agent_engine::tls::client().unwrap();
-    let base = format!("http://{addr}");
+    let base = format!("http://{}", engine.addr);
     let session: Value = http
         .post(format!("{base}/v1/sessions"))
         .json(&json!({"agent": "assistant"}))
@@ -161,23 +128,8 @@ async fn feedback_on_a_turn_becomes_one_evaluation_record_on_its_invoke_agent_sp
         assert!(message.contains(says), "{body}: {message}");
     }
 
-    let kill = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(kill.success());
-    let t = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if t.elapsed() > Duration::from_secs(60) {
-            child.kill().unwrap();
-            panic!("still running 60 s after SIGTERM");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    assert_eq!(status.code(), Some(0));
+    // Exits 0 (asserted), so every span and log record was flushed.
+    engine.stop();
 
     let got = receiver.with_collector(mock::received).await;
     receiver.shutdown().await.unwrap();

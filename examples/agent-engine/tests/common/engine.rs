@@ -1,12 +1,14 @@
 //! The built `agent-engine` binary as a child process: `serve --open-telemetry` on a free
 //! 127.0.0.1 port, with the caller's extra arguments and environment, ready once it prints its
-//! `agent-engine listening` line; turns over its HTTP API; SIGTERM and the exit status.
+//! `agent-engine listening` line; turns over its HTTP API; SIGTERM, the exit status, and what
+//! it printed.
 
 use std::ffi::OsStr;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
@@ -18,6 +20,18 @@ pub(crate) struct Engine {
     pub(crate) addr: String,
     lines: mpsc::Receiver<String>,
     seen: Vec<String>,
+    /// All of stdout, when the caller piped it (see [`Engine::start_with`]).
+    stdout: Option<JoinHandle<String>>,
+}
+
+/// How a stopped engine ended.
+pub(crate) struct Stopped {
+    /// Every stderr line, the exit line included.
+    pub(crate) stderr: Vec<String>,
+    /// All of stdout when it was piped, else empty.
+    pub(crate) stdout: String,
+    /// From SIGTERM to exit.
+    pub(crate) after: Duration,
 }
 
 /// The environment of an engine exporting traces and logs (no metrics) over OTLP to
@@ -49,20 +63,44 @@ impl Engine {
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
+        Self::start_with(args, env, |_| {})
+    }
+
+    /// As [`start`](Self::start), with `configure` applied to the command last: to remove a
+    /// variable, or to pipe stdout (then read to its end on a thread, and returned by
+    /// [`stop_timed`](Self::stop_timed)).
+    pub(crate) fn start_with<I, S>(
+        args: I,
+        env: &[(String, String)],
+        configure: impl FnOnce(&mut Command),
+    ) -> Engine
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
         let addr = format!("127.0.0.1:{port}");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_agent-engine"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_agent-engine"));
+        command
             .args(["serve", "--open-telemetry", "--addr", &addr])
             .args(args)
             .envs(env.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start the built agent-engine");
+            .stderr(Stdio::piped());
+        configure(&mut command);
+        let mut child = command.spawn().expect("start the built agent-engine");
+        // Read as it comes: a full pipe would block the engine.
+        let stdout = child.stdout.take().map(|mut out| {
+            std::thread::spawn(move || {
+                let mut s = String::new();
+                let _ = out.read_to_string(&mut s);
+                s
+            })
+        });
         let stderr = child.stderr.take().unwrap();
         let (tx, lines) = mpsc::channel::<String>();
         std::thread::spawn(move || {
@@ -75,6 +113,7 @@ impl Engine {
             addr,
             lines,
             seen: Vec::new(),
+            stdout,
         };
         loop {
             let line = engine
@@ -130,21 +169,52 @@ impl Engine {
     /// SIGTERM, then every stderr line, the exit line included.
     ///
     /// # Panics
-    /// When the engine does not exit 0.
-    pub(crate) fn stop(mut self) -> Vec<String> {
+    /// As [`stop_timed`](Self::stop_timed).
+    pub(crate) fn stop(self) -> Vec<String> {
+        self.stop_timed().stderr
+    }
+
+    /// SIGTERM, then waits for the exit: what it printed, and how long it took.
+    ///
+    /// # Panics
+    /// When the engine does not exit 0, or is still running 60 s after SIGTERM (then killed).
+    pub(crate) fn stop_timed(mut self) -> Stopped {
         // No pause needed: the engine installs its SIGTERM handler before its "listening" line.
         let kill = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()
             .unwrap();
         assert!(kill.success());
-        let status = self.child.wait().unwrap();
+        let t = Instant::now();
+        let status = loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                break s;
+            }
+            if t.elapsed() > Duration::from_secs(60) {
+                let _ = self.child.kill();
+                panic!(
+                    "still running 60 s after SIGTERM; stderr: {:?}",
+                    self.stderr()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let after = t.elapsed();
         // The reader thread ends with the pipe: collect everything.
         while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(5)) {
             self.seen.push(line);
         }
         assert_eq!(status.code(), Some(0), "{status:?}: {:?}", self.seen);
-        self.stderr().to_vec()
+        let stdout = self
+            .stdout
+            .take()
+            .map(|h| h.join().unwrap())
+            .unwrap_or_default();
+        Stopped {
+            stderr: self.stderr().to_vec(),
+            stdout,
+            after,
+        }
     }
 }
 
