@@ -25,6 +25,7 @@ mod external;
 mod iai;
 mod load;
 mod package;
+mod readme_table;
 mod skip;
 
 use std::process::{Command, ExitCode};

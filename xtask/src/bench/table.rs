@@ -7,6 +7,7 @@ use std::time::SystemTime;
 
 use super::figures::{Figure, Overrides, REPEATED, read};
 use super::rows::{ROWS, Target};
+use crate::readme_table::{group_thousands, replace_between};
 
 pub(super) const START: &str = "<!-- bench:start -->";
 pub(super) const END: &str = "<!-- bench:end -->";
@@ -29,18 +30,6 @@ fn fmt_value(f: &Figure) -> String {
         format!("{v:.2}")
     };
     format!("{number} {}", f.unit)
-}
-
-fn group_thousands(v: i64) -> String {
-    let digits = v.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if v < 0 { format!("-{out}") } else { out }
 }
 
 fn fmt_target(t: Target, unit: &str) -> String {
@@ -198,12 +187,10 @@ pub(super) fn render(
 
 /// Replaces the text between the markers, or appends the section with markers.
 pub(super) fn splice(readme: &str, table: &str) -> String {
-    let block = format!("{START}\n{table}{END}");
-    if let (Some(s), Some(e)) = (readme.find(START), readme.find(END)) {
-        if s < e {
-            return format!("{}{block}{}", &readme[..s], &readme[e + END.len()..]);
-        }
+    if let Some(spliced) = replace_between(readme, START, END, table) {
+        return spliced;
     }
+    let block = format!("{START}\n{table}{END}");
     let mut out = readme.to_owned();
     if !out.ends_with('\n') {
         out.push('\n');
@@ -255,6 +242,5 @@ mod tests {
         assert_eq!(met(Target::MaxRatio(1.1), 1.0, None), None);
         assert_eq!(met(Target::MinRatio(0.95), 95.0, Some(100.0)), Some(true));
         assert_eq!(met(Target::MinRatio(0.95), 94.0, Some(100.0)), Some(false));
-        assert_eq!(group_thousands(1_234_567), "1,234,567");
     }
 }

@@ -9,6 +9,7 @@
 //! rewrites it with the baselines, and a test keeps the two in step.
 
 use super::Baselines;
+use crate::readme_table::{group_thousands, replace_between};
 
 const START: &str = "<!-- iai:start -->";
 const END: &str = "<!-- iai:end -->";
@@ -168,19 +169,9 @@ fn value(baselines: &Baselines, figure: Figure) -> Result<f64, String> {
     }
 }
 
+/// `v` rounded to a whole number, its thousands grouped.
 fn thousands(v: f64) -> String {
-    let digits = format!("{:.0}", v.round());
-    let (sign, digits) = digits
-        .strip_prefix('-')
-        .map_or(("", digits.as_str()), |d| ("-", d));
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    format!("{sign}{out}")
+    group_thousands(v.round() as i64)
 }
 
 /// The table, from the baselines. Errors name a row the table needs and the file lacks.
@@ -231,12 +222,10 @@ pub(super) fn render(baselines: &Baselines) -> Result<String, String> {
     Ok(out)
 }
 
-/// `readme` with the text between the markers replaced by `table`; `None` when the markers
+/// `readme` with the table between the markers replaced by `table`; `None` when the markers
 /// are missing.
 pub(super) fn splice(readme: &str, table: &str) -> Option<String> {
-    let start = readme.find(START)? + START.len();
-    let end = start + readme[start..].find(END)?;
-    Some(format!("{}\n{table}{}", &readme[..start], &readme[end..]))
+    replace_between(readme, START, END, table)
 }
 
 #[cfg(test)]
