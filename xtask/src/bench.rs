@@ -19,7 +19,9 @@ mod table;
 use std::collections::HashMap;
 use std::time::SystemTime;
 
-use figures::{Overrides, REPEATED, collect_medians, criterion_home, safe, workspace_root};
+use figures::{Overrides, REPEATED, collect_medians, criterion_home, safe};
+
+use crate::workspace_root;
 use table::{machine, render, splice, today};
 
 const PACKAGE: &str = "agent-telemetry-benches";
@@ -30,7 +32,7 @@ pub(crate) fn run(
     cargo: impl Fn(&[&str], &[(&str, String)]) -> Result<(), String>,
 ) -> Result<(), String> {
     let root = workspace_root();
-    let home = criterion_home(&root);
+    let home = criterion_home();
     let machine = machine();
     let date = today();
     // One second of slack for coarse file-system timestamps.

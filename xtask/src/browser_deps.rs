@@ -11,15 +11,24 @@
 //! network), [`prepare`] says why and how to get the test running; the caller then skips that one
 //! test by handing it `AGENT_ENGINE_BROWSER_TEST=skip:<why>`.
 
+use crate::apt::{self, on_path};
 use crate::skip::{Installing, Skip};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 /// The variable the browser test reads: `skip` or `skip:<why>` skips it, saying so.
 pub(crate) const SKIP_VAR: &str = "AGENT_ENGINE_BROWSER_TEST";
 
 /// The test's npm project, relative to the workspace root.
 const TEST_DIR: &str = "examples/agent-engine/tests/browser";
+
+/// What to install by hand when xtask cannot.
+fn by_hand() -> String {
+    format!(
+        "install Chromium (set CHROMIUM to its binary unless it is {DEFAULT_CHROMIUM}) and \
+         Node.js 20 or newer with npm, then run `cargo xtask test` again"
+    )
+}
 
 /// The Chromium the test drives unless `CHROMIUM` names another.
 const DEFAULT_CHROMIUM: &str = "/usr/bin/chromium";
@@ -63,7 +72,21 @@ pub(crate) fn prepare(root: &Path) -> Result<(), Skip> {
     };
     let missing = missing_packages(chromium, on_path("node"), on_path("npm"));
     if !missing.is_empty() {
-        apt_install("the browser test", &missing)?;
+        let list = missing.join(" ");
+        apt::install("the browser test", &missing)?;
+        // A package can install without providing the path or command the test uses.
+        let chromium =
+            std::env::var_os("CHROMIUM").is_some() || Path::new(DEFAULT_CHROMIUM).exists();
+        let still = missing_packages(chromium, on_path("node"), on_path("npm"));
+        if !still.is_empty() {
+            return Err(Skip {
+                why: format!(
+                    "{} still missing after `apt-get install -y {list}`",
+                    still.join(" ")
+                ),
+                how: by_hand(),
+            });
+        }
     }
     npm_ci(&root.join(TEST_DIR))
 }
@@ -75,106 +98,6 @@ fn missing_packages(chromium: bool, node: bool, npm: bool) -> Vec<&'static str> 
         .filter(|(present, _)| !present)
         .map(|(_, package)| package)
         .collect()
-}
-
-/// How this process may run apt-get.
-#[derive(Debug, PartialEq, Eq)]
-enum Privilege {
-    Root,
-    Sudo,
-}
-
-/// Whether and how packages can be installed, given the facts about this machine.
-fn installer(apt_get: bool, root: bool, sudo: bool, packages: &str) -> Result<Privilege, Skip> {
-    if !apt_get {
-        return Err(Skip {
-            why: format!("{packages} missing and no apt-get here to install them"),
-            how: format!(
-                "install Chromium (set CHROMIUM to its binary unless it is {DEFAULT_CHROMIUM}) \
-                 and Node.js 20 or newer with npm, then run `cargo xtask test` again"
-            ),
-        });
-    }
-    if root {
-        Ok(Privilege::Root)
-    } else if sudo {
-        Ok(Privilege::Sudo)
-    } else {
-        Err(Skip {
-            why: format!(
-                "{packages} missing, and installing needs root (this is not root, and \
-                 `sudo -n` is absent or asks for a password)"
-            ),
-            how: retry(packages),
-        })
-    }
-}
-
-/// What to run by hand after a failed install of `packages`.
-fn retry(packages: &str) -> String {
-    format!(
-        "install them as root (`apt-get update && apt-get install -y {packages}`, or the same \
-         through sudo), then run `cargo xtask test` again"
-    )
-}
-
-/// Installs Debian `missing` packages for `what` (as root or through `sudo -n`), saying so.
-pub(crate) fn apt_install(what: &str, missing: &[&str]) -> Result<(), Skip> {
-    let packages = missing.join(" ");
-    let privilege = installer(on_path("apt-get"), is_root(), sudo_works(), &packages)?;
-    eprintln!(
-        "xtask: {what} needs Debian's {packages} (missing); installing with \
-         `apt-get update` and `apt-get install -y {packages}`"
-    );
-    let apt = |args: &[&str]| -> Result<(), Skip> {
-        let mut command = match privilege {
-            Privilege::Root => Command::new("apt-get"),
-            Privilege::Sudo => {
-                let mut sudo = Command::new("sudo");
-                // sudo resets the environment; `env` carries the one variable apt needs.
-                sudo.args(["-n", "env", "DEBIAN_FRONTEND=noninteractive", "apt-get"]);
-                sudo
-            }
-        };
-        // No prompts (tzdata and the like) on an unattended machine.
-        command.env("DEBIAN_FRONTEND", "noninteractive").args(args);
-        let shown = format!("apt-get {}", args.join(" "));
-        match command.status() {
-            Ok(status) if status.success() => Ok(()),
-            Ok(status) => Err(Skip {
-                why: format!("`{shown}` failed ({status}; is the Debian mirror reachable?)"),
-                how: retry(&packages),
-            }),
-            Err(e) => Err(Skip {
-                why: format!("could not start `{shown}`: {e}"),
-                how: retry(&packages),
-            }),
-        }
-    };
-    apt(&["update"])?;
-    let mut install = vec!["install", "-y"];
-    install.extend_from_slice(missing);
-    apt(&install)?;
-    // A package can install without providing the path or command the test uses.
-    let still = missing_packages(
-        std::env::var_os("CHROMIUM").is_some() || Path::new(DEFAULT_CHROMIUM).exists(),
-        on_path("node"),
-        on_path("npm"),
-    );
-    if still.is_empty() {
-        Ok(())
-    } else {
-        Err(Skip {
-            why: format!(
-                "{} still missing after `apt-get install -y {packages}`",
-                still.join(" ")
-            ),
-            how: format!(
-                "install Chromium (set CHROMIUM to its binary unless it is {DEFAULT_CHROMIUM}) \
-                 and Node.js 20 or newer with npm, then run `cargo xtask test` again"
-            ),
-        })
-    }
 }
 
 /// Whether `node_modules` holds the pinned playwright-core: `Ok(())`, or why `npm ci` is due.
@@ -231,46 +154,6 @@ fn npm_ci(dir: &Path) -> Result<(), Skip> {
     }
 }
 
-/// Whether an executable `name` is on `PATH`.
-fn on_path(name: &str) -> bool {
-    let Some(path) = std::env::var_os("PATH") else {
-        return false;
-    };
-    std::env::split_paths(&path).any(|dir| is_executable(&dir.join(name)))
-}
-
-#[cfg(unix)]
-fn is_executable(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-}
-
-#[cfg(not(unix))]
-fn is_executable(path: &Path) -> bool {
-    path.is_file()
-}
-
-/// Whether this process runs as root (`id -u` prints 0).
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .stderr(Stdio::null())
-        .output()
-        .is_ok_and(|out| out.status.success() && out.stdout.trim_ascii() == b"0")
-}
-
-/// Whether `sudo -n` runs a command without asking for a password.
-fn sudo_works() -> bool {
-    on_path("sudo")
-        && Command::new("sudo")
-            .args(["-n", "true"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -284,30 +167,6 @@ mod tests {
             ["chromium", "nodejs", "npm"]
         );
         assert_eq!(missing_packages(true, true, false), ["npm"]);
-    }
-
-    #[test]
-    fn installing_needs_apt_get_and_root_or_passwordless_sudo() {
-        assert_eq!(
-            installer(true, true, false, "chromium"),
-            Ok(Privilege::Root)
-        );
-        assert_eq!(
-            installer(true, false, true, "chromium"),
-            Ok(Privilege::Sudo)
-        );
-        let no_root = installer(true, false, false, "chromium").unwrap_err();
-        assert!(no_root.why.contains("needs root"), "{no_root:?}");
-        assert!(
-            no_root.how.contains("apt-get install -y chromium"),
-            "{no_root:?}"
-        );
-        let no_apt = installer(false, true, true, "chromium nodejs").unwrap_err();
-        assert!(no_apt.why.contains("no apt-get"), "{no_apt:?}");
-        assert!(
-            no_apt.why.starts_with("chromium nodejs missing"),
-            "{no_apt:?}"
-        );
     }
 
     #[test]

@@ -37,11 +37,6 @@ pub(crate) fn skip_requested() -> bool {
     std::env::var(BINARY_VAR).is_ok_and(|v| v == "skip" || v.starts_with("skip:"))
 }
 
-/// The target directory cargo builds into: `CARGO_TARGET_DIR`, else `target` under `root`.
-pub(crate) fn target_dir(root: &Path) -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
-}
-
 /// Installs the collector where it is missing, saying on stderr what and why; the binary's
 /// path, or `Err` when the test cannot run here. `target` is the target directory.
 pub(crate) fn prepare(target: &Path) -> Result<PathBuf, Skip> {
@@ -93,7 +88,7 @@ pub(crate) fn prepare(target: &Path) -> Result<PathBuf, Skip> {
         if let Err(first) = make_venv() {
             // Debian splits the venv module (and pip) out of python3: install them the way
             // the browser test's packages are, then try once more.
-            crate::browser_deps::apt_install(
+            crate::apt::install(
                 "the real-collector test",
                 &["python3", "python3-venv", "python3-pip"],
             )

@@ -17,7 +17,7 @@
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -33,12 +33,11 @@ pub(crate) fn run(
     cargo: impl Fn(&[&str], &[(&str, String)]) -> Result<(), String>,
 ) -> Result<(), String> {
     let started = Instant::now();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let root = crate::workspace_root();
     let dir = root.join(CRATE_DIR);
     let manifest = dir.join("Cargo.toml");
     let manifest = manifest.to_str().ok_or("the workspace path is not UTF-8")?;
-    let target =
-        std::env::var("CARGO_TARGET_DIR").map_or_else(|_| root.join("target"), PathBuf::from);
+    let target = crate::target_dir();
     let env = [("CARGO_TARGET_DIR", target.display().to_string())];
 
     let workspace_lock = root.join("Cargo.lock");

@@ -29,6 +29,8 @@ use std::process::{Command, Stdio};
 
 use serde_json::{Value, json};
 
+use crate::{cargo_bin, workspace_root};
+
 const PACKAGE: &str = "agent-telemetry-iai";
 const BENCH: &str = "hot_paths";
 /// Growth over the baseline that fails the run, in percent.
@@ -56,17 +58,6 @@ impl Row {
 
 fn baselines_path(root: &Path) -> PathBuf {
     root.join("tests").join("iai").join("baselines.json")
-}
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask sits in the workspace")
-        .to_path_buf()
-}
-
-fn cargo_bin() -> String {
-    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
 }
 
 /// Runs the guard; with `update`, rewrites the baselines instead of comparing.
@@ -144,7 +135,7 @@ fn ensure_valgrind() -> Result<(), String> {
     if ok() {
         return Ok(());
     }
-    crate::browser_deps::apt_install("the instruction-count guard", &["valgrind"])
+    crate::apt::install("the instruction-count guard", &["valgrind"])
         .map_err(|skip| format!("valgrind is not installed and could not be: {}", skip.why))?;
     if ok() {
         Ok(())
@@ -232,9 +223,6 @@ fn measure() -> Result<Vec<Row>, String> {
     eprintln!("xtask: cargo {}", args.join(" "));
     let out = Command::new(cargo_bin())
         .args(args)
-        // `cargo xtask` runs with xtask's manifest dir set; ring's build script reruns when it
-        // changes, which would rebuild the whole TLS/OTLP stack between `cargo bench` and this.
-        .env_remove("CARGO_MANIFEST_DIR")
         .stderr(Stdio::inherit())
         .output()
         .map_err(|e| format!("could not start cargo bench: {e}"))?;

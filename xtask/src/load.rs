@@ -52,10 +52,7 @@ pub(crate) fn run(
     cargo: impl Fn(&[&str], &[(&str, String)]) -> Result<(), String>,
 ) -> Result<(), String> {
     cargo(&["build", "--release", "-p", "agent-engine"], &[])?;
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let target = std::env::var("CARGO_TARGET_DIR")
-        .map_or_else(|_| root.join("target"), std::path::PathBuf::from);
-    let exe = target.join("release").join("agent-engine");
+    let exe = crate::target_dir().join("release").join("agent-engine");
     let exe = exe.display().to_string();
     let (sessions, turns, concurrency) = (
         cfg.sessions.to_string(),

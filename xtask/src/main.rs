@@ -18,6 +18,7 @@
 //! - `iai [--update-baselines]`: the instruction-count regression guard (see [`iai`](mod@iai)).
 //! - `load`: the long load run with the collector down (see [`load`](mod@load)).
 
+mod apt;
 mod bench;
 mod browser_deps;
 mod collector_deps;
@@ -90,13 +91,33 @@ enum Task {
     },
 }
 
+/// The workspace root (xtask's parent directory).
+pub(crate) fn workspace_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask sits in the workspace")
+        .to_path_buf()
+}
+
+/// The target directory cargo builds into: `CARGO_TARGET_DIR` (a relative one taken from the
+/// workspace root), else `target` under the workspace root.
+pub(crate) fn target_dir() -> std::path::PathBuf {
+    let root = workspace_root();
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), |d| root.join(d))
+}
+
+/// The cargo that runs xtask (`CARGO`), else `cargo` from `PATH`.
+pub(crate) fn cargo_bin() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
 fn cargo(args: &[&str]) -> Result<(), String> {
     cargo_with_env(args, &[])
 }
 
 fn cargo_with_env(args: &[&str], env: &[(&str, String)]) -> Result<(), String> {
     eprintln!("xtask: cargo {}", args.join(" "));
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+    let status = Command::new(cargo_bin())
         .args(args)
         .envs(env.iter().map(|(k, v)| (k, v)))
         .status()
@@ -144,16 +165,14 @@ fn in_ci() -> bool {
 
 fn test() -> Result<(), String> {
     ensure_nextest()?;
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask sits in the workspace");
+    let root = &workspace_root();
     let mut skips = Vec::new();
     let mut env = Vec::new();
     if let Err(skip) = browser_deps::prepare(root) {
         let chosen = browser_deps::skip_requested();
         browser_deps::TEST.skip(&skip, chosen, in_ci(), &mut env, &mut skips)?;
     }
-    match collector_deps::prepare(&collector_deps::target_dir(root)) {
+    match collector_deps::prepare(&target_dir()) {
         Ok(binary) => env.push((collector_deps::BINARY_VAR, binary.display().to_string())),
         Err(skip) => {
             let chosen = collector_deps::skip_requested();

@@ -23,6 +23,8 @@ use std::time::Instant;
 
 use serde_json::Value;
 
+use crate::cargo_bin;
+
 /// A crate to package: its name and its directory.
 #[derive(Debug, PartialEq)]
 struct Crate {
@@ -283,10 +285,6 @@ fn normalize(path: &Path) -> Option<String> {
         }
     }
     Some(parts.join("/"))
-}
-
-fn cargo_bin() -> String {
-    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
 }
 
 /// Runs cargo and returns its stdout; its stderr goes to ours.

@@ -14,21 +14,9 @@ pub(super) struct Figure {
     pub(super) unit: String,
 }
 
-pub(super) fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask sits in the workspace")
-        .to_path_buf()
-}
-
-pub(super) fn criterion_home(root: &Path) -> PathBuf {
-    if let Some(home) = std::env::var_os("CRITERION_HOME") {
-        return home.into();
-    }
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) => root.join(dir).join("criterion"),
-        None => root.join("target").join("criterion"),
-    }
+pub(super) fn criterion_home() -> PathBuf {
+    std::env::var_os("CRITERION_HOME")
+        .map_or_else(|| crate::target_dir().join("criterion"), PathBuf::from)
 }
 
 /// Criterion's directory name for a case (its `make_filename_safe`).

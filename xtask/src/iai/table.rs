@@ -233,16 +233,15 @@ mod tests {
     use super::*;
 
     fn workspace_file(path: &str) -> String {
-        let p = super::super::workspace_root().join(path);
+        let p = crate::workspace_root().join(path);
         std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
     }
 
     #[test]
     fn readme_table_matches_the_committed_baselines() {
-        let baselines = super::super::read_baselines(&super::super::baselines_path(
-            &super::super::workspace_root(),
-        ))
-        .unwrap();
+        let baselines =
+            super::super::read_baselines(&super::super::baselines_path(&crate::workspace_root()))
+                .unwrap();
         let readme = workspace_file("README.md");
         let table = render(&baselines).unwrap();
         let expected = splice(&readme, &table).expect("README.md has the iai markers");
