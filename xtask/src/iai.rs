@@ -1,6 +1,6 @@
 //! `cargo xtask iai [--update-baselines]`: the instruction-count regression guard.
 //!
-//! Runs `tests/iai` (package `agent-telemetry-iai`, bench `hot_paths`) under Valgrind's
+//! Runs `tests/iai` (package `agent-telemetry-iai`, every file in its `benches/`) under Valgrind's
 //! Callgrind with gungraun, reads each benchmark's summary from gungraun's JSON output (one
 //! object per line on stdout: `module_path`, `id`, and the Callgrind profile's total `Ir`),
 //! and compares every row with `tests/iai/baselines.json`:
@@ -32,7 +32,6 @@ use serde_json::{Value, json};
 use crate::{cargo_bin, workspace_root};
 
 const PACKAGE: &str = "agent-telemetry-iai";
-const BENCH: &str = "hot_paths";
 /// Growth over the baseline that fails the run, in percent.
 const LIMIT_PCT: f64 = 3.0;
 /// Rows of this group are references: reported, never gated.
@@ -215,8 +214,7 @@ fn measure() -> Result<Vec<Row>, String> {
         "bench",
         "--package",
         PACKAGE,
-        "--bench",
-        BENCH,
+        "--benches",
         "--",
         "--output-format=json",
     ];

@@ -20,6 +20,7 @@ use agent_telemetry_benches::http::{
     peer_subscriber, peer_trace_layer, peer_tracer_provider, request, router,
 };
 use agent_telemetry_benches::{SECRETS, agent_message, otel_discarding};
+use agent_telemetry_iai::{repeat, warm};
 use axum::Router;
 use gungraun::{library_benchmark, library_benchmark_group, main};
 use opentelemetry::trace::{TraceContextExt as _, Tracer as _, TracerProvider as _};
@@ -35,23 +36,6 @@ use telemetry_otel::OpenTelemetry;
 use telemetry_tracing::TelemetryLayer;
 use tracing::subscriber::DefaultGuard;
 use tracing_subscriber::layer::SubscriberExt as _;
-
-/// Calls of `op` the setups make before measuring: past every first-call path.
-const WARM_UP: usize = 100;
-
-fn warm<F>(fixture: F, op: fn(&F)) -> F {
-    for _ in 0..WARM_UP {
-        op(&fixture);
-    }
-    fixture
-}
-
-fn repeat<F>(fixture: F, n: usize, op: fn(&F)) -> F {
-    for _ in 0..n {
-        op(&fixture);
-    }
-    fixture
-}
 
 // --- NoOp ---------------------------------------------------------------------------------
 

@@ -49,6 +49,8 @@ const LAYER: &str = "tracing_layer::layer_span_2_fields_1_event";
 const HTTP: &str = "http_server::server_layer_otel";
 const TOWER_HTTP: &str = "peers::tower_http_trace_otel";
 const ROUTER: &str = "peers::router_no_layer";
+const GENAI_PRICED: &str = "genai::chat_span_priced";
+const GENAI_UNPRICED: &str = "genai::chat_span_unpriced";
 
 const LINES: &[Line] = &[
     Line {
@@ -127,6 +129,16 @@ const LINES: &[Line] = &[
         what: "the bare router, no layer",
         figure: Figure::Row(ROUTER),
         reference: None,
+        target: Target::None,
+    },
+    Line {
+        what: "GenAI `chat` span with token usage, priced model: the price look-up, the cost \
+               attribute and the cost counter on top",
+        figure: Figure::Row(GENAI_PRICED),
+        reference: Some((
+            "the same span for a model without a price",
+            Figure::Row(GENAI_UNPRICED),
+        )),
         target: Target::None,
     },
     Line {
@@ -270,6 +282,8 @@ mod tests {
             ("otel::counter_3_attributes".into(), (1000, 530_000)),
             ("redact::default_4k_no_secret".into(), (10, 3_724_668)),
             ("redact::default_4k_8_secrets".into(), (10, 6_412_846)),
+            (GENAI_PRICED.into(), (1000, 17_000_000)),
+            (GENAI_UNPRICED.into(), (1000, 16_000_000)),
         ]);
         let t = render(&b).unwrap();
         // 4,200 / 4,000 = 1.05: met exactly at the bound.
