@@ -354,7 +354,7 @@ impl Delivery {
                 let e = st.queue.pop().expect("the head was sent");
                 self.give_up(&mut st, &e, DropReason::Rejected, detail);
             }
-            Outcome::Refused { answer, .. } => {
+            Outcome::Refused { answer } => {
                 let e = st.queue.pop().expect("the head was sent");
                 self.forget(&e);
                 if self.refused.swap(true, Ordering::AcqRel) {
