@@ -206,15 +206,14 @@ impl Stats {
         }
     }
 
-    /// Counts an export's outcome. On failure, `endpoint` and `transport` (the HTTP
-    /// client's own error, which the exporter's message leaves out) name where and why.
+    /// Counts an export's outcome (of an exporter other than OTLP, which counts its
+    /// attempts with [`Stats::attempt_failed`]). On failure, `endpoint` names where.
     pub(crate) fn export_result(
         &self,
         signal: Signal,
         endpoint: &str,
         items: usize,
         result: &OTelSdkResult,
-        transport: Option<String>,
     ) {
         let st = self.signal(signal);
         match result {
@@ -225,13 +224,9 @@ impl Stats {
                 let n = st.failed_exports.fetch_add(1, Ordering::Relaxed) + 1;
                 let total =
                     st.failed_items.fetch_add(items as u64, Ordering::Relaxed) + items as u64;
-                let detail = match transport {
-                    Some(t) => format!("{e}: {t}"),
-                    None => e.to_string(),
-                };
                 let reason = format!(
                     "OpenTelemetry {signal} export to {endpoint} failed: {}",
-                    cause::describe(&detail)
+                    cause::describe(&e.to_string())
                 );
                 if st.warn.allow() {
                     eprintln!(
@@ -397,13 +392,8 @@ impl Stats {
                 }
                 DropReason::CorruptSpoolFile => return,
             };
-            let unit = if reason == DropReason::CorruptSpoolFile {
-                "files"
-            } else {
-                "items"
-            };
             eprintln!(
-                "agent-telemetry: OpenTelemetry {signal}: {items} {unit} dropped, {why} ({total} \
+                "agent-telemetry: OpenTelemetry {signal}: {items} items dropped, {why} ({total} \
                  so far; see OpenTelemetry::export_failures; warnings limited to one per {}s)",
                 WARN_INTERVAL.as_secs()
             );

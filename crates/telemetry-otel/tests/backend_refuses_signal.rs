@@ -16,7 +16,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::builder;
-use mock_collector::MockServer;
 use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
     TraceService, TraceServiceServer,
 };
@@ -26,6 +25,7 @@ use opentelemetry_proto::tonic::collector::trace::v1::{
 use telemetry_core::{CorrelatorExt, Lifecycle, Logger, Meter};
 use telemetry_otel::{OpenTelemetry, Protocol, Signal};
 use telemetry_testkit::faults::StatusProxy;
+use telemetry_testkit::mock;
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -247,11 +247,7 @@ fn http_backend_answering_404_for_logs_and_metrics() {
     }
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        let server = MockServer::builder()
-            .protocol(mock_collector::Protocol::HttpBinary)
-            .start()
-            .await
-            .unwrap();
+        let server = mock::receiver().await;
         let proxy =
             StatusProxy::start(server.addr(), &[("/v1/logs", 404), ("/v1/metrics", 404)]).await;
         let otel = builder("traces-only-http", &ALL_OTLP)
@@ -268,9 +264,7 @@ fn http_backend_answering_404_for_logs_and_metrics() {
         };
         traces_only_scenario(&otel, requests).await;
         server.wait_for_spans(6, WAIT).await.unwrap();
-        let got = server
-            .with_collector(telemetry_testkit::mock::received)
-            .await;
+        let got = server.with_collector(mock::received).await;
         assert_eq!(got.spans.len(), 6, "every span arrived");
         assert!(got.logs.is_empty() && got.metrics.is_empty());
         server.shutdown().await.unwrap();
@@ -279,11 +273,7 @@ fn http_backend_answering_404_for_logs_and_metrics() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http_500_still_fails_flush_and_shutdown_beside_a_refused_signal() {
-    let server = MockServer::builder()
-        .protocol(mock_collector::Protocol::HttpBinary)
-        .start()
-        .await
-        .unwrap();
+    let server = mock::receiver().await;
     let proxy = StatusProxy::start(
         server.addr(),
         &[("/v1/traces", 500), ("/v1/metrics", 500), ("/v1/logs", 404)],
@@ -350,11 +340,7 @@ async fn grpc_connection_refused_still_fails_shutdown() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refused_items_are_exported_as_self_observability_metrics() {
-    let server = MockServer::builder()
-        .protocol(mock_collector::Protocol::HttpBinary)
-        .start()
-        .await
-        .unwrap();
+    let server = mock::receiver().await;
     // A backend that takes metrics but not traces.
     let proxy = StatusProxy::start(server.addr(), &[("/v1/traces", 404)]).await;
     let otel = builder("refused-self-metrics", &[("OTEL_LOGS_EXPORTER", "none")])
@@ -375,9 +361,7 @@ async fn refused_items_are_exported_as_self_observability_metrics() {
     );
 
     server.wait_for_metrics(1, WAIT).await.unwrap();
-    let got = server
-        .with_collector(telemetry_testkit::mock::received)
-        .await;
+    let got = server.with_collector(mock::received).await;
     let latest = |error: Option<&str>| {
         got.metrics
             .iter()

@@ -28,16 +28,9 @@ fn rss_bytes() -> u64 {
 }
 
 fn traces_only(name: &str, endpoint: String, extra: &[(&str, &str)]) -> OpenTelemetry {
-    let mut vars = vec![
-        ("OTEL_METRICS_EXPORTER", "none"),
-        ("OTEL_LOGS_EXPORTER", "none"),
-        ("OTEL_BSP_SCHEDULE_DELAY", "100"),
-    ];
+    let mut vars = vec![("OTEL_BSP_SCHEDULE_DELAY", "100")];
     vars.extend_from_slice(extra);
-    builder(name, &vars)
-        .with_endpoint(endpoint)
-        .build()
-        .unwrap()
+    common::traces_only(name, endpoint, &vars).build().unwrap()
 }
 
 /// Sequence numbers of the spans named `name` that arrived (one entry per received span).

@@ -11,11 +11,11 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::builder;
+use common::http_endpoint::http_endpoint;
+use common::{builder, traces_only};
 use telemetry_core::{Attribute, CorrelatorExt, Lifecycle, Logger};
 use telemetry_otel::{OpenTelemetry, Protocol, Signal};
 use telemetry_testkit::faults::RestartableReceiver;
@@ -156,63 +156,16 @@ async fn http_outage_of_60s_loses_nothing() {
 fn scripted_endpoint(
     script: Vec<(u16, &'static str)>,
 ) -> (std::net::SocketAddr, Arc<Mutex<Vec<Instant>>>) {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let arrivals = Arc::new(Mutex::new(Vec::new()));
-    let seen = arrivals.clone();
-    std::thread::spawn(move || {
-        let mut script = script.into_iter();
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { return };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            loop {
-                let mut length = 0usize;
-                let mut line = String::new();
-                let mut saw_request = false;
-                loop {
-                    line.clear();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                        break;
-                    }
-                    saw_request = true;
-                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                        length = v.trim().parse().unwrap_or(0);
-                    }
-                    if line == "\r\n" {
-                        break;
-                    }
-                }
-                if !saw_request {
-                    break;
-                }
-                let mut body = vec![0; length];
-                if reader.read_exact(&mut body).is_err() {
-                    break;
-                }
-                seen.lock().unwrap().push(Instant::now());
-                let (status, extra) = script.next().unwrap_or((200, ""));
-                let response =
-                    format!("HTTP/1.1 {status} Scripted\r\n{extra}content-length: 0\r\n\r\n");
-                if stream.write_all(response.as_bytes()).is_err() {
-                    break;
-                }
-            }
-        }
-    });
-    (addr, arrivals)
+    http_endpoint(move |n| script.get(n).copied().unwrap_or((200, "")))
 }
 
 fn traces_to(addr: std::net::SocketAddr) -> OpenTelemetry {
-    builder(
+    traces_only(
         "scripted",
-        &[
-            ("OTEL_METRICS_EXPORTER", "none"),
-            ("OTEL_LOGS_EXPORTER", "none"),
-            ("OTEL_BSP_SCHEDULE_DELAY", "50"),
-        ],
+        format!("http://{addr}"),
+        &[("OTEL_BSP_SCHEDULE_DELAY", "50")],
     )
     .with_protocol(Protocol::HttpProtobuf)
-    .with_endpoint(format!("http://{addr}"))
     .build()
     .unwrap()
 }
@@ -277,16 +230,14 @@ async fn a_batch_still_failing_after_the_retry_window_is_dropped_and_counted() {
         .unwrap()
         .local_addr()
         .unwrap();
-    let otel = builder(
+    let otel = traces_only(
         "window",
+        format!("http://{closed}"),
         &[
-            ("OTEL_METRICS_EXPORTER", "none"),
-            ("OTEL_LOGS_EXPORTER", "none"),
             ("OTEL_BSP_SCHEDULE_DELAY", "50"),
             ("AGENT_TELEMETRY_EXPORT_RETRY_WINDOW", "1500ms"),
         ],
     )
-    .with_endpoint(format!("http://{closed}"))
     .build()
     .unwrap();
     emit(&otel, &mut 0, 5);
@@ -308,17 +259,15 @@ async fn the_byte_bound_holds_through_a_long_outage_oldest_dropped_first() {
     const BURSTS: u64 = 300;
     const PER_BURST: u64 = 2_000;
     let mut receiver = RestartableReceiver::start().await;
-    let otel = builder(
+    let otel = traces_only(
         "bound",
+        format!("http://{}", receiver.addr()),
         &[
-            ("OTEL_METRICS_EXPORTER", "none"),
-            ("OTEL_LOGS_EXPORTER", "none"),
             ("OTEL_BSP_SCHEDULE_DELAY", "20"),
             ("OTEL_BSP_MAX_QUEUE_SIZE", "8192"),
             ("AGENT_TELEMETRY_EXPORT_QUEUE_BYTES", "256KiB"),
         ],
     )
-    .with_endpoint(format!("http://{}", receiver.addr()))
     .build()
     .unwrap();
     receiver.stop().await;

@@ -7,6 +7,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::builder;
+use common::http_endpoint::http_endpoint;
 use mock_collector::MockServer;
 use telemetry_core::{CorrelatorExt, Lifecycle, Logger, Meter};
 use telemetry_otel::{Protocol, Signal};
@@ -183,55 +184,11 @@ fn from_env_works_outside_and_inside_runtimes() {
     });
 }
 
-/// An HTTP endpoint on 127.0.0.1 that reads each request and answers `status` with an empty
-/// body: a collector that rejects (4xx) or fails (5xx) every export. Stops when the test ends.
-fn rejecting_endpoint(status: u16) -> std::net::SocketAddr {
-    use std::io::{BufRead, BufReader, Read, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { return };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            // Keep-alive: answer every request on this connection.
-            loop {
-                let mut length = 0usize;
-                let mut line = String::new();
-                let mut saw_request = false;
-                loop {
-                    line.clear();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                        break;
-                    }
-                    saw_request = true;
-                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                        length = v.trim().parse().unwrap_or(0);
-                    }
-                    if line == "\r\n" {
-                        break;
-                    }
-                }
-                if !saw_request {
-                    break;
-                }
-                let mut body = vec![0; length];
-                if reader.read_exact(&mut body).is_err() {
-                    break;
-                }
-                let response = format!("HTTP/1.1 {status} Rejected\r\ncontent-length: 0\r\n\r\n");
-                if stream.write_all(response.as_bytes()).is_err() {
-                    break;
-                }
-            }
-        }
-    });
-    addr
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http_4xx_and_5xx_responses_are_counted_as_failed_exports() {
     for status in [401u16, 500] {
-        let addr = rejecting_endpoint(status);
+        // A collector that rejects (4xx) or fails (5xx) every export.
+        let (addr, _) = http_endpoint(move |_| (status, ""));
         let otel = builder("rejected", &[])
             .with_protocol(Protocol::HttpProtobuf)
             .with_endpoint(format!("http://{addr}"))

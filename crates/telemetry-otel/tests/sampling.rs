@@ -10,7 +10,7 @@ mod common;
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-use common::builder;
+use common::traces_only;
 use telemetry_core::{
     Attribute, ContextualCorrelator, CorrelatorExt, Lifecycle, ScopeOptions, attrs,
 };
@@ -26,13 +26,7 @@ fn traces_to(
     service: &str,
     sampler: &[(&str, &str)],
 ) -> OpenTelemetry {
-    let mut vars = vec![
-        ("OTEL_METRICS_EXPORTER", "none"),
-        ("OTEL_LOGS_EXPORTER", "none"),
-    ];
-    vars.extend_from_slice(sampler);
-    builder(service, &vars)
-        .with_endpoint(format!("http://{addr}"))
+    traces_only(service, format!("http://{addr}"), sampler)
         .build()
         .unwrap()
 }

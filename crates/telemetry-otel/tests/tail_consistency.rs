@@ -15,7 +15,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::Duration;
 
-use common::builder;
+use common::traces_only;
 use telemetry_core::{ContextualCorrelator, CorrelationId, Lifecycle, ScopeOptions, SpanKind};
 use telemetry_otel::OpenTelemetry;
 use telemetry_testkit::mock;
@@ -28,13 +28,7 @@ fn pipeline(
     service: &str,
     sampler: &[(&str, &str)],
 ) -> OpenTelemetry {
-    let mut vars = vec![
-        ("OTEL_METRICS_EXPORTER", "none"),
-        ("OTEL_LOGS_EXPORTER", "none"),
-    ];
-    vars.extend_from_slice(sampler);
-    builder(service, &vars)
-        .with_endpoint(format!("http://{addr}"))
+    traces_only(service, format!("http://{addr}"), sampler)
         .with_batch_schedule_delay(Duration::from_millis(50))
         .build()
         .unwrap()

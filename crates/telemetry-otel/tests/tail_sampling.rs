@@ -2,7 +2,7 @@
 //! errors and rule matches always kept, the rest by the trace id at the configured
 //! probability (consistent probability sampling, OpenTelemetry specification v1.60.0,
 //! *TraceState: Probability Sampling*), a remote sampled parent never dropped, a root that
-//! never ends decided at the timeout and marked, the trace limit, counts by reason (also as
+//! never ends decided at the timeout and marked, the trace and byte limits, counts by reason (also as
 //! self-observability metrics), and no sampled-out span reported as lost.
 
 mod common;
@@ -10,7 +10,7 @@ mod common;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
-use common::builder;
+use common::{builder, traces_only};
 use telemetry_core::propagation::RemoteParent;
 use telemetry_core::{
     ContextualCorrelator, CorrelationId, CorrelatorExt, Lifecycle, ScopeOptions, SpanId, attrs,
@@ -23,19 +23,12 @@ const WAIT: Duration = Duration::from_secs(10);
 const LOW_56: u128 = (1 << 56) - 1;
 
 fn tail(addr: impl std::fmt::Display, p: f64, rules: TailSampling) -> OpenTelemetry {
-    builder(
-        "tail",
-        &[
-            ("OTEL_METRICS_EXPORTER", "none"),
-            ("OTEL_LOGS_EXPORTER", "none"),
-        ],
-    )
-    .with_endpoint(format!("http://{addr}"))
-    .with_batch_schedule_delay(Duration::from_millis(50))
-    .with_sampler(SamplerConfig::AgentTail(p))
-    .with_tail_sampling(rules)
-    .build()
-    .unwrap()
+    traces_only("tail", format!("http://{addr}"), &[])
+        .with_batch_schedule_delay(Duration::from_millis(50))
+        .with_sampler(SamplerConfig::AgentTail(p))
+        .with_tail_sampling(rules)
+        .build()
+        .unwrap()
 }
 
 /// Whether the probability rule keeps a trace at 25%: randomness >= 0xc0000000000000.
@@ -320,6 +313,62 @@ async fn the_oldest_trace_is_decided_when_the_trace_limit_is_reached() {
             .attr(TAIL_DECIDED_EARLY_ATTRIBUTE),
         None
     );
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_oldest_trace_is_decided_when_the_byte_limit_is_reached() {
+    // Two traces, each an open root with one ended child: what one child weighs, measured.
+    let two_children =
+        |otel: &OpenTelemetry| -> Vec<_> {
+            (0..2)
+                .map(|i| {
+                    let root = otel.open_scope(ScopeOptions::new(format!("root {i}")).root());
+                    drop(otel.open_scope(
+                        ScopeOptions::new(format!("child {i}")).child_of(root.context()),
+                    ));
+                    root
+                })
+                .collect()
+        };
+    let server = mock::receiver().await;
+    let otel = tail(server.addr(), 1.0, TailSampling::new());
+    let open = two_children(&otel);
+    let c = otel.tail_sampling().unwrap();
+    assert_eq!((c.held_traces, c.held_spans), (2, 2), "{c:?}");
+    let child = c.held_bytes / 2;
+    drop(open);
+    otel.shutdown(WAIT).await.unwrap();
+
+    // Room for one child and a half: the second child's end decides the first trace.
+    let limit = usize::try_from(child + child / 2).unwrap();
+    let otel = tail(server.addr(), 1.0, TailSampling::new().max_bytes(limit));
+    let open = two_children(&otel);
+    let c = otel.tail_sampling().unwrap();
+    assert_eq!(
+        (c.decided_on_max_bytes, c.held_traces, c.held_bytes),
+        (1, 1, child),
+        "{c:?}"
+    );
+    drop(open);
+    let c = otel.tail_sampling().unwrap();
+    assert_eq!((c.kept(), c.held_traces, c.held_bytes), (2, 0, 0), "{c:?}");
+    otel.shutdown(WAIT).await.unwrap();
+    server.wait_for_spans(8, WAIT).await.unwrap();
+    let received = server.with_collector(mock::received).await;
+    let marks = |name: &str| -> Vec<Option<String>> {
+        received
+            .spans
+            .iter()
+            .filter(|s| s.name == name)
+            .map(|s| s.attr(TAIL_DECIDED_EARLY_ATTRIBUTE).map(str::to_owned))
+            .collect()
+    };
+    // Each name arrived once per pipeline; only the second pipeline's child 0 is marked.
+    let mut child_0 = marks("child 0");
+    child_0.sort();
+    assert_eq!(child_0, [None, Some("max_bytes".to_owned())]);
+    assert_eq!(marks("child 1"), [None, None]);
     server.shutdown().await.unwrap();
 }
 

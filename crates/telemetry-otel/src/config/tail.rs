@@ -102,9 +102,10 @@ impl TailSampling {
         self
     }
 
-    /// At most `per_second` kept traces per second (a token bucket of one second's worth;
-    /// traces without an error leave half of it to traces with one); overrides
-    /// `AGENT_TELEMETRY_TAIL_RATE_LIMIT`. Must be positive and finite.
+    /// At most `per_second` kept traces per second on average: a token bucket refilled at
+    /// that rate and holding two seconds' worth (at least 2 tokens), whose lower half only
+    /// traces with an error may take. Overrides `AGENT_TELEMETRY_TAIL_RATE_LIMIT`. Must be
+    /// positive and finite.
     pub fn rate_limit(mut self, per_second: f64) -> Self {
         self.rate_limit = Some(per_second);
         self

@@ -96,16 +96,8 @@ impl TlsOverrides {
                 let chain = certs_of(&cert)?;
                 let private = key_of(&key)?;
                 // Loads the key and compares it with the certificate's public key.
-                rustls::sign::CertifiedKey::from_der(chain, private, &provider()).map_err(|e| {
-                    ConfigError::new(
-                        key.var.clone(),
-                        key.path.clone(),
-                        format!(
-                            "a private key matching the client certificate {} ({e})",
-                            cert.path
-                        ),
-                    )
-                })?;
+                rustls::sign::CertifiedKey::from_der(chain, private, &provider())
+                    .map_err(|e| key_mismatch(&cert, &key, e))?;
                 Some((cert, key))
             }
         };
@@ -138,6 +130,19 @@ fn certs_of(file: &PemFile) -> Result<Vec<CertificateDer<'static>>, ConfigError>
 fn key_of(file: &PemFile) -> Result<PrivateKeyDer<'static>, ConfigError> {
     PrivateKeyDer::from_pem_slice(&file.pem)
         .map_err(|_| ConfigError::new(file.var.clone(), file.path.clone(), KEY_EXPECTED))
+}
+
+/// The error of a private key that does not match its client certificate, on the key's
+/// variable.
+fn key_mismatch(cert: &PemFile, key: &PemFile, e: rustls::Error) -> ConfigError {
+    ConfigError::new(
+        key.var.clone(),
+        key.path.clone(),
+        format!(
+            "a private key matching the client certificate {} ({e})",
+            cert.path
+        ),
+    )
 }
 
 fn roots_of(ca: &PemFile) -> Result<RootCertStore, ConfigError> {
@@ -187,16 +192,7 @@ impl TlsFiles {
             None => Ok(builder.with_no_client_auth()),
             Some((cert, key)) => builder
                 .with_client_auth_cert(certs_of(cert)?, key_of(key)?)
-                .map_err(|e| {
-                    ConfigError::new(
-                        key.var.clone(),
-                        key.path.clone(),
-                        format!(
-                            "a private key matching the client certificate {} ({e})",
-                            cert.path
-                        ),
-                    )
-                }),
+                .map_err(|e| key_mismatch(cert, key, e)),
         }
     }
 }

@@ -56,7 +56,7 @@ impl Target {
         items: usize,
         r: OTelSdkResult,
     ) -> OTelSdkResult {
-        stats.export_result(signal, &self.endpoint, items, &r, None);
+        stats.export_result(signal, &self.endpoint, items, &r);
         r
     }
 }

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::logs::SdkLoggerProvider;
 use opentelemetry_sdk::metrics::SdkMeterProvider;
 use opentelemetry_sdk::trace::SdkTracerProvider;
@@ -165,15 +166,7 @@ impl Providers {
             let m = meter
                 .as_ref()
                 .map(|p| s.spawn(move || p.shutdown_with_timeout(timeout)));
-            for (signal, h) in [(Signal::Traces, t), (Signal::Logs, l), (Signal::Metrics, m)] {
-                if let Some(h) = h {
-                    match h.join() {
-                        Ok(Ok(())) => {}
-                        Ok(Err(e)) => errors.push(format!("{signal}: {e}")),
-                        Err(_) => errors.push(format!("{signal}: shutdown panicked")),
-                    }
-                }
-            }
+            errors.extend(joined("shutdown", [t, l, m]));
         });
         drop((tracer, logger, meter));
         // Then deliver what the exporters queued, until the deadline.
@@ -195,6 +188,23 @@ impl Providers {
 /// before it, so that their own report (what is still queued, and why) is what the caller gets.
 fn delivery_deadline(timeout: Duration) -> Instant {
     Instant::now() + timeout - (timeout / 20).min(Duration::from_millis(250))
+}
+
+/// Waits for the providers' `what` calls, running on threads of their own (traces, logs,
+/// metrics; `None` for a signal without a provider); their errors, each named by its signal.
+fn joined(
+    what: &str,
+    handles: [Option<std::thread::ScopedJoinHandle<'_, OTelSdkResult>>; 3],
+) -> Vec<String> {
+    [Signal::Traces, Signal::Logs, Signal::Metrics]
+        .into_iter()
+        .zip(handles)
+        .filter_map(|(signal, h)| match h?.join() {
+            Ok(Ok(())) => None,
+            Ok(Err(e)) => Some(format!("{signal}: {e}")),
+            Err(_) => Some(format!("{signal}: {what} panicked")),
+        })
+        .collect()
 }
 
 /// Runs `f` on every delivery queue at once; the errors.
@@ -234,15 +244,7 @@ fn force_flush(
         let t = tracer.as_ref().map(|p| s.spawn(move || p.force_flush()));
         let l = logger.as_ref().map(|p| s.spawn(move || p.force_flush()));
         let m = meter.as_ref().map(|p| s.spawn(move || p.force_flush()));
-        for (signal, h) in [(Signal::Traces, t), (Signal::Logs, l), (Signal::Metrics, m)] {
-            if let Some(h) = h {
-                match h.join() {
-                    Ok(Ok(())) => {}
-                    Ok(Err(e)) => errors.push(format!("{signal}: {e}")),
-                    Err(_) => errors.push(format!("{signal}: flush panicked")),
-                }
-            }
-        }
+        errors.extend(joined("flush", [t, l, m]));
     });
     errors.extend(in_parallel(&deliveries, |d, i| d.flush(marks[i], deadline)));
     if errors.is_empty() {

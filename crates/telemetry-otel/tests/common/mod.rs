@@ -1,6 +1,9 @@
 //! Shared by the end-to-end tests: a scenario that emits a scope tree with logs and metrics,
-//! and the assertions on what arrived (read by `telemetry_testkit::{mock, fake}`).
+//! and the assertions on what arrived (read by `telemetry_testkit::{mock, fake}`); a traces-only
+//! builder; and a bare HTTP endpoint answering with chosen statuses ([`http_endpoint`]).
 #![allow(dead_code, unreachable_pub)]
+
+pub mod http_endpoint;
 
 use std::time::Duration;
 
@@ -14,6 +17,21 @@ use telemetry_testkit::{MetricKind, Received, env_source};
 /// A builder that ignores the process environment (tests must not depend on it).
 pub fn builder(service: &str, vars: &[(&str, &str)]) -> telemetry_otel::OpenTelemetryBuilder {
     OpenTelemetry::builder(service).with_env_source(env_source(vars))
+}
+
+/// A [`builder`] that exports traces only (metrics and logs off), to `endpoint`, with `extra`
+/// variables after those.
+pub fn traces_only(
+    service: &str,
+    endpoint: impl std::fmt::Display,
+    extra: &[(&str, &str)],
+) -> telemetry_otel::OpenTelemetryBuilder {
+    let mut vars = vec![
+        ("OTEL_METRICS_EXPORTER", "none"),
+        ("OTEL_LOGS_EXPORTER", "none"),
+    ];
+    vars.extend_from_slice(extra);
+    builder(service, &vars).with_endpoint(endpoint.to_string())
 }
 
 /// Ids of what the scenario emitted.

@@ -149,23 +149,9 @@ impl Delivery {
                 }
             }
         });
-        let entry = Entry {
-            len: body.len() as u64,
-            body: Some(body),
-            items,
-            encoding: self.encoding,
-            created_ms,
-            file,
-            replayed: false,
-            failed_attempts: 0,
-            first_failure: None,
-            failures_at_queueing: 0,
-        };
+        let mut entry = Entry::new(body, items, created_ms, file);
         let mut st = self.state.lock();
-        let entry = Entry {
-            failures_at_queueing: st.failures,
-            ..entry
-        };
+        entry.failures_at_queueing = st.failures;
         let ev = st.queue.push(entry);
         self.evicted(ev);
         self.gauges(&st);
@@ -341,7 +327,6 @@ impl Delivery {
             Outcome::Retry { detail, after } => {
                 st.failures += 1;
                 let head = st.queue.front_mut().expect("the head was sent");
-                head.failed_attempts += 1;
                 let first = *head.first_failure.get_or_insert(now);
                 let on_disk = head.file.is_some();
                 if now.duration_since(first) >= self.window && !on_disk {
@@ -369,7 +354,7 @@ impl Delivery {
                 let e = st.queue.pop().expect("the head was sent");
                 self.give_up(&mut st, &e, DropReason::Rejected, detail);
             }
-            Outcome::Refused { answer, .. } => {
+            Outcome::Refused { answer } => {
                 let e = st.queue.pop().expect("the head was sent");
                 self.forget(&e);
                 if self.refused.swap(true, Ordering::AcqRel) {
@@ -409,7 +394,9 @@ impl Delivery {
                 continue;
             }
             let written = match (&self.spool, &e.body) {
-                (Some(s), Some(body)) => s.write(e.encoding, e.items, e.created_ms, body).is_ok(),
+                (Some(s), Some(body)) => {
+                    s.write(self.encoding, e.items, e.created_ms, body).is_ok()
+                }
                 _ => false,
             };
             if written {

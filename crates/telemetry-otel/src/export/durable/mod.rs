@@ -153,18 +153,13 @@ pub(crate) fn start(p: Start<'_>) -> Result<(DurableExporter, Arc<Delivery>), Co
                         ));
                         continue;
                     }
-                    entries.push(Entry {
-                        body: None,
-                        len: f.header.len,
-                        items: f.header.items,
-                        encoding,
-                        created_ms: f.header.created_ms,
-                        file: Some((f.seq, spool::HEADER_LEN + f.header.len)),
-                        replayed: true,
-                        failed_attempts: 0,
-                        first_failure: None,
-                        failures_at_queueing: 0,
-                    });
+                    entries.push(Entry::replayed(
+                        f.header.len,
+                        f.header.items,
+                        f.header.created_ms,
+                        f.seq,
+                        spool::HEADER_LEN + f.header.len,
+                    ));
                 }
                 Some((spool, entries))
             }

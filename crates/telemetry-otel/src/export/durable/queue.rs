@@ -12,9 +12,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 
-use crate::export::durable::encode::Encoding;
-
-/// One encoded OTLP export request.
+/// One encoded OTLP export request, in its delivery's encoding.
 #[derive(Debug)]
 pub(crate) struct Entry {
     /// The request; `None` while it is on disk only.
@@ -22,18 +20,47 @@ pub(crate) struct Entry {
     /// Its length in bytes.
     pub(crate) len: u64,
     pub(crate) items: u64,
-    pub(crate) encoding: Encoding,
     /// Hand-off time, ms since the Unix epoch.
     pub(crate) created_ms: u64,
     /// Its spool file: (sequence number, file size).
     pub(crate) file: Option<(u64, u64)>,
     /// Left in the spool by an earlier process.
     pub(crate) replayed: bool,
-    pub(crate) failed_attempts: u32,
     pub(crate) first_failure: Option<Instant>,
     /// The delivery's failure count when it was queued: delivered after more failures means
     /// it waited out an outage (delivered late).
     pub(crate) failures_at_queueing: u64,
+}
+
+impl Entry {
+    /// A request handed over by this process, in memory (and in `file`, if spooled).
+    pub(crate) fn new(body: Bytes, items: u64, created_ms: u64, file: Option<(u64, u64)>) -> Self {
+        Self {
+            len: body.len() as u64,
+            body: Some(body),
+            items,
+            created_ms,
+            file,
+            replayed: false,
+            first_failure: None,
+            failures_at_queueing: 0,
+        }
+    }
+
+    /// A request an earlier process left in spool file `seq` (`size` bytes, header included),
+    /// on disk only until it is sent.
+    pub(crate) fn replayed(len: u64, items: u64, created_ms: u64, seq: u64, size: u64) -> Self {
+        Self {
+            body: None,
+            len,
+            items,
+            created_ms,
+            file: Some((seq, size)),
+            replayed: true,
+            first_failure: None,
+            failures_at_queueing: 0,
+        }
+    }
 }
 
 /// See the module docs.
@@ -202,18 +229,12 @@ mod tests {
     use super::*;
 
     fn entry(len: u64, file: Option<u64>) -> Entry {
-        Entry {
-            body: Some(Bytes::from(vec![0; len as usize])),
+        Entry::new(
+            Bytes::from(vec![0; len as usize]),
             len,
-            items: len,
-            encoding: Encoding::Protobuf,
-            created_ms: len,
-            file: file.map(|seq| (seq, len + 40)),
-            replayed: false,
-            failed_attempts: 0,
-            first_failure: None,
-            failures_at_queueing: 0,
-        }
+            len,
+            file.map(|seq| (seq, len + 40)),
+        )
     }
 
     #[test]

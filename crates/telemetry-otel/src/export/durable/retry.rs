@@ -31,11 +31,9 @@ pub(crate) enum Outcome {
     },
     /// Permanent: the batch is dropped and counted.
     Rejected { detail: String },
-    /// The backend does not accept the signal.
-    Refused {
-        answer: &'static str,
-        detail: String,
-    },
+    /// The backend does not accept the signal; `answer` names its answer for the warning
+    /// (`HTTP 404`, `gRPC UNIMPLEMENTED`, …).
+    Refused { answer: &'static str },
 }
 
 /// The longest a server-given delay is honoured; a longer one is treated as this (a
@@ -44,10 +42,10 @@ pub(crate) const MAX_SERVER_DELAY: Duration = Duration::from_secs(600);
 
 /// An OTLP/HTTP answer (`status` not 2xx), with its `Retry-After` header if any.
 pub(crate) fn http(status: u16, retry_after: Option<&str>, now: SystemTime) -> Outcome {
-    let detail = format!("HTTP export failed with status code: {status}");
     if let Some(answer) = cause::http_refusal(status) {
-        return Outcome::Refused { answer, detail };
+        return Outcome::Refused { answer };
     }
+    let detail = format!("HTTP export failed with status code: {status}");
     match status {
         429 | 502 | 503 | 504 => Outcome::Retry {
             after: retry_after.and_then(|v| parse_retry_after(v, now)),
@@ -78,7 +76,6 @@ pub(crate) fn grpc(code: tonic::Code, retry_info: Option<Duration>, detail: Stri
     match code {
         Code::Unimplemented => Outcome::Refused {
             answer: cause::GRPC_REFUSAL,
-            detail,
         },
         Code::Cancelled
         | Code::DeadlineExceeded

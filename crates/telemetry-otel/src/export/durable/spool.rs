@@ -183,26 +183,19 @@ impl Spool {
         Ok((seq, HEADER_LEN + payload.len() as u64))
     }
 
-    /// Reads and checks one file.
+    /// Reads and checks one file, in one read; the payload is a view of what was read.
     pub(crate) fn read(&self, seq: u64) -> Result<(Header, Bytes), String> {
-        let path = self.path(seq);
-        let header = read_header(&path, self.signal)?;
-        let mut f = File::open(&path).map_err(|e| format!("unreadable ({e})"))?;
-        let mut all = Vec::with_capacity((HEADER_LEN + header.len) as usize);
-        f.read_to_end(&mut all)
-            .map_err(|e| format!("unreadable ({e})"))?;
-        let payload = all.split_off(HEADER_LEN as usize);
-        if payload.len() as u64 != header.len {
-            return Err(format!(
-                "truncated: {} payload bytes of {}",
-                payload.len(),
-                header.len
-            ));
-        }
+        let all = fs::read(self.path(seq)).map_err(|e| format!("unreadable ({e})"))?;
+        let size = all.len() as u64;
+        let header = all
+            .first_chunk::<{ HEADER_LEN as usize }>()
+            .ok_or_else(|| shorter_than_header(size))
+            .and_then(|head| parse_header(head, size, self.signal))?;
+        let payload = Bytes::from(all).slice(HEADER_LEN as usize..);
         if crc32fast::hash(&payload) != header.crc {
             return Err("checksum mismatch (corrupt contents)".to_owned());
         }
-        Ok((header, Bytes::from(payload)))
+        Ok((header, payload))
     }
 
     /// Deletes one file (delivered, or dropped).
@@ -211,13 +204,27 @@ impl Spool {
     }
 }
 
+/// Reads and checks the header of a file (at start, before the payload is needed).
 fn read_header(path: &Path, signal: Signal) -> Result<Header, String> {
     let mut f = File::open(path).map_err(|e| format!("unreadable ({e})"))?;
     let size = f.metadata().map_err(|e| format!("unreadable ({e})"))?.len();
     let mut head = [0u8; HEADER_LEN as usize];
     if size < HEADER_LEN || f.read_exact(&mut head).is_err() {
-        return Err(format!("truncated: {size} bytes, shorter than its header"));
+        return Err(shorter_than_header(size));
     }
+    parse_header(&head, size, signal)
+}
+
+fn shorter_than_header(size: u64) -> String {
+    format!("truncated: {size} bytes, shorter than its header")
+}
+
+/// Checks a file's header against its `size` and `signal`.
+fn parse_header(
+    head: &[u8; HEADER_LEN as usize],
+    size: u64,
+    signal: Signal,
+) -> Result<Header, String> {
     if &head[..8] != MAGIC || head[8] != VERSION {
         return Err("not a spool file of this version (bad magic)".to_owned());
     }

@@ -27,7 +27,7 @@ pub(crate) mod trace;
 use std::collections::{HashMap, VecDeque};
 use std::hash::BuildHasherDefault;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use opentelemetry::trace::{Span as _, SpanId, TraceContextExt as _};
@@ -68,6 +68,9 @@ pub(crate) struct Core {
     stop: Mutex<bool>,
     wake: Condvar,
     ticker: Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// Set once the timeout thread runs: every span start checks this one atomic instead of
+    /// taking the two locks above.
+    ticker_started: AtomicBool,
 }
 
 // Trace ids are random (or a caller's), and the maps are bounded: a fast hash is enough.
@@ -143,6 +146,7 @@ impl TailProcessor {
                 stop: Mutex::new(false),
                 wake: Condvar::new(),
                 ticker: Mutex::new(None),
+                ticker_started: AtomicBool::new(false),
             }),
         }
     }
@@ -154,6 +158,9 @@ impl TailProcessor {
     /// Starts the timeout thread on first use. It holds only a weak reference between
     /// checks, so dropping the provider ends it.
     fn ensure_ticker(&self) {
+        if self.core.ticker_started.load(Ordering::Acquire) {
+            return;
+        }
         let mut ticker = self.core.ticker.lock();
         if ticker.is_some() || *self.core.stop.lock() {
             return;
@@ -179,6 +186,9 @@ impl TailProcessor {
                 }
             })
             .ok();
+        self.core
+            .ticker_started
+            .store(ticker.is_some(), Ordering::Release);
     }
 }
 

@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use opentelemetry::trace::Status;
-use opentelemetry::{KeyValue, Value};
+use opentelemetry::{Array, KeyValue, Value};
 use opentelemetry_sdk::trace::SpanData;
 
 use crate::config::tail::TailSettings;
@@ -119,10 +119,14 @@ impl Held {
             },
             _ => {}
         }
-        if !self.attribute && !rules.keep.is_empty() {
+        if !self.attribute {
+            // The value's text only for a rule's key: `as_str` formats (allocates) any value
+            // that is not a string.
             let key = kv.key.as_str();
-            let value = kv.value.as_str();
-            self.attribute = rules.keep.iter().any(|(k, v)| k == key && *v == value);
+            self.attribute = rules
+                .keep
+                .iter()
+                .any(|(k, v)| k == key && *v == kv.value.as_str());
         }
     }
 
@@ -157,12 +161,16 @@ impl Held {
     }
 }
 
-/// A rough size of an ended span in memory: the struct, its strings and its lists.
+/// A rough size of an ended span in memory: the struct, its strings and its lists. Counted,
+/// not formatted: it runs for every span that ends, under the processor's lock.
 fn estimate(span: &SpanData) -> usize {
     fn kv(kv: &KeyValue) -> usize {
         let value = match &kv.value {
             Value::String(s) => s.as_str().len(),
-            Value::Array(a) => a.to_string().len(),
+            Value::Array(Array::Bool(v)) => v.len(),
+            Value::Array(Array::I64(v)) => 8 * v.len(),
+            Value::Array(Array::F64(v)) => 8 * v.len(),
+            Value::Array(Array::String(v)) => v.iter().map(|s| s.as_str().len()).sum(),
             _ => 8,
         };
         std::mem::size_of::<KeyValue>() + kv.key.as_str().len() + value
