@@ -334,9 +334,8 @@ impl AgentSpan {
         provider: impl Into<StringValue>,
         model: impl Into<StringValue>,
     ) -> InferenceBuilder {
-        let builder =
-            InferenceBuilder::new(&self.core.genai, op, provider.into(), Some(model.into()))
-                .under_agent(self.context().clone(), Arc::clone(&self.op.state));
+        let builder = InferenceBuilder::new(&self.core.genai, op, provider, model)
+            .under_agent(self.context().clone(), Arc::clone(&self.op.state));
         match &self.op.conversation_id {
             Some(c) => builder.conversation_id(c.clone()),
             None => builder,
