@@ -8,30 +8,18 @@
 use std::time::Duration;
 
 use crate::attributes::attribute::Attribute;
-
-use crate::scope::context::Context;
-
-use crate::scope::correlator::ContextualCorrelator;
-
-use crate::metrics::handles::Counter;
-
-use crate::metrics::handles::Gauge;
-
-use crate::metrics::handles::Histogram;
-
-use crate::metrics::instrument::InstrumentDescriptor;
-
 use crate::logs::level::LogLevel;
-
 use crate::logs::logger::Logger;
-
-use crate::metrics::meter::Meter;
-
-use crate::scope::guard::Scope;
-
-use crate::scope::options::ScopeOptions;
-
+use crate::metrics::handles::Counter;
+use crate::metrics::handles::Gauge;
+use crate::metrics::handles::Histogram;
 use crate::metrics::handles::UpDownCounter;
+use crate::metrics::instrument::InstrumentDescriptor;
+use crate::metrics::meter::Meter;
+use crate::scope::context::Context;
+use crate::scope::correlator::ContextualCorrelator;
+use crate::scope::guard::Scope;
+use crate::scope::options::ScopeOptions;
 
 /// A logger that records nothing; `enabled` is always false.
 #[derive(Clone, Copy, Debug, Default)]

@@ -4,16 +4,11 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::scope::correlator::ContextualCorrelator;
-
 use crate::logs::logger::Logger;
-
 use crate::metrics::meter::Meter;
-
+use crate::scope::correlator::ContextualCorrelator;
 use crate::shared::SharedCorrelator;
-
 use crate::shared::SharedLogger;
-
 use crate::shared::SharedMeter;
 
 /// A failure to flush or shut down telemetry.

@@ -250,12 +250,8 @@ impl Hooks for InvokeAgent {
             core.set(u.key, u.value);
         }
         let (cost, cost_incomplete) = self.state.cost();
-        if let Some(usd) = cost {
-            let mut attrs = Vec::with_capacity(2);
-            g.cost_attributes(usd, &mut attrs);
-            for x in attrs {
-                core.set(x.key, x.value);
-            }
+        for x in cost.into_iter().flat_map(|usd| g.cost_attributes(usd)) {
+            core.set(x.key, x.value);
         }
         if cost_incomplete {
             core.set(a::GEN_AI_USAGE_COST_INCOMPLETE, true);
@@ -338,9 +334,8 @@ impl AgentSpan {
         provider: impl Into<StringValue>,
         model: impl Into<StringValue>,
     ) -> InferenceBuilder {
-        let builder =
-            InferenceBuilder::new(&self.core.genai, op, provider.into(), Some(model.into()))
-                .under_agent(self.context().clone(), Arc::clone(&self.op.state));
+        let builder = InferenceBuilder::new(&self.core.genai, op, provider, model)
+            .under_agent(self.context().clone(), Arc::clone(&self.op.state));
         match &self.op.conversation_id {
             Some(c) => builder.conversation_id(c.clone()),
             None => builder,

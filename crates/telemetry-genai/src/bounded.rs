@@ -16,15 +16,24 @@ const CUTTABLE_KEYS: &[&str] = &[
     "description",
 ];
 
+/// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
+pub(crate) fn prefix_within(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut at = max;
+    while !s.is_char_boundary(at) {
+        at -= 1;
+    }
+    &s[..at]
+}
+
+/// Cuts `s` to `cap` bytes (on a character boundary) and marks it, if it is longer.
 fn cut(s: &mut String, cap: usize) {
     if s.len() <= cap {
         return;
     }
-    let mut at = cap;
-    while !s.is_char_boundary(at) {
-        at -= 1;
-    }
-    s.truncate(at);
+    s.truncate(prefix_within(s, cap).len());
     s.push_str(TRUNCATION_MARKER);
 }
 
@@ -129,6 +138,16 @@ fn fit_by_capping(value: &Value, max_bytes: usize) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_prefix_within_a_limit_ends_on_a_character_boundary() {
+        assert_eq!(prefix_within("abc", 3), "abc");
+        assert_eq!(prefix_within("abc", 2), "ab");
+        // `é` is two bytes: a limit inside it keeps the character out.
+        assert_eq!(prefix_within("aéb", 2), "a");
+        assert_eq!(prefix_within("aéb", 3), "aé");
+        assert_eq!(prefix_within("é", 0), "");
+    }
     use crate::message::Message;
     use serde_json::json;
 

@@ -45,7 +45,7 @@ use serde_json::Value;
 use telemetry_core::{Attribute, StringValue};
 
 use crate::attributes as a;
-use crate::bounded::TRUNCATION_MARKER;
+use crate::bounded::{TRUNCATION_MARKER, prefix_within};
 use crate::message::{Message, Part, Role, finish_reason};
 use crate::operation::OpCore;
 use crate::redact::{Redactor, redacted_value};
@@ -88,10 +88,7 @@ fn body(core: &OpCore, text: &str) -> Option<String> {
     let mut s = core.genai.redactor().redact(text).into_owned();
     let max = core.genai.config().max_content_bytes;
     if s.len() > max {
-        let mut at = max.saturating_sub(TRUNCATION_MARKER.len());
-        while !s.is_char_boundary(at) {
-            at -= 1;
-        }
+        let at = prefix_within(&s, max.saturating_sub(TRUNCATION_MARKER.len())).len();
         s.truncate(at);
         s.push_str(TRUNCATION_MARKER);
     }

@@ -11,7 +11,7 @@ use telemetry_core::{Attribute, SpanKind, StringValue};
 use crate::agent_state::AgentState;
 use crate::attributes as a;
 use crate::genai::GenAi;
-use crate::operation::{OpCore, OperationName, attribute_str, server_attributes, span_name};
+use crate::operation::{OpCore, OperationName, server_attributes, span_name};
 use crate::span::{OperationSpan, sealed::Hooks};
 use crate::usage::Usage;
 
@@ -111,23 +111,9 @@ impl Hooks for Embeddings {
         if let Some(n) = self.usage.input_tokens {
             core.set(a::GEN_AI_USAGE_INPUT_TOKENS, n);
         }
-        // Priced by the model that answered, else the one requested.
-        let cost = match (
-            attribute_str(&core.metric_attrs, a::GEN_AI_PROVIDER_NAME),
-            self.response_model
-                .as_ref()
-                .map(StringValue::as_str)
-                .or_else(|| attribute_str(&core.metric_attrs, a::GEN_AI_REQUEST_MODEL)),
-        ) {
-            (Some(p), Some(m)) => g.cost(p, m, &self.usage),
-            _ => None,
-        };
-        if let Some(usd) = cost {
-            let mut attrs = Vec::with_capacity(2);
-            g.cost_attributes(usd, &mut attrs);
-            for x in attrs {
-                core.set(x.key, x.value);
-            }
+        let cost = core.cost(self.response_model.as_ref(), &self.usage);
+        for x in cost.into_iter().flat_map(|usd| g.cost_attributes(usd)) {
+            core.set(x.key, x.value);
         }
         if let Some(m) = &self.response_model {
             core.set(a::GEN_AI_RESPONSE_MODEL, m.clone());

@@ -14,6 +14,7 @@ use std::fmt;
 use telemetry_core::{Attribute, Context, LogLevel, StringValue};
 
 use crate::attributes as a;
+use crate::bounded::prefix_within;
 use crate::genai::GenAi;
 
 impl GenAi {
@@ -136,7 +137,7 @@ impl EvaluationBuilder {
         }
         if let Some(text) = self.explanation {
             let redacted = g.redactor().redact(&text);
-            let cut = cut_to(&redacted, g.config().max_content_bytes);
+            let cut = prefix_within(&redacted, g.config().max_content_bytes);
             attrs.push(Attribute::new(
                 a::GEN_AI_EVALUATION_EXPLANATION,
                 cut.to_owned(),
@@ -152,18 +153,6 @@ impl EvaluationBuilder {
         logger.log_event(LogLevel::Info, a::EVENT_EVALUATION_RESULT, None, &attrs);
         Ok(())
     }
-}
-
-/// The longest prefix of `s` within `max` bytes that ends on a character boundary.
-fn cut_to(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
 }
 
 /// An evaluation that was not recorded, and why.

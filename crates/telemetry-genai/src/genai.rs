@@ -201,12 +201,12 @@ impl GenAi {
         price.cost(usage)
     }
 
-    /// The cost attributes: [`GEN_AI_USAGE_COST`](a::GEN_AI_USAGE_COST) and the alias, if any.
-    pub(crate) fn cost_attributes(&self, usd: f64, out: &mut Vec<Attribute>) {
-        out.push(Attribute::new(a::GEN_AI_USAGE_COST, usd));
-        if let Some(alias) = &self.inner.cost_alias {
-            out.push(Attribute::new(alias.clone(), usd));
-        }
+    /// The cost attributes: [`GEN_AI_USAGE_COST`](a::GEN_AI_USAGE_COST) and the alias, if any
+    /// (no list is allocated for them).
+    pub(crate) fn cost_attributes(&self, usd: f64) -> impl Iterator<Item = Attribute> + '_ {
+        let alias = self.inner.cost_alias.iter();
+        std::iter::once(Attribute::new(a::GEN_AI_USAGE_COST, usd))
+            .chain(alias.map(move |k| Attribute::new(k.clone(), usd)))
     }
 
     #[cold]

@@ -16,6 +16,7 @@ use crate::bounded::bounded_json;
 use crate::genai::GenAi;
 use crate::metrics::DurationKind;
 use crate::redact::redacted_value;
+use crate::usage::Usage;
 
 /// `gen_ai.operation.name` values this crate emits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -129,6 +130,18 @@ impl OpCore {
 
     pub(crate) fn set(&self, key: impl Into<Key>, value: impl Into<AttributeValue>) {
         self.scope.set_attribute(key, value);
+    }
+
+    /// The cost in USD of `usage`, priced by the model that answered (`response_model`), else
+    /// the request model, of the span's provider; `None` without usage, provider, model or
+    /// price (see [`GenAi::cost`]).
+    pub(crate) fn cost(&self, response_model: Option<&StringValue>, usage: &Usage) -> Option<f64> {
+        let provider = attribute_str(&self.metric_attrs, a::GEN_AI_PROVIDER_NAME)?;
+        let model = match response_model {
+            Some(m) => m.as_str(),
+            None => attribute_str(&self.metric_attrs, a::GEN_AI_REQUEST_MODEL)?,
+        };
+        self.genai.cost(provider, model, usage)
     }
 
     /// Marks the operation failed: `error.type` on the span (and the scope's error status) and

@@ -162,3 +162,29 @@ fn bad_evaluations_are_refused_with_the_reason() {
         .record(&Context::none()));
     assert!(e.contains("INFO"), "{e}");
 }
+
+#[test]
+fn a_long_explanation_is_cut_to_the_content_limit_on_a_character_boundary() {
+    let correlator = Arc::new(BasicContextualCorrelator::new());
+    let out = MemoryWriter::new();
+    let logger = StdoutLogger::with_writer(correlator.clone(), Box::new(out.clone()));
+    let t = Telemetry::new(Arc::new(logger), correlator, Arc::new(BasicMeter::new()));
+    let genai = GenAi::new(&t, GenAiConfig::default().with_max_content_bytes(256));
+    let chat = genai.chat(provider::OPENAI, "gpt-4o").start();
+    let judged = chat.context().clone();
+    chat.end();
+    // 255 ASCII bytes, then two-byte characters: the limit falls inside the first of them.
+    let text = format!("{}{}", "x".repeat(255), "é".repeat(10));
+    genai
+        .evaluation("Relevance")
+        .explanation(text)
+        .record(&judged)
+        .unwrap();
+    let lines = out.lines();
+    let line = lines
+        .iter()
+        .find(|l| l.contains(a::EVENT_EVALUATION_RESULT))
+        .unwrap_or_else(|| panic!("{lines:#?}"));
+    assert!(line.contains(&"x".repeat(255)), "{line}");
+    assert!(!line.contains('é'), "cut within 256 bytes: {line}");
+}

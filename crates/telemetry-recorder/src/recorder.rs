@@ -171,7 +171,10 @@ impl Recorder {
     /// span's events when the span ends, or at once if it has ended (as for an evaluation
     /// recorded after the operation it judges).
     pub fn record_event(&self, trace_id: CorrelationId, span_id: SpanId, event: RecordedEvent) {
-        self.shared.store.lock().event(trace_id, span_id, event);
+        self.shared
+            .store
+            .lock()
+            .event(trace_id, span_id, true, event);
     }
 }
 
@@ -335,22 +338,25 @@ impl RecordingLogger {
         attributes: &[Attribute],
         extra: Option<Attribute>,
     ) {
-        let ids = Context::with_current(|cx| Some((cx.correlation_id()?, cx.span_id()?)));
-        let Some((trace_id, span_id)) = ids else {
-            return;
-        };
-        let mut attributes = attributes.to_vec();
-        attributes.extend(extra);
-        self.recorder.record_event(
-            trace_id,
-            span_id,
-            RecordedEvent {
+        Context::with_current(|cx| {
+            let (Some(trace_id), Some(span_id)) = (cx.correlation_id(), cx.span_id()) else {
+                return;
+            };
+            let mut attributes = attributes.to_vec();
+            attributes.extend(extra);
+            let event = RecordedEvent {
                 timestamp: SystemTime::now(),
                 level,
                 message: message.to_owned(),
                 attributes,
-            },
-        );
+            };
+            let mut store = self.recorder.shared.store.lock();
+            // Read under the store lock: a scope is marked ended before its end hook stores
+            // the span under this lock, so a span not ended now takes this event from the
+            // pending ones when it ends, and only an ended one is searched for.
+            let ended = cx.has_ended();
+            store.event(trace_id, span_id, ended, event);
+        });
     }
 }
 

@@ -172,8 +172,16 @@ impl Store {
     }
 
     /// Adds an event logged in span `span_id`: to the span if it has ended (an evaluation
-    /// recorded later, say), else kept until it ends.
-    pub(crate) fn event(&mut self, trace_id: CorrelationId, span_id: SpanId, event: RecordedEvent) {
+    /// recorded later, say), else kept until it ends. `may_have_ended` false means the span is
+    /// known to be open, so the trace's finished spans are not searched for it (the common log
+    /// call in an open span costs no scan).
+    pub(crate) fn event(
+        &mut self,
+        trace_id: CorrelationId,
+        span_id: SpanId,
+        may_have_ended: bool,
+        event: RecordedEvent,
+    ) {
         let bytes = event.approx_bytes();
         if !self.make_room(trace_id, bytes) {
             return;
@@ -181,7 +189,12 @@ impl Store {
         let entry = self.traces.get_mut(&trace_id).expect("made room");
         entry.bytes += bytes;
         self.bytes += bytes;
-        match entry.spans.iter_mut().rev().find(|s| s.span_id == span_id) {
+        let finished = if may_have_ended {
+            entry.spans.iter_mut().rev().find(|s| s.span_id == span_id)
+        } else {
+            None
+        };
+        match finished {
             Some(span) => span.events.push(event),
             None => entry.pending_events.push((span_id, event)),
         }

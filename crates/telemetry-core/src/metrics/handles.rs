@@ -99,6 +99,17 @@ handle!(
     GaugeFn
 );
 
+/// Whether `value` may reach an implementation of an `f64` instrument (`kind`, for the
+/// warning): NaN and ±∞ may not, and are counted ([`diagnostics`](crate::diagnostics)).
+#[inline]
+fn finite(kind: &'static str, value: f64) -> bool {
+    let ok = value.is_finite();
+    if !ok {
+        crate::diagnostics::drop_non_finite(kind, value);
+    }
+    ok
+}
+
 impl Counter {
     /// Adds `value`.
     #[inline]
@@ -115,9 +126,7 @@ impl F64Counter {
     #[inline]
     pub fn add(&self, value: f64, attributes: &[Attribute]) {
         if let Some(inner) = &self.0 {
-            if !value.is_finite() {
-                crate::diagnostics::drop_non_finite("f64 counter", value);
-            } else if value >= 0.0 {
+            if finite("f64 counter", value) && value >= 0.0 {
                 inner.add(value, attributes);
             }
         }
@@ -140,10 +149,8 @@ impl Histogram {
     #[inline]
     pub fn record(&self, value: f64, attributes: &[Attribute]) {
         if let Some(inner) = &self.0 {
-            if value.is_finite() {
+            if finite("histogram", value) {
                 inner.record(value, attributes);
-            } else {
-                crate::diagnostics::drop_non_finite("histogram", value);
             }
         }
     }
@@ -170,10 +177,8 @@ impl Gauge {
     #[inline]
     pub fn record(&self, value: f64, attributes: &[Attribute]) {
         if let Some(inner) = &self.0 {
-            if value.is_finite() {
+            if finite("gauge", value) {
                 inner.record(value, attributes);
-            } else {
-                crate::diagnostics::drop_non_finite("gauge", value);
             }
         }
     }

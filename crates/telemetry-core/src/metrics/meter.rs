@@ -10,18 +10,12 @@ use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use crate::attributes::attribute::Attribute;
-
 use crate::metrics::handles::Counter;
-
 use crate::metrics::handles::F64Counter;
-
 use crate::metrics::handles::Gauge;
-
 use crate::metrics::handles::Histogram;
-
-use crate::metrics::instrument::InstrumentDescriptor;
-
 use crate::metrics::handles::UpDownCounter;
+use crate::metrics::instrument::InstrumentDescriptor;
 
 /// Counters, histograms, gauges and duration measurement.
 ///

@@ -9,18 +9,14 @@ use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::task::Poll;
 
-use crate::scope::context::Context;
-
-use crate::scope::context::ContextGuard;
-
-use crate::scope::context::ScopeData;
-
-use crate::scope::context::SwapGuard;
-
 use crate::attributes::attribute::Attribute;
 use crate::attributes::attribute::AttributeValue;
 use crate::attributes::attribute::Key;
 use crate::ids::CorrelationId;
+use crate::scope::context::Context;
+use crate::scope::context::ContextGuard;
+use crate::scope::context::ScopeData;
+use crate::scope::context::SwapGuard;
 use crate::scope::context::swap_current;
 use crate::scope::scope_extension::ScopeEnd;
 

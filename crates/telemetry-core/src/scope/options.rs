@@ -162,21 +162,24 @@ impl<'a> ScopeOptions<'a> {
     where
         'a: 'b,
     {
-        let found = |c: &Context| {
-            keys.iter()
-                .filter_map(|k| Some(Attribute::new(k.clone(), c.baggage_value(k)?)))
-                .collect::<Vec<_>>()
+        // Straight into `buf`: no list of its own per scope.
+        let copy = |c: &Context, buf: &mut Vec<Attribute>| {
+            buf.extend(
+                keys.iter()
+                    .filter_map(|k| Some(Attribute::new(k.clone(), c.baggage_value(k)?))),
+            );
         };
-        buf.extend(match &self.parent {
-            ParentChoice::Current => Context::with_current(found),
-            ParentChoice::Explicit(parent) => found(parent),
-            ParentChoice::Root(_) => Vec::new(),
-            ParentChoice::Remote(r) => keys
-                .iter()
-                .filter_map(|k| Some(Attribute::new(k.clone(), r.baggage.get(k)?.to_owned())))
-                .collect(),
-        });
-        if buf.is_empty() {
+        let before = buf.len();
+        match &self.parent {
+            ParentChoice::Current => Context::with_current(|c| copy(c, buf)),
+            ParentChoice::Explicit(parent) => copy(parent, buf),
+            ParentChoice::Root(_) => {}
+            ParentChoice::Remote(r) => buf.extend(
+                keys.iter()
+                    .filter_map(|k| Some(Attribute::new(k.clone(), r.baggage.get(k)?.to_owned()))),
+            ),
+        }
+        if buf.len() == before {
             return self;
         }
         buf.extend_from_slice(self.attributes);

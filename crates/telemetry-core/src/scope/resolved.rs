@@ -186,7 +186,7 @@ impl std::fmt::Debug for ResolvedScope<'_> {
     }
 }
 
-/// Watches the scopes opened with [`ScopeOptions::observe`](crate::ScopeOptions::observe)(crate::ScopeOptions::observe),
+/// Watches the scopes opened with [`ScopeOptions::observe`](crate::ScopeOptions::observe),
 /// whatever the implementation: for each it makes hooks that hear the scope's later
 /// attributes, error and end, next to the implementation's own extension (which
 /// [`Context::extension`](crate::Context::extension) still finds).

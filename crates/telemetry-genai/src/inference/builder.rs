@@ -27,7 +27,7 @@ pub struct InferenceBuilder {
     genai: GenAi,
     op: OperationName,
     provider: StringValue,
-    model: Option<StringValue>,
+    model: StringValue,
     kind: SpanKind,
     server: Option<(StringValue, Option<u16>)>,
     attrs: Vec<Attribute>,
@@ -40,17 +40,19 @@ pub struct InferenceBuilder {
 }
 
 impl InferenceBuilder {
+    /// The builder of every inference entry point ([`GenAi::chat`] and its siblings, and
+    /// [`AgentSpan::inference`](crate::AgentSpan::inference)).
     pub(crate) fn new(
         genai: &GenAi,
         op: OperationName,
-        provider: StringValue,
-        model: Option<StringValue>,
+        provider: impl Into<StringValue>,
+        model: impl Into<StringValue>,
     ) -> Self {
         Self {
             genai: genai.clone(),
             op,
-            provider,
-            model,
+            provider: provider.into(),
+            model: model.into(),
             kind: SpanKind::Client,
             server: None,
             attrs: Vec::new(),
@@ -190,15 +192,13 @@ impl InferenceBuilder {
         let g = &self.genai;
         // Shared once here, these names are then copied into the span, metric and event
         // attribute lists (and by the OpenTelemetry SDK) without allocating.
-        let model = self.model.map(StringValue::into_shared);
-        let name = span_name(self.op, model.as_deref());
+        let model = self.model.into_shared();
+        let name = span_name(self.op, Some(&model));
         let mut common = vec![
             Attribute::new(a::GEN_AI_OPERATION_NAME, self.op.as_str()),
             Attribute::new(a::GEN_AI_PROVIDER_NAME, self.provider.into_shared()),
+            Attribute::new(a::GEN_AI_REQUEST_MODEL, model),
         ];
-        if let Some(m) = model {
-            common.push(Attribute::new(a::GEN_AI_REQUEST_MODEL, m));
-        }
         let mut metric_attrs = common.clone();
         if let Some((addr, port)) = self.server {
             let server = server_attributes(addr, port);

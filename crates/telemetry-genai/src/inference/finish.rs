@@ -9,7 +9,7 @@ use crate::attributes as a;
 use crate::compat;
 use crate::inference::span::Inference;
 use crate::message::{ERROR_REASON, Message, ToolDefinition, finish_reason};
-use crate::operation::{OpCore, attribute_str, structured};
+use crate::operation::{OpCore, structured};
 use crate::span::sealed::Hooks;
 
 impl Hooks for Inference {
@@ -65,9 +65,9 @@ impl Hooks for Inference {
         }
         // 2. Usage and its cost, before any content (a count limit never drops them).
         end.extend(self.usage.attributes(latest, true));
-        let cost = self.cost(core);
+        let cost = core.cost(self.response_model.as_ref(), &self.usage);
         if let Some(usd) = cost {
-            g.cost_attributes(usd, &mut end);
+            end.extend(g.cost_attributes(usd));
         }
         for x in &end {
             core.set(x.key.clone(), x.value.clone());
@@ -171,23 +171,6 @@ impl Hooks for Inference {
     fn debug_fields(&self, core: &OpCore, f: &mut fmt::DebugStruct<'_, '_>) {
         f.field("operation", &core.op)
             .field("context", core.scope.context());
-    }
-}
-
-impl Inference {
-    /// The cost of the usage in USD, priced by the model that answered (the response model,
-    /// else the request model); `None` without usage, model or price.
-    fn cost(&self, core: &OpCore) -> Option<f64> {
-        let usage = &self.usage;
-        if usage.input_tokens.is_none() && usage.output_tokens.is_none() {
-            return None;
-        }
-        let provider = attribute_str(&core.metric_attrs, a::GEN_AI_PROVIDER_NAME)?;
-        let model = match &self.response_model {
-            Some(m) => m.as_str(),
-            None => attribute_str(&core.metric_attrs, a::GEN_AI_REQUEST_MODEL)?,
-        };
-        core.genai.cost(provider, model, usage)
     }
 }
 

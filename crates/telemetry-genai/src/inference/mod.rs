@@ -33,12 +33,7 @@ impl GenAi {
         provider: impl Into<StringValue>,
         model: impl Into<StringValue>,
     ) -> InferenceBuilder {
-        InferenceBuilder::new(
-            self,
-            OperationName::Chat,
-            provider.into(),
-            Some(model.into()),
-        )
+        InferenceBuilder::new(self, OperationName::Chat, provider, model)
     }
 
     /// A `text_completion` inference span builder.
@@ -47,12 +42,7 @@ impl GenAi {
         provider: impl Into<StringValue>,
         model: impl Into<StringValue>,
     ) -> InferenceBuilder {
-        InferenceBuilder::new(
-            self,
-            OperationName::TextCompletion,
-            provider.into(),
-            Some(model.into()),
-        )
+        InferenceBuilder::new(self, OperationName::TextCompletion, provider, model)
     }
 
     /// A `generate_content` inference span builder.
@@ -61,11 +51,6 @@ impl GenAi {
         provider: impl Into<StringValue>,
         model: impl Into<StringValue>,
     ) -> InferenceBuilder {
-        InferenceBuilder::new(
-            self,
-            OperationName::GenerateContent,
-            provider.into(),
-            Some(model.into()),
-        )
+        InferenceBuilder::new(self, OperationName::GenerateContent, provider, model)
     }
 }

@@ -137,4 +137,31 @@ mod tests {
         );
         assert_eq!((misses, prices.unpriced()), (1, 2));
     }
+
+    #[test]
+    fn past_the_bound_names_still_resolve_but_are_neither_kept_nor_warned_about() {
+        let prices = Prices::new(PriceTable::new());
+        let mut misses = 0;
+        for i in 0..MAX_CACHED {
+            assert!(
+                prices
+                    .price("openai", &format!("model-{i}"), || misses += 1)
+                    .is_none()
+            );
+        }
+        assert_eq!(misses, MAX_CACHED);
+        // Full: a new unpriced name is not warned about, a priced one still found.
+        assert!(prices.price("openai", "one-more", || misses += 1).is_none());
+        assert!(prices.price("openai", "gpt-4o", || misses += 1).is_some());
+        assert_eq!(misses, MAX_CACHED);
+        let kept: usize = prices
+            .cache
+            .read()
+            .unwrap()
+            .values()
+            .map(HashMap::len)
+            .sum();
+        assert_eq!(kept, MAX_CACHED);
+        assert_eq!(prices.unpriced(), MAX_CACHED as u64 + 1);
+    }
 }

@@ -42,13 +42,17 @@ fn format(method: &str, route: Option<&str>) -> String {
 /// `route` (`None` when no route is known).
 pub(crate) fn span_name(method: &Arc<str>, route: Option<&Arc<str>>) -> Cow<'static, str> {
     let route_str = route.map(|r| &**r);
-    let known = find(
-        &NAMES.read().unwrap_or_else(|p| p.into_inner()),
-        method,
-        route_str,
-    );
-    if let Some(name) = known {
-        return Cow::Borrowed(name);
+    let full = {
+        let names = NAMES.read().unwrap_or_else(|p| p.into_inner());
+        if let Some(name) = find(&names, method, route_str) {
+            return Cow::Borrowed(name);
+        }
+        names.len() >= MAX_NAMES
+    };
+    // A full table never grows again: format under no lock rather than take the write lock
+    // (which every other request's read waits for) on each request with a new pair.
+    if full {
+        return Cow::Owned(format(method, route_str));
     }
     let mut names = NAMES.write().unwrap_or_else(|p| p.into_inner());
     if let Some(name) = find(&names, method, route_str) {
