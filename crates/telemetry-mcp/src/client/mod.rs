@@ -20,9 +20,9 @@ use telemetry_core::{Attribute, Context, ScopeOptions, SpanKind, StringValue};
 use telemetry_genai::ToolSpanSlot;
 
 use crate::error_type::{Failure, TOOL_ERROR};
-use crate::mcp::{Mcp, Operation, Side};
+use crate::mcp::{Mcp, Operation, Side, operation_attributes};
 use crate::meta::MetaInjector;
-use crate::request::{Facts, result_error, tool_arguments};
+use crate::request::{self, Facts, result_error, tool_arguments};
 use crate::semconv::{
     ERROR_TYPE, GEN_AI_TOOL_CALL_ARGUMENTS, GEN_AI_TOOL_CALL_RESULT, JSONRPC_REQUEST_ID,
     MCP_PROTOCOL_VERSION, MCP_SESSION_ID,
@@ -111,9 +111,10 @@ impl Drop for Session {
     }
 }
 
-fn protocol_version(peer: &Peer<RoleClient>) -> Option<String> {
+/// The version the handshake agreed, once it has.
+fn protocol_version(peer: &Peer<RoleClient>) -> Option<StringValue> {
     peer.peer_info()
-        .map(|info| info.protocol_version.as_str().to_owned())
+        .map(|info| request::protocol_version(&info.protocol_version))
 }
 
 impl Mcp {
@@ -172,11 +173,7 @@ impl McpClient {
             method: "initialize".into(),
             ..Facts::default()
         };
-        let mut attributes = Vec::with_capacity(8);
-        facts.push_common(&mut attributes);
-        let mut metric = attributes.clone();
-        info.push_attributes(&mut attributes, true);
-        info.push_attributes(&mut metric, true);
+        let (attributes, metric) = operation_attributes(&facts, &info, Side::Client, None);
         let scope = mcp.telemetry().correlator.open_scope(
             ScopeOptions::new("initialize")
                 .kind(SpanKind::Client)
@@ -320,16 +317,8 @@ impl McpClient {
     /// CLIENT span under the current scope.
     fn open(&self, facts: &Facts) -> Operation {
         let s = &*self.session;
-        let mut attributes = Vec::with_capacity(12);
-        facts.push_common(&mut attributes);
-        let mut metric = attributes.clone();
-        s.transport.push_attributes(&mut metric, true);
-        if let Some(v) = protocol_version(&s.peer) {
-            attributes.push(Attribute::new(MCP_PROTOCOL_VERSION, v.clone()));
-            metric.push(Attribute::new(MCP_PROTOCOL_VERSION, v));
-        }
-        facts.push_span_only(&mut attributes);
-        s.transport.push_attributes(&mut attributes, true);
+        let (mut attributes, metric) =
+            operation_attributes(facts, &s.transport, Side::Client, protocol_version(&s.peer));
         if let Some(id) = &self.session_id {
             attributes.push(Attribute::new(MCP_SESSION_ID, id.clone()));
         }

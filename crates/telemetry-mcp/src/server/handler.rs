@@ -26,7 +26,7 @@ use rmcp::service::{MaybeSendFuture, NotificationContext, RequestContext, Subscr
 use rmcp::{ErrorData, RoleServer, ServerHandler};
 
 use super::TracedServer;
-use crate::request::Facts;
+use crate::request::{self, Facts};
 
 /// The facts of a request that has no tool, prompt or resource.
 fn method(name: &'static str) -> Facts {
@@ -109,7 +109,7 @@ impl<S: ServerHandler> ServerHandler for TracedServer<S> {
         context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<GetPromptResponse, ErrorData>> + MaybeSendFuture + '_ {
         let facts = Facts {
-            prompt: Some(request.name.clone()),
+            prompt: Some(request::shared(&request.name)),
             ..method("prompts/get")
         };
         traced!(self, facts, context, |c| self.inner.get_prompt(request, c))
@@ -205,7 +205,7 @@ impl<S: ServerHandler> ServerHandler for TracedServer<S> {
         context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<CallToolResponse, ErrorData>> + MaybeSendFuture + '_ {
         let facts = Facts {
-            tool: Some(request.name.to_string()),
+            tool: Some(request::name(&request.name)),
             ..method("tools/call")
         };
         let op = self.open_request(&facts, &context, request.arguments.as_ref());
