@@ -29,47 +29,31 @@ pub(crate) struct Facts {
 impl Facts {
     pub(crate) fn of_request(request: &ClientRequest) -> Self {
         // The typed requests name their method by a constant: no copy for the common ones.
-        let (method, tool, prompt, resource_uri): (StringValue, _, _, _) = match request {
-            ClientRequest::CallToolRequest(r) => (
-                r.method.as_str().into(),
-                Some(name(&r.params.name)),
-                None,
-                None,
-            ),
-            ClientRequest::GetPromptRequest(r) => (
-                r.method.as_str().into(),
-                None,
-                Some(shared(&r.params.name)),
-                None,
-            ),
-            ClientRequest::ReadResourceRequest(r) => (
-                r.method.as_str().into(),
-                None,
-                None,
-                Some(r.params.uri.clone()),
-            ),
+        match request {
+            ClientRequest::CallToolRequest(r) => Self {
+                tool: Some(name(&r.params.name)),
+                ..method(r.method.as_str())
+            },
+            ClientRequest::GetPromptRequest(r) => Self {
+                prompt: Some(shared(&r.params.name)),
+                ..method(r.method.as_str())
+            },
+            ClientRequest::ReadResourceRequest(r) => Self {
+                resource_uri: Some(r.params.uri.clone()),
+                ..method(r.method.as_str())
+            },
             #[allow(deprecated)]
-            ClientRequest::SubscribeRequest(r) => (
-                r.method.as_str().into(),
-                None,
-                None,
-                Some(r.params.uri.clone()),
-            ),
+            ClientRequest::SubscribeRequest(r) => Self {
+                resource_uri: Some(r.params.uri.clone()),
+                ..method(r.method.as_str())
+            },
             #[allow(deprecated)]
-            ClientRequest::UnsubscribeRequest(r) => (
-                r.method.as_str().into(),
-                None,
-                None,
-                Some(r.params.uri.clone()),
-            ),
-            ClientRequest::ListToolsRequest(r) => (r.method.as_str().into(), None, None, None),
-            other => (other.method().to_owned().into(), None, None, None),
-        };
-        Self {
-            method,
-            tool,
-            prompt,
-            resource_uri,
+            ClientRequest::UnsubscribeRequest(r) => Self {
+                resource_uri: Some(r.params.uri.clone()),
+                ..method(r.method.as_str())
+            },
+            ClientRequest::ListToolsRequest(r) => method(r.method.as_str()),
+            other => method(other.method().to_owned()),
         }
     }
 
@@ -83,10 +67,7 @@ impl Facts {
                 .and_then(|v| v.get("method")?.as_str().map(str::to_owned))
                 .map_or("_OTHER".into(), Into::into),
         };
-        Self {
-            method,
-            ..Self::default()
-        }
+        self::method(method)
     }
 
     /// `{mcp.method.name} {target}`, target the tool or prompt name; the method alone when
@@ -122,6 +103,14 @@ impl Facts {
         if let Some(u) = &self.resource_uri {
             out.push(Attribute::new(MCP_RESOURCE_URI, u.clone()));
         }
+    }
+}
+
+/// The facts of a message that names no tool, prompt or resource.
+pub(crate) fn method(name: impl Into<StringValue>) -> Facts {
+    Facts {
+        method: name.into(),
+        ..Facts::default()
     }
 }
 

@@ -169,10 +169,7 @@ impl McpClient {
         E: std::error::Error + Send + Sync + 'static,
     {
         let started = Instant::now();
-        let facts = Facts {
-            method: "initialize".into(),
-            ..Facts::default()
-        };
+        let facts = request::method("initialize");
         let (attributes, metric) = operation_attributes(&facts, &info, Side::Client, None);
         let scope = mcp.telemetry().correlator.open_scope(
             ScopeOptions::new("initialize")
