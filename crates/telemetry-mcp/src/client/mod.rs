@@ -237,10 +237,17 @@ impl McpClient {
         self.session.end();
     }
 
-    /// Any request, traced; the typed helpers (`typed.rs`) come here.
+    /// Sends any client request as one traced operation and returns the server's answer;
+    /// [`call_tool`](Self::call_tool), [`list_tools`](Self::list_tools) and the other typed
+    /// helpers are this with the request built and the answer's type checked. The request's
+    /// `params._meta` gets the span's `traceparent`, `tracestate` and `baggage` (replacing
+    /// those members, keeping the others).
     ///
     /// # Errors
-    /// rmcp's [`ServiceError`].
+    /// rmcp's [`ServiceError`]: a JSON-RPC error response (`McpError`), no answer within
+    /// [`with_timeout`](Self::with_timeout) (`Timeout`), a closed or failing transport
+    /// (`TransportClosed`, `TransportSend`). The span's `error.type` for each is in
+    /// [`error_type`](crate::error_type).
     pub async fn request(&self, mut request: ClientRequest) -> Result<ServerResult, ServiceError> {
         let s = &*self.session;
         let facts = Facts::of_request(&request);
