@@ -7,16 +7,18 @@ use std::time::Instant;
 
 use telemetry_core::{
     Attribute, AttributeValue, Context, Histogram, InstrumentDescriptor, Key, Scope, ScopeEnd,
-    Telemetry,
+    StringValue, Telemetry,
 };
 use telemetry_genai::{GenAi, ToolSpanSlot};
 
 use crate::error_type::Failure;
+use crate::request::Facts;
 use crate::semconv::{
-    CONTENT_TRUNCATED, ERROR_TYPE, MCP_DURATION_BUCKETS, METRIC_CLIENT_OPERATION_DURATION,
-    METRIC_CLIENT_SESSION_DURATION, METRIC_SERVER_OPERATION_DURATION,
-    METRIC_SERVER_SESSION_DURATION, RPC_RESPONSE_STATUS_CODE,
+    CONTENT_TRUNCATED, ERROR_TYPE, MCP_DURATION_BUCKETS, MCP_PROTOCOL_VERSION,
+    METRIC_CLIENT_OPERATION_DURATION, METRIC_CLIENT_SESSION_DURATION,
+    METRIC_SERVER_OPERATION_DURATION, METRIC_SERVER_SESSION_DURATION, RPC_RESPONSE_STATUS_CODE,
 };
+use crate::transport::TransportInfo;
 
 /// The MCP instrumentation over a [`GenAi`] layer (and through it a
 /// [`Telemetry`] bundle): build one at start-up, then wrap clients
@@ -110,6 +112,29 @@ impl McpBuilder {
 pub(crate) enum Side {
     Client,
     Server,
+}
+
+/// The attributes of one operation, `(span, metric)`, as client and server both record them:
+/// on both the method, tool or prompt and `gen_ai.operation.name` ([`Facts::push_common`]),
+/// the transport (with `server.*` on the client side only) and `mcp.protocol.version`; on
+/// the span also the resource URI. Each side adds its own span attributes after these.
+pub(crate) fn operation_attributes(
+    facts: &Facts,
+    transport: &TransportInfo,
+    side: Side,
+    protocol_version: Option<StringValue>,
+) -> (Vec<Attribute>, Vec<Attribute>) {
+    let server = matches!(side, Side::Client);
+    let mut metric = Vec::with_capacity(10);
+    facts.push_common(&mut metric);
+    transport.push_attributes(&mut metric, server);
+    if let Some(v) = protocol_version {
+        metric.push(Attribute::new(MCP_PROTOCOL_VERSION, v));
+    }
+    let mut span = Vec::with_capacity(metric.len() + 4);
+    span.extend_from_slice(&metric);
+    facts.push_span_only(&mut span);
+    (span, metric)
 }
 
 impl Mcp {

@@ -164,7 +164,7 @@ struct TelemetryArgs {
 
 /// In-process tail sampling of traces (with --open-telemetry). Each flag mirrors an
 /// AGENT_TELEMETRY_TAIL_* variable (see --help) and wins over it.
-#[derive(Debug, Default, Args)]
+#[derive(Debug, Default, PartialEq, Args)]
 struct TailArgs {
     /// Tail sampling on: hold each trace until it ends, keep it whole when it has an error
     /// or matches a --tail-* rule, else keep it with probability P (0 to 1), decided from the
@@ -204,16 +204,8 @@ struct TailArgs {
 impl TailArgs {
     /// The options the flags give, checked; `None` when no --tail-* flag is set.
     fn options(&self, open_telemetry: bool) -> Result<Option<TailOptions>, String> {
-        let any = self.tail_sampling.is_some()
-            || self.tail_latency_ms.is_some()
-            || self.tail_tokens.is_some()
-            || self.tail_cost.is_some()
-            || !self.tail_keep.is_empty()
-            || self.tail_rate_limit.is_some()
-            || self.tail_max_traces.is_some()
-            || self.tail_max_bytes.is_some()
-            || self.tail_decision_timeout_ms.is_some();
-        if !any {
+        // Every flag unset is the default: no field to forget when a flag is added.
+        if *self == Self::default() {
             return Ok(None);
         }
         if !open_telemetry {

@@ -139,6 +139,33 @@ fn a_bad_configuration_exits_2_before_listening() {
             &[("OTEL_EXPORTER_OTLP_CERTIFICATE", "/nonexistent/otlp-ca.pem")],
             &["OTEL_EXPORTER_OTLP_CERTIFICATE", "/nonexistent/otlp-ca.pem"],
         ),
+        // Any --tail-* flag, not only --tail-sampling, needs the OpenTelemetry implementation.
+        (
+            &["--tail-latency-ms", "100"],
+            &[],
+            &["--tail-* flags need --open-telemetry"],
+        ),
+        (
+            &["--tail-keep", "gen_ai.agent.name=planner"],
+            &[],
+            &["--tail-* flags need --open-telemetry"],
+        ),
+        (
+            &["--open-telemetry", "--tail-sampling", "2"],
+            &[],
+            &["invalid --tail-sampling 2", "between 0 and 1"],
+        ),
+        (
+            &[
+                "--open-telemetry",
+                "--tail-sampling",
+                "0.1",
+                "--tail-keep",
+                "=x",
+            ],
+            &[],
+            &["invalid --tail-keep \"=x\"", "KEY=VALUE"],
+        ),
     ];
     for (args, envs, words) in cases {
         let (code, stderr) = serve(args, envs);

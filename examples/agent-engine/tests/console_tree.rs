@@ -9,8 +9,6 @@ mod common;
 
 use std::process::Stdio;
 
-use serde_json::{Value, json};
-
 /// One span line of the printed trees.
 #[derive(Debug)]
 struct Line {
@@ -96,24 +94,15 @@ async fn a_research_turn_prints_as_one_tree_with_self_calls_nested() {
     });
     let http = agent_engine::tls::client().unwrap();
     let base = format!("http://{}", engine.addr);
-    let session = http
-        .post(format!("{base}/v1/sessions"))
-        .json(&json!({ "agent": "demo" }))
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
-    let id = session["id"].as_str().unwrap();
-    let turn = http
-        .post(format!("{base}/v1/sessions/{id}/messages"))
-        .json(&json!({ "content": "research rust observability and what is 2^10?" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(turn.status(), 200);
-    let reply = turn.json::<Value>().await.unwrap();
+    let id = common::api::new_session(&http, &base, Some("demo")).await;
+    let (status, reply) = common::api::say(
+        &http,
+        &base,
+        &id,
+        "research rust observability and what is 2^10?",
+    )
+    .await;
+    assert_eq!(status, 200);
     assert!(
         reply["reply"].as_str().unwrap().contains("research_task"),
         "the research tool ran: {reply}"

@@ -27,27 +27,8 @@ async fn feedback_on_a_turn_becomes_one_evaluation_record_on_its_invoke_agent_sp
     });
     let http = agent_engine::tls::client().unwrap();
     let base = format!("http://{}", engine.addr);
-    let session: Value = http
-        .post(format!("{base}/v1/sessions"))
-        .json(&json!({"agent": "assistant"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let turn: Value = http
-        .post(format!(
-            "{base}/v1/sessions/{}/messages",
-            session["id"].as_str().unwrap()
-        ))
-        .json(&json!({"content": "what is 6 * 7?"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let session = common::api::new_session(&http, &base, Some("assistant")).await;
+    let (_, turn) = common::api::say(&http, &base, &session, "what is 6 * 7?").await;
     let trace_id = turn["correlation_id"].as_str().unwrap().to_owned();
     let usage = &turn["usage"];
     let cost = usage["cost_usd"]

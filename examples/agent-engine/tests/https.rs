@@ -3,6 +3,8 @@
 //!
 //! Its own test binary with one test, because it sets a process environment variable.
 
+mod common;
+
 use std::time::Duration;
 
 use agent_engine::model::OpenAiConfig;
@@ -36,25 +38,10 @@ async fn server(base_url: &str) -> RunningServer {
 
 async fn turn(server: &RunningServer) -> (u16, Value) {
     let http = agent_engine::tls::client().unwrap();
-    let session: Value = http
-        .post(format!("{}/v1/sessions", server.base_url()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let r = http
-        .post(format!(
-            "{}/v1/sessions/{}/messages",
-            server.base_url(),
-            session["id"].as_str().unwrap()
-        ))
-        .json(&json!({ "content": "hello" }))
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.json().await.unwrap())
+    let base = server.base_url();
+    let session = common::api::new_session(&http, &base, None).await;
+    let (status, body) = common::api::say(&http, &base, &session, "hello").await;
+    (status.as_u16(), body)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

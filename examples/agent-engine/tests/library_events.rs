@@ -2,10 +2,12 @@
 //! request reach the engine's Basic log lines with that request's correlation id. Its own
 //! binary: the `tracing` subscriber and the `log` logger are process-wide.
 
+mod common;
+
 use std::sync::Arc;
 
 use agent_engine::{ServerTelemetry, library_events, spawn_test_server};
-use serde_json::{Value, json};
+use serde_json::Value;
 use telemetry_basic::{
     BasicContextualCorrelator, BasicMeter, LogFormat, MemoryWriter, StdoutLogger,
 };
@@ -33,29 +35,10 @@ async fn one_requests_library_events_share_the_responses_correlation_id() {
         .await
         .unwrap();
     let http = agent_engine::tls::client().unwrap();
-    let session: Value = http
-        .post(format!("{}/v1/sessions", server.base_url()))
-        .json(&json!({"agent": "tester"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let base = server.base_url();
+    let session = common::api::new_session(&http, &base, Some("tester")).await;
     // research_task calls the local task API over HTTP with reqwest.
-    let turn: Value = http
-        .post(format!(
-            "{}/v1/sessions/{}/messages",
-            server.base_url(),
-            session["id"].as_str().unwrap()
-        ))
-        .json(&json!({"content": "research distributed tracing"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, turn) = common::api::say(&http, &base, &session, "research distributed tracing").await;
     server.shutdown().await.unwrap();
     let correlation_id = turn["correlation_id"].as_str().unwrap();
     let records: Vec<Value> = lines

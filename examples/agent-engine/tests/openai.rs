@@ -1,6 +1,8 @@
 //! The OpenAI-compatible model against a local HTTP stub: tool calling, error mapping to
 //! `error.type`, and graceful shutdown with a model call in flight.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -109,25 +111,10 @@ async fn server(base_url: &str, model: &str, telemetry: ServerTelemetry) -> Runn
 
 async fn turn(server: &RunningServer, content: &str) -> (StatusCode, Value) {
     let http = agent_engine::tls::client().unwrap();
-    let session: Value = http
-        .post(format!("{}/v1/sessions", server.base_url()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let r = http
-        .post(format!(
-            "{}/v1/sessions/{}/messages",
-            server.base_url(),
-            session["id"].as_str().unwrap()
-        ))
-        .json(&json!({ "content": content }))
-        .send()
-        .await
-        .unwrap();
-    (r.status(), r.json().await.unwrap())
+    let base = server.base_url();
+    let session = common::api::new_session(&http, &base, None).await;
+    let (status, body) = common::api::say(&http, &base, &session, content).await;
+    (status, body)
 }
 
 #[tokio::test]

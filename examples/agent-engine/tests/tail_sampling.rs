@@ -9,6 +9,8 @@
 //! whose `sampled` flag is off, so the engine decides each trace itself and the outcome is
 //! deterministic.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
@@ -92,19 +94,8 @@ async fn a_thousand_turns_keep_every_failure_whole_and_a_tenth_of_the_rest() {
     let mut messages = String::new();
     for (i, trace) in ids.iter().enumerate() {
         if i % TURNS_PER_SESSION == 0 {
-            let session: Value = http
-                .post(format!("{base}/v1/sessions"))
-                .json(&json!({"agent": "planner"}))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            messages = format!(
-                "{base}/v1/sessions/{}/messages",
-                session["id"].as_str().unwrap()
-            );
+            let session = common::api::new_session(&http, &base, Some("planner")).await;
+            messages = format!("{base}/v1/sessions/{session}/messages");
         }
         let fail = i % 5 == 0;
         let content = if fail {

@@ -2,10 +2,12 @@
 //! filters and errors, with Basic and with OpenTelemetry (no trace exporter at all), and
 //! content only when capture is on, redacted.
 
+mod common;
+
 use std::time::Duration;
 
 use agent_engine::{RunningServer, ServerConfig, ServerTelemetry, spawn_server};
-use serde_json::{Value, json};
+use serde_json::Value;
 use telemetry_basic::LogFormat;
 use telemetry_core::LogLevel;
 use telemetry_genai::{CaptureMode, GenAiConfig};
@@ -25,25 +27,8 @@ async fn start(telemetry: ServerTelemetry, genai: GenAiConfig, view: bool) -> Ru
 
 /// Creates a session and sends `content`; returns the turn's trace id.
 async fn turn(http: &reqwest::Client, base: &str, content: &str) -> String {
-    let session: Value = http
-        .post(format!("{base}/v1/sessions"))
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = session["id"].as_str().unwrap();
-    let turn: Value = http
-        .post(format!("{base}/v1/sessions/{id}/messages"))
-        .json(&json!({ "content": content }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let id = common::api::new_session(http, base, None).await;
+    let (_, turn) = common::api::say(http, base, &id, content).await;
     turn["correlation_id"].as_str().unwrap().to_owned()
 }
 

@@ -20,9 +20,9 @@ use telemetry_core::{Attribute, Context, ScopeOptions, SpanKind, StringValue};
 use telemetry_genai::ToolSpanSlot;
 
 use crate::error_type::{Failure, TOOL_ERROR};
-use crate::mcp::{Mcp, Operation, Side};
+use crate::mcp::{Mcp, Operation, Side, operation_attributes};
 use crate::meta::MetaInjector;
-use crate::request::{Facts, result_error, tool_arguments};
+use crate::request::{self, Facts, result_error, tool_arguments};
 use crate::semconv::{
     ERROR_TYPE, GEN_AI_TOOL_CALL_ARGUMENTS, GEN_AI_TOOL_CALL_RESULT, JSONRPC_REQUEST_ID,
     MCP_PROTOCOL_VERSION, MCP_SESSION_ID,
@@ -111,9 +111,10 @@ impl Drop for Session {
     }
 }
 
-fn protocol_version(peer: &Peer<RoleClient>) -> Option<String> {
+/// The version the handshake agreed, once it has.
+fn protocol_version(peer: &Peer<RoleClient>) -> Option<StringValue> {
     peer.peer_info()
-        .map(|info| info.protocol_version.as_str().to_owned())
+        .map(|info| request::protocol_version(&info.protocol_version))
 }
 
 impl Mcp {
@@ -168,15 +169,8 @@ impl McpClient {
         E: std::error::Error + Send + Sync + 'static,
     {
         let started = Instant::now();
-        let facts = Facts {
-            method: "initialize".into(),
-            ..Facts::default()
-        };
-        let mut attributes = Vec::with_capacity(8);
-        facts.push_common(&mut attributes);
-        let mut metric = attributes.clone();
-        info.push_attributes(&mut attributes, true);
-        info.push_attributes(&mut metric, true);
+        let facts = request::method("initialize");
+        let (attributes, metric) = operation_attributes(&facts, &info, Side::Client, None);
         let scope = mcp.telemetry().correlator.open_scope(
             ScopeOptions::new("initialize")
                 .kind(SpanKind::Client)
@@ -243,10 +237,17 @@ impl McpClient {
         self.session.end();
     }
 
-    /// Any request, traced; the typed helpers (`typed.rs`) come here.
+    /// Sends any client request as one traced operation and returns the server's answer;
+    /// [`call_tool`](Self::call_tool), [`list_tools`](Self::list_tools) and the other typed
+    /// helpers are this with the request built and the answer's type checked. The request's
+    /// `params._meta` gets the span's `traceparent`, `tracestate` and `baggage` (replacing
+    /// those members, keeping the others).
     ///
     /// # Errors
-    /// rmcp's [`ServiceError`].
+    /// rmcp's [`ServiceError`]: a JSON-RPC error response (`McpError`), no answer within
+    /// [`with_timeout`](Self::with_timeout) (`Timeout`), a closed or failing transport
+    /// (`TransportClosed`, `TransportSend`). The span's `error.type` for each is in
+    /// [`error_type`](crate::error_type).
     pub async fn request(&self, mut request: ClientRequest) -> Result<ServerResult, ServiceError> {
         let s = &*self.session;
         let facts = Facts::of_request(&request);
@@ -320,16 +321,8 @@ impl McpClient {
     /// CLIENT span under the current scope.
     fn open(&self, facts: &Facts) -> Operation {
         let s = &*self.session;
-        let mut attributes = Vec::with_capacity(12);
-        facts.push_common(&mut attributes);
-        let mut metric = attributes.clone();
-        s.transport.push_attributes(&mut metric, true);
-        if let Some(v) = protocol_version(&s.peer) {
-            attributes.push(Attribute::new(MCP_PROTOCOL_VERSION, v.clone()));
-            metric.push(Attribute::new(MCP_PROTOCOL_VERSION, v));
-        }
-        facts.push_span_only(&mut attributes);
-        s.transport.push_attributes(&mut attributes, true);
+        let (mut attributes, metric) =
+            operation_attributes(facts, &s.transport, Side::Client, protocol_version(&s.peer));
         if let Some(id) = &self.session_id {
             attributes.push(Attribute::new(MCP_SESSION_ID, id.clone()));
         }

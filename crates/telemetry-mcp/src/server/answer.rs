@@ -6,7 +6,7 @@ use rmcp::model::{
     CallToolResponse, CallToolResult, CompleteResult, CustomResult, DiscoverResult,
     GetPromptResponse, GetSkillResult, GetTaskResult, InitializeResult, ListPromptsResult,
     ListResourceTemplatesResult, ListResourcesResult, ListSkillsResult, ListToolsResult,
-    ReadResourceResponse,
+    ProtocolVersion, ReadResourceResponse,
 };
 
 use crate::request::tool_error;
@@ -22,7 +22,7 @@ pub(crate) trait Answer {
         None
     }
     /// The protocol version an `initialize` answer agreed.
-    fn protocol_version(&self) -> Option<&str> {
+    fn protocol_version(&self) -> Option<&ProtocolVersion> {
         None
     }
 }
@@ -50,8 +50,8 @@ plain_answers!(
 // `ReadResourceDirectoryResult` is `ListResourcesResult` under another name.
 
 impl Answer for InitializeResult {
-    fn protocol_version(&self) -> Option<&str> {
-        Some(self.protocol_version.as_str())
+    fn protocol_version(&self) -> Option<&ProtocolVersion> {
+        Some(&self.protocol_version)
     }
 }
 

@@ -26,15 +26,7 @@ use rmcp::service::{MaybeSendFuture, NotificationContext, RequestContext, Subscr
 use rmcp::{ErrorData, RoleServer, ServerHandler};
 
 use super::TracedServer;
-use crate::request::Facts;
-
-/// The facts of a request that has no tool, prompt or resource.
-fn method(name: &'static str) -> Facts {
-    Facts {
-        method: name.into(),
-        ..Facts::default()
-    }
-}
+use crate::request::{self, Facts, method};
 
 /// A request method, traced: `$method` the MCP method name, `$facts` the facts from the
 /// parameters (evaluated before they move into the handler).
@@ -109,7 +101,7 @@ impl<S: ServerHandler> ServerHandler for TracedServer<S> {
         context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<GetPromptResponse, ErrorData>> + MaybeSendFuture + '_ {
         let facts = Facts {
-            prompt: Some(request.name.clone()),
+            prompt: Some(request::shared(&request.name)),
             ..method("prompts/get")
         };
         traced!(self, facts, context, |c| self.inner.get_prompt(request, c))
@@ -205,7 +197,7 @@ impl<S: ServerHandler> ServerHandler for TracedServer<S> {
         context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<CallToolResponse, ErrorData>> + MaybeSendFuture + '_ {
         let facts = Facts {
-            tool: Some(request.name.to_string()),
+            tool: Some(request::name(&request.name)),
             ..method("tools/call")
         };
         let op = self.open_request(&facts, &context, request.arguments.as_ref());
@@ -231,10 +223,7 @@ impl<S: ServerHandler> ServerHandler for TracedServer<S> {
         request: CustomRequest,
         context: RequestContext<RoleServer>,
     ) -> impl Future<Output = Result<CustomResult, ErrorData>> + MaybeSendFuture + '_ {
-        let facts = Facts {
-            method: request.method.clone().into(),
-            ..Facts::default()
-        };
+        let facts = method(request.method.clone());
         traced!(self, facts, context, |c| self
             .inner
             .on_custom_request(request, c))
@@ -283,10 +272,7 @@ impl<S: ServerHandler> ServerHandler for TracedServer<S> {
         notification: CustomNotification,
         context: NotificationContext<RoleServer>,
     ) -> impl Future<Output = ()> + MaybeSendFuture + '_ {
-        let facts = Facts {
-            method: notification.method.clone().into(),
-            ..Facts::default()
-        };
+        let facts = method(notification.method.clone());
         self.notified(facts, context, |c| {
             self.inner.on_custom_notification(notification, c)
         })

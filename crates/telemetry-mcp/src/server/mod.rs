@@ -14,12 +14,12 @@ use std::time::Instant;
 use rmcp::model::JsonObject;
 use rmcp::service::{NotificationContext, RequestContext};
 use rmcp::{ErrorData, RoleServer, ServerHandler};
-use telemetry_core::{Attribute, Context, ScopeOptions, SpanKind};
+use telemetry_core::{Attribute, Context, ScopeOptions, SpanKind, StringValue};
 
 use crate::error_type::{Failure, TOOL_ERROR};
-use crate::mcp::{Mcp, Operation, Side};
+use crate::mcp::{Mcp, Operation, Side, operation_attributes};
 use crate::meta::MetaExtractor;
-use crate::request::Facts;
+use crate::request::{self, Facts};
 use crate::semconv::{
     GEN_AI_TOOL_CALL_ARGUMENTS, GEN_AI_TOOL_CALL_RESULT, JSONRPC_REQUEST_ID, MCP_PROTOCOL_VERSION,
     MCP_SESSION_ID, NETWORK_PROTOCOL_VERSION,
@@ -65,7 +65,7 @@ struct SessionState {
     started: Instant,
     /// The protocol version `initialize` agreed, once it has: only an initialized session
     /// records its duration (a stateless HTTP request makes a handler without one).
-    protocol_version: Option<String>,
+    protocol_version: Option<StringValue>,
     http_version: Option<&'static str>,
     /// The `initialize` SERVER span: the parent of `notifications/initialized`, which rmcp
     /// sends without trace context, so the handshake is one trace.
@@ -120,22 +120,14 @@ impl<S> TracedServer<S> {
         meta: &rmcp::model::JsonObject,
         parts: Option<&http::request::Parts>,
         id: Option<String>,
-        protocol_version: Option<String>,
+        protocol_version: Option<StringValue>,
         // The parent when `_meta` names none (`notifications/initialized`: the session's
         // `initialize`); the ambient context is then linked.
         fallback_parent: Option<Context>,
     ) -> Operation {
         let correlator = &self.mcp.telemetry().correlator;
-        let mut attributes = Vec::with_capacity(12);
-        facts.push_common(&mut attributes);
-        let mut metric = attributes.clone();
-        self.transport.push_attributes(&mut metric, false);
-        facts.push_span_only(&mut attributes);
-        self.transport.push_attributes(&mut attributes, false);
-        if let Some(v) = &protocol_version {
-            attributes.push(Attribute::new(MCP_PROTOCOL_VERSION, v.clone()));
-            metric.push(Attribute::new(MCP_PROTOCOL_VERSION, v.clone()));
-        }
+        let (mut attributes, mut metric) =
+            operation_attributes(facts, &self.transport, Side::Server, protocol_version);
         if let Some(id) = id {
             attributes.push(Attribute::new(JSONRPC_REQUEST_ID, id));
         }
@@ -188,7 +180,7 @@ impl<S: ServerHandler> TracedServer<S> {
     ) -> Operation {
         let version = context
             .protocol_version()
-            .map(|v| v.as_str().to_owned())
+            .map(|v| request::protocol_version(&v))
             .or_else(|| self.session().protocol_version.clone());
         let mut op = self.open(
             facts,
@@ -234,8 +226,9 @@ impl<S: ServerHandler> TracedServer<S> {
             match &result {
                 Ok(answer) => {
                     if let Some(v) = answer.protocol_version() {
-                        op.set(MCP_PROTOCOL_VERSION, v.to_owned());
-                        self.session().protocol_version = Some(v.to_owned());
+                        let v = request::protocol_version(v);
+                        op.set(MCP_PROTOCOL_VERSION, v.clone());
+                        self.session().protocol_version = Some(v);
                     }
                     if let Some(text) = answer.tool_error() {
                         op.fail(&Failure::new(TOOL_ERROR, text));

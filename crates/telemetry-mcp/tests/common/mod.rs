@@ -8,23 +8,17 @@ use mock_collector::ServerHandle;
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::{CallToolResult, ContentBlock};
 use rmcp::{ErrorData, schemars, tool, tool_router};
-use telemetry_core::{Attribute, Context, CorrelatorExt, Lifecycle as _, Telemetry};
+use telemetry_core::{Attribute, Context, CorrelatorExt, Telemetry};
 use telemetry_genai::{CaptureMode, GenAi, GenAiConfig};
 use telemetry_mcp::Mcp;
 use telemetry_otel::OpenTelemetry;
-use telemetry_testkit::{RSpan, Received, env_source, mock};
+use telemetry_testkit::RSpan;
 
-pub const WAIT: Duration = Duration::from_secs(10);
+pub use telemetry_testkit::otel::received;
 
 /// A receiver and an OpenTelemetry implementation exporting every signal to it.
 pub async fn otel() -> (OpenTelemetry, ServerHandle) {
-    let server = mock::receiver().await;
-    let otel = OpenTelemetry::builder("telemetry-mcp-test")
-        .with_env_source(env_source(&[]))
-        .with_endpoint(format!("http://{}", server.addr()))
-        .build()
-        .expect("a valid configuration");
-    (otel, server)
+    telemetry_testkit::otel::pipeline("telemetry-mcp-test").await
 }
 
 /// The MCP instrumentation over `t`, capturing content on spans when `capture`.
@@ -36,19 +30,6 @@ pub fn mcp(t: &Telemetry, capture: bool) -> (GenAi, Mcp) {
     let genai = GenAi::new(t, config);
     let mcp = Mcp::new(&genai);
     (genai, mcp)
-}
-
-/// Shuts `otel` down (exporting everything) and reads what `server` got once it holds at
-/// least `spans` spans.
-pub async fn received(otel: OpenTelemetry, server: ServerHandle, spans: usize) -> Received {
-    otel.shutdown(WAIT).await.expect("shutdown");
-    server
-        .wait_for_spans(spans, WAIT)
-        .await
-        .expect("spans arrive");
-    let got = server.with_collector(mock::received).await;
-    server.shutdown().await.expect("receiver stops");
-    got
 }
 
 /// Whether the span was ended as cancelled (the core's `ScopeEnd::Cancelled`).

@@ -10,7 +10,7 @@ use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// A running engine and what it printed on stderr so far.
 pub(crate) struct Engine {
@@ -142,16 +142,7 @@ impl Engine {
     pub(crate) async fn turns(&self, turns: usize) -> Vec<String> {
         let http = agent_engine::tls::client().unwrap();
         let base = format!("http://{}", self.addr);
-        let r = http
-            .post(format!("{base}/v1/sessions"))
-            .json(&json!({ "agent": "planner" }))
-            .send()
-            .await
-            .unwrap();
-        let id = r.json::<Value>().await.unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let id = super::api::new_session(&http, &base, Some("planner")).await;
         let mut traces = Vec::new();
         for i in 0..turns {
             let r = http

@@ -2,4 +2,5 @@
 //! uses part of it, so what one binary leaves unused is not dead code.
 #![allow(dead_code)]
 
+pub(crate) mod api;
 pub(crate) mod engine;
