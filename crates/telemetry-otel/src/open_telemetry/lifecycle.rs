@@ -142,8 +142,15 @@ impl Drop for Inner {
 }
 
 impl Providers {
-    /// Shuts every provider down in parallel, each bounded by `timeout`, then stops the gRPC
+    /// Shuts the trace and log providers down in parallel, then the meter provider (within
+    /// what is left of `timeout`), then delivers what the exporters queued and stops the gRPC
     /// runtime. Runs on a dedicated thread (it blocks).
+    ///
+    /// The meter comes last because its final collection carries the self-observability
+    /// counts: spans and log records handed over, refused or dropped at hand-off are only all
+    /// counted once the other two providers have handed over their last batches. In parallel,
+    /// a loaded machine let the meter collect first and export a refused-items count short
+    /// by the last batch.
     fn shutdown(self, timeout: Duration) -> Result<(), String> {
         let deadline = delivery_deadline(timeout);
         let Providers {
@@ -156,6 +163,7 @@ impl Providers {
         // Taken before the providers hand over their last batches, so that those count.
         let marks: Vec<Mark> = deliveries.iter().map(|d| d.mark()).collect();
         let mut errors = Vec::new();
+        let started = Instant::now();
         std::thread::scope(|s| {
             let t = tracer
                 .as_ref()
@@ -163,10 +171,14 @@ impl Providers {
             let l = logger
                 .as_ref()
                 .map(|p| s.spawn(move || p.shutdown_with_timeout(timeout)));
+            errors.extend(joined("shutdown", [t, l, None]));
+        });
+        let left = timeout.saturating_sub(started.elapsed());
+        std::thread::scope(|s| {
             let m = meter
                 .as_ref()
-                .map(|p| s.spawn(move || p.shutdown_with_timeout(timeout)));
-            errors.extend(joined("shutdown", [t, l, m]));
+                .map(|p| s.spawn(move || p.shutdown_with_timeout(left)));
+            errors.extend(joined("shutdown", [None, None, m]));
         });
         drop((tracer, logger, meter));
         // Then deliver what the exporters queued, until the deadline.
@@ -229,8 +241,9 @@ fn in_parallel(
     })
 }
 
-/// Flushes every provider in parallel, then waits for the OTLP delivery queues to empty, until
-/// `deadline`. Runs on a dedicated thread (it blocks).
+/// Flushes the trace and log providers in parallel, then the meter provider (its collection
+/// then counts their last batches, as at shutdown), then waits for the OTLP delivery queues to
+/// empty, until `deadline`. Runs on a dedicated thread (it blocks).
 fn force_flush(
     tracer: Option<SdkTracerProvider>,
     logger: Option<SdkLoggerProvider>,
@@ -243,8 +256,11 @@ fn force_flush(
     std::thread::scope(|s| {
         let t = tracer.as_ref().map(|p| s.spawn(move || p.force_flush()));
         let l = logger.as_ref().map(|p| s.spawn(move || p.force_flush()));
+        errors.extend(joined("flush", [t, l, None]));
+    });
+    std::thread::scope(|s| {
         let m = meter.as_ref().map(|p| s.spawn(move || p.force_flush()));
-        errors.extend(joined("flush", [t, l, m]));
+        errors.extend(joined("flush", [None, None, m]));
     });
     errors.extend(in_parallel(&deliveries, |d, i| d.flush(marks[i], deadline)));
     if errors.is_empty() {
